@@ -1,0 +1,673 @@
+//! An index directory: both arms, kept in step, searched together.
+//!
+//! Layout of a directory:
+//! - `trawl-index.json` — format version and the [`IndexSpec`] (model, dimension, graph parameters);
+//! - `keyword/` — the tantivy index; its commit payload names the live vector generation,
+//!   so one atomic tantivy commit switches both arms at once;
+//! - `vectors-NNNNNN/` — one generation of flat vectors plus the saved graph.
+
+use std::{
+    collections::{HashMap, HashSet},
+    path::{Path, PathBuf},
+    str::FromStr,
+    sync::{Arc, RwLock},
+};
+
+use serde::{Deserialize, Serialize};
+use tantivy::{
+    DocAddress, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term, query::QueryParser,
+};
+
+use crate::{
+    Error, IndexSpec, Result,
+    error::IoContext,
+    fusion::reciprocal_rank_fusion,
+    keyword::{self, Fields},
+    meta::{FORMAT_VERSION, MetaFile},
+    vector::{VectorData, VectorIndex},
+};
+
+const KEYWORD_DIR: &str = "keyword";
+const VECTOR_DIR_PREFIX: &str = "vectors-";
+/// RRF's damping constant; 60 is the value from the original paper.
+const RRF_K: f32 = 60.0;
+/// Longest query accepted, in characters.
+const MAX_QUERY_CHARS: usize = 4096;
+/// Most results one request may ask for (`offset + k`).
+const MAX_RESULTS: usize = 1000;
+/// Length of snippets, in characters.
+const SNIPPET_CHARS: usize = 240;
+/// Heap given to tantivy's writer.
+const WRITER_HEAP: usize = 64 * 1024 * 1024;
+
+/// Which arms answer a search.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Mode {
+    /// Keyword and vector results fused by reciprocal rank fusion.
+    #[default]
+    Hybrid,
+    /// BM25 over title, section and body only.
+    Keyword,
+    /// Nearest neighbours of the query vector only.
+    Vector,
+}
+
+impl Mode {
+    fn uses_keyword(self) -> bool {
+        matches!(self, Mode::Hybrid | Mode::Keyword)
+    }
+
+    fn uses_vector(self) -> bool {
+        matches!(self, Mode::Hybrid | Mode::Vector)
+    }
+
+    /// Whether a search in this mode needs a query vector.
+    pub fn needs_vector(self) -> bool {
+        self.uses_vector()
+    }
+}
+
+impl FromStr for Mode {
+    type Err = Error;
+
+    fn from_str(s: &str) -> Result<Self> {
+        match s.to_ascii_lowercase().as_str() {
+            "hybrid" => Ok(Mode::Hybrid),
+            "keyword" => Ok(Mode::Keyword),
+            "vector" => Ok(Mode::Vector),
+            other => Err(Error::InvalidRequest(format!(
+                "unknown mode `{other}`; expected hybrid, keyword or vector"
+            ))),
+        }
+    }
+}
+
+impl std::fmt::Display for Mode {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Mode::Hybrid => "hybrid",
+            Mode::Keyword => "keyword",
+            Mode::Vector => "vector",
+        })
+    }
+}
+
+/// A search: the query text and how to run it.
+#[derive(Debug, Clone)]
+pub struct SearchRequest {
+    /// Query text in tantivy's syntax (`"phrase"`, `-term`, `title:x`, …).
+    pub query: String,
+    /// Which arms to use.
+    pub mode: Mode,
+    /// Number of documents to return.
+    pub k: usize,
+    /// Number of documents to skip (paging).
+    pub offset: usize,
+}
+
+impl SearchRequest {
+    /// A hybrid search for the top 10 documents.
+    pub fn new(query: impl Into<String>) -> Self {
+        Self {
+            query: query.into(),
+            mode: Mode::Hybrid,
+            k: 10,
+            offset: 0,
+        }
+    }
+}
+
+/// One document in a result list, represented by its best-matching chunk.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Hit {
+    /// Stable document id.
+    pub doc_id: String,
+    /// Source path as given at indexing.
+    pub path: String,
+    /// Document title.
+    pub title: String,
+    /// Score in the request's mode: RRF for hybrid, BM25 for keyword, cosine for vector.
+    pub score: f32,
+    /// The best chunk's id.
+    pub chunk_id: u64,
+    /// Passage to show, plain text.
+    pub snippet: String,
+    /// The same passage as HTML-escaped text with `<mark>` around query terms.
+    pub snippet_html: String,
+    /// Page of the best chunk, where the format has pages.
+    pub page: Option<u32>,
+    /// Heading path of the best chunk.
+    pub section: Option<String>,
+    /// Rank of the best chunk in the keyword arm (1-based).
+    pub keyword_rank: Option<usize>,
+    /// Rank of the best chunk in the vector arm (1-based).
+    pub vector_rank: Option<usize>,
+    /// BM25 score of the best chunk.
+    pub keyword_score: Option<f32>,
+    /// Cosine similarity of the best chunk to the query.
+    pub vector_score: Option<f32>,
+}
+
+/// The answer to a [`SearchRequest`].
+#[derive(Debug, Clone, PartialEq)]
+pub struct SearchResults {
+    /// Documents, best first.
+    pub hits: Vec<Hit>,
+    /// Chunks the keyword arm returned before fusion.
+    pub keyword_candidates: usize,
+    /// Chunks the vector arm returned before fusion.
+    pub vector_candidates: usize,
+}
+
+/// Counts describing an index.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct IndexStats {
+    /// Documents.
+    pub documents: u64,
+    /// Chunks in the keyword arm.
+    pub chunks: u64,
+    /// Vectors in the vector arm (equal to `chunks` in a consistent index).
+    pub vectors: u64,
+}
+
+/// What one tantivy commit records about the rest of the index.
+#[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
+struct CommitPoint {
+    vector_generation: u64,
+    next_chunk_id: u64,
+    documents: u64,
+}
+
+impl CommitPoint {
+    fn read(index: &tantivy::Index, dir: &Path) -> Result<Self> {
+        match index.load_metas()?.payload {
+            None => Ok(Self::default()),
+            Some(p) => serde_json::from_str(&p).map_err(|e| Error::Corrupt {
+                path: dir.join(KEYWORD_DIR).join("meta.json"),
+                message: format!("commit payload: {e}"),
+            }),
+        }
+    }
+}
+
+/// A consistent view of both arms.
+struct State {
+    searcher: Searcher,
+    addresses: HashMap<u64, DocAddress>,
+    vectors: Arc<VectorIndex>,
+    commit: CommitPoint,
+}
+
+/// An open index directory. Searches are `&self` and may run concurrently.
+pub struct Index {
+    dir: PathBuf,
+    spec: IndexSpec,
+    tantivy: tantivy::Index,
+    fields: Fields,
+    reader: IndexReader,
+    parser: QueryParser,
+    state: RwLock<Arc<State>>,
+}
+
+impl std::fmt::Debug for Index {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Index")
+            .field("dir", &self.dir)
+            .field("spec", &self.spec)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Index {
+    /// Opens an existing index.
+    pub fn open(dir: &Path) -> Result<Self> {
+        let meta = MetaFile::read(dir)?;
+        let keyword_dir = dir.join(KEYWORD_DIR);
+        let tantivy = tantivy::Index::open_in_dir(&keyword_dir)?;
+        Self::from_parts(dir, meta.spec, tantivy)
+    }
+
+    /// Opens the index at `dir`, creating it for `spec` if absent. An existing
+    /// index must have been built with the same model.
+    pub fn open_or_create(dir: &Path, spec: &IndexSpec) -> Result<Self> {
+        if dir.join(crate::meta::META_FILE).is_file() {
+            let index = Self::open(dir)?;
+            if index.spec.model_fingerprint != spec.model_fingerprint || index.spec.dim != spec.dim
+            {
+                return Err(Error::ModelMismatch {
+                    path: dir.to_path_buf(),
+                    found: format!(
+                        "{} ({})",
+                        index.spec.model_name, index.spec.model_fingerprint
+                    ),
+                    expected: format!("{} ({})", spec.model_name, spec.model_fingerprint),
+                });
+            }
+            return Ok(index);
+        }
+        if spec.hnsw.m == 0 || spec.hnsw.m > 255 {
+            return Err(Error::InvalidRequest(format!(
+                "HNSW m must be between 1 and 255, not {}",
+                spec.hnsw.m
+            )));
+        }
+        let keyword_dir = dir.join(KEYWORD_DIR);
+        keyword::ensure_dir(&keyword_dir)?;
+        let (schema, _) = keyword::schema();
+        let tantivy = tantivy::Index::create_in_dir(&keyword_dir, schema)?;
+        // The descriptor is written last: a directory without it is not an index yet.
+        MetaFile {
+            format_version: FORMAT_VERSION,
+            spec: spec.clone(),
+        }
+        .write(dir)?;
+        Self::from_parts(dir, spec.clone(), tantivy)
+    }
+
+    fn from_parts(dir: &Path, spec: IndexSpec, tantivy: tantivy::Index) -> Result<Self> {
+        let (expected_schema, fields) = keyword::schema();
+        if tantivy.schema() != expected_schema {
+            return Err(Error::Corrupt {
+                path: dir.join(KEYWORD_DIR),
+                message: "keyword schema differs from this trawl's".into(),
+            });
+        }
+        let reader = tantivy
+            .reader_builder()
+            .reload_policy(ReloadPolicy::Manual)
+            .try_into()?;
+        let parser = keyword::query_parser(&tantivy, &fields);
+        let state = load_state(dir, &spec, &tantivy, &reader, None)?;
+        Ok(Self {
+            dir: dir.to_path_buf(),
+            spec,
+            tantivy,
+            fields,
+            reader,
+            parser,
+            state: RwLock::new(Arc::new(state)),
+        })
+    }
+
+    /// The directory this index lives in.
+    pub fn dir(&self) -> &Path {
+        &self.dir
+    }
+
+    /// What this index was built for.
+    pub fn spec(&self) -> &IndexSpec {
+        &self.spec
+    }
+
+    /// Picks up the latest commit (from this or another process).
+    pub fn reload(&self) -> Result<()> {
+        self.reader.reload()?;
+        let current = self.current();
+        let state = load_state(
+            &self.dir,
+            &self.spec,
+            &self.tantivy,
+            &self.reader,
+            Some(&current),
+        )?;
+        *self.state.write().expect("index state lock") = Arc::new(state);
+        Ok(())
+    }
+
+    fn current(&self) -> Arc<State> {
+        self.state.read().expect("index state lock").clone()
+    }
+
+    /// Counts of documents, chunks and vectors.
+    pub fn stats(&self) -> IndexStats {
+        let state = self.current();
+        IndexStats {
+            documents: state.commit.documents,
+            chunks: state.searcher.num_docs(),
+            vectors: state.vectors.len() as u64,
+        }
+    }
+
+    /// Exact nearest chunks to `vector` by a full scan: `(chunk id, cosine)`, best
+    /// first. The ground truth the graph's recall is measured against.
+    pub fn exact_nearest(&self, vector: &[f32], k: usize) -> Result<Vec<(u64, f32)>> {
+        if vector.len() != self.spec.dim {
+            return Err(Error::Dimension {
+                expected: self.spec.dim,
+                found: vector.len(),
+            });
+        }
+        Ok(self.current().vectors.exact_search(vector, k))
+    }
+
+    /// Approximate nearest chunks to `vector` through the graph, as the vector arm sees them.
+    pub fn approximate_nearest(&self, vector: &[f32], k: usize) -> Result<Vec<(u64, f32)>> {
+        if vector.len() != self.spec.dim {
+            return Err(Error::Dimension {
+                expected: self.spec.dim,
+                found: vector.len(),
+            });
+        }
+        Ok(self.current().vectors.search(vector, k))
+    }
+
+    /// A writer for adding and deleting documents. Only one may exist per
+    /// index at a time, across processes.
+    pub fn writer(&self) -> Result<IndexWriter<'_>> {
+        let writer = self.tantivy.writer_with_num_threads(1, WRITER_HEAP)?;
+        let state = self.current();
+        Ok(IndexWriter {
+            index: self,
+            writer,
+            vectors: state.vectors.vectors.clone(),
+            commit: state.commit,
+            base: state,
+            removed: HashSet::new(),
+            pending: HashMap::new(),
+            changed: false,
+        })
+    }
+
+    /// Runs a search. `query_vector` (the embedded query) is required when the
+    /// mode uses the vector arm.
+    pub fn search(
+        &self,
+        req: &SearchRequest,
+        query_vector: Option<&[f32]>,
+    ) -> Result<SearchResults> {
+        if req.k == 0 || req.offset.saturating_add(req.k) > MAX_RESULTS {
+            return Err(Error::InvalidRequest(format!(
+                "k must be at least 1 and offset + k at most {MAX_RESULTS}"
+            )));
+        }
+        if req.query.chars().count() > MAX_QUERY_CHARS {
+            return Err(Error::InvalidRequest(format!(
+                "query is longer than {MAX_QUERY_CHARS} characters"
+            )));
+        }
+        let state = self.current();
+        let wanted = req.offset + req.k;
+        // Several chunks of one document can crowd the top; dig deeper than k.
+        let depth = (wanted * 5).max(100);
+        let query = keyword::parse(&self.parser, &req.query);
+        let has_text = !req.query.trim().is_empty();
+
+        let keyword_hits = if req.mode.uses_keyword() && has_text {
+            keyword::search(&state.searcher, &*query, depth)?
+        } else {
+            Vec::new()
+        };
+        let vector_hits = if req.mode.uses_vector() {
+            let v = query_vector.ok_or_else(|| {
+                Error::InvalidRequest(format!("{} search needs a query vector", req.mode))
+            })?;
+            if v.len() != self.spec.dim {
+                return Err(Error::Dimension {
+                    expected: self.spec.dim,
+                    found: v.len(),
+                });
+            }
+            state
+                .vectors
+                .search(v, depth)
+                .into_iter()
+                .filter(|(id, _)| state.addresses.contains_key(id))
+                .collect()
+        } else {
+            Vec::new()
+        };
+
+        let keyword_ids: Vec<u64> = keyword_hits.iter().map(|h| h.0).collect();
+        let vector_ids: Vec<u64> = vector_hits.iter().map(|h| h.0).collect();
+        let keyword_score: HashMap<u64, f32> = keyword_hits.iter().copied().collect();
+        let vector_score: HashMap<u64, f32> = vector_hits.iter().copied().collect();
+        let fused = reciprocal_rank_fusion(&[&keyword_ids, &vector_ids], RRF_K);
+
+        let generator = has_text
+            .then(|| {
+                keyword::snippet_generator(
+                    &state.searcher,
+                    &*query,
+                    self.fields.body,
+                    SNIPPET_CHARS,
+                )
+            })
+            .flatten();
+        let mut seen = HashSet::new();
+        let mut hits = Vec::new();
+        for f in fused {
+            let Some(&addr) = state.addresses.get(&f.id) else {
+                continue;
+            };
+            let chunk = keyword::read_chunk(&state.searcher, &self.fields, addr)?;
+            if !seen.insert(chunk.doc_id.clone()) {
+                continue;
+            }
+            if seen.len() <= req.offset {
+                continue;
+            }
+            let snippet = keyword::snippet(generator.as_ref(), &chunk.body, SNIPPET_CHARS);
+            let score = match req.mode {
+                Mode::Hybrid => f.score,
+                Mode::Keyword => keyword_score.get(&f.id).copied().unwrap_or_default(),
+                Mode::Vector => vector_score.get(&f.id).copied().unwrap_or_default(),
+            };
+            hits.push(Hit {
+                doc_id: chunk.doc_id,
+                path: chunk.path,
+                title: chunk.title,
+                score,
+                chunk_id: chunk.chunk_id,
+                snippet: snippet.text,
+                snippet_html: snippet.html,
+                page: (chunk.page > 0).then_some(chunk.page as u32),
+                section: (!chunk.section.is_empty()).then_some(chunk.section),
+                keyword_rank: f.ranks[0],
+                vector_rank: f.ranks[1],
+                keyword_score: keyword_score.get(&f.id).copied(),
+                vector_score: vector_score.get(&f.id).copied(),
+            });
+            if hits.len() >= req.k {
+                break;
+            }
+        }
+        Ok(SearchResults {
+            hits,
+            keyword_candidates: keyword_ids.len(),
+            vector_candidates: vector_ids.len(),
+        })
+    }
+}
+
+fn vector_dir(dir: &Path, generation: u64) -> PathBuf {
+    dir.join(format!("{VECTOR_DIR_PREFIX}{generation:06}"))
+}
+
+fn load_state(
+    dir: &Path,
+    spec: &IndexSpec,
+    tantivy: &tantivy::Index,
+    reader: &IndexReader,
+    previous: Option<&State>,
+) -> Result<State> {
+    let searcher = reader.searcher();
+    let commit = CommitPoint::read(tantivy, dir)?;
+    let vectors = match previous {
+        Some(p) if p.commit.vector_generation == commit.vector_generation => p.vectors.clone(),
+        _ if commit.vector_generation == 0 => Arc::new(VectorIndex::empty(spec.dim, spec.hnsw)),
+        _ => Arc::new(VectorIndex::load(
+            &vector_dir(dir, commit.vector_generation),
+            spec.dim,
+            spec.hnsw,
+        )?),
+    };
+    let addresses = keyword::address_map(&searcher)?;
+    if addresses.len() != vectors.len() {
+        tracing::warn!(
+            dir = %dir.display(),
+            chunks = addresses.len(),
+            vectors = vectors.len(),
+            "keyword and vector arms disagree on the number of chunks"
+        );
+    }
+    Ok(State {
+        searcher,
+        addresses,
+        vectors,
+        commit,
+    })
+}
+
+/// A chunk of a document to index, with its vector.
+#[derive(Debug, Clone)]
+pub struct ChunkInput {
+    /// The chunk's text.
+    pub text: String,
+    /// 1-based page, where the format has pages.
+    pub page: Option<u32>,
+    /// Heading path, e.g. `Leave › Sick leave`.
+    pub section: Option<String>,
+    /// The chunk's embedding; must have the index's dimension.
+    pub vector: Vec<f32>,
+}
+
+/// A whole document to index.
+#[derive(Debug, Clone)]
+pub struct DocumentInput {
+    /// Stable id; adding a document with an existing id replaces it.
+    pub doc_id: String,
+    /// Where the document came from.
+    pub path: String,
+    /// Title shown in results.
+    pub title: String,
+    /// The document's chunks, in order.
+    pub chunks: Vec<ChunkInput>,
+}
+
+/// Adds and deletes documents; nothing is visible to searches until [`IndexWriter::commit`].
+pub struct IndexWriter<'a> {
+    index: &'a Index,
+    writer: tantivy::IndexWriter,
+    vectors: VectorData,
+    commit: CommitPoint,
+    base: Arc<State>,
+    removed: HashSet<u64>,
+    /// Documents added since the writer opened, with their chunk ids.
+    pending: HashMap<String, Vec<u64>>,
+    changed: bool,
+}
+
+impl IndexWriter<'_> {
+    /// Adds `doc`, replacing any document with the same id.
+    pub fn add_document(&mut self, doc: DocumentInput) -> Result<()> {
+        let dim = self.index.spec.dim;
+        if let Some(c) = doc.chunks.iter().find(|c| c.vector.len() != dim) {
+            return Err(Error::Dimension {
+                expected: dim,
+                found: c.vector.len(),
+            });
+        }
+        self.delete_document(&doc.doc_id)?;
+        let f = self.index.fields;
+        let mut ids = Vec::with_capacity(doc.chunks.len());
+        for (ordinal, chunk) in doc.chunks.into_iter().enumerate() {
+            let id = self.commit.next_chunk_id;
+            self.vectors.push(id, &chunk.vector)?;
+            self.commit.next_chunk_id += 1;
+            let mut d = TantivyDocument::default();
+            d.add_u64(f.chunk_id, id);
+            d.add_text(f.doc_id, &doc.doc_id);
+            d.add_text(f.path, &doc.path);
+            d.add_text(f.title, &doc.title);
+            d.add_text(f.body, &chunk.text);
+            d.add_text(f.section, chunk.section.as_deref().unwrap_or(""));
+            d.add_u64(f.page, u64::from(chunk.page.unwrap_or(0)));
+            d.add_u64(f.ordinal, ordinal as u64);
+            self.writer.add_document(d)?;
+            ids.push(id);
+        }
+        self.pending.insert(doc.doc_id, ids);
+        self.commit.documents += 1;
+        self.changed = true;
+        Ok(())
+    }
+
+    /// Deletes the document with this id, if present. Returns whether it existed.
+    pub fn delete_document(&mut self, doc_id: &str) -> Result<bool> {
+        let pending = self.pending.remove(doc_id);
+        let committed: Vec<u64> =
+            keyword::chunks_of(&self.base.searcher, &self.index.fields, doc_id)?
+                .into_iter()
+                .filter(|id| !self.removed.contains(id))
+                .collect();
+        if pending.is_none() && committed.is_empty() {
+            return Ok(false);
+        }
+        self.writer
+            .delete_term(Term::from_field_text(self.index.fields.doc_id, doc_id));
+        self.removed
+            .extend(pending.into_iter().flatten().chain(committed));
+        self.commit.documents = self.commit.documents.saturating_sub(1);
+        self.changed = true;
+        Ok(true)
+    }
+
+    /// Makes every change visible at once, in both arms, and reloads the index.
+    pub fn commit(mut self) -> Result<()> {
+        if !self.changed {
+            return Ok(());
+        }
+        let removed = std::mem::take(&mut self.removed);
+        self.vectors.retain(|id| !removed.contains(&id));
+        let dir = &self.index.dir;
+        let generation = self.commit.vector_generation + 1;
+        let gen_dir = vector_dir(dir, generation);
+        if gen_dir.exists() {
+            // Left over by a crash before its commit: never referenced, safe to replace.
+            std::fs::remove_dir_all(&gen_dir).at(&gen_dir)?;
+        }
+        std::fs::create_dir_all(&gen_dir).at(&gen_dir)?;
+        let vectors = VectorIndex::build(std::mem::take(&mut self.vectors), self.index.spec.hnsw);
+        vectors.save(&gen_dir)?;
+        sync_dir(dir)?;
+
+        let point = CommitPoint {
+            vector_generation: generation,
+            ..self.commit
+        };
+        let payload = serde_json::to_string(&point).expect("commit point serializes");
+        let mut prepared = self.writer.prepare_commit()?;
+        prepared.set_payload(&payload);
+        prepared.commit()?;
+        self.writer.wait_merging_threads()?;
+
+        remove_stale_generations(dir, generation);
+        self.index.reload()
+    }
+}
+
+fn sync_dir(dir: &Path) -> Result<()> {
+    std::fs::File::open(dir).and_then(|f| f.sync_all()).at(dir)
+}
+
+fn remove_stale_generations(dir: &Path, live: u64) {
+    let Ok(entries) = std::fs::read_dir(dir) else {
+        return;
+    };
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        let Some(generation) = name
+            .to_str()
+            .and_then(|n| n.strip_prefix(VECTOR_DIR_PREFIX))
+            .and_then(|g| g.parse::<u64>().ok())
+        else {
+            continue;
+        };
+        if generation != live {
+            if let Err(e) = std::fs::remove_dir_all(entry.path()) {
+                tracing::warn!(path = %entry.path().display(), error = %e, "could not remove old vectors");
+            }
+        }
+    }
+}

@@ -1,0 +1,275 @@
+//! The keyword arm: a tantivy index with one tantivy document per chunk.
+
+use std::{collections::HashMap, path::Path};
+
+use tantivy::{
+    DocAddress, Searcher, TantivyDocument, Term,
+    collector::TopDocs,
+    query::{Query, QueryParser},
+    schema::{
+        FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
+        TextOptions, Value,
+    },
+    snippet::SnippetGenerator,
+};
+
+use crate::Result;
+
+/// Analyzer for prose fields: lower-casing, long-token removal and English stemming.
+const TEXT_ANALYZER: &str = "en_stem";
+
+/// Field handles of the keyword schema.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Fields {
+    /// Chunk id shared with the vector arm (indexed for deletes, fast for id maps).
+    pub(crate) chunk_id: Field,
+    /// Document id, indexed raw so a whole document can be deleted or filtered.
+    pub(crate) doc_id: Field,
+    /// Path of the source file, indexed raw for exact filters.
+    pub(crate) path: Field,
+    pub(crate) title: Field,
+    pub(crate) body: Field,
+    /// Heading path of the chunk, e.g. `Leave › Sick leave`.
+    pub(crate) section: Field,
+    /// 1-based page, 0 when the format has no pages.
+    pub(crate) page: Field,
+    /// Position of the chunk within its document.
+    pub(crate) ordinal: Field,
+}
+
+pub(crate) fn schema() -> (Schema, Fields) {
+    let mut b = Schema::builder();
+    let prose = TextOptions::default().set_stored().set_indexing_options(
+        TextFieldIndexing::default()
+            .set_tokenizer(TEXT_ANALYZER)
+            .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+    );
+    let fields = Fields {
+        chunk_id: b.add_u64_field("chunk_id", INDEXED | STORED | FAST),
+        doc_id: b.add_text_field("doc_id", STRING | STORED),
+        path: b.add_text_field("path", STRING | STORED),
+        title: b.add_text_field("title", prose.clone()),
+        body: b.add_text_field("body", prose.clone()),
+        section: b.add_text_field("section", prose),
+        page: b.add_u64_field("page", STORED),
+        ordinal: b.add_u64_field("ordinal", STORED),
+    };
+    (b.build(), fields)
+}
+
+/// A chunk as stored in the keyword index.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredChunk {
+    pub(crate) chunk_id: u64,
+    pub(crate) doc_id: String,
+    pub(crate) path: String,
+    pub(crate) title: String,
+    pub(crate) body: String,
+    pub(crate) section: String,
+    pub(crate) page: u64,
+}
+
+pub(crate) fn read_chunk(
+    searcher: &Searcher,
+    fields: &Fields,
+    addr: DocAddress,
+) -> Result<StoredChunk> {
+    let doc: TantivyDocument = searcher.doc(addr)?;
+    let text = |f: Field| {
+        doc.get_first(f)
+            .and_then(|v| v.as_str().map(str::to_owned))
+            .unwrap_or_default()
+    };
+    let num = |f: Field| doc.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
+    Ok(StoredChunk {
+        chunk_id: num(fields.chunk_id),
+        doc_id: text(fields.doc_id),
+        path: text(fields.path),
+        title: text(fields.title),
+        body: text(fields.body),
+        section: text(fields.section),
+        page: num(fields.page),
+    })
+}
+
+/// Maps every live chunk id to its tantivy address, so vector hits can be
+/// resolved without a query per hit.
+pub(crate) fn address_map(searcher: &Searcher) -> Result<HashMap<u64, DocAddress>> {
+    let mut map = HashMap::new();
+    for (ord, segment) in searcher.segment_readers().iter().enumerate() {
+        let ids = segment.fast_fields().u64("chunk_id")?;
+        for doc in 0..segment.max_doc() {
+            if segment.is_deleted(doc) {
+                continue;
+            }
+            if let Some(id) = ids.first(doc) {
+                map.insert(id, DocAddress::new(ord as u32, doc));
+            }
+        }
+    }
+    Ok(map)
+}
+
+pub(crate) fn query_parser(index: &tantivy::Index, fields: &Fields) -> QueryParser {
+    let mut parser = QueryParser::for_index(index, vec![fields.title, fields.body, fields.section]);
+    // A word in the title says more about the chunk than one in its body.
+    parser.set_field_boost(fields.title, 2.0);
+    parser.set_field_boost(fields.section, 1.5);
+    parser
+}
+
+/// Parses `text` leniently: syntax errors degrade to the parts that parse
+/// instead of failing the search.
+pub(crate) fn parse(parser: &QueryParser, text: &str) -> Box<dyn Query> {
+    let (query, errors) = parser.parse_query_lenient(text);
+    if !errors.is_empty() {
+        tracing::debug!(?errors, query = text, "query parsed leniently");
+    }
+    query
+}
+
+pub(crate) fn search(
+    searcher: &Searcher,
+    query: &dyn Query,
+    limit: usize,
+) -> Result<Vec<(u64, f32)>> {
+    let top = searcher.search(query, &TopDocs::with_limit(limit).order_by_score())?;
+    let mut out = Vec::with_capacity(top.len());
+    for (score, addr) in top {
+        let ids = searcher
+            .segment_reader(addr.segment_ord)
+            .fast_fields()
+            .u64("chunk_id")?;
+        if let Some(id) = ids.first(addr.doc_id) {
+            out.push((id, score));
+        }
+    }
+    Ok(out)
+}
+
+/// Chunk ids of every live chunk of `doc_id`.
+pub(crate) fn chunks_of(searcher: &Searcher, fields: &Fields, doc_id: &str) -> Result<Vec<u64>> {
+    let term = Term::from_field_text(fields.doc_id, doc_id);
+    let query = tantivy::query::TermQuery::new(term, IndexRecordOption::Basic);
+    let docs = searcher.search(&query, &tantivy::collector::DocSetCollector)?;
+    let mut out = Vec::with_capacity(docs.len());
+    for addr in docs {
+        let ids = searcher
+            .segment_reader(addr.segment_ord)
+            .fast_fields()
+            .u64("chunk_id")?;
+        out.extend(ids.first(addr.doc_id));
+    }
+    Ok(out)
+}
+
+/// A highlighted passage: plain text plus HTML with `<mark>` around matches.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Snippet {
+    pub(crate) text: String,
+    pub(crate) html: String,
+}
+
+pub(crate) fn snippet(
+    generator: Option<&SnippetGenerator>,
+    body: &str,
+    max_chars: usize,
+) -> Snippet {
+    if let Some(generator) = generator {
+        let s = generator.snippet(body);
+        if !s.fragment().is_empty() && !s.highlighted().is_empty() {
+            return Snippet {
+                text: s.fragment().to_owned(),
+                html: highlight_html(s.fragment(), s.highlighted()),
+            };
+        }
+    }
+    // No keyword matched (a semantic hit): show the start of the passage.
+    let text = truncate_chars(body.trim(), max_chars);
+    Snippet {
+        html: escape_html(&text),
+        text,
+    }
+}
+
+pub(crate) fn snippet_generator(
+    searcher: &Searcher,
+    query: &dyn Query,
+    field: Field,
+    max_chars: usize,
+) -> Option<SnippetGenerator> {
+    let mut generator = SnippetGenerator::create(searcher, query, field).ok()?;
+    generator.set_max_num_chars(max_chars);
+    Some(generator)
+}
+
+fn truncate_chars(text: &str, max_chars: usize) -> String {
+    match text.char_indices().nth(max_chars) {
+        Some((cut, _)) => {
+            // Prefer ending on a word boundary.
+            let head = &text[..cut];
+            let end = head
+                .rfind(char::is_whitespace)
+                .filter(|&i| i > cut / 2)
+                .unwrap_or(cut);
+            format!("{}…", head[..end].trim_end())
+        }
+        None => text.to_owned(),
+    }
+}
+
+fn highlight_html(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
+    let mut out = String::with_capacity(fragment.len() + ranges.len() * 13);
+    let mut pos = 0;
+    for r in ranges {
+        if r.start < pos || r.end > fragment.len() {
+            continue;
+        }
+        out.push_str(&escape_html(&fragment[pos..r.start]));
+        out.push_str("<mark>");
+        out.push_str(&escape_html(&fragment[r.clone()]));
+        out.push_str("</mark>");
+        pos = r.end;
+    }
+    out.push_str(&escape_html(&fragment[pos..]));
+    out
+}
+
+pub(crate) fn escape_html(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for c in text.chars() {
+        match c {
+            '&' => out.push_str("&amp;"),
+            '<' => out.push_str("&lt;"),
+            '>' => out.push_str("&gt;"),
+            '"' => out.push_str("&quot;"),
+            '\'' => out.push_str("&#39;"),
+            _ => out.push(c),
+        }
+    }
+    out
+}
+
+pub(crate) fn ensure_dir(path: &Path) -> Result<()> {
+    use crate::error::IoContext;
+    std::fs::create_dir_all(path).at(path)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn highlight_escapes_text_and_marks_ranges() {
+        let html = highlight_html("a <b> & leave", &[(8..13)]);
+        assert_eq!(html, "a &lt;b&gt; &amp; <mark>leave</mark>");
+    }
+
+    #[test]
+    fn truncation_ends_on_a_word() {
+        assert_eq!(truncate_chars("alpha beta gamma", 12), "alpha beta…");
+        assert_eq!(truncate_chars("short", 12), "short");
+        // Multi-byte characters are never split.
+        assert_eq!(truncate_chars("ééééé", 3), "ééé…");
+    }
+}

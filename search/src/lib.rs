@@ -1,0 +1,24 @@
+//! Keyword and vector indexes over document chunks, and hybrid search.
+//!
+//! An index directory holds a tantivy keyword index and an HNSW vector index
+//! over the same chunks. [`Index`] opens it for search; [`IndexWriter`] adds
+//! and removes whole documents and commits both arms at once. This crate knows
+//! vectors, not how they were made (callers pass them in), and nothing of
+//! files on disk to index or HTTP.
+
+mod error;
+mod fusion;
+mod index;
+mod keyword;
+mod meta;
+mod vector;
+
+pub use crate::{
+    error::{Error, Result},
+    fusion::{Fused, reciprocal_rank_fusion},
+    index::{
+        ChunkInput, DocumentInput, Hit, Index, IndexStats, IndexWriter, Mode, SearchRequest,
+        SearchResults,
+    },
+    meta::{FORMAT_VERSION, HnswParams, IndexSpec},
+};

@@ -1,0 +1,237 @@
+//! Integration tests of the search crate over real on-disk indexes.
+//!
+//! Vectors here are synthetic (this crate takes vectors, not text); the
+//! model-backed behaviour is tested end to end at the workspace root.
+
+use trawl_search::{ChunkInput, DocumentInput, Index, IndexSpec, Mode, SearchRequest};
+
+const DIM: usize = 8;
+
+fn spec() -> IndexSpec {
+    IndexSpec {
+        model_name: "test".into(),
+        model_fingerprint: "test-fp".into(),
+        dim: DIM,
+        hnsw: Default::default(),
+    }
+}
+
+/// A unit vector pointing mostly along axis `axis`.
+fn axis(axis: usize) -> Vec<f32> {
+    let mut v = vec![0.05f32; DIM];
+    v[axis] = 1.0;
+    let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
+    v.iter().map(|x| x / n).collect()
+}
+
+fn doc(id: &str, title: &str, chunks: &[(&str, usize)]) -> DocumentInput {
+    DocumentInput {
+        doc_id: id.into(),
+        path: format!("docs/{id}.md"),
+        title: title.into(),
+        chunks: chunks
+            .iter()
+            .map(|(text, a)| ChunkInput {
+                text: (*text).into(),
+                page: None,
+                section: Some("Intro".into()),
+                vector: axis(*a),
+            })
+            .collect(),
+    }
+}
+
+fn sample(dir: &std::path::Path) -> Index {
+    let index = Index::open_or_create(dir, &spec()).unwrap();
+    let mut w = index.writer().unwrap();
+    w.add_document(doc(
+        "leave",
+        "Leave policy",
+        &[
+            ("Employees accrue annual leave every pay period.", 0),
+            ("Sick leave may be used for medical appointments.", 1),
+        ],
+    ))
+    .unwrap();
+    w.add_document(doc(
+        "contract",
+        "Supply agreement",
+        &[(
+            "Either party may terminate this agreement upon thirty days written notice.",
+            2,
+        )],
+    ))
+    .unwrap();
+    w.add_document(doc(
+        "travel",
+        "Travel guide",
+        &[("Book flights through the travel system.", 3)],
+    ))
+    .unwrap();
+    w.commit().unwrap();
+    index
+}
+
+fn search(index: &Index, q: &str, mode: Mode, v: Option<&[f32]>) -> Vec<String> {
+    let mut req = SearchRequest::new(q);
+    req.mode = mode;
+    index
+        .search(&req, v)
+        .unwrap()
+        .hits
+        .into_iter()
+        .map(|h| h.doc_id)
+        .collect()
+}
+
+#[test]
+fn keyword_arm_finds_stemmed_terms_and_highlights_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = sample(dir.path());
+    // "terminating" stems to the same term as "terminate".
+    let mut req = SearchRequest::new("terminating");
+    req.mode = Mode::Keyword;
+    let res = index.search(&req, None).unwrap();
+    assert_eq!(res.hits.len(), 1);
+    let hit = &res.hits[0];
+    assert_eq!(hit.doc_id, "contract");
+    assert_eq!(hit.keyword_rank, Some(1));
+    assert_eq!(hit.vector_rank, None);
+    assert!(
+        hit.snippet_html.contains("<mark>terminate</mark>"),
+        "{}",
+        hit.snippet_html
+    );
+    assert_eq!(hit.section.as_deref(), Some("Intro"));
+}
+
+#[test]
+fn exact_phrase_requires_adjacent_words() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = sample(dir.path());
+    assert_eq!(
+        search(&index, "\"sick leave\"", Mode::Keyword, None),
+        vec!["leave"]
+    );
+    assert!(search(&index, "\"leave sick\"", Mode::Keyword, None).is_empty());
+}
+
+#[test]
+fn vector_arm_returns_nearest_document_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = sample(dir.path());
+    let q = axis(1);
+    let hits = search(&index, "", Mode::Vector, Some(&q));
+    assert_eq!(hits[0], "leave");
+    // Two chunks of "leave" are near the query, but the document appears once.
+    assert_eq!(hits.iter().filter(|d| *d == "leave").count(), 1);
+    assert_eq!(hits.len(), 3);
+}
+
+#[test]
+fn hybrid_fuses_both_arms() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = sample(dir.path());
+    // Keyword says travel, vector says contract: both must be present, and a
+    // document found by both arms must outrank one found by a single arm.
+    let q = axis(2);
+    let hits = search(&index, "flights", Mode::Hybrid, Some(&q));
+    let mut top2 = hits[..2].to_vec();
+    top2.sort();
+    assert_eq!(top2, vec!["contract", "travel"]);
+    let both = search(&index, "terminate", Mode::Hybrid, Some(&q));
+    assert_eq!(both[0], "contract");
+}
+
+#[test]
+fn vector_modes_need_a_vector_of_the_right_length() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = sample(dir.path());
+    let req = SearchRequest::new("leave");
+    let err = index.search(&req, None).unwrap_err();
+    assert!(err.is_user_error(), "{err}");
+    let err = index.search(&req, Some(&[1.0, 0.0])).unwrap_err();
+    assert!(err.to_string().contains("dimensions"), "{err}");
+}
+
+#[test]
+fn reopen_sees_committed_data_and_replacing_a_document_keeps_one_copy() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let index = sample(dir.path());
+        let mut w = index.writer().unwrap();
+        w.add_document(doc(
+            "travel",
+            "Travel guide v2",
+            &[("Trains are preferred over flights.", 3)],
+        ))
+        .unwrap();
+        w.commit().unwrap();
+    }
+    let index = Index::open(dir.path()).unwrap();
+    let stats = index.stats();
+    assert_eq!(stats.documents, 3);
+    assert_eq!(stats.chunks, 4);
+    assert_eq!(stats.vectors, 4);
+    let mut req = SearchRequest::new("trains");
+    req.mode = Mode::Keyword;
+    let hits = index.search(&req, None).unwrap().hits;
+    assert_eq!(hits[0].title, "Travel guide v2");
+    // Only one vector generation directory survives a commit.
+    let gens = std::fs::read_dir(dir.path())
+        .unwrap()
+        .filter(|e| {
+            e.as_ref()
+                .unwrap()
+                .file_name()
+                .to_string_lossy()
+                .starts_with("vectors-")
+        })
+        .count();
+    assert_eq!(gens, 1);
+}
+
+#[test]
+fn deleted_documents_leave_both_arms() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = sample(dir.path());
+    let mut w = index.writer().unwrap();
+    assert!(w.delete_document("leave").unwrap());
+    assert!(!w.delete_document("no-such-doc").unwrap());
+    w.commit().unwrap();
+    assert!(search(&index, "leave", Mode::Keyword, None).is_empty());
+    let q = axis(1);
+    let hits = search(&index, "", Mode::Vector, Some(&q));
+    assert!(!hits.contains(&"leave".to_string()), "{hits:?}");
+    let stats = index.stats();
+    assert_eq!((stats.documents, stats.chunks, stats.vectors), (2, 2, 2));
+}
+
+#[test]
+fn empty_index_and_odd_queries_do_not_fail() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = Index::open_or_create(dir.path(), &spec()).unwrap();
+    let q = axis(0);
+    assert!(search(&index, "anything", Mode::Hybrid, Some(&q)).is_empty());
+    let index = sample(tempfile::tempdir().unwrap().path());
+    for odd in ["\"unbalanced", "title:", "((", "leave~9", "-", "*"] {
+        let mut req = SearchRequest::new(odd);
+        req.mode = Mode::Keyword;
+        assert!(index.search(&req, None).is_ok(), "query {odd:?}");
+    }
+    let mut too_long = SearchRequest::new("a ".repeat(5000));
+    too_long.mode = Mode::Keyword;
+    assert!(index.search(&too_long, None).unwrap_err().is_user_error());
+}
+
+#[test]
+fn opening_with_another_model_is_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    drop(sample(dir.path()));
+    let mut other = spec();
+    other.model_fingerprint = "other".into();
+    let err = Index::open_or_create(dir.path(), &other).unwrap_err();
+    assert!(err.to_string().contains("was built with model"), "{err}");
+    let err = Index::open(&dir.path().join("missing")).unwrap_err();
+    assert!(err.to_string().contains("no trawl index"), "{err}");
+}

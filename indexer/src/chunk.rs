@@ -1,0 +1,212 @@
+//! Splitting extracted text into chunks the embedder can take whole.
+//!
+//! Structure first: paragraphs are packed into chunks without crossing a
+//! section boundary; only a paragraph longer than the target is cut, at token
+//! boundaries of the embedder's own tokenizer, with overlap.
+
+use std::ops::Range;
+
+use crate::extract::Extracted;
+
+/// How big chunks are, in the embedder's tokens.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ChunkOptions {
+    /// Chunks are packed up to this many tokens.
+    pub target_tokens: usize,
+    /// Tokens shared by consecutive pieces of one cut paragraph.
+    pub overlap_tokens: usize,
+}
+
+impl Default for ChunkOptions {
+    fn default() -> Self {
+        Self {
+            target_tokens: 200,
+            overlap_tokens: 32,
+        }
+    }
+}
+
+/// A chunk: a byte range of the extracted text and the section it lies in.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Chunk {
+    pub(crate) range: Range<usize>,
+    pub(crate) section: Option<String>,
+}
+
+/// Splits `doc` into chunks. `spans` returns the byte ranges of the tokens of a string.
+pub(crate) fn chunk<E>(
+    doc: &Extracted,
+    opts: ChunkOptions,
+    spans: &dyn Fn(&str) -> Result<Vec<Range<usize>>, E>,
+) -> Result<Vec<Chunk>, E> {
+    let target = opts.target_tokens.max(8);
+    let overlap = opts.overlap_tokens.min(target / 2);
+    let mut chunks = Vec::new();
+    let mut group: Option<(Range<usize>, usize, Option<String>)> = None;
+
+    for block in blocks(&doc.text) {
+        let section = section_at(doc, block.start);
+        let tokens = spans(&doc.text[block.clone()])?;
+        let same_section = |g: &(Range<usize>, usize, Option<String>)| g.2 == section;
+        match group.take() {
+            Some(g) if same_section(&g) && g.1 + tokens.len() <= target => {
+                group = Some((g.0.start..block.end, g.1 + tokens.len(), g.2));
+                continue;
+            }
+            Some(g) => chunks.push(Chunk {
+                range: g.0,
+                section: g.2,
+            }),
+            None => {}
+        }
+        if tokens.len() <= target {
+            group = Some((block, tokens.len(), section));
+            continue;
+        }
+        // One paragraph longer than a chunk: cut it into overlapping token windows.
+        let step = target - overlap;
+        let mut first = 0;
+        loop {
+            let last = (first + target).min(tokens.len());
+            let range = block.start + tokens[first].start..block.start + tokens[last - 1].end;
+            chunks.push(Chunk {
+                range,
+                section: section.clone(),
+            });
+            if last == tokens.len() {
+                break;
+            }
+            first += step;
+        }
+    }
+    if let Some(g) = group {
+        chunks.push(Chunk {
+            range: g.0,
+            section: g.2,
+        });
+    }
+    Ok(chunks)
+}
+
+/// Paragraph-like blocks: runs of text separated by blank lines, trimmed.
+fn blocks(text: &str) -> Vec<Range<usize>> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    let push = |out: &mut Vec<Range<usize>>, s: usize, e: usize| {
+        let piece = &text[s..e];
+        let lead = piece.len() - piece.trim_start().len();
+        let trail = piece.len() - piece.trim_end().len();
+        if s + lead < e - trail {
+            out.push(s + lead..e - trail);
+        }
+    };
+    for (i, _) in text.match_indices("\n\n") {
+        if i >= start {
+            push(&mut out, start, i);
+            start = i + 2;
+        }
+    }
+    push(&mut out, start, text.len());
+    out
+}
+
+fn section_at(doc: &Extracted, offset: usize) -> Option<String> {
+    doc.sections
+        .iter()
+        .take_while(|s| s.offset <= offset)
+        .last()
+        .map(|s| s.path.clone())
+        .filter(|p| !p.is_empty())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::extract::SectionStart;
+
+    /// Whitespace "tokenizer": enough to test packing and cutting logic.
+    fn words(s: &str) -> Result<Vec<Range<usize>>, ()> {
+        let mut out = Vec::new();
+        let mut start = None;
+        for (i, c) in s.char_indices() {
+            match (c.is_whitespace(), start) {
+                (false, None) => start = Some(i),
+                (true, Some(st)) => {
+                    out.push(st..i);
+                    start = None;
+                }
+                _ => {}
+            }
+        }
+        if let Some(st) = start {
+            out.push(st..s.len());
+        }
+        Ok(out)
+    }
+
+    fn doc(text: &str, sections: &[(usize, &str)]) -> Extracted {
+        Extracted {
+            title: "t".into(),
+            text: text.into(),
+            sections: sections
+                .iter()
+                .map(|(o, p)| SectionStart {
+                    offset: *o,
+                    path: (*p).into(),
+                })
+                .collect(),
+        }
+    }
+
+    fn texts(d: &Extracted, chunks: &[Chunk]) -> Vec<String> {
+        chunks.iter().map(|c| d.text[c.range.clone()].to_owned()).collect()
+    }
+
+    #[test]
+    fn packs_paragraphs_up_to_target() {
+        let d = doc("a b c\n\nd e\n\nf g h i", &[]);
+        let opts = ChunkOptions {
+            target_tokens: 8,
+            overlap_tokens: 0,
+        };
+        let c = chunk(&d, opts, &words).unwrap();
+        assert_eq!(texts(&d, &c), ["a b c\n\nd e", "f g h i"]);
+    }
+
+    #[test]
+    fn never_crosses_a_section() {
+        let text = "Intro words\n\nLeave\n\nTake leave\n\nSick\n\nSee a doctor";
+        let leave = text.find("Leave").unwrap();
+        let sick = text.find("Sick").unwrap();
+        let d = doc(text, &[(leave, "Leave"), (sick, "Sick")]);
+        let c = chunk(&d, ChunkOptions::default(), &words).unwrap();
+        assert_eq!(texts(&d, &c), ["Intro words", "Leave\n\nTake leave", "Sick\n\nSee a doctor"]);
+        let sections: Vec<_> = c.iter().map(|c| c.section.as_deref()).collect();
+        assert_eq!(sections, [None, Some("Leave"), Some("Sick")]);
+    }
+
+    #[test]
+    fn cuts_long_paragraph_with_overlap_and_covers_it() {
+        let text: Vec<String> = (0..25).map(|i| format!("w{i}")).collect();
+        let d = doc(&text.join(" "), &[]);
+        let opts = ChunkOptions {
+            target_tokens: 10,
+            overlap_tokens: 2,
+        };
+        let c = chunk(&d, opts, &words).unwrap();
+        let t = texts(&d, &c);
+        assert_eq!(t.len(), 3);
+        assert!(t[0].starts_with("w0 ") && t[0].ends_with(" w9"));
+        assert!(t[1].starts_with("w8 "), "overlap of two tokens: {}", t[1]);
+        assert!(t[2].ends_with("w24"));
+        for piece in &t {
+            assert!(words(piece).unwrap().len() <= 10);
+        }
+    }
+
+    #[test]
+    fn empty_text_gives_no_chunks() {
+        let d = doc("  \n\n ", &[]);
+        assert!(chunk(&d, ChunkOptions::default(), &words).unwrap().is_empty());
+    }
+}

@@ -1,0 +1,29 @@
+//! The indexer's error type. Per-file problems are not errors: they are
+//! reported as [`crate::Skipped`] and the run goes on.
+
+use std::path::PathBuf;
+
+/// Result alias for this crate.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// What stops an indexing run.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The folder to index does not exist or is not a folder.
+    #[error("{0} is not a directory")]
+    NotADirectory(PathBuf),
+    /// Reading or writing the indexer's own files failed.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The index could not be written.
+    #[error(transparent)]
+    Search(#[from] trawl_search::Error),
+    /// The embedding model failed.
+    #[error(transparent)]
+    Embed(#[from] trawl_embedder::Error),
+}

@@ -1,0 +1,105 @@
+//! Command-line arguments.
+
+use std::{net::SocketAddr, path::PathBuf};
+
+use clap::{Args, Parser, Subcommand};
+
+/// Private, on-prem hybrid search over your documents.
+#[derive(Debug, Parser)]
+#[command(name = "trawl", version, about)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// Index (or update the index of) every supported file under a folder.
+    Index(IndexArgs),
+    /// Search an index from the terminal.
+    Search(SearchArgs),
+    /// Serve the HTTP API and web UI.
+    Serve(ServeArgs),
+}
+
+/// Where the embedding model and ONNX Runtime are.
+#[derive(Debug, Args)]
+pub(crate) struct ModelArgs {
+    /// Model directory holding trawl-model.json [default: $TRAWL_HOME/models/all-minilm-l6-v2-int8]
+    #[arg(long, env = "TRAWL_MODEL_DIR", global = true)]
+    pub(crate) model_dir: Option<PathBuf>,
+    /// ONNX Runtime shared library [default: $TRAWL_HOME/onnxruntime/libonnxruntime.so.1.31.1]
+    #[arg(long, env = "ORT_DYLIB_PATH", global = true)]
+    pub(crate) ort_lib: Option<PathBuf>,
+    /// Threads per embedding call [default: all cores]
+    #[arg(long, env = "TRAWL_THREADS", global = true)]
+    pub(crate) threads: Option<usize>,
+}
+
+/// Which index to use.
+#[derive(Debug, Args)]
+pub(crate) struct IndexLocation {
+    /// Index directory [default: $TRAWL_HOME/index]
+    #[arg(long, env = "TRAWL_INDEX")]
+    pub(crate) index: Option<PathBuf>,
+}
+
+impl IndexLocation {
+    pub(crate) fn path(&self) -> PathBuf {
+        self.index
+            .clone()
+            .unwrap_or_else(|| trawl_embedder::ModelLocation::trawl_home().join("index"))
+    }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct IndexArgs {
+    /// Folder to index.
+    pub(crate) dir: PathBuf,
+    #[command(flatten)]
+    pub(crate) index: IndexLocation,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+    /// Target chunk size in model tokens.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) chunk_tokens: usize,
+    /// Overlap between pieces of a long paragraph, in tokens.
+    #[arg(long, default_value_t = 32)]
+    pub(crate) overlap_tokens: usize,
+    /// Print the run's report as JSON (progress goes to stderr as plain lines).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SearchArgs {
+    /// Query: words, "exact phrases", -excluded, field:value.
+    pub(crate) query: String,
+    #[command(flatten)]
+    pub(crate) index: IndexLocation,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+    /// Number of documents to show.
+    #[arg(long, short, default_value_t = 10)]
+    pub(crate) k: usize,
+    /// Documents to skip.
+    #[arg(long, default_value_t = 0)]
+    pub(crate) offset: usize,
+    /// hybrid, keyword or vector.
+    #[arg(long, default_value = "hybrid")]
+    pub(crate) mode: String,
+    /// Print results as JSON (the same shape as GET /api/search).
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ServeArgs {
+    #[command(flatten)]
+    pub(crate) index: IndexLocation,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+    /// Address to listen on.
+    #[arg(long, env = "TRAWL_ADDR", default_value = "127.0.0.1:7700")]
+    pub(crate) addr: SocketAddr,
+}

@@ -1,0 +1,89 @@
+//! API errors: a stable machine code, a human message, the right status.
+
+use axum::{
+    Json,
+    http::StatusCode,
+    response::{IntoResponse, Response},
+};
+use serde::{Deserialize, Serialize};
+
+/// An error as the API returns it: `{"error": {"code", "message"}}`.
+#[derive(Debug, Clone, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    /// HTTP status.
+    pub status: StatusCode,
+    /// Stable machine-readable code, e.g. `invalid_query`.
+    pub code: &'static str,
+    /// Human-readable explanation.
+    pub message: String,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Body {
+    error: Detail,
+}
+
+#[derive(Serialize, Deserialize)]
+struct Detail {
+    code: String,
+    message: String,
+}
+
+impl ApiError {
+    /// A 400 caused by the request.
+    pub fn bad_request(code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::BAD_REQUEST,
+            code,
+            message: message.into(),
+        }
+    }
+
+    /// A 500; the message is logged, the client sees a generic one.
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        tracing::error!(error = %message, "internal error");
+        Self {
+            status: StatusCode::INTERNAL_SERVER_ERROR,
+            code: "internal",
+            message: "internal error; see the server log".into(),
+        }
+    }
+
+    /// A 404.
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self {
+            status: StatusCode::NOT_FOUND,
+            code: "not_found",
+            message: message.into(),
+        }
+    }
+}
+
+impl From<trawl_search::Error> for ApiError {
+    fn from(e: trawl_search::Error) -> Self {
+        if e.is_user_error() {
+            Self::bad_request("invalid_search", e.to_string())
+        } else {
+            Self::internal(e)
+        }
+    }
+}
+
+impl From<trawl_embedder::Error> for ApiError {
+    fn from(e: trawl_embedder::Error) -> Self {
+        Self::internal(e)
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Body {
+            error: Detail {
+                code: self.code.to_owned(),
+                message: self.message,
+            },
+        };
+        (self.status, Json(body)).into_response()
+    }
+}

@@ -106,7 +106,13 @@ fn index(args: IndexArgs) -> Result<()> {
 }
 
 fn print_report(r: &IndexReport, index_dir: &Path) {
-    let rate = |n: usize| if r.elapsed_s > 0.0 { n as f64 / r.elapsed_s } else { 0.0 };
+    let rate = |n: usize| {
+        if r.elapsed_s > 0.0 {
+            n as f64 / r.elapsed_s
+        } else {
+            0.0
+        }
+    };
     println!(
         "Indexed {} documents ({} chunks) in {:.1} s: {:.1} files/s, {:.1} chunks/s.",
         r.indexed,
@@ -116,7 +122,8 @@ fn print_report(r: &IndexReport, index_dir: &Path) {
         rate(r.chunks)
     );
     println!(
-        "{} unchanged, {} removed, {} duplicates, {} skipped. Index {} now holds {} documents, {} chunks.",
+        "{} updated, {} unchanged, {} removed, {} duplicates, {} skipped. Index {} now holds {} documents, {} chunks.",
+        r.updated,
         r.unchanged,
         r.removed,
         r.duplicates.len(),
@@ -136,7 +143,10 @@ fn print_report(r: &IndexReport, index_dir: &Path) {
             println!("  {}: {}", s.path, s.reason);
         }
         if r.skipped.len() > SHOWN {
-            println!("  … and {} more (use --json for the full list)", r.skipped.len() - SHOWN);
+            println!(
+                "  … and {} more (use --json for the full list)",
+                r.skipped.len() - SHOWN
+            );
         }
     }
 }
@@ -151,7 +161,8 @@ fn search(args: SearchArgs) -> Result<()> {
         mode: Some(args.mode.clone()),
         offset: Some(args.offset),
     };
-    let response = trawl_web::api::run_search(&index, &embedder, &params).map_err(|e| anyhow::anyhow!(e.message))?;
+    let response = trawl_web::api::run_search(&index, &embedder, &params)
+        .map_err(|e| anyhow::anyhow!(e.message))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&response)?);
     } else {
@@ -178,7 +189,12 @@ fn print_results(r: &SearchResponse) {
         println!("    {place}");
         println!("    {}", hit.snippet.replace('\n', " "));
     }
-    println!("({} results, {} mode, {:.1} ms)", r.results.len(), r.mode, r.took_ms);
+    println!(
+        "({} results, {} mode, {:.1} ms)",
+        r.results.len(),
+        r.mode,
+        r.took_ms
+    );
 }
 
 fn serve(args: ServeArgs) -> Result<()> {

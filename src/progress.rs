@@ -73,7 +73,11 @@ impl trawl_indexer::Progress for CliProgress {
         let secs = self.started.elapsed().as_secs_f64().max(1e-3);
         if let Some(bar) = &self.bar {
             bar.inc(1);
-            bar.set_message(format!("{} chunks · {:.1} chunks/s", p.chunks, p.chunks as f64 / secs));
+            bar.set_message(format!(
+                "{} chunks · {:.1} chunks/s",
+                p.chunks,
+                p.chunks as f64 / secs
+            ));
         } else if p.last.elapsed() >= Duration::from_secs(10) || p.files == p.total {
             p.last = Instant::now();
             eprintln!(

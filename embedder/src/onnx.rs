@@ -86,11 +86,11 @@ fn environment(library: &Path) -> Result<Environment> {
 // ort's builder errors carry the builder and do not convert into our error
 // with `?`; this function exists so they collapse into `ort::Error` first.
 fn build_session(env: &Environment, model: &Path, threads: usize) -> ort::Result<Session> {
-    Ok(Session::builder(env)?
+    Session::builder(env)?
         .with_optimization_level(GraphOptimizationLevel::All)?
         .with_intra_threads(threads)?
         .with_inter_threads(1)?
-        .commit_from_file(model)?)
+        .commit_from_file(model)
 }
 
 impl OnnxEmbedder {

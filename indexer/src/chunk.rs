@@ -33,12 +33,11 @@ pub(crate) struct Chunk {
     pub(crate) section: Option<String>,
 }
 
-/// Splits `doc` into chunks. `spans` returns the byte ranges of the tokens of a string.
-pub(crate) fn chunk<E>(
-    doc: &Extracted,
-    opts: ChunkOptions,
-    spans: &dyn Fn(&str) -> Result<Vec<Range<usize>>, E>,
-) -> Result<Vec<Chunk>, E> {
+/// Byte ranges of the tokens of a string, as the embedder's tokenizer sees them.
+pub(crate) type TokenSpans<'a, E> = &'a dyn Fn(&str) -> Result<Vec<Range<usize>>, E>;
+
+/// Splits `doc` into chunks.
+pub(crate) fn chunk<E>(doc: &Extracted, opts: ChunkOptions, spans: TokenSpans<'_, E>) -> Result<Vec<Chunk>, E> {
     let target = opts.target_tokens.max(8);
     let overlap = opts.overlap_tokens.min(target / 2);
     let mut chunks = Vec::new();
@@ -159,7 +158,10 @@ mod tests {
     }
 
     fn texts(d: &Extracted, chunks: &[Chunk]) -> Vec<String> {
-        chunks.iter().map(|c| d.text[c.range.clone()].to_owned()).collect()
+        chunks
+            .iter()
+            .map(|c| d.text[c.range.clone()].to_owned())
+            .collect()
     }
 
     #[test]
@@ -180,7 +182,10 @@ mod tests {
         let sick = text.find("Sick").unwrap();
         let d = doc(text, &[(leave, "Leave"), (sick, "Sick")]);
         let c = chunk(&d, ChunkOptions::default(), &words).unwrap();
-        assert_eq!(texts(&d, &c), ["Intro words", "Leave\n\nTake leave", "Sick\n\nSee a doctor"]);
+        assert_eq!(
+            texts(&d, &c),
+            ["Intro words", "Leave\n\nTake leave", "Sick\n\nSee a doctor"]
+        );
         let sections: Vec<_> = c.iter().map(|c| c.section.as_deref()).collect();
         assert_eq!(sections, [None, Some("Leave"), Some("Sick")]);
     }
@@ -207,6 +212,10 @@ mod tests {
     #[test]
     fn empty_text_gives_no_chunks() {
         let d = doc("  \n\n ", &[]);
-        assert!(chunk(&d, ChunkOptions::default(), &words).unwrap().is_empty());
+        assert!(
+            chunk(&d, ChunkOptions::default(), &words)
+                .unwrap()
+                .is_empty()
+        );
     }
 }

@@ -210,13 +210,11 @@ fn markdown(src: &str, fallback_title: &str) -> Extracted {
             Event::Text(t) | Event::Code(t) => text.push_str(&t),
             Event::SoftBreak => text.push(' '),
             Event::HardBreak => text.push('\n'),
-            Event::End(TagEnd::Paragraph | TagEnd::CodeBlock | TagEnd::Table | TagEnd::BlockQuote(_)) => {
-                end_block(&mut text)
-            }
-            Event::End(TagEnd::Item | TagEnd::TableRow | TagEnd::TableHead) => {
-                if !text.ends_with('\n') {
-                    text.push('\n');
-                }
+            Event::End(
+                TagEnd::Paragraph | TagEnd::CodeBlock | TagEnd::Table | TagEnd::BlockQuote(_),
+            ) => end_block(&mut text),
+            Event::End(TagEnd::Item | TagEnd::TableRow | TagEnd::TableHead) if !text.ends_with('\n') => {
+                text.push('\n')
             }
             Event::Start(Tag::Item) => text.push_str("• "),
             Event::End(TagEnd::TableCell) => text.push_str(" | "),
@@ -250,10 +248,17 @@ mod tests {
         assert_eq!(e.title, "Leave types");
         assert!(!e.text.contains("{%"), "{}", e.text);
         assert!(!e.text.contains("keywords"), "{}", e.text);
-        assert!(e.text.contains("You earn 4 hours per pay period."), "{}", e.text);
+        assert!(
+            e.text.contains("You earn 4 hours per pay period."),
+            "{}",
+            e.text
+        );
         assert!(e.text.contains("• up to 240 hours"), "{}", e.text);
         let paths: Vec<&str> = e.sections.iter().map(|s| s.path.as_str()).collect();
-        assert_eq!(paths, ["Annual leave", "Annual leave › Carry over", "Sick leave"]);
+        assert_eq!(
+            paths,
+            ["Annual leave", "Annual leave › Carry over", "Sick leave"]
+        );
         // Offsets point at the heading text itself.
         for s in &e.sections {
             let name = s.path.rsplit(SECTION_SEPARATOR).next().unwrap();
@@ -263,15 +268,30 @@ mod tests {
 
     #[test]
     fn markdown_title_falls_back_to_h1_then_file_name() {
-        let e = extract(DocKind::Markdown, Path::new("x.md"), b"# Travel guide\n\nBook early.").unwrap();
+        let e = extract(
+            DocKind::Markdown,
+            Path::new("x.md"),
+            b"# Travel guide\n\nBook early.",
+        )
+        .unwrap();
         assert_eq!(e.title, "Travel guide");
-        let e = extract(DocKind::Markdown, Path::new("code-of_conduct.md"), b"Be kind.").unwrap();
+        let e = extract(
+            DocKind::Markdown,
+            Path::new("code-of_conduct.md"),
+            b"Be kind.",
+        )
+        .unwrap();
         assert_eq!(e.title, "code of conduct");
     }
 
     #[test]
     fn plain_text_title_is_first_line() {
-        let e = extract(DocKind::Text, Path::new("a.txt"), b"\n  NOTICE OF TERMINATION\r\nBody.").unwrap();
+        let e = extract(
+            DocKind::Text,
+            Path::new("a.txt"),
+            b"\n  NOTICE OF TERMINATION\r\nBody.",
+        )
+        .unwrap();
         assert_eq!(e.title, "NOTICE OF TERMINATION");
         assert!(!e.text.contains('\r'));
     }
@@ -292,14 +312,22 @@ mod tests {
             ExtractError::Empty
         );
         assert_eq!(
-            extract(DocKind::Markdown, Path::new("a.md"), b"---\ntitle: x\n---\n").unwrap_err(),
+            extract(
+                DocKind::Markdown,
+                Path::new("a.md"),
+                b"---\ntitle: x\n---\n"
+            )
+            .unwrap_err(),
             ExtractError::Empty
         );
     }
 
     #[test]
     fn template_tags_are_removed_but_braces_kept() {
-        assert_eq!(strip_template_tags("a {% x %}b{{ y }} {c} {%"), "a b {c} {%");
+        assert_eq!(
+            strip_template_tags("a {% x %}b{{ y }} {c} {%"),
+            "a b {c} {%"
+        );
     }
 
     #[test]

@@ -101,6 +101,8 @@ pub struct IndexReport {
     pub indexed: usize,
     /// Documents whose content was unchanged.
     pub unchanged: usize,
+    /// Of `indexed`, documents whose file existed with other content.
+    pub updated: usize,
     /// Documents removed because their files are gone.
     pub removed: usize,
     /// Chunks embedded in this run.
@@ -158,13 +160,27 @@ pub fn index_directory(
     // Group files by content: one document per distinct content.
     let mut by_doc: BTreeMap<String, Vec<&Found>> = BTreeMap::new();
     for f in &found {
-        by_doc.entry(doc_id_of(&f.entry.sha256)).or_default().push(f);
+        by_doc
+            .entry(doc_id_of(&f.entry.sha256))
+            .or_default()
+            .push(f);
     }
     let mut to_index = Vec::new();
-    for (doc_id, files) in &by_doc {
+    for (doc_id, files) in &mut by_doc {
+        // The path already indexed stays the document's path while it exists,
+        // so adding a copy does not re-index the original.
+        if let Some(i) = state
+            .documents
+            .get(doc_id)
+            .and_then(|known| files.iter().position(|f| &f.rel == known))
+        {
+            files.swap(0, i);
+        }
         let primary = files[0];
         for dup in &files[1..] {
-            report.duplicates.push((dup.rel.clone(), primary.rel.clone()));
+            report
+                .duplicates
+                .push((dup.rel.clone(), primary.rel.clone()));
         }
         if state.documents.get(doc_id) == Some(&primary.rel) {
             report.unchanged += 1;
@@ -181,10 +197,16 @@ pub fn index_directory(
     report.stages.scan_s = scan_started.elapsed().as_secs_f64();
 
     let mut writer = index.writer()?;
+    let present: BTreeSet<&str> = found.iter().map(|f| f.rel.as_str()).collect();
     for doc_id in &gone {
         writer.delete_document(doc_id)?;
-        state.documents.remove(doc_id);
-        report.removed += 1;
+        if let Some(path) = state.documents.remove(doc_id) {
+            if present.contains(path.as_str()) {
+                report.updated += 1;
+            } else {
+                report.removed += 1;
+            }
+        }
     }
 
     progress.start(to_index.len());
@@ -315,7 +337,12 @@ fn doc_id_of(sha256: &str) -> String {
 }
 
 /// Walks `root`, hashing files whose size or mtime changed since the last run.
-fn scan(root: &Path, state: &State, opts: &IndexOptions, report: &mut IndexReport) -> Result<Vec<Found>> {
+fn scan(
+    root: &Path,
+    state: &State,
+    opts: &IndexOptions,
+    report: &mut IndexReport,
+) -> Result<Vec<Found>> {
     let mut found = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
@@ -332,7 +359,11 @@ fn scan(root: &Path, state: &State, opts: &IndexOptions, report: &mut IndexRepor
                     .unwrap_or_else(|| root.display().to_string());
                 report.skipped.push(Skipped {
                     path,
-                    reason: format!("cannot read: {}", e.io_error().map_or_else(|| e.to_string(), |io| io.to_string())),
+                    reason: format!(
+                        "cannot read: {}",
+                        e.io_error()
+                            .map_or_else(|| e.to_string(), |io| io.to_string())
+                    ),
                 });
                 continue;
             }
@@ -381,7 +412,9 @@ fn scan(root: &Path, state: &State, opts: &IndexOptions, report: &mut IndexRepor
             .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
             .map_or(0, |d| d.as_nanos());
         let sha256 = match state.files.get(&rel) {
-            Some(prev) if prev.size == size && prev.mtime_ns == mtime_ns && mtime_ns != 0 => prev.sha256.clone(),
+            Some(prev) if prev.size == size && prev.mtime_ns == mtime_ns && mtime_ns != 0 => {
+                prev.sha256.clone()
+            }
             _ => match std::fs::read(path) {
                 Ok(bytes) => hex(&Sha256::digest(&bytes)),
                 Err(e) => {
@@ -419,7 +452,12 @@ fn hex(bytes: &[u8]) -> String {
 }
 
 /// Reads, extracts and chunks one file (runs on the extraction thread).
-fn prepare(doc_id: &str, f: &Found, embedder: &dyn Embedder, opts: &IndexOptions) -> Result<Prepared, Skipped> {
+fn prepare(
+    doc_id: &str,
+    f: &Found,
+    embedder: &dyn Embedder,
+    opts: &IndexOptions,
+) -> Result<Prepared, Skipped> {
     let skip = |reason: String| Skipped {
         path: f.rel.clone(),
         reason,
@@ -428,7 +466,8 @@ fn prepare(doc_id: &str, f: &Found, embedder: &dyn Embedder, opts: &IndexOptions
     let bytes = std::fs::read(&f.path).map_err(|e| skip(format!("cannot read: {e}")))?;
     let doc = extract::extract(kind, &f.path, &bytes).map_err(|e| skip(e.to_string()))?;
     let spans = |s: &str| embedder.token_spans(s);
-    let chunks = chunk::chunk(&doc, opts.chunking, &spans).map_err(|e| skip(format!("tokenizing failed: {e}")))?;
+    let chunks = chunk::chunk(&doc, opts.chunking, &spans)
+        .map_err(|e| skip(format!("tokenizing failed: {e}")))?;
     if chunks.is_empty() {
         return Err(skip(ExtractError::Empty.to_string()));
     }

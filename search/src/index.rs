@@ -664,10 +664,11 @@ fn remove_stale_generations(dir: &Path, live: u64) {
         else {
             continue;
         };
-        if generation != live {
-            if let Err(e) = std::fs::remove_dir_all(entry.path()) {
-                tracing::warn!(path = %entry.path().display(), error = %e, "could not remove old vectors");
-            }
+        if generation == live {
+            continue;
+        }
+        if let Err(e) = std::fs::remove_dir_all(entry.path()) {
+            tracing::warn!(path = %entry.path().display(), error = %e, "could not remove old vectors");
         }
     }
 }

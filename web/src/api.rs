@@ -90,7 +90,11 @@ pub struct SearchResponse {
 }
 
 /// Runs a search the same way for HTTP and the CLI. Blocking (embeds the query).
-pub fn run_search(index: &Index, embedder: &dyn Embedder, params: &SearchParams) -> Result<SearchResponse, ApiError> {
+pub fn run_search(
+    index: &Index,
+    embedder: &dyn Embedder,
+    params: &SearchParams,
+) -> Result<SearchResponse, ApiError> {
     let started = Instant::now();
     let mode = match params.mode.as_deref() {
         None | Some("") => Mode::default(),

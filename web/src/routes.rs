@@ -58,7 +58,9 @@ async fn ui() -> impl IntoResponse {
     (
         [(
             header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static("default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'"),
+            HeaderValue::from_static(
+                "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
+            ),
         )],
         Html(INDEX_HTML),
     )
@@ -68,11 +70,14 @@ async fn search(
     State(state): State<AppState>,
     params: Result<Query<SearchParams>, QueryRejection>,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let Query(params) = params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
+    let Query(params) =
+        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
     // Embedding the query is CPU-bound; keep it off the async workers.
-    let response = tokio::task::spawn_blocking(move || run_search(&state.index, state.embedder.as_ref(), &params))
-        .await
-        .map_err(ApiError::internal)??;
+    let response = tokio::task::spawn_blocking(move || {
+        run_search(&state.index, state.embedder.as_ref(), &params)
+    })
+    .await
+    .map_err(ApiError::internal)??;
     Ok(Json(response))
 }
 

@@ -1,0 +1,387 @@
+//! End-to-end tests: the real `trawl` binary, the real model, real files, a real socket.
+
+use std::{
+    io::{BufRead, BufReader},
+    path::{Path, PathBuf},
+    process::{Child, Command, Stdio},
+    sync::OnceLock,
+};
+
+use serde_json::Value;
+
+const BIN: &str = env!("CARGO_BIN_EXE_trawl");
+
+fn fixtures() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/docs")
+}
+
+fn trawl(args: &[&str]) -> Value {
+    let out = Command::new(BIN).args(args).output().expect("run trawl");
+    assert!(
+        out.status.success(),
+        "trawl {args:?} failed: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    serde_json::from_slice(&out.stdout).unwrap_or_else(|e| {
+        panic!(
+            "trawl {args:?} printed no JSON ({e}): {}",
+            String::from_utf8_lossy(&out.stdout)
+        )
+    })
+}
+
+/// The fixture documents indexed once for the read-only tests.
+fn shared_index() -> &'static Path {
+    static INDEX: OnceLock<(tempfile::TempDir, Value)> = OnceLock::new();
+    let (dir, _) = INDEX.get_or_init(|| {
+        let dir = tempfile::tempdir().unwrap();
+        let idx = dir.path().join("idx");
+        let report = trawl(&[
+            "index",
+            fixtures().to_str().unwrap(),
+            "--index",
+            idx.to_str().unwrap(),
+            "--json",
+        ]);
+        (dir, report)
+    });
+    Box::leak(dir.path().join("idx").into_boxed_path())
+}
+
+fn search(query: &str, mode: &str) -> Value {
+    trawl(&[
+        "search",
+        query,
+        "--index",
+        shared_index().to_str().unwrap(),
+        "--mode",
+        mode,
+        "--json",
+    ])
+}
+
+fn top_path(v: &Value) -> &str {
+    v["results"][0]["path"].as_str().unwrap_or("<no results>")
+}
+
+fn words(text: &str) -> std::collections::HashSet<String> {
+    text.split(|c: char| !c.is_alphanumeric())
+        .filter(|w| !w.is_empty())
+        .map(str::to_lowercase)
+        .collect()
+}
+
+#[test]
+fn index_reports_what_it_did_and_why_it_skipped() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    let report = trawl(&[
+        "index",
+        fixtures().to_str().unwrap(),
+        "--index",
+        idx.to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(report["indexed"], 6, "{report:#}");
+    assert!(report["chunks"].as_u64().unwrap() >= 6);
+    let skipped = report["skipped"].as_array().unwrap();
+    let reason = |p: &str| {
+        skipped
+            .iter()
+            .find(|s| s["path"].as_str().unwrap().ends_with(p))
+            .map(|s| s["reason"].as_str().unwrap().to_owned())
+            .unwrap_or_else(|| panic!("{p} not reported: {report:#}"))
+    };
+    assert!(reason("unsupported.pdf").contains("unsupported file type .pdf"));
+    assert!(reason("binary.txt").contains("binary"));
+}
+
+#[test]
+fn semantic_query_without_shared_words_finds_its_document() {
+    let query = "metro card stipend";
+    let doc = std::fs::read_to_string(fixtures().join("hr/transit-benefit.md")).unwrap();
+    let shared: Vec<_> = words(query).intersection(&words(&doc)).cloned().collect();
+    assert!(
+        shared.is_empty(),
+        "query must share no words with the document: {shared:?}"
+    );
+    for mode in ["hybrid", "vector"] {
+        let res = search(query, mode);
+        assert_eq!(top_path(&res), "hr/transit-benefit.md", "{mode}: {res:#}");
+    }
+    // The keyword arm alone cannot find it.
+    let res = search(query, "keyword");
+    assert!(
+        res["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|r| r["path"] != "hr/transit-benefit.md")
+    );
+}
+
+#[test]
+fn exact_phrase_finds_its_document() {
+    let res = search("\"password manager\"", "keyword");
+    assert_eq!(top_path(&res), "kb/password-requirements.md", "{res:#}");
+    assert!(
+        res["results"][0]["snippet_html"]
+            .as_str()
+            .unwrap()
+            .contains("<mark>")
+    );
+    let res = search("\"password manager\"", "hybrid");
+    assert_eq!(top_path(&res), "kb/password-requirements.md", "{res:#}");
+}
+
+#[test]
+fn results_carry_sections_and_scores() {
+    let res = search("report a lost laptop", "hybrid");
+    let first = &res["results"][0];
+    assert_eq!(first["path"], "kb/security-incidents.md", "{res:#}");
+    assert!(first["section"].is_string(), "{first:#}");
+    assert!(first["score"].as_f64().unwrap() > 0.0);
+    let paths: Vec<&str> = res["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| r["path"].as_str().unwrap())
+        .collect();
+    let mut unique = paths.clone();
+    unique.sort();
+    unique.dedup();
+    assert_eq!(
+        unique.len(),
+        paths.len(),
+        "a document appears once: {paths:?}"
+    );
+}
+
+struct Server(Child, String);
+
+impl Drop for Server {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
+
+fn start_server(index: &Path) -> Server {
+    let mut child = Command::new(BIN)
+        .args([
+            "serve",
+            "--index",
+            index.to_str().unwrap(),
+            "--addr",
+            "127.0.0.1:0",
+        ])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::null())
+        .spawn()
+        .expect("start trawl serve");
+    let mut line = String::new();
+    BufReader::new(child.stdout.take().unwrap())
+        .read_line(&mut line)
+        .unwrap();
+    let url = line
+        .split_whitespace()
+        .find(|w| w.starts_with("http://"))
+        .unwrap_or_else(|| panic!("no URL in {line:?}"))
+        .trim_end_matches('/')
+        .to_owned();
+    Server(child, url)
+}
+
+fn get(url: &str) -> (u16, String, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut res = agent.get(url).call().expect("request");
+    let ctype = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (
+        res.status().as_u16(),
+        ctype,
+        res.body_mut().read_to_string().unwrap(),
+    )
+}
+
+#[test]
+fn http_api_returns_what_the_cli_returns() {
+    let server = start_server(shared_index());
+    let base = &server.1;
+
+    let (status, _, body) = get(&format!("{base}/healthz"));
+    assert_eq!((status, body.as_str()), (200, r#"{"status":"ok"}"#));
+    let (status, _, body) = get(&format!("{base}/readyz"));
+    assert_eq!(status, 200);
+    let ready: Value = serde_json::from_str(&body).unwrap();
+    assert_eq!(ready["documents"], 6);
+
+    for (q, mode) in [
+        ("metro card stipend", "hybrid"),
+        ("\"password manager\"", "keyword"),
+        ("overtime pay", "vector"),
+    ] {
+        let url = format!("{base}/api/search?q={}&mode={mode}", urlencode(q));
+        let (status, ctype, body) = get(&url);
+        assert_eq!(status, 200, "{body}");
+        assert!(ctype.starts_with("application/json"));
+        let http: Value = serde_json::from_str(&body).unwrap();
+        let cli = search(q, mode);
+        assert!(!cli["results"].as_array().unwrap().is_empty());
+        assert_eq!(http["results"], cli["results"], "{q} ({mode})");
+        assert_eq!(http["mode"], mode);
+    }
+
+    let (status, ctype, body) = get(&format!("{base}/"));
+    assert_eq!(status, 200);
+    assert!(ctype.starts_with("text/html"));
+    assert!(body.contains("<title>trawl"));
+}
+
+#[test]
+fn http_errors_are_json_with_stable_codes() {
+    let server = start_server(shared_index());
+    let base = &server.1;
+    let cases = [
+        ("/api/search?q=leave&mode=fuzzy", 400, "invalid_mode"),
+        ("/api/search?mode=hybrid", 400, "invalid_parameters"),
+        ("/api/search?q=leave&k=0", 400, "invalid_search"),
+        ("/api/search?q=leave&k=abc", 400, "invalid_parameters"),
+        ("/no/such/route", 404, "not_found"),
+    ];
+    for (path, want_status, want_code) in cases {
+        let (status, ctype, body) = get(&format!("{base}{path}"));
+        assert_eq!(status, want_status, "{path}: {body}");
+        assert!(ctype.starts_with("application/json"), "{path}");
+        let v: Value = serde_json::from_str(&body).unwrap();
+        assert_eq!(v["error"]["code"], want_code, "{path}: {body}");
+        assert!(!v["error"]["message"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn reindexing_follows_changes_on_disk() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    for f in [
+        "hr/overtime.md",
+        "kb/password-requirements.md",
+        "hr/transit-benefit.md",
+    ] {
+        std::fs::copy(
+            fixtures().join(f),
+            docs.join(Path::new(f).file_name().unwrap()),
+        )
+        .unwrap();
+    }
+    let idx = dir.path().join("idx");
+    let run = || {
+        trawl(&[
+            "index",
+            docs.to_str().unwrap(),
+            "--index",
+            idx.to_str().unwrap(),
+            "--json",
+        ])
+    };
+    let first = run();
+    assert_eq!(first["indexed"], 3);
+    let again = run();
+    assert_eq!(
+        (again["indexed"].as_u64(), again["unchanged"].as_u64()),
+        (Some(0), Some(3)),
+        "{again:#}"
+    );
+
+    std::fs::write(
+        docs.join("overtime.md"),
+        "# Overtime\n\nCompensatory time replaces overtime pay for zebra projects.\n",
+    )
+    .unwrap();
+    std::fs::remove_file(docs.join("transit-benefit.md")).unwrap();
+    std::fs::copy(
+        docs.join("password-requirements.md"),
+        docs.join("copy-of-passwords.md"),
+    )
+    .unwrap();
+    let changed = run();
+    assert_eq!(changed["indexed"], 1, "{changed:#}");
+    assert_eq!(changed["updated"], 1, "{changed:#}");
+    assert_eq!(changed["removed"], 1, "{changed:#}");
+    assert_eq!(
+        changed["duplicates"].as_array().unwrap().len(),
+        1,
+        "{changed:#}"
+    );
+    assert_eq!(changed["documents_total"], 2, "{changed:#}");
+
+    let idx_s = idx.to_str().unwrap();
+    let res = trawl(&[
+        "search", "zebra", "--index", idx_s, "--mode", "keyword", "--json",
+    ]);
+    assert_eq!(top_path(&res), "overtime.md");
+    let res = trawl(&[
+        "search",
+        "transit subsidy",
+        "--index",
+        idx_s,
+        "--mode",
+        "keyword",
+        "--json",
+    ]);
+    assert!(
+        res["results"].as_array().unwrap().is_empty(),
+        "deleted file still found: {res:#}"
+    );
+}
+
+#[test]
+fn bad_invocations_fail_with_a_clear_message() {
+    let out = Command::new(BIN)
+        .args(["search", "x", "--index", "/nonexistent/idx"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(err.contains("no trawl index at /nonexistent/idx"), "{err}");
+
+    let out = Command::new(BIN)
+        .args(["index", "/nonexistent/docs", "--index"])
+        .arg(tempfile::tempdir().unwrap().path().join("i"))
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("/nonexistent/docs is not a directory"));
+
+    let out = Command::new(BIN)
+        .args(["search", "x", "--index"])
+        .arg(shared_index())
+        .args(["--model-dir", "/nonexistent/model"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("model manifest not found") && err.contains("make setup"),
+        "{err}"
+    );
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' | b'~' => {
+                (b as char).to_string()
+            }
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

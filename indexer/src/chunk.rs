@@ -37,7 +37,11 @@ pub(crate) struct Chunk {
 pub(crate) type TokenSpans<'a, E> = &'a dyn Fn(&str) -> Result<Vec<Range<usize>>, E>;
 
 /// Splits `doc` into chunks.
-pub(crate) fn chunk<E>(doc: &Extracted, opts: ChunkOptions, spans: TokenSpans<'_, E>) -> Result<Vec<Chunk>, E> {
+pub(crate) fn chunk<E>(
+    doc: &Extracted,
+    opts: ChunkOptions,
+    spans: TokenSpans<'_, E>,
+) -> Result<Vec<Chunk>, E> {
     let target = opts.target_tokens.max(8);
     let overlap = opts.overlap_tokens.min(target / 2);
     let mut chunks = Vec::new();

@@ -213,7 +213,9 @@ fn markdown(src: &str, fallback_title: &str) -> Extracted {
             Event::End(
                 TagEnd::Paragraph | TagEnd::CodeBlock | TagEnd::Table | TagEnd::BlockQuote(_),
             ) => end_block(&mut text),
-            Event::End(TagEnd::Item | TagEnd::TableRow | TagEnd::TableHead) if !text.ends_with('\n') => {
+            Event::End(TagEnd::Item | TagEnd::TableRow | TagEnd::TableHead)
+                if !text.ends_with('\n') =>
+            {
                 text.push('\n')
             }
             Event::Start(Tag::Item) => text.push_str("• "),

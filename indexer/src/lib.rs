@@ -27,7 +27,7 @@ use std::{
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 use trawl_embedder::Embedder;
-use trawl_search::{ChunkInput, DocumentInput, Index};
+use trawl_search::{ChunkInput, DocumentInput, DocumentMeta, Index};
 
 use crate::state::{FileEntry, State};
 
@@ -133,6 +133,7 @@ struct Prepared {
     doc_id: String,
     rel: String,
     title: String,
+    meta: DocumentMeta,
     chunks: Vec<(String, Option<String>)>,
     /// Text given to the embedder per chunk (title and section prepended).
     embed_texts: Vec<String>,
@@ -260,6 +261,7 @@ pub fn index_directory(
                     doc_id: p.doc_id.clone(),
                     path: p.rel.clone(),
                     title: p.title,
+                    meta: p.meta,
                     chunks,
                 })?;
                 state.documents.insert(p.doc_id, p.rel.clone());
@@ -483,10 +485,18 @@ fn prepare(
         embed_texts.push(format!("{context}{text}"));
         texts.push((text, c.section));
     }
+    let meta = DocumentMeta {
+        kind: kind.name().to_owned(),
+        size: f.entry.size,
+        sha256: f.entry.sha256.clone(),
+        modified: i64::try_from(f.entry.mtime_ns / 1_000_000_000).ok(),
+        ..DocumentMeta::default()
+    };
     Ok(Prepared {
         doc_id: doc_id.to_owned(),
         rel: f.rel.clone(),
         title: doc.title,
+        meta,
         chunks: texts,
         embed_texts,
     })

@@ -7,7 +7,7 @@
 //! - `vectors-NNNNNN/` — one generation of flat vectors plus the saved graph.
 
 use std::{
-    collections::{HashMap, HashSet},
+    collections::{BTreeMap, HashMap, HashSet},
     path::{Path, PathBuf},
     str::FromStr,
     sync::{Arc, RwLock},
@@ -147,6 +147,8 @@ pub struct Hit {
     pub keyword_score: Option<f32>,
     /// Cosine similarity of the best chunk to the query.
     pub vector_score: Option<f32>,
+    /// The document's metadata.
+    pub meta: DocumentMeta,
 }
 
 /// The answer to a [`SearchRequest`].
@@ -467,6 +469,7 @@ impl Index {
                 vector_rank: f.ranks[1],
                 keyword_score: keyword_score.get(&f.id).copied(),
                 vector_score: vector_score.get(&f.id).copied(),
+                meta: chunk.meta,
             });
             if hits.len() >= req.k {
                 break;
@@ -532,6 +535,34 @@ pub struct ChunkInput {
     pub vector: Vec<f32>,
 }
 
+/// What is known about a document besides its text: used by filters and
+/// permissions, and shown with results.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DocumentMeta {
+    /// File type: `markdown`, `text`, `pdf`, `docx`, `html`, `email`, …
+    pub kind: String,
+    /// Free-form tags.
+    pub tags: Vec<String>,
+    /// Access groups allowed to see the document; empty means everyone.
+    pub groups: Vec<String>,
+    /// Person whose files these are (legal discovery).
+    pub custodian: Option<String>,
+    /// Author, where the format records one (or the sender of an e-mail).
+    pub author: Option<String>,
+    /// Document date (sent date for e-mail), Unix seconds.
+    pub date: Option<i64>,
+    /// File modification time, Unix seconds.
+    pub modified: Option<i64>,
+    /// File size in bytes.
+    pub size: u64,
+    /// sha256 of the file's bytes, hex.
+    pub sha256: String,
+    /// For an attachment, the id of the document that contains it.
+    pub parent_id: Option<String>,
+    /// Further named values (e-mail headers such as `from`, `to`, `subject`).
+    pub extra: BTreeMap<String, String>,
+}
+
 /// A whole document to index.
 #[derive(Debug, Clone)]
 pub struct DocumentInput {
@@ -541,6 +572,8 @@ pub struct DocumentInput {
     pub path: String,
     /// Title shown in results.
     pub title: String,
+    /// Metadata for filters, permissions and display.
+    pub meta: DocumentMeta,
     /// The document's chunks, in order.
     pub chunks: Vec<ChunkInput>,
 }
@@ -568,8 +601,21 @@ impl IndexWriter<'_> {
                 found: c.vector.len(),
             });
         }
+        if let Some(g) = doc
+            .meta
+            .groups
+            .iter()
+            .find(|g| g.starts_with("__") || g.is_empty())
+        {
+            return Err(Error::InvalidRequest(format!(
+                "group name {g:?} is reserved (empty or starting with `__`)"
+            )));
+        }
         self.delete_document(&doc.doc_id)?;
         let f = self.index.fields;
+        let m = &doc.meta;
+        let extra =
+            (!m.extra.is_empty()).then(|| serde_json::to_string(&m.extra).expect("map serializes"));
         let mut ids = Vec::with_capacity(doc.chunks.len());
         for (ordinal, chunk) in doc.chunks.into_iter().enumerate() {
             let id = self.commit.next_chunk_id;
@@ -584,6 +630,36 @@ impl IndexWriter<'_> {
             d.add_text(f.section, chunk.section.as_deref().unwrap_or(""));
             d.add_u64(f.page, u64::from(chunk.page.unwrap_or(0)));
             d.add_u64(f.ordinal, ordinal as u64);
+            d.add_text(f.kind, &m.kind);
+            for t in &m.tags {
+                d.add_text(f.tags, t);
+            }
+            if m.groups.is_empty() {
+                d.add_text(f.groups, keyword::PUBLIC_GROUP);
+            }
+            for g in &m.groups {
+                d.add_text(f.groups, g);
+            }
+            for (field, value) in [
+                (f.custodian, &m.custodian),
+                (f.author, &m.author),
+                (f.parent_id, &m.parent_id),
+            ] {
+                if let Some(v) = value {
+                    d.add_text(field, v);
+                }
+            }
+            if let Some(date) = m.date {
+                d.add_i64(f.date, date);
+            }
+            if let Some(t) = m.modified {
+                d.add_i64(f.modified, t);
+            }
+            d.add_u64(f.size, m.size);
+            d.add_text(f.sha256, &m.sha256);
+            if let Some(extra) = &extra {
+                d.add_text(f.extra, extra);
+            }
             self.writer.add_document(d)?;
             ids.push(id);
         }

@@ -35,7 +35,28 @@ pub(crate) struct Fields {
     pub(crate) page: Field,
     /// Position of the chunk within its document.
     pub(crate) ordinal: Field,
+    /// File type (`pdf`, `markdown`, …), raw, for filters and facets.
+    pub(crate) kind: Field,
+    pub(crate) tags: Field,
+    /// Access groups; [`PUBLIC_GROUP`] when the document is visible to everyone.
+    pub(crate) groups: Field,
+    pub(crate) custodian: Field,
+    pub(crate) author: Field,
+    /// Document date (sent date for e-mail), Unix seconds.
+    pub(crate) date: Field,
+    /// File modification time, Unix seconds.
+    pub(crate) modified: Field,
+    pub(crate) size: Field,
+    pub(crate) sha256: Field,
+    /// Containing document of an attachment.
+    pub(crate) parent_id: Field,
+    /// Further metadata (e-mail headers, …) as a JSON object, stored only.
+    pub(crate) extra: Field,
 }
+
+/// Group token of documents without access groups. Group names starting with
+/// `__` are reserved, so no real group can collide with it.
+pub(crate) const PUBLIC_GROUP: &str = "__public__";
 
 pub(crate) fn schema() -> (Schema, Fields) {
     let mut b = Schema::builder();
@@ -53,6 +74,17 @@ pub(crate) fn schema() -> (Schema, Fields) {
         section: b.add_text_field("section", prose),
         page: b.add_u64_field("page", STORED),
         ordinal: b.add_u64_field("ordinal", STORED),
+        kind: b.add_text_field("kind", STRING | STORED | FAST),
+        tags: b.add_text_field("tags", STRING | STORED),
+        groups: b.add_text_field("groups", STRING | STORED),
+        custodian: b.add_text_field("custodian", STRING | STORED),
+        author: b.add_text_field("author", STRING | STORED),
+        date: b.add_i64_field("date", INDEXED | STORED | FAST),
+        modified: b.add_i64_field("modified", STORED | FAST),
+        size: b.add_u64_field("size", STORED),
+        sha256: b.add_text_field("sha256", STRING | STORED),
+        parent_id: b.add_text_field("parent_id", STRING | STORED),
+        extra: b.add_text_field("extra", STORED),
     };
     (b.build(), fields)
 }
@@ -67,6 +99,7 @@ pub(crate) struct StoredChunk {
     pub(crate) body: String,
     pub(crate) section: String,
     pub(crate) page: u64,
+    pub(crate) meta: crate::DocumentMeta,
 }
 
 pub(crate) fn read_chunk(
@@ -81,6 +114,31 @@ pub(crate) fn read_chunk(
             .unwrap_or_default()
     };
     let num = |f: Field| doc.get_first(f).and_then(|v| v.as_u64()).unwrap_or(0);
+    let opt_text = |f: Field| Some(text(f)).filter(|s| !s.is_empty());
+    let all = |f: Field| {
+        doc.get_all(f)
+            .filter_map(|v| v.as_str().map(str::to_owned))
+            .collect::<Vec<_>>()
+    };
+    let int = |f: Field| doc.get_first(f).and_then(|v| v.as_i64());
+    let meta = crate::DocumentMeta {
+        kind: text(fields.kind),
+        tags: all(fields.tags),
+        groups: all(fields.groups)
+            .into_iter()
+            .filter(|g| g != PUBLIC_GROUP)
+            .collect(),
+        custodian: opt_text(fields.custodian),
+        author: opt_text(fields.author),
+        date: int(fields.date),
+        modified: int(fields.modified),
+        size: num(fields.size),
+        sha256: text(fields.sha256),
+        parent_id: opt_text(fields.parent_id),
+        extra: opt_text(fields.extra)
+            .and_then(|j| serde_json::from_str(&j).ok())
+            .unwrap_or_default(),
+    };
     Ok(StoredChunk {
         chunk_id: num(fields.chunk_id),
         doc_id: text(fields.doc_id),
@@ -89,6 +147,7 @@ pub(crate) fn read_chunk(
         body: text(fields.body),
         section: text(fields.section),
         page: num(fields.page),
+        meta,
     })
 }
 

@@ -17,8 +17,8 @@ pub use crate::{
     error::{Error, Result},
     fusion::{Fused, reciprocal_rank_fusion},
     index::{
-        ChunkInput, DocumentInput, Hit, Index, IndexStats, IndexWriter, Mode, SearchRequest,
-        SearchResults,
+        ChunkInput, DocumentInput, DocumentMeta, Hit, Index, IndexStats, IndexWriter, Mode,
+        SearchRequest, SearchResults,
     },
     meta::{FORMAT_VERSION, HnswParams, IndexSpec},
 };

@@ -55,6 +55,16 @@ pub struct SearchResult {
     pub keyword_score: Option<f32>,
     /// Cosine similarity of the passage to the query.
     pub vector_score: Option<f32>,
+    /// File type: `markdown`, `text`, `pdf`, …
+    pub kind: String,
+    /// Tags of the document.
+    pub tags: Vec<String>,
+    /// Document date (sent date for e-mail), Unix seconds.
+    pub date: Option<i64>,
+    /// Custodian of the document.
+    pub custodian: Option<String>,
+    /// Author or sender.
+    pub author: Option<String>,
 }
 
 impl From<Hit> for SearchResult {
@@ -72,6 +82,11 @@ impl From<Hit> for SearchResult {
             vector_rank: h.vector_rank,
             keyword_score: h.keyword_score,
             vector_score: h.vector_score,
+            kind: h.meta.kind,
+            tags: h.meta.tags,
+            date: h.meta.date,
+            custodian: h.meta.custodian,
+            author: h.meta.author,
         }
     }
 }

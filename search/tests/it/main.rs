@@ -29,6 +29,7 @@ fn doc(id: &str, title: &str, chunks: &[(&str, usize)]) -> DocumentInput {
         doc_id: id.into(),
         path: format!("docs/{id}.md"),
         title: title.into(),
+        meta: Default::default(),
         chunks: chunks
             .iter()
             .map(|(text, a)| ChunkInput {

@@ -320,7 +320,7 @@ mod tests {
 
     #[test]
     fn highlight_escapes_text_and_marks_ranges() {
-        let html = highlight_html("a <b> & leave", &[(8..13)]);
+        let html = highlight_html("a <b> & leave", &[std::ops::Range { start: 8, end: 13 }]);
         assert_eq!(html, "a &lt;b&gt; &amp; <mark>leave</mark>");
     }
 

@@ -18,7 +18,7 @@ fn spec() -> IndexSpec {
 
 /// A unit vector pointing mostly along axis `axis`.
 fn axis(axis: usize) -> Vec<f32> {
-    let mut v = vec![0.05f32; DIM];
+    let mut v = [0.05f32; DIM];
     v[axis] = 1.0;
     let n = v.iter().map(|x| x * x).sum::<f32>().sqrt();
     v.iter().map(|x| x / n).collect()

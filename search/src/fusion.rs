@@ -2,6 +2,125 @@
 
 use std::collections::HashMap;
 
+use serde::{Deserialize, Serialize};
+
+/// How the keyword and vector arms are combined in hybrid search.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "method", rename_all = "lowercase", deny_unknown_fields)]
+pub enum Fusion {
+    /// Reciprocal rank fusion with damping constant `k`.
+    Rrf {
+        /// Damping constant; larger values flatten the rank curve.
+        k: f32,
+    },
+    /// Min-max normalized scores, combined as `w · vector + (1 − w) · keyword`.
+    Convex {
+        /// Weight of the vector arm, between 0 and 1.
+        vector_weight: f32,
+    },
+}
+
+impl Default for Fusion {
+    fn default() -> Self {
+        Fusion::Rrf { k: 60.0 }
+    }
+}
+
+impl std::str::FromStr for Fusion {
+    type Err = crate::Error;
+
+    /// `rrf`, `rrf:K`, `convex` or `convex:W`.
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let (name, arg) = match s.split_once(':') {
+            Some((n, a)) => (n, Some(a)),
+            None => (s, None),
+        };
+        let num = |default: f32| -> Result<f32, Self::Err> {
+            arg.map_or(Ok(default), |a| {
+                a.trim().parse::<f32>().map_err(|_| {
+                    crate::Error::InvalidRequest(format!("fusion parameter {a:?} is not a number"))
+                })
+            })
+        };
+        let fusion = match name.trim().to_ascii_lowercase().as_str() {
+            "rrf" => Fusion::Rrf { k: num(60.0)? },
+            "convex" => Fusion::Convex {
+                vector_weight: num(0.5)?,
+            },
+            other => {
+                return Err(crate::Error::InvalidRequest(format!(
+                    "unknown fusion `{other}`; expected rrf[:K] or convex[:WEIGHT]"
+                )));
+            }
+        };
+        fusion.validate()?;
+        Ok(fusion)
+    }
+}
+
+impl Fusion {
+    pub(crate) fn validate(&self) -> Result<(), crate::Error> {
+        match *self {
+            Fusion::Rrf { k } if !(k.is_finite() && k >= 0.0) => Err(crate::Error::InvalidRequest(
+                format!("RRF k must be a non-negative number, not {k}"),
+            )),
+            Fusion::Convex { vector_weight: w } if !(0.0..=1.0).contains(&w) => Err(
+                crate::Error::InvalidRequest(format!("convex weight must be in [0, 1], not {w}")),
+            ),
+            _ => Ok(()),
+        }
+    }
+
+    /// Fuses two lists of `(id, score)`, each best first.
+    pub(crate) fn fuse(&self, keyword: &[(u64, f32)], vector: &[(u64, f32)]) -> Vec<Fused> {
+        match *self {
+            Fusion::Rrf { k } => {
+                let kw: Vec<u64> = keyword.iter().map(|h| h.0).collect();
+                let vec: Vec<u64> = vector.iter().map(|h| h.0).collect();
+                reciprocal_rank_fusion(&[&kw, &vec], k)
+            }
+            Fusion::Convex { vector_weight } => convex_fusion(keyword, vector, vector_weight),
+        }
+    }
+}
+
+/// Min-max normalizes each list's scores to [0, 1] and combines them as
+/// `w · vector + (1 − w) · keyword`; an item absent from a list scores 0 there.
+pub fn convex_fusion(
+    keyword: &[(u64, f32)],
+    vector: &[(u64, f32)],
+    vector_weight: f32,
+) -> Vec<Fused> {
+    let mut by_id: HashMap<u64, Fused> = HashMap::new();
+    for (arm, (list, weight)) in [(keyword, 1.0 - vector_weight), (vector, vector_weight)]
+        .into_iter()
+        .enumerate()
+    {
+        let (lo, hi) = list
+            .iter()
+            .fold((f32::INFINITY, f32::NEG_INFINITY), |(lo, hi), h| {
+                (lo.min(h.1), hi.max(h.1))
+            });
+        for (i, &(id, score)) in list.iter().enumerate() {
+            let norm = if hi > lo {
+                (score - lo) / (hi - lo)
+            } else {
+                1.0
+            };
+            let entry = by_id.entry(id).or_insert_with(|| Fused {
+                id,
+                score: 0.0,
+                ranks: vec![None; 2],
+            });
+            if entry.ranks[arm].is_none() {
+                entry.ranks[arm] = Some(i + 1);
+                entry.score += weight * norm;
+            }
+        }
+    }
+    sort_fused(by_id.into_values().collect())
+}
+
 /// One item's fused score and where it ranked in each input list (1-based).
 #[derive(Debug, Clone, PartialEq)]
 pub struct Fused {
@@ -34,7 +153,10 @@ pub fn reciprocal_rank_fusion(lists: &[&[u64]], k: f32) -> Vec<Fused> {
             }
         }
     }
-    let mut fused: Vec<Fused> = by_id.into_values().collect();
+    sort_fused(by_id.into_values().collect())
+}
+
+fn sort_fused(mut fused: Vec<Fused>) -> Vec<Fused> {
     let best_rank = |f: &Fused| {
         f.ranks
             .iter()
@@ -81,6 +203,36 @@ mod tests {
         let fused = reciprocal_rank_fusion(&[&[7, 7]], 60.0);
         assert_eq!(fused.len(), 1);
         assert_eq!(fused[0].ranks, vec![Some(1)]);
+    }
+
+    #[test]
+    fn convex_normalizes_each_arm() {
+        // Keyword scores are BM25-sized, vector scores cosine-sized: after
+        // normalization the weight alone decides between arm winners.
+        let kw = [(1, 20.0), (2, 10.0)];
+        let vec = [(3, 0.9), (2, 0.5)];
+        let vector_heavy = convex_fusion(&kw, &vec, 0.8);
+        assert_eq!(vector_heavy[0].id, 3);
+        let keyword_heavy = convex_fusion(&kw, &vec, 0.2);
+        assert_eq!(keyword_heavy[0].id, 1);
+        let even = convex_fusion(&kw, &vec, 0.5);
+        assert!((even.iter().find(|f| f.id == 1).unwrap().score - 0.5).abs() < 1e-6);
+        assert_eq!(
+            even.iter().find(|f| f.id == 2).unwrap().ranks,
+            vec![Some(2), Some(2)]
+        );
+    }
+
+    #[test]
+    fn fusion_parses_and_validates() {
+        assert_eq!("rrf".parse::<Fusion>().unwrap(), Fusion::Rrf { k: 60.0 });
+        assert_eq!(
+            "convex:0.3".parse::<Fusion>().unwrap(),
+            Fusion::Convex { vector_weight: 0.3 }
+        );
+        assert!("convex:1.5".parse::<Fusion>().is_err());
+        assert!("rrf:x".parse::<Fusion>().is_err());
+        assert!("borda".parse::<Fusion>().is_err());
     }
 
     #[test]

@@ -21,7 +21,8 @@ use tantivy::{
 use crate::{
     Error, IndexSpec, Result,
     error::IoContext,
-    fusion::reciprocal_rank_fusion,
+    filter::{self, Access, Filter},
+    fusion::{Fusion, reciprocal_rank_fusion},
     keyword::{self, Fields},
     meta::{FORMAT_VERSION, MetaFile},
     vector::{VectorData, VectorIndex},
@@ -29,8 +30,6 @@ use crate::{
 
 const KEYWORD_DIR: &str = "keyword";
 const VECTOR_DIR_PREFIX: &str = "vectors-";
-/// RRF's damping constant; 60 is the value from the original paper.
-const RRF_K: f32 = 60.0;
 /// Longest query accepted, in characters.
 const MAX_QUERY_CHARS: usize = 4096;
 /// Most results one request may ask for (`offset + k`).
@@ -104,16 +103,25 @@ pub struct SearchRequest {
     pub k: usize,
     /// Number of documents to skip (paging).
     pub offset: usize,
+    /// Metadata conditions.
+    pub filter: Filter,
+    /// Whose eyes the results are for.
+    pub access: Access,
+    /// How hybrid mode combines the arms.
+    pub fusion: Fusion,
 }
 
 impl SearchRequest {
-    /// A hybrid search for the top 10 documents.
+    /// A hybrid search for the top 10 documents, unfiltered, with full access.
     pub fn new(query: impl Into<String>) -> Self {
         Self {
             query: query.into(),
             mode: Mode::Hybrid,
             k: 10,
             offset: 0,
+            filter: Filter::default(),
+            access: Access::All,
+            fusion: Fusion::default(),
         }
     }
 }
@@ -388,19 +396,31 @@ impl Index {
                 "query is longer than {MAX_QUERY_CHARS} characters"
             )));
         }
+        req.fusion.validate()?;
         let state = self.current();
         let wanted = req.offset + req.k;
         // Several chunks of one document can crowd the top; dig deeper than k.
         let depth = (wanted * 5).max(100);
-        let query = keyword::parse(&self.parser, &req.query);
+        let text_query = keyword::parse(&self.parser, &req.query);
         let has_text = !req.query.trim().is_empty();
+        let restriction = filter::to_query(&self.fields, &req.filter, &req.access)?;
 
         let keyword_hits = if req.mode.uses_keyword() && has_text {
+            let query: Box<dyn tantivy::query::Query> = match &restriction {
+                Some(r) => Box::new(tantivy::query::BooleanQuery::new(vec![
+                    (tantivy::query::Occur::Must, text_query.box_clone()),
+                    (
+                        tantivy::query::Occur::Must,
+                        Box::new(tantivy::query::ConstScoreQuery::new(r.box_clone(), 0.0)),
+                    ),
+                ])),
+                None => text_query.box_clone(),
+            };
             keyword::search(&state.searcher, &*query, depth)?
         } else {
             Vec::new()
         };
-        let vector_hits = if req.mode.uses_vector() {
+        let vector_hits: Vec<(u64, f32)> = if req.mode.uses_vector() {
             let v = query_vector.ok_or_else(|| {
                 Error::InvalidRequest(format!("{} search needs a query vector", req.mode))
             })?;
@@ -410,21 +430,44 @@ impl Index {
                     found: v.len(),
                 });
             }
-            state
-                .vectors
-                .search(v, depth)
-                .into_iter()
+            let raw = match &restriction {
+                Some(r) => {
+                    let allowed = filter::allowed_chunks(&state.searcher, &**r)?;
+                    state.vectors.search_among(v, depth, &allowed)
+                }
+                None => state.vectors.search(v, depth),
+            };
+            raw.into_iter()
                 .filter(|(id, _)| state.addresses.contains_key(id))
                 .collect()
         } else {
             Vec::new()
         };
 
-        let keyword_ids: Vec<u64> = keyword_hits.iter().map(|h| h.0).collect();
-        let vector_ids: Vec<u64> = vector_hits.iter().map(|h| h.0).collect();
         let keyword_score: HashMap<u64, f32> = keyword_hits.iter().copied().collect();
         let vector_score: HashMap<u64, f32> = vector_hits.iter().copied().collect();
-        let fused = reciprocal_rank_fusion(&[&keyword_ids, &vector_ids], RRF_K);
+        let fused = match req.mode {
+            Mode::Hybrid => req.fusion.fuse(&keyword_hits, &vector_hits),
+            // One arm: keep its own order (RRF of a single list preserves it).
+            Mode::Keyword | Mode::Vector => {
+                let ids: Vec<u64> = keyword_hits
+                    .iter()
+                    .chain(&vector_hits)
+                    .map(|h| h.0)
+                    .collect();
+                let mut fused = reciprocal_rank_fusion(&[&ids], 60.0);
+                for f in &mut fused {
+                    let rank = f.ranks[0];
+                    f.ranks = if req.mode == Mode::Keyword {
+                        vec![rank, None]
+                    } else {
+                        vec![None, rank]
+                    };
+                }
+                fused
+            }
+        };
+        let query = text_query;
 
         let generator = has_text
             .then(|| {
@@ -477,8 +520,8 @@ impl Index {
         }
         Ok(SearchResults {
             hits,
-            keyword_candidates: keyword_ids.len(),
-            vector_candidates: vector_ids.len(),
+            keyword_candidates: keyword_hits.len(),
+            vector_candidates: vector_hits.len(),
         })
     }
 }

@@ -7,6 +7,7 @@
 //! files on disk to index or HTTP.
 
 mod error;
+mod filter;
 mod fusion;
 mod index;
 mod keyword;
@@ -15,7 +16,8 @@ mod vector;
 
 pub use crate::{
     error::{Error, Result},
-    fusion::{Fused, reciprocal_rank_fusion},
+    filter::{Access, Filter},
+    fusion::{Fused, Fusion, convex_fusion, reciprocal_rank_fusion},
     index::{
         ChunkInput, DocumentInput, DocumentMeta, Hit, Index, IndexStats, IndexWriter, Mode,
         SearchRequest, SearchResults,

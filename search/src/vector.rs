@@ -4,6 +4,7 @@
 //! derived from it and saved beside it so opening an index does not rebuild it.
 
 use std::{
+    collections::HashSet,
     io::{BufWriter, Write},
     path::Path,
 };
@@ -17,6 +18,8 @@ const VECTORS_FILE: &str = "vectors.f32";
 const GRAPH_BASENAME: &str = "graph";
 /// hnsw_rs caps layers at 16; fewer is plenty below a billion points.
 const MAX_LAYERS: usize = 16;
+/// Allow-lists up to this size (or a tenth of the index) are scanned exactly.
+const EXACT_SCAN_BELOW: usize = 4096;
 
 /// `1 - dot(a, b)` for unit vectors, clamped at zero.
 ///
@@ -270,6 +273,36 @@ impl VectorIndex {
         let ef = self.params.ef_search.max(k);
         graph
             .search(query, k, ef)
+            .into_iter()
+            .map(|n| (n.d_id as u64, 1.0 - n.distance))
+            .collect()
+    }
+
+    /// Nearest neighbours among `allowed` chunk ids only. A small allow-list is
+    /// scanned exactly (a graph walk would mostly visit excluded points and
+    /// lose recall); a large one filters the graph walk.
+    pub(crate) fn search_among(
+        &self,
+        query: &[f32],
+        k: usize,
+        allowed: &HashSet<u64>,
+    ) -> Vec<(u64, f32)> {
+        let Some(graph) = &self.graph else {
+            return Vec::new();
+        };
+        if allowed.len() <= EXACT_SCAN_BELOW.max(self.len() / 10) {
+            let mut scored: Vec<(u64, f32)> = (0..self.vectors.len())
+                .filter(|&i| allowed.contains(&self.vectors.ids[i]))
+                .map(|i| (self.vectors.ids[i], dot(query, self.vectors.vector(i))))
+                .collect();
+            scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+            scored.truncate(k);
+            return scored;
+        }
+        let ef = self.params.ef_search.max(k);
+        let filter = |id: &usize| allowed.contains(&(*id as u64));
+        graph
+            .search_filter(query, k, ef, Some(&filter))
             .into_iter()
             .map(|n| (n.d_id as u64, 1.0 - n.distance))
             .collect()

@@ -236,3 +236,193 @@ fn opening_with_another_model_is_refused() {
     let err = Index::open(&dir.path().join("missing")).unwrap_err();
     assert!(err.to_string().contains("no trawl index"), "{err}");
 }
+
+mod filters {
+    use super::*;
+    use trawl_search::{Access, DocumentMeta, Filter, Fusion};
+
+    fn meta(kind: &str, groups: &[&str], tags: &[&str], date: i64) -> DocumentMeta {
+        DocumentMeta {
+            kind: kind.into(),
+            groups: groups.iter().map(|g| (*g).into()).collect(),
+            tags: tags.iter().map(|t| (*t).into()).collect(),
+            date: Some(date),
+            custodian: Some(format!("{kind}-owner")),
+            ..Default::default()
+        }
+    }
+
+    /// Twelve documents about "leave"; the ones nearest the query vector are restricted.
+    fn restricted_index(dir: &std::path::Path) -> Index {
+        let index = Index::open_or_create(dir, &spec()).unwrap();
+        let mut w = index.writer().unwrap();
+        for i in 0..12usize {
+            let (groups, kind): (&[&str], &str) = match i % 3 {
+                0 => (&["hr"], "pdf"),
+                1 => (&["legal"], "docx"),
+                _ => (&[], "markdown"),
+            };
+            let mut d = doc(
+                &format!("d{i}"),
+                &format!("Leave memo {i}"),
+                &[(
+                    "Leave requests need approval from a manager.",
+                    // Restricted documents sit on axis 0 (closest to the query below).
+                    if groups.is_empty() { 1 } else { 0 },
+                )],
+            );
+            d.path = format!("{}/memo{i}.txt", if i % 2 == 0 { "hr" } else { "legal" });
+            d.meta = meta(
+                kind,
+                groups,
+                if i < 6 { &["policy"] } else { &["memo"] },
+                1_700_000_000 + i as i64 * 86_400,
+            );
+            w.add_document(d).unwrap();
+        }
+        w.commit().unwrap();
+        index
+    }
+
+    fn ids(index: &Index, req: &SearchRequest) -> Vec<String> {
+        let q = axis(0);
+        let v = if req.mode == Mode::Keyword {
+            None
+        } else {
+            Some(q.as_slice())
+        };
+        index
+            .search(req, v)
+            .unwrap()
+            .hits
+            .into_iter()
+            .map(|h| h.doc_id)
+            .collect()
+    }
+
+    fn n(id: &str) -> usize {
+        id[1..].parse().unwrap()
+    }
+
+    #[test]
+    fn principals_never_see_other_groups_in_any_mode() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = restricted_index(dir.path());
+        for mode in [Mode::Keyword, Mode::Vector, Mode::Hybrid] {
+            for fusion in [
+                Fusion::Rrf { k: 60.0 },
+                Fusion::Convex { vector_weight: 0.5 },
+            ] {
+                let mut req = SearchRequest::new("leave approval");
+                req.mode = mode;
+                req.fusion = fusion;
+                req.k = 12;
+                req.access = Access::groups(["hr"]);
+                let got = ids(&index, &req);
+                // Public (i % 3 == 2) and hr (i % 3 == 0) documents, all of them: the
+                // restricted legal ones closer to the query must not crowd them out.
+                assert_eq!(got.len(), 8, "{mode:?} {got:?}");
+                assert!(
+                    got.iter().all(|d| n(d) % 3 != 1),
+                    "{mode:?} leaked: {got:?}"
+                );
+
+                req.access = Access::groups(Vec::<String>::new());
+                let got = ids(&index, &req);
+                assert_eq!(got.len(), 4, "{mode:?} {got:?}");
+                assert!(got.iter().all(|d| n(d) % 3 == 2), "{mode:?} {got:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn metadata_filters_apply_in_both_arms() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = restricted_index(dir.path());
+        let check = |filter: Filter, want: &dyn Fn(usize) -> bool| {
+            for mode in [Mode::Keyword, Mode::Vector, Mode::Hybrid] {
+                let mut req = SearchRequest::new("leave");
+                req.mode = mode;
+                req.k = 12;
+                req.filter = filter.clone();
+                let got: Vec<usize> = ids(&index, &req).iter().map(|d| n(d)).collect();
+                let expected: Vec<usize> = (0..12).filter(|&i| want(i)).collect();
+                let mut sorted = got.clone();
+                sorted.sort();
+                assert_eq!(sorted, expected, "{mode:?} {filter:?}");
+            }
+        };
+        check(
+            Filter {
+                kinds: vec!["pdf".into()],
+                ..Default::default()
+            },
+            &|i| i % 3 == 0,
+        );
+        check(
+            Filter {
+                tags: vec!["memo".into()],
+                ..Default::default()
+            },
+            &|i| i >= 6,
+        );
+        check(
+            Filter {
+                path_prefix: Some("hr/".into()),
+                ..Default::default()
+            },
+            &|i| i % 2 == 0,
+        );
+        check(
+            Filter {
+                custodians: vec!["docx-owner".into()],
+                ..Default::default()
+            },
+            &|i| i % 3 == 1,
+        );
+        check(
+            Filter {
+                date_from: Some(1_700_000_000 + 2 * 86_400),
+                date_to: Some(1_700_000_000 + 4 * 86_400),
+                ..Default::default()
+            },
+            &|i| (2..=4).contains(&i),
+        );
+        check(
+            Filter {
+                kinds: vec!["pdf".into(), "docx".into()],
+                tags: vec!["policy".into()],
+                ..Default::default()
+            },
+            &|i| i < 6 && i % 3 != 2,
+        );
+    }
+
+    #[test]
+    fn results_carry_metadata_and_bad_filters_are_user_errors() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = restricted_index(dir.path());
+        let mut req = SearchRequest::new("leave");
+        req.mode = Mode::Keyword;
+        req.filter.kinds = vec!["pdf".into()];
+        let hit = &index.search(&req, None).unwrap().hits[0];
+        assert_eq!(hit.meta.kind, "pdf");
+        assert_eq!(hit.meta.groups, vec!["hr".to_string()]);
+        assert!(hit.meta.date.is_some());
+
+        req.filter = Filter {
+            date_from: Some(10),
+            date_to: Some(5),
+            ..Default::default()
+        };
+        assert!(index.search(&req, None).unwrap_err().is_user_error());
+
+        let mut w = index.writer().unwrap();
+        let mut d = doc("x", "x", &[("x", 0)]);
+        d.meta.groups = vec!["__public__".into()];
+        assert!(
+            w.add_document(d).is_err(),
+            "reserved group names are refused"
+        );
+    }
+}

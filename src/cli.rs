@@ -88,9 +88,52 @@ pub(crate) struct SearchArgs {
     /// hybrid, keyword or vector.
     #[arg(long, default_value = "hybrid")]
     pub(crate) mode: String,
+    #[command(flatten)]
+    pub(crate) filter: FilterArgs,
     /// Print results as JSON (the same shape as GET /api/search).
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// Filters and permissions shared by `search` and `eval`.
+#[derive(Debug, Args)]
+pub(crate) struct FilterArgs {
+    /// Only these file types (comma-separated: pdf,docx,markdown,…).
+    #[arg(long)]
+    pub(crate) kind: Option<String>,
+    /// Only documents with any of these tags (comma-separated).
+    #[arg(long)]
+    pub(crate) tag: Option<String>,
+    /// Only these custodians (comma-separated).
+    #[arg(long)]
+    pub(crate) custodian: Option<String>,
+    /// Only paths starting with this prefix (relative to the indexed folder).
+    #[arg(long)]
+    pub(crate) path: Option<String>,
+    /// Documents dated on or after YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) from: Option<String>,
+    /// Documents dated on or before YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) to: Option<String>,
+    /// Search as a principal in these access groups (comma-separated): only
+    /// public documents and those of these groups are returned, counted or quoted.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) groups: Option<Vec<String>>,
+    /// Hybrid fusion: rrf[:K] or convex[:WEIGHT].
+    #[arg(long)]
+    pub(crate) fusion: Option<String>,
+}
+
+impl FilterArgs {
+    pub(crate) fn access(&self) -> trawl_search::Access {
+        match &self.groups {
+            None => trawl_search::Access::All,
+            Some(g) => {
+                trawl_search::Access::groups(g.iter().map(|s| s.trim()).filter(|s| !s.is_empty()))
+            }
+        }
+    }
 }
 
 #[derive(Debug, Args)]

@@ -155,13 +155,21 @@ fn search(args: SearchArgs) -> Result<()> {
     let index_dir = args.index.path();
     let index = open_index(&index_dir)?;
     let embedder = load_embedder(&args.model)?;
+    let f = &args.filter;
     let params = SearchParams {
-        q: args.query.clone(),
         k: Some(args.k),
         mode: Some(args.mode.clone()),
         offset: Some(args.offset),
+        kind: f.kind.clone(),
+        tag: f.tag.clone(),
+        custodian: f.custodian.clone(),
+        path: f.path.clone(),
+        from: f.from.clone(),
+        to: f.to.clone(),
+        fusion: f.fusion.clone(),
+        ..SearchParams::new(args.query.clone())
     };
-    let response = trawl_web::api::run_search(&index, &embedder, &params)
+    let response = trawl_web::api::run_search(&index, &embedder, &params, &f.access())
         .map_err(|e| anyhow::anyhow!(e.message))?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&response)?);

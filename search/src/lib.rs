@@ -7,6 +7,7 @@
 //! files on disk to index or HTTP.
 
 mod error;
+pub mod eval;
 mod filter;
 mod fusion;
 mod index;

@@ -4,7 +4,7 @@ use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
 use trawl_embedder::Embedder;
-use trawl_search::{Hit, Index, Mode, SearchRequest};
+use trawl_search::{Access, Filter, Fusion, Hit, Index, Mode, SearchRequest};
 
 use crate::ApiError;
 
@@ -26,6 +26,121 @@ pub struct SearchParams {
     /// Documents to skip, for paging.
     #[serde(default)]
     pub offset: Option<usize>,
+    /// File types, comma-separated (`pdf,docx`).
+    #[serde(default)]
+    pub kind: Option<String>,
+    /// Tags, comma-separated; a document needs any one of them.
+    #[serde(default)]
+    pub tag: Option<String>,
+    /// Custodians, comma-separated.
+    #[serde(default)]
+    pub custodian: Option<String>,
+    /// Path prefix, relative to the indexed folder.
+    #[serde(default)]
+    pub path: Option<String>,
+    /// Earliest document date, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub from: Option<String>,
+    /// Latest document date, `YYYY-MM-DD` (inclusive).
+    #[serde(default)]
+    pub to: Option<String>,
+    /// Hybrid fusion: `rrf[:K]` or `convex[:WEIGHT]`.
+    #[serde(default)]
+    pub fusion: Option<String>,
+}
+
+impl SearchParams {
+    /// A hybrid search for `q` with defaults for everything else.
+    pub fn new(q: impl Into<String>) -> Self {
+        Self {
+            q: q.into(),
+            k: None,
+            mode: None,
+            offset: None,
+            kind: None,
+            tag: None,
+            custodian: None,
+            path: None,
+            from: None,
+            to: None,
+            fusion: None,
+        }
+    }
+
+    /// The metadata filter these parameters describe.
+    pub fn filter(&self) -> Result<Filter, ApiError> {
+        let list = |v: &Option<String>| -> Vec<String> {
+            v.as_deref()
+                .unwrap_or("")
+                .split(',')
+                .map(str::trim)
+                .filter(|s| !s.is_empty())
+                .map(str::to_owned)
+                .collect()
+        };
+        let date = |v: &Option<String>, end_of_day: bool| -> Result<Option<i64>, ApiError> {
+            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
+                None => Ok(None),
+                Some(s) => parse_date(s)
+                    .map(|t| Some(if end_of_day { t + 86_399 } else { t }))
+                    .ok_or_else(|| {
+                        ApiError::bad_request(
+                            "invalid_date",
+                            format!("{s:?} is not a date (YYYY-MM-DD)"),
+                        )
+                    }),
+            }
+        };
+        Ok(Filter {
+            kinds: list(&self.kind),
+            tags: list(&self.tag),
+            custodians: list(&self.custodian),
+            path_prefix: self.path.clone().filter(|p| !p.trim().is_empty()),
+            date_from: date(&self.from, false)?,
+            date_to: date(&self.to, true)?,
+        })
+    }
+}
+
+/// `YYYY-MM-DD` → Unix seconds at midnight UTC.
+pub fn parse_date(s: &str) -> Option<i64> {
+    let mut parts = s.splitn(3, '-');
+    let y: i64 = parts.next()?.parse().ok()?;
+    let m: i64 = parts.next()?.parse().ok()?;
+    let d: i64 = parts.next()?.parse().ok()?;
+    let days_in_month = [
+        31,
+        if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 {
+            29
+        } else {
+            28
+        },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    if !(1..=9999).contains(&y)
+        || !(1..=12).contains(&m)
+        || d < 1
+        || d > days_in_month[(m - 1) as usize]
+    {
+        return None;
+    }
+    // Days from the civil calendar (Howard Hinnant's algorithm).
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    Some((era * 146_097 + doe - 719_468) * 86_400)
 }
 
 /// One result document.
@@ -104,11 +219,13 @@ pub struct SearchResponse {
     pub results: Vec<SearchResult>,
 }
 
-/// Runs a search the same way for HTTP and the CLI. Blocking (embeds the query).
+/// Runs a search the same way for HTTP and the CLI, as `access` allows.
+/// Blocking (embeds the query).
 pub fn run_search(
     index: &Index,
     embedder: &dyn Embedder,
     params: &SearchParams,
+    access: &Access,
 ) -> Result<SearchResponse, ApiError> {
     let started = Instant::now();
     let mode = match params.mode.as_deref() {
@@ -121,6 +238,16 @@ pub fn run_search(
     req.mode = mode;
     req.k = params.k.unwrap_or(DEFAULT_K);
     req.offset = params.offset.unwrap_or(0);
+    req.filter = params.filter()?;
+    req.access = access.clone();
+    if let Some(f) = params.fusion.as_deref().filter(|f| !f.is_empty()) {
+        req.fusion = f
+            .parse::<Fusion>()
+            .map_err(|e| ApiError::bad_request("invalid_fusion", e.to_string()))?;
+    }
+    if params.q.trim().is_empty() {
+        return Err(ApiError::bad_request("empty_query", "the query is empty"));
+    }
     let vector = if mode.needs_vector() {
         Some(embedder.embed_query(&params.q)?)
     } else {
@@ -133,4 +260,38 @@ pub fn run_search(
         took_ms: started.elapsed().as_secs_f64() * 1e3,
         results: results.hits.into_iter().map(SearchResult::from).collect(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn dates_parse_to_utc_midnight() {
+        assert_eq!(parse_date("1970-01-01"), Some(0));
+        assert_eq!(parse_date("2024-05-01"), Some(1_714_521_600));
+        assert_eq!(parse_date("2024-02-29"), Some(1_709_164_800));
+        for bad in [
+            "2023-02-29",
+            "2024-13-01",
+            "2024-00-10",
+            "24-5",
+            "yesterday",
+            "2024-05-01x",
+        ] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn filter_from_params() {
+        let mut p = SearchParams::new("x");
+        p.kind = Some("pdf, docx,".into());
+        p.to = Some("1970-01-01".into());
+        let f = p.filter().unwrap();
+        assert_eq!(f.kinds, vec!["pdf", "docx"]);
+        assert_eq!(f.date_to, Some(86_399));
+        p.from = Some("soon".into());
+        assert_eq!(p.filter().unwrap_err().code, "invalid_date");
+    }
 }

@@ -12,7 +12,7 @@ use axum::{
 use serde::Serialize;
 use tower_http::trace::TraceLayer;
 use trawl_embedder::Embedder;
-use trawl_search::Index;
+use trawl_search::{Access, Index};
 
 use crate::{
     ApiError,
@@ -73,8 +73,11 @@ async fn search(
     let Query(params) =
         params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
     // Embedding the query is CPU-bound; keep it off the async workers.
+    // Until API keys exist (the service issue), the server only runs in local
+    // single-user mode, where the operator sees everything.
+    let access = Access::All;
     let response = tokio::task::spawn_blocking(move || {
-        run_search(&state.index, state.embedder.as_ref(), &params)
+        run_search(&state.index, state.embedder.as_ref(), &params, &access)
     })
     .await
     .map_err(ApiError::internal)??;

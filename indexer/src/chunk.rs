@@ -158,6 +158,7 @@ mod tests {
                     path: (*p).into(),
                 })
                 .collect(),
+            ..Extracted::default()
         }
     }
 

@@ -12,6 +12,9 @@ pub enum Error {
     /// The folder to index does not exist or is not a folder.
     #[error("{0} is not a directory")]
     NotADirectory(PathBuf),
+    /// The corpus file to index does not exist or is not a file.
+    #[error("{0} is not a file")]
+    NotAFile(PathBuf),
     /// Reading or writing the indexer's own files failed.
     #[error("{path}: {source}")]
     Io {

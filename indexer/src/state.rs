@@ -1,13 +1,20 @@
-//! What the indexer remembers between runs: which file had which content.
+//! What the indexer remembers between runs (`indexer-state.json`): which file
+//! had which content and metadata, which document shows which path, and the
+//! content hash of every JSONL record.
 
-use std::{collections::BTreeMap, path::Path};
+use std::{
+    collections::{BTreeMap, HashSet},
+    path::Path,
+};
 
 use serde::{Deserialize, Serialize};
 
 use crate::{Error, Result};
 
 const STATE_FILE: &str = "indexer-state.json";
-const STATE_VERSION: u32 = 1;
+/// Version 2 added metadata hashes, attachments and JSONL sources; version 1
+/// files are read and upgraded.
+const STATE_VERSION: u32 = 2;
 
 /// One file seen at the last run.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -21,13 +28,77 @@ pub(crate) struct FileEntry {
     pub(crate) doc_id: Option<String>,
 }
 
+/// One document in the index that came from files.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(from = "DocEntryRepr")]
+pub(crate) struct DocEntry {
+    /// Path shown for the document.
+    pub(crate) path: String,
+    /// Hash of the user metadata (sidecars, folder rules) it was indexed
+    /// with; empty when it had none.
+    pub(crate) meta_hash: String,
+    /// Documents extracted from it (attachments), replaced and removed with it.
+    pub(crate) children: Vec<String>,
+}
+
+/// Version 1 stored only the path.
+#[derive(Deserialize)]
+#[serde(untagged)]
+enum DocEntryRepr {
+    Path(String),
+    Full {
+        path: String,
+        #[serde(default)]
+        meta_hash: String,
+        #[serde(default)]
+        children: Vec<String>,
+    },
+}
+
+impl From<DocEntryRepr> for DocEntry {
+    fn from(r: DocEntryRepr) -> Self {
+        match r {
+            DocEntryRepr::Path(path) => Self {
+                path,
+                meta_hash: String::new(),
+                children: Vec::new(),
+            },
+            DocEntryRepr::Full {
+                path,
+                meta_hash,
+                children,
+            } => Self {
+                path,
+                meta_hash,
+                children,
+            },
+        }
+    }
+}
+
+/// Records of one JSONL file.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub(crate) struct JsonlSource {
+    /// [`crate::pipeline_version`] of the run that indexed them.
+    pub(crate) pipeline: String,
+    /// `_id` → sha256 of the record's title and text.
+    pub(crate) records: BTreeMap<String, String>,
+}
+
 /// Files by path relative to the indexed root.
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
 pub(crate) struct State {
     version: u32,
+    /// Extraction and chunking settings the file documents were built with;
+    /// when they change every file is prepared again.
+    #[serde(default)]
+    pub(crate) pipeline: String,
     pub(crate) files: BTreeMap<String, FileEntry>,
-    /// Document id → the path shown for it.
-    pub(crate) documents: BTreeMap<String, String>,
+    /// Document id → what it was indexed as.
+    pub(crate) documents: BTreeMap<String, DocEntry>,
+    /// JSONL corpora by canonical path.
+    #[serde(default)]
+    pub(crate) jsonl: BTreeMap<String, JsonlSource>,
 }
 
 impl State {
@@ -35,7 +106,7 @@ impl State {
         let path = index_dir.join(STATE_FILE);
         match std::fs::read(&path) {
             Ok(bytes) => match serde_json::from_slice::<Self>(&bytes) {
-                Ok(s) if s.version == STATE_VERSION => Ok(s),
+                Ok(s) if (1..=STATE_VERSION).contains(&s.version) => Ok(s),
                 // An unreadable state only costs re-hashing and re-embedding; the
                 // index itself stays valid because documents are replaced by id.
                 Ok(_) | Err(_) => {
@@ -56,5 +127,38 @@ impl State {
         std::fs::write(&tmp, bytes)
             .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|source| Error::Io { path, source })
+    }
+
+    /// Ids of every document in the index: from files, their attachments, and JSONL.
+    pub(crate) fn live_ids(&self) -> HashSet<&str> {
+        let mut ids: HashSet<&str> = HashSet::new();
+        for (id, d) in &self.documents {
+            ids.insert(id);
+            ids.extend(d.children.iter().map(String::as_str));
+        }
+        for s in self.jsonl.values() {
+            ids.extend(s.records.keys().map(String::as_str));
+        }
+        ids
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_version_1_state() {
+        let dir = tempfile::tempdir().unwrap();
+        std::fs::write(
+            dir.path().join(STATE_FILE),
+            r#"{"version":1,"files":{"a.md":{"sha256":"ab","size":3,"mtime_ns":7,"doc_id":"ab"}},"documents":{"ab":"a.md"}}"#,
+        )
+        .unwrap();
+        let s = State::load(dir.path()).unwrap();
+        assert_eq!(s.documents["ab"].path, "a.md");
+        assert_eq!(s.documents["ab"].meta_hash, "");
+        assert_eq!(s.files["a.md"].size, 3);
+        assert!(s.live_ids().contains("ab"));
     }
 }

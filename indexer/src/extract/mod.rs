@@ -49,13 +49,29 @@ pub(crate) struct SectionStart {
     pub(crate) path: String,
 }
 
+/// Bumped whenever extraction output changes, so documents are re-extracted.
+pub(crate) const VERSION: u32 = 2;
+
 /// A document's text ready for chunking.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Extracted {
     pub(crate) title: String,
     pub(crate) text: String,
     /// Section starts, in increasing offset order.
     pub(crate) sections: Vec<SectionStart>,
+    /// Byte offsets where pages 1, 2, … begin, for paged formats; empty otherwise.
+    pub(crate) page_starts: Vec<usize>,
+}
+
+impl Extracted {
+    /// 1-based page holding byte `offset`, for paged formats.
+    pub(crate) fn page_at(&self, offset: usize) -> Option<u32> {
+        if self.page_starts.is_empty() {
+            return None;
+        }
+        let n = self.page_starts.partition_point(|&s| s <= offset).max(1);
+        u32::try_from(n).ok()
+    }
 }
 
 /// Why a file's text could not be extracted.
@@ -112,7 +128,7 @@ fn plain(text: &str, fallback_title: &str) -> Extracted {
     Extracted {
         title,
         text,
-        sections: Vec::new(),
+        ..Extracted::default()
     }
 }
 
@@ -236,6 +252,7 @@ fn markdown(src: &str, fallback_title: &str) -> Extracted {
             .unwrap_or_else(|| fallback_title.to_owned()),
         text,
         sections,
+        ..Extracted::default()
     }
 }
 

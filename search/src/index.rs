@@ -46,7 +46,7 @@ pub enum Mode {
     /// Keyword and vector results fused by reciprocal rank fusion.
     #[default]
     Hybrid,
-    /// BM25 over title, section and body only.
+    /// BM25 over title, section and text only.
     Keyword,
     /// Nearest neighbours of the query vector only.
     Vector,
@@ -276,6 +276,7 @@ impl Index {
     }
 
     fn from_parts(dir: &Path, spec: IndexSpec, tantivy: tantivy::Index) -> Result<Self> {
+        keyword::register_analyzers(&tantivy);
         let (expected_schema, fields) = keyword::schema();
         if tantivy.schema() != expected_schema {
             return Err(Error::Corrupt {
@@ -474,7 +475,8 @@ impl Index {
                 keyword::snippet_generator(
                     &state.searcher,
                     &*query,
-                    self.fields.body,
+                    // Query terms are on `content`, which shares the body's analyzer.
+                    self.fields.content,
                     SNIPPET_CHARS,
                 )
             })
@@ -670,6 +672,15 @@ impl IndexWriter<'_> {
             d.add_text(f.path, &doc.path);
             d.add_text(f.title, &doc.title);
             d.add_text(f.body, &chunk.text);
+            d.add_text(
+                f.content,
+                format!(
+                    "{}\n{}\n{}",
+                    doc.title,
+                    chunk.section.as_deref().unwrap_or(""),
+                    chunk.text
+                ),
+            );
             d.add_text(f.section, chunk.section.as_deref().unwrap_or(""));
             d.add_u64(f.page, u64::from(chunk.page.unwrap_or(0)));
             d.add_u64(f.ordinal, ordinal as u64);

@@ -15,8 +15,28 @@ use tantivy::{
 
 use crate::Result;
 
-/// Analyzer for prose fields: lower-casing, long-token removal and English stemming.
-const TEXT_ANALYZER: &str = "en_stem";
+/// Analyzer for prose fields, registered on every open (see [`register_analyzers`]).
+const TEXT_ANALYZER: &str = "trawl_en";
+
+/// Registers trawl's analyzers on `index`: tantivy stores only their names.
+///
+/// Prose: split on non-alphanumerics, drop tokens over 40 bytes, lower-case,
+/// fold accents (the embedder's tokenizer does too), drop English stop words,
+/// Snowball-stem.
+pub(crate) fn register_analyzers(index: &tantivy::Index) {
+    use tantivy::tokenizer::{
+        AsciiFoldingFilter, Language, LowerCaser, RemoveLongFilter, SimpleTokenizer, Stemmer,
+        StopWordFilter, TextAnalyzer,
+    };
+    let analyzer = TextAnalyzer::builder(SimpleTokenizer::default())
+        .filter(RemoveLongFilter::limit(40))
+        .filter(LowerCaser)
+        .filter(AsciiFoldingFilter)
+        .filter(StopWordFilter::new(Language::English).expect("English stop words are built in"))
+        .filter(Stemmer::new(Language::English))
+        .build();
+    index.tokenizers().register(TEXT_ANALYZER, analyzer);
+}
 
 /// Field handles of the keyword schema.
 #[derive(Debug, Clone, Copy)]
@@ -28,7 +48,12 @@ pub(crate) struct Fields {
     /// Path of the source file, indexed raw for exact filters.
     pub(crate) path: Field,
     pub(crate) title: Field,
+    /// The chunk's text, stored for display and snippets. Indexed too, so
+    /// `body:term` queries and phrase searches within the passage work.
     pub(crate) body: Field,
+    /// Title, section path and text together, indexed only: the default
+    /// search field, so BM25 sees one passage rather than three short fields.
+    pub(crate) content: Field,
     /// Heading path of the chunk, e.g. `Leave › Sick leave`.
     pub(crate) section: Field,
     /// 1-based page, 0 when the format has no pages.
@@ -71,6 +96,14 @@ pub(crate) fn schema() -> (Schema, Fields) {
         path: b.add_text_field("path", STRING | STORED),
         title: b.add_text_field("title", prose.clone()),
         body: b.add_text_field("body", prose.clone()),
+        content: b.add_text_field(
+            "content",
+            TextOptions::default().set_indexing_options(
+                TextFieldIndexing::default()
+                    .set_tokenizer(TEXT_ANALYZER)
+                    .set_index_option(IndexRecordOption::WithFreqsAndPositions),
+            ),
+        ),
         section: b.add_text_field("section", prose),
         page: b.add_u64_field("page", STORED),
         ordinal: b.add_u64_field("ordinal", STORED),
@@ -170,10 +203,12 @@ pub(crate) fn address_map(searcher: &Searcher) -> Result<HashMap<u64, DocAddress
 }
 
 pub(crate) fn query_parser(index: &tantivy::Index, fields: &Fields) -> QueryParser {
-    let mut parser = QueryParser::for_index(index, vec![fields.title, fields.body, fields.section]);
-    // A word in the title says more about the chunk than one in its body.
-    parser.set_field_boost(fields.title, 2.0);
-    parser.set_field_boost(fields.section, 1.5);
+    let mut parser = QueryParser::for_index(index, vec![fields.content, fields.title]);
+    // Measured on SciFact train (title + abstract): BM25 over one combined
+    // field scores 0.679 nDCG@10, separate title/body fields with the title
+    // boosted 2× only 0.610 (short-field BM25 over-rewards title words); a
+    // light extra title match on top of the combined field is best (0.685).
+    parser.set_field_boost(fields.title, 0.3);
     parser
 }
 

@@ -7,7 +7,7 @@
 //! and a rename keeps the id.
 
 use std::{
-    collections::{BTreeMap, BTreeSet},
+    collections::{BTreeMap, BTreeSet, HashMap, HashSet},
     path::{Path, PathBuf},
     time::Instant,
 };
@@ -19,7 +19,9 @@ use trawl_search::{DocumentMeta, Index};
 use crate::{
     DocKind, Error, IndexOptions, IndexReport, Progress, Result, Skipped,
     cache::VectorCache,
-    extract, hex,
+    extract::{self, Limits, Node, SECTION_SEPARATOR},
+    hex,
+    meta::{RULE_FILES, SIDECAR_SUFFIX, UserMeta},
     pipeline::{self, Output, Sinks},
     state::{DocEntry, FileEntry, State},
 };
@@ -29,9 +31,15 @@ struct Found {
     rel: String,
     path: PathBuf,
     entry: FileEntry,
-    /// Hash of the user metadata that applies to it; empty when none does.
+    /// User metadata (folder rules and sidecar) that applies to it.
+    user: UserMeta,
+    /// Its hash; empty when no user metadata applies.
     meta_hash: String,
 }
+
+/// Folder rules by folder (relative to the root): each rule file's path and
+/// its metadata or why it is invalid.
+type Rules = HashMap<PathBuf, Vec<(String, std::result::Result<UserMeta, String>)>>;
 
 /// A document to (re)index: its id and the file that shows it.
 struct Job<'a> {
@@ -207,22 +215,28 @@ fn doc_id_of(sha256: &str) -> String {
     sha256[..16].to_owned()
 }
 
-/// Walks `root`, hashing files whose size or mtime changed since the last run.
+/// Walks `root`: reads folder rules and sidecars, decides which files an
+/// extractor may read, and hashes files whose size or mtime changed since
+/// the last run.
 fn scan(
     root: &Path,
     state: &State,
     opts: &IndexOptions,
     report: &mut IndexReport,
 ) -> Result<Vec<Found>> {
-    let mut found = Vec::new();
+    let mut files: Vec<(String, walkdir::DirEntry)> = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
         .sort_by_file_name()
         .into_iter()
-        .filter_entry(|e| e.depth() == 0 || !e.file_name().to_string_lossy().starts_with('.'));
+        .filter_entry(|e| {
+            let name = e.file_name().to_string_lossy();
+            e.depth() == 0 || !name.starts_with('.') || RULE_FILES.contains(&name.as_ref())
+        });
     for entry in walker {
-        let entry = match entry {
-            Ok(e) => e,
+        match entry {
+            Ok(e) if e.file_type().is_file() => files.push((relative(root, e.path()), e)),
+            Ok(_) => {}
             Err(e) => {
                 let path = e
                     .path()
@@ -236,15 +250,57 @@ fn scan(
                             .map_or_else(|| e.to_string(), |io| io.to_string())
                     ),
                 });
-                continue;
             }
-        };
-        if !entry.file_type().is_file() {
+        }
+    }
+    let all: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+
+    // Folder rules by folder (relative to root), in RULE_FILES order.
+    let mut rules: Rules = HashMap::new();
+    for (rel, e) in &files {
+        let name = e.file_name().to_string_lossy();
+        if RULE_FILES.contains(&name.as_ref()) {
+            let parsed = read_meta(e.path());
+            if let Err(reason) = &parsed {
+                report.skipped.push(Skipped {
+                    path: rel.clone(),
+                    reason: format!("invalid folder metadata: {reason}"),
+                });
+            }
+            let dir = Path::new(rel)
+                .parent()
+                .unwrap_or(Path::new(""))
+                .to_path_buf();
+            let list = rules.entry(dir).or_default();
+            list.push((rel.clone(), parsed));
+            list.sort_by_key(|(r, _)| {
+                RULE_FILES
+                    .iter()
+                    .position(|n| r.ends_with(n))
+                    .unwrap_or(usize::MAX)
+            });
+        }
+    }
+
+    let mut found = Vec::new();
+    for (rel, entry) in &files {
+        let rel = rel.clone();
+        let path = entry.path();
+        let name = entry.file_name().to_string_lossy();
+        if RULE_FILES.contains(&name.as_ref()) {
             continue;
         }
-        let path = entry.path();
-        let rel = relative(root, path);
-        if DocKind::detect(path).is_none() {
+        if let Some(target) = rel.strip_suffix(SIDECAR_SUFFIX) {
+            // Sidecars are metadata, never documents.
+            if !all.contains(target) {
+                report.skipped.push(Skipped {
+                    path: rel.clone(),
+                    reason: format!("metadata sidecar for a missing file {target}"),
+                });
+            }
+            continue;
+        }
+        if !may_extract(path) {
             let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
             report.skipped.push(Skipped {
                 path: rel,
@@ -256,6 +312,18 @@ fn scan(
             });
             continue;
         }
+        let user = match user_meta(
+            &rel,
+            root,
+            &rules,
+            all.contains(format!("{rel}{SIDECAR_SUFFIX}").as_str()),
+        ) {
+            Ok(m) => m,
+            Err(reason) => {
+                report.skipped.push(Skipped { path: rel, reason });
+                continue;
+            }
+        };
         let meta = match entry.metadata() {
             Ok(m) => m,
             Err(e) => {
@@ -306,10 +374,62 @@ fn scan(
                 mtime_ns,
                 doc_id: None,
             },
-            meta_hash: String::new(),
+            meta_hash: user.hash(),
+            user,
         });
     }
     Ok(found)
+}
+
+/// Whether an extractor may read the file: its extension says so, or (for
+/// an unknown or missing extension) its first bytes show a format we read
+/// that is not plain text.
+fn may_extract(path: &Path) -> bool {
+    if DocKind::detect(path).is_some() {
+        return true;
+    }
+    let mut head = [0u8; 4096];
+    let n = std::fs::File::open(path)
+        .and_then(|mut f| std::io::Read::read(&mut f, &mut head))
+        .unwrap_or(0);
+    matches!(
+        DocKind::sniff(&head[..n], None),
+        Ok(DocKind::Pdf | DocKind::Docx | DocKind::Html | DocKind::Email | DocKind::Mbox)
+    )
+}
+
+fn read_meta(path: &Path) -> std::result::Result<UserMeta, String> {
+    let bytes = std::fs::read(path).map_err(|e| format!("cannot read: {e}"))?;
+    UserMeta::parse(&bytes)
+}
+
+/// The user metadata of the file at `rel`: folder rules from the root down,
+/// then its sidecar.
+fn user_meta(
+    rel: &str,
+    root: &Path,
+    rules: &Rules,
+    has_sidecar: bool,
+) -> std::result::Result<UserMeta, String> {
+    let mut meta = UserMeta::default();
+    let parent = Path::new(rel).parent().unwrap_or(Path::new(""));
+    let mut dirs: Vec<&Path> = parent.ancestors().collect();
+    dirs.reverse();
+    for dir in dirs {
+        for (rule, parsed) in rules.get(dir).into_iter().flatten() {
+            match parsed {
+                Ok(m) => meta = meta.overridden_by(m),
+                Err(_) => return Err(format!("folder metadata rule {rule} is invalid")),
+            }
+        }
+    }
+    if has_sidecar {
+        let name = format!("{rel}{SIDECAR_SUFFIX}");
+        let sidecar = read_meta(&root.join(&name))
+            .map_err(|e| format!("invalid metadata sidecar {name}: {e}"))?;
+        meta = meta.overridden_by(&sidecar);
+    }
+    Ok(meta)
 }
 
 fn relative(root: &Path, path: &Path) -> String {
@@ -319,39 +439,107 @@ fn relative(root: &Path, path: &Path) -> String {
         .into_owned()
 }
 
-/// Reads, extracts and chunks one file (runs on the extraction thread).
+/// Reads, extracts and chunks one file and what it contains (runs on the
+/// extraction thread; the extraction itself on a worker with a time budget).
 fn prepare_file(job: &Job<'_>, embedder: &dyn Embedder, opts: &IndexOptions) -> Output {
     let f = job.file;
     let mut out = Output {
         label: f.rel.clone(),
         ..Output::default()
     };
-    let result = (|| -> std::result::Result<_, String> {
-        let kind = DocKind::detect(&f.path).ok_or("unsupported file type")?;
-        let bytes = std::fs::read(&f.path).map_err(|e| format!("cannot read: {e}"))?;
-        let doc = extract::extract(kind, &f.path, &bytes).map_err(|e| e.to_string())?;
-        let meta = DocumentMeta {
-            kind: kind.name().to_owned(),
-            size: f.entry.size,
-            sha256: f.entry.sha256.clone(),
-            modified: i64::try_from(f.entry.mtime_ns / 1_000_000_000).ok(),
-            ..DocumentMeta::default()
+    let bytes = match std::fs::read(&f.path) {
+        Ok(b) => b,
+        Err(e) => {
+            out.skipped.push(Skipped {
+                path: f.rel.clone(),
+                reason: format!("cannot read: {e}"),
+            });
+            return out;
+        }
+    };
+    let name = f
+        .path
+        .file_name()
+        .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
+    let limits = Limits {
+        max_unpacked: opts.max_file_bytes.saturating_mul(4),
+    };
+    let tree = match extract::extract_tree(
+        name,
+        bytes,
+        f.entry.sha256.clone(),
+        limits,
+        opts.extract_timeout,
+    ) {
+        Ok(t) => t,
+        Err(e) => {
+            out.skipped.push(Skipped {
+                path: f.rel.clone(),
+                reason: e.to_string(),
+            });
+            return out;
+        }
+    };
+    let inner_path = |names: &[String]| {
+        std::iter::once(f.rel.as_str())
+            .chain(names.iter().map(String::as_str))
+            .collect::<Vec<_>>()
+            .join(SECTION_SEPARATOR)
+    };
+    let mut ids: Vec<String> = Vec::with_capacity(tree.nodes.len());
+    for (i, node) in tree.nodes.iter().enumerate() {
+        let parent_id = node.parent.map(|p| ids[p].clone());
+        let doc_id = match &parent_id {
+            None => job.doc_id.clone(),
+            // Tied to the parent: the same attachment in two e-mails is two documents.
+            Some(parent) => doc_id_of(&hex(&Sha256::digest(
+                format!("{parent}/{i}/{}", node.sha256).as_bytes(),
+            ))),
         };
-        pipeline::prepare_document(
-            job.doc_id.clone(),
-            f.rel.clone(),
-            &doc,
-            meta,
-            embedder,
-            opts,
-        )
-    })();
-    match result {
-        Ok(p) => out.docs.push(p),
-        Err(reason) => out.skipped.push(Skipped {
-            path: f.rel.clone(),
-            reason,
-        }),
+        ids.push(doc_id.clone());
+        let path = inner_path(&node.names);
+        let meta = document_meta(node, &f.user, parent_id, f.entry.mtime_ns);
+        match pipeline::prepare_document(doc_id, path.clone(), &node.doc, meta, embedder, opts) {
+            Ok(p) => out.docs.push(p),
+            Err(reason) => {
+                out.skipped.push(Skipped { path, reason });
+                if node.parent.is_none() {
+                    return out;
+                }
+            }
+        }
+    }
+    for (names, e) in tree.failed {
+        out.skipped.push(Skipped {
+            path: inner_path(&names),
+            reason: e.to_string(),
+        });
     }
     out
+}
+
+/// What the index stores about one extracted document: the format's own
+/// metadata, overridden by the user's.
+fn document_meta(
+    node: &Node,
+    user: &UserMeta,
+    parent_id: Option<String>,
+    mtime_ns: u128,
+) -> DocumentMeta {
+    let format = &node.doc.meta;
+    let mut extra = format.extra.clone();
+    extra.extend(user.extra.iter().map(|(k, v)| (k.clone(), v.clone())));
+    DocumentMeta {
+        kind: node.kind.name().to_owned(),
+        tags: user.tags.clone().unwrap_or_default(),
+        groups: user.groups.clone().unwrap_or_default(),
+        custodian: user.custodian.clone(),
+        author: user.author.clone().or_else(|| format.author.clone()),
+        date: user.date.or(format.date),
+        modified: i64::try_from(mtime_ns / 1_000_000_000).ok(),
+        size: node.size,
+        sha256: node.sha256.clone(),
+        parent_id,
+        extra,
+    }
 }

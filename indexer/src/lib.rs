@@ -15,6 +15,7 @@ mod error;
 mod extract;
 mod folder;
 mod jsonl;
+mod meta;
 mod pipeline;
 mod state;
 

@@ -1,23 +1,59 @@
-//! Text extraction: file bytes → plain text with a title and section headings.
+//! Text extraction: file bytes → plain text with a title, section headings,
+//! page starts, format metadata and attachments.
 //!
-//! Every extractor returns text whose byte offsets the chunker and the UI can
-//! rely on, plus where each section starts. Failures are values
-//! ([`Unsupported`] / [`ExtractError`]), never panics: one bad file must not stop a run.
+//! The format is decided from the content (magic bytes, markup) with the
+//! extension as a hint, so a PDF named `.txt` is read as a PDF and an HTML
+//! page saved as `.pdf` is read as HTML. Every extractor returns text whose
+//! byte offsets the chunker and the UI can rely on. Failures are values
+//! ([`ExtractError`]), never panics: parsers that can panic run under
+//! `catch_unwind`, and [`extract_tree`] runs on a worker thread with a time
+//! budget, so one bad file cannot stop or hang a run.
 
-use std::path::Path;
+mod docx;
+mod email;
+mod html;
+mod markdown;
+mod pdf;
+mod text;
 
-use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
+use std::{
+    collections::BTreeMap,
+    panic::{AssertUnwindSafe, catch_unwind},
+    path::Path,
+    sync::mpsc,
+    time::Duration,
+};
 
-/// Separator between heading levels in a section path.
+use sha2::{Digest, Sha256};
+
+/// Separator between heading levels in a section path, and between a
+/// container and what it contains in a document path.
 pub(crate) const SECTION_SEPARATOR: &str = " › ";
+
+/// Bumped whenever extraction output changes, so documents are re-extracted.
+pub(crate) const VERSION: u32 = 2;
+
+/// Attachments inside attachments are followed this deep.
+const MAX_DEPTH: usize = 3;
 
 /// What kind of document a file is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum DocKind {
     /// Markdown (`.md`, `.markdown`).
     Markdown,
     /// Plain text (`.txt`, `.text`).
     Text,
+    /// PDF with a text layer.
+    Pdf,
+    /// Word (Office Open XML) document.
+    Docx,
+    /// HTML page.
+    Html,
+    /// One e-mail message (RFC 5322 / MIME, `.eml`).
+    Email,
+    /// A Unix mailbox of messages (`.mbox`).
+    Mbox,
 }
 
 impl DocKind {
@@ -26,18 +62,105 @@ impl DocKind {
         match self {
             DocKind::Markdown => "markdown",
             DocKind::Text => "text",
+            DocKind::Pdf => "pdf",
+            DocKind::Docx => "docx",
+            DocKind::Html => "html",
+            DocKind::Email => "email",
+            DocKind::Mbox => "mbox",
         }
     }
 
-    /// The kind for a file name, or `None` when this version cannot extract it.
+    /// The kind a file name suggests, or `None` when no extractor handles its
+    /// extension. The content decides in the end (see [`DocKind::sniff`]).
     pub fn detect(path: &Path) -> Option<Self> {
         let ext = path.extension()?.to_str()?.to_ascii_lowercase();
         match ext.as_str() {
             "md" | "markdown" | "mdown" => Some(DocKind::Markdown),
             "txt" | "text" => Some(DocKind::Text),
+            "pdf" => Some(DocKind::Pdf),
+            "docx" => Some(DocKind::Docx),
+            "html" | "htm" | "xhtml" => Some(DocKind::Html),
+            "eml" => Some(DocKind::Email),
+            "mbox" => Some(DocKind::Mbox),
             _ => None,
         }
     }
+
+    /// The kind of `bytes`, using `hint` (from the extension) only where the
+    /// content is ambiguous (text formats).
+    pub fn sniff(bytes: &[u8], hint: Option<DocKind>) -> Result<Self, ExtractError> {
+        let head = &bytes[..bytes.len().min(1024)];
+        if find(head, b"%PDF-").is_some() {
+            return Ok(DocKind::Pdf);
+        }
+        if bytes.starts_with(b"PK\x03\x04") {
+            return Ok(DocKind::Docx); // other zip files are told apart when opened
+        }
+        if let Some(what) = known_binary(bytes) {
+            return Err(if hint == Some(DocKind::Docx) && what.starts_with("OLE2") {
+                ExtractError::Encrypted("password-protected Office document".into())
+            } else {
+                ExtractError::Unsupported(what.to_owned())
+            });
+        }
+        let start = trim_ascii_start(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes));
+        let lower: Vec<u8> = start[..start.len().min(256)].to_ascii_lowercase();
+        if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") {
+            return Ok(DocKind::Html);
+        }
+        match hint {
+            Some(DocKind::Pdf) => {
+                return Err(ExtractError::Corrupt(
+                    "not a PDF: no %PDF header".to_owned(),
+                ));
+            }
+            Some(DocKind::Docx) => {
+                return Err(ExtractError::Corrupt(
+                    "not a DOCX: not a zip archive".to_owned(),
+                ));
+            }
+            _ => {}
+        }
+        if hint == Some(DocKind::Mbox) || (hint.is_none() && start.starts_with(b"From ")) {
+            return Ok(DocKind::Mbox);
+        }
+        Ok(match hint {
+            Some(k) => k,
+            None if email::looks_like_headers(start) => DocKind::Email,
+            None => DocKind::Text,
+        })
+    }
+}
+
+/// Magic numbers of common formats no extractor reads.
+fn known_binary(bytes: &[u8]) -> Option<&'static str> {
+    const MAGIC: &[(&[u8], &str)] = &[
+        (
+            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
+            "OLE2 (legacy .doc/.xls/.msg)",
+        ),
+        (b"\x89PNG", "PNG image"),
+        (b"\xFF\xD8\xFF", "JPEG image"),
+        (b"GIF8", "GIF image"),
+        (b"\x1F\x8B", "gzip archive"),
+        (b"7z\xBC\xAF", "7-Zip archive"),
+        (b"Rar!", "RAR archive"),
+        (b"\x7FELF", "executable"),
+        (b"MZ", "executable"),
+    ];
+    MAGIC
+        .iter()
+        .find(|(m, _)| bytes.starts_with(m))
+        .map(|(_, what)| *what)
+}
+
+fn trim_ascii_start(b: &[u8]) -> &[u8] {
+    let n = b.iter().take_while(|c| c.is_ascii_whitespace()).count();
+    &b[n..]
+}
+
+fn find(haystack: &[u8], needle: &[u8]) -> Option<usize> {
+    haystack.windows(needle.len()).position(|w| w == needle)
 }
 
 /// Where a section starts in the extracted text.
@@ -49,8 +172,22 @@ pub(crate) struct SectionStart {
     pub(crate) path: String,
 }
 
-/// Bumped whenever extraction output changes, so documents are re-extracted.
-pub(crate) const VERSION: u32 = 2;
+/// Metadata a format records about itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct FormatMeta {
+    pub(crate) author: Option<String>,
+    /// Unix seconds (creation date, or sent date for e-mail).
+    pub(crate) date: Option<i64>,
+    /// Further named values, e.g. e-mail headers.
+    pub(crate) extra: BTreeMap<String, String>,
+}
+
+/// A file inside a document (e-mail attachment, mailbox message).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Attachment {
+    pub(crate) name: String,
+    pub(crate) bytes: Vec<u8>,
+}
 
 /// A document's text ready for chunking.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -61,6 +198,8 @@ pub(crate) struct Extracted {
     pub(crate) sections: Vec<SectionStart>,
     /// Byte offsets where pages 1, 2, … begin, for paged formats; empty otherwise.
     pub(crate) page_starts: Vec<usize>,
+    pub(crate) meta: FormatMeta,
+    pub(crate) attachments: Vec<Attachment>,
 }
 
 impl Extracted {
@@ -76,6 +215,7 @@ impl Extracted {
 
 /// Why a file's text could not be extracted.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum ExtractError {
     /// The file looks like binary data, not text.
     #[error("not text: looks like binary data")]
@@ -83,277 +223,400 @@ pub enum ExtractError {
     /// The file has no words to index.
     #[error("no extractable text")]
     Empty,
+    /// A PDF without a text layer.
+    #[error("no extractable text (scanned?)")]
+    NoTextLayer,
+    /// The file needs a password.
+    #[error("encrypted: {0}")]
+    Encrypted(String),
+    /// The file is damaged or not what its name says.
+    #[error("corrupt: {0}")]
+    Corrupt(String),
+    /// A format no extractor reads.
+    #[error("unsupported file type: {0}")]
+    Unsupported(String),
+    /// Unpacking would exceed the size limit (zip bomb guard).
+    #[error("too large when unpacked: {0}")]
+    TooLarge(String),
+    /// The parser crashed on this file.
+    #[error("extractor crashed: {0}")]
+    Crashed(String),
+    /// Extraction ran past the time budget.
+    #[error("extraction took longer than {0} s; gave up")]
+    TimedOut(u64),
 }
 
-pub(crate) fn extract(kind: DocKind, path: &Path, bytes: &[u8]) -> Result<Extracted, ExtractError> {
-    let text = decode_text(bytes)?;
+/// Limits that keep one file from using unbounded memory.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Limits {
+    /// Most bytes unpacked from one archive (DOCX) or attachment.
+    pub(crate) max_unpacked: u64,
+}
+
+/// Extracts `bytes`, named `name` (the name gives the extension hint and the
+/// fallback title).
+pub(crate) fn extract(
+    name: &str,
+    bytes: &[u8],
+    limits: Limits,
+) -> Result<(DocKind, Extracted), ExtractError> {
+    let path = Path::new(name);
+    let hint = DocKind::detect(path);
+    let kind = DocKind::sniff(bytes, hint)?;
     let fallback_title = path
         .file_stem()
         .and_then(|s| s.to_str())
         .unwrap_or("untitled")
         .replace(['_', '-'], " ");
     let extracted = match kind {
-        DocKind::Markdown => markdown(&text, &fallback_title),
-        DocKind::Text => plain(&text, &fallback_title),
+        DocKind::Markdown => markdown::extract(&text::decode_text(bytes)?, &fallback_title),
+        DocKind::Text => text::extract(&text::decode_text(bytes)?, &fallback_title),
+        DocKind::Html => html::extract(&html::decode(bytes)?, &fallback_title),
+        DocKind::Pdf => pdf::extract(bytes, &fallback_title)?,
+        DocKind::Docx => docx::extract(bytes, &fallback_title, limits)?,
+        DocKind::Email => email::extract(bytes, &fallback_title)?,
+        DocKind::Mbox => email::extract_mbox(bytes, &fallback_title)?,
     };
     if extracted.text.trim().is_empty() {
-        return Err(ExtractError::Empty);
-    }
-    Ok(extracted)
-}
-
-/// UTF-8 (lossy for a few bad bytes), with a BOM dropped; NULs or many
-/// invalid sequences mean the file is not text.
-fn decode_text(bytes: &[u8]) -> Result<String, ExtractError> {
-    let bytes = bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes);
-    if bytes.contains(&0) {
-        return Err(ExtractError::Binary);
-    }
-    let text = String::from_utf8_lossy(bytes);
-    let bad = text.matches('\u{FFFD}').count();
-    if bad > 16 && bad * 100 > text.chars().count() {
-        return Err(ExtractError::Binary);
-    }
-    Ok(text.into_owned())
-}
-
-fn plain(text: &str, fallback_title: &str) -> Extracted {
-    let text = text.replace("\r\n", "\n");
-    let title = text
-        .lines()
-        .map(str::trim)
-        .find(|l| !l.is_empty())
-        .filter(|l| l.chars().count() <= 120)
-        .map_or_else(|| fallback_title.to_owned(), str::to_owned);
-    Extracted {
-        title,
-        text,
-        ..Extracted::default()
-    }
-}
-
-/// Removes Liquid/Jekyll template tags (`{% … %}`, `{{ … }}`) that static-site
-/// Markdown is full of; they are markup, not content.
-fn strip_template_tags(src: &str) -> String {
-    let mut out = String::with_capacity(src.len());
-    let mut rest = src;
-    while let Some(start) = rest.find(['{']) {
-        let (head, tail) = rest.split_at(start);
-        out.push_str(head);
-        let close = if tail.starts_with("{%") {
-            Some("%}")
-        } else if tail.starts_with("{{") {
-            Some("}}")
+        return Err(if kind == DocKind::Pdf {
+            ExtractError::NoTextLayer
         } else {
-            None
-        };
-        match close.and_then(|c| tail.find(c).map(|i| i + c.len())) {
-            Some(end) => rest = &tail[end..],
-            None => {
-                out.push('{');
-                rest = &tail[1..];
-            }
+            ExtractError::Empty
+        });
+    }
+    Ok((kind, extracted))
+}
+
+/// One document of a file: the file itself or something inside it.
+#[derive(Debug)]
+pub(crate) struct Node {
+    /// Index of the containing node; `None` for the file itself.
+    pub(crate) parent: Option<usize>,
+    /// Names from the file down to this node, e.g. `["report.pdf"]` for an
+    /// attachment of the file; empty for the file itself.
+    pub(crate) names: Vec<String>,
+    pub(crate) kind: DocKind,
+    pub(crate) doc: Extracted,
+    /// sha256 of the node's bytes, hex.
+    pub(crate) sha256: String,
+    pub(crate) size: u64,
+}
+
+/// A file's documents, the file's own first; attachments that could not be
+/// extracted are listed with their names and reasons.
+#[derive(Debug, Default)]
+pub(crate) struct Tree {
+    pub(crate) nodes: Vec<Node>,
+    pub(crate) failed: Vec<(Vec<String>, ExtractError)>,
+}
+
+/// Extracts a file and, recursively, what it contains, on a worker thread.
+/// Gives up after `timeout`; the worker is then left to finish on its own
+/// (it cannot be killed), its result discarded.
+pub(crate) fn extract_tree(
+    name: String,
+    bytes: Vec<u8>,
+    sha256: String,
+    limits: Limits,
+    timeout: Duration,
+) -> Result<Tree, ExtractError> {
+    let (tx, rx) = mpsc::channel();
+    let spawned = std::thread::Builder::new()
+        .name("trawl-extract".into())
+        .spawn(move || {
+            let result = catch_unwind(AssertUnwindSafe(|| {
+                extract_tree_here(&name, &bytes, sha256, limits)
+            }))
+            .unwrap_or_else(|panic| Err(ExtractError::Crashed(panic_message(&*panic))));
+            let _ = tx.send(result);
+        });
+    if let Err(e) = spawned {
+        return Err(ExtractError::Crashed(format!(
+            "could not start a worker thread: {e}"
+        )));
+    }
+    match rx.recv_timeout(timeout) {
+        Ok(result) => result,
+        Err(mpsc::RecvTimeoutError::Timeout) => Err(ExtractError::TimedOut(timeout.as_secs())),
+        Err(mpsc::RecvTimeoutError::Disconnected) => {
+            Err(ExtractError::Crashed("worker thread died".into()))
         }
     }
-    out.push_str(rest);
-    out
 }
 
-fn front_matter_title(block: &str) -> Option<String> {
-    block.lines().find_map(|line| {
-        let value = line.strip_prefix("title:")?.trim();
-        let value = value.trim_matches(|c| c == '"' || c == '\'').trim();
-        (!value.is_empty()).then(|| value.to_owned())
-    })
-}
-
-fn markdown(src: &str, fallback_title: &str) -> Extracted {
-    let src = strip_template_tags(&src.replace("\r\n", "\n"));
-    let mut options = Options::empty();
-    options.insert(Options::ENABLE_YAML_STYLE_METADATA_BLOCKS);
-    options.insert(Options::ENABLE_TABLES);
-    options.insert(Options::ENABLE_STRIKETHROUGH);
-
-    let mut text = String::with_capacity(src.len());
-    let mut sections = Vec::new();
-    let mut headings: Vec<(HeadingLevel, String)> = Vec::new();
-    let mut title_from_meta = None;
-    let mut first_h1 = None;
-    let mut in_meta = false;
-    let mut heading: Option<(HeadingLevel, usize)> = None;
-
-    let end_block = |text: &mut String| {
-        let trimmed = text.trim_end_matches([' ', '\t']).len();
-        text.truncate(trimmed);
-        if !text.is_empty() && !text.ends_with("\n\n") {
-            text.push_str(if text.ends_with('\n') { "\n" } else { "\n\n" });
-        }
-    };
-
-    for event in Parser::new_ext(&src, options) {
-        match event {
-            Event::Start(Tag::MetadataBlock(_)) => in_meta = true,
-            Event::End(TagEnd::MetadataBlock(_)) => in_meta = false,
-            Event::Text(t) if in_meta => {
-                title_from_meta = title_from_meta.or_else(|| front_matter_title(&t));
+/// [`extract_tree`] on the calling thread.
+pub(crate) fn extract_tree_here(
+    name: &str,
+    bytes: &[u8],
+    sha256: String,
+    limits: Limits,
+) -> Result<Tree, ExtractError> {
+    let (kind, doc) = extract(name, bytes, limits)?;
+    let mut tree = Tree::default();
+    let mut queue = Vec::new();
+    push_node(
+        &mut tree,
+        &mut queue,
+        None,
+        Vec::new(),
+        kind,
+        doc,
+        sha256,
+        bytes.len(),
+    );
+    // Breadth-first over attachments; `queue` holds (node index, attachments).
+    let mut next = 0;
+    while next < queue.len() {
+        let (parent, attachments): (usize, Vec<Attachment>) = std::mem::take(&mut queue[next]);
+        next += 1;
+        let depth = tree.nodes[parent].names.len();
+        for a in attachments {
+            let mut names = tree.nodes[parent].names.clone();
+            names.push(a.name.clone());
+            if depth >= MAX_DEPTH {
+                tree.failed.push((
+                    names,
+                    ExtractError::Unsupported(format!("nested deeper than {MAX_DEPTH} levels")),
+                ));
+                continue;
             }
-            Event::Start(Tag::Heading { level, .. }) => {
-                end_block(&mut text);
-                heading = Some((level, text.len()));
+            if a.bytes.len() as u64 > limits.max_unpacked {
+                tree.failed.push((
+                    names,
+                    ExtractError::TooLarge(format!("{} bytes", a.bytes.len())),
+                ));
+                continue;
             }
-            Event::End(TagEnd::Heading(_)) => {
-                if let Some((level, start)) = heading.take() {
-                    let name = text[start..].trim().to_owned();
-                    if level == HeadingLevel::H1 && first_h1.is_none() && !name.is_empty() {
-                        first_h1 = Some(name.clone());
-                    }
-                    headings.retain(|(l, _)| *l < level);
-                    if !name.is_empty() {
-                        headings.push((level, name));
-                    }
-                    let path = headings
-                        .iter()
-                        .map(|(_, n)| n.as_str())
-                        .collect::<Vec<_>>()
-                        .join(SECTION_SEPARATOR);
-                    sections.push(SectionStart {
-                        offset: start,
-                        path,
-                    });
+            let result = catch_unwind(AssertUnwindSafe(|| extract(&a.name, &a.bytes, limits)))
+                .unwrap_or_else(|panic| Err(ExtractError::Crashed(panic_message(&*panic))));
+            match result {
+                Ok((kind, doc)) => {
+                    let sha = crate::hex(&Sha256::digest(&a.bytes));
+                    push_node(
+                        &mut tree,
+                        &mut queue,
+                        Some(parent),
+                        names,
+                        kind,
+                        doc,
+                        sha,
+                        a.bytes.len(),
+                    );
                 }
-                end_block(&mut text);
+                Err(e) => tree.failed.push((names, e)),
             }
-            Event::Text(t) | Event::Code(t) => text.push_str(&t),
-            Event::SoftBreak => text.push(' '),
-            Event::HardBreak => text.push('\n'),
-            Event::End(
-                TagEnd::Paragraph | TagEnd::CodeBlock | TagEnd::Table | TagEnd::BlockQuote(_),
-            ) => end_block(&mut text),
-            Event::End(TagEnd::Item | TagEnd::TableRow | TagEnd::TableHead)
-                if !text.ends_with('\n') =>
-            {
-                text.push('\n')
-            }
-            Event::Start(Tag::Item) => text.push_str("• "),
-            Event::End(TagEnd::TableCell) => text.push_str(" | "),
-            Event::End(TagEnd::List(_)) => end_block(&mut text),
-            // Raw HTML tags are markup; the text between them arrives as Text events.
-            _ => {}
         }
     }
-    let text = text.trim_end().to_owned();
-    // Sections that start past the end (a trailing empty heading) point at the end.
-    for s in &mut sections {
-        s.offset = s.offset.min(text.len());
+    Ok(tree)
+}
+
+#[allow(clippy::too_many_arguments)] // a private helper; a struct would only rename them
+fn push_node(
+    tree: &mut Tree,
+    queue: &mut Vec<(usize, Vec<Attachment>)>,
+    parent: Option<usize>,
+    names: Vec<String>,
+    kind: DocKind,
+    mut doc: Extracted,
+    sha256: String,
+    size: usize,
+) {
+    let attachments = std::mem::take(&mut doc.attachments);
+    tree.nodes.push(Node {
+        parent,
+        names,
+        kind,
+        doc,
+        sha256,
+        size: size as u64,
+    });
+    if !attachments.is_empty() {
+        queue.push((tree.nodes.len() - 1, attachments));
     }
-    Extracted {
-        title: title_from_meta
-            .or(first_h1)
-            .unwrap_or_else(|| fallback_title.to_owned()),
-        text,
-        sections,
-        ..Extracted::default()
+}
+
+fn panic_message(panic: &(dyn std::any::Any + Send)) -> String {
+    let msg = panic
+        .downcast_ref::<&str>()
+        .map(|s| (*s).to_owned())
+        .or_else(|| panic.downcast_ref::<String>().cloned())
+        .unwrap_or_else(|| "panic".to_owned());
+    one_line(&msg, 160)
+}
+
+/// `s` on one line, at most `max` characters.
+pub(crate) fn one_line(s: &str, max: usize) -> String {
+    let flat: String = s.split_whitespace().collect::<Vec<_>>().join(" ");
+    if flat.chars().count() <= max {
+        flat
+    } else {
+        let mut cut: String = flat.chars().take(max).collect();
+        cut.push('…');
+        cut
     }
+}
+
+/// Builds extracted text block by block, recording heading paths: shared by
+/// the HTML and DOCX extractors.
+#[derive(Debug, Default)]
+pub(crate) struct TextBuilder {
+    text: String,
+    sections: Vec<SectionStart>,
+    headings: Vec<(u8, String)>,
+    /// Whitespace was seen after the last word appended.
+    pending_space: bool,
+}
+
+impl TextBuilder {
+    /// Appends inline text, collapsing runs of whitespace to one space.
+    pub(crate) fn push_inline(&mut self, s: &str) {
+        if s.starts_with(char::is_whitespace) {
+            self.pending_space = true;
+        }
+        for word in s.split_whitespace() {
+            if self.pending_space
+                && !self.text.is_empty()
+                && !self.text.ends_with(char::is_whitespace)
+            {
+                self.text.push(' ');
+            }
+            self.text.push_str(word);
+            self.pending_space = true;
+        }
+        self.pending_space =
+            s.ends_with(char::is_whitespace) || (self.pending_space && s.is_empty());
+    }
+
+    /// Appends text as is (preformatted).
+    pub(crate) fn push_raw(&mut self, s: &str) {
+        self.text.push_str(s);
+        self.pending_space = false;
+    }
+
+    /// Ends the line (table row, list item, `<br>`).
+    pub(crate) fn line_break(&mut self) {
+        self.trim_end_spaces();
+        if !self.text.is_empty() && !self.text.ends_with('\n') {
+            self.text.push('\n');
+        }
+    }
+
+    /// Ends a paragraph: the chunker splits on blank lines.
+    pub(crate) fn end_block(&mut self) {
+        self.trim_end_spaces();
+        if !self.text.is_empty() && !self.text.ends_with("\n\n") {
+            self.text.push_str(if self.text.ends_with('\n') {
+                "\n"
+            } else {
+                "\n\n"
+            });
+        }
+    }
+
+    fn trim_end_spaces(&mut self) {
+        self.pending_space = false;
+        let n = self.text.trim_end_matches([' ', '\t']).len();
+        self.text.truncate(n);
+    }
+
+    /// Adds a heading of `level` (1 = outermost) as its own block and starts a section.
+    pub(crate) fn heading(&mut self, level: u8, name: &str) {
+        let name = name.split_whitespace().collect::<Vec<_>>().join(" ");
+        if name.is_empty() {
+            return;
+        }
+        self.end_block();
+        self.headings.retain(|(l, _)| *l < level);
+        self.headings.push((level, name.clone()));
+        let path = self
+            .headings
+            .iter()
+            .map(|(_, n)| n.as_str())
+            .collect::<Vec<_>>()
+            .join(SECTION_SEPARATOR);
+        self.sections.push(SectionStart {
+            offset: self.text.len(),
+            path,
+        });
+        self.text.push_str(&name);
+        self.end_block();
+    }
+
+    /// Whether nothing was written since the last line break.
+    pub(crate) fn at_line_start(&self) -> bool {
+        self.text.is_empty() || self.text.ends_with('\n')
+    }
+
+    /// The text (trailing whitespace removed) and its sections.
+    pub(crate) fn finish(self) -> (String, Vec<SectionStart>) {
+        let text = self.text.trim_end().to_owned();
+        let mut sections = self.sections;
+        for s in &mut sections {
+            s.offset = s.offset.min(text.len());
+        }
+        (text, sections)
+    }
+}
+
+/// Days since 1970-01-01 of a proleptic Gregorian date (Howard Hinnant's algorithm).
+fn days_from_civil(y: i64, m: i64, d: i64) -> i64 {
+    let y = if m <= 2 { y - 1 } else { y };
+    let era = y.div_euclid(400);
+    let yoe = y - era * 400;
+    let mp = (m + 9) % 12;
+    let doy = (153 * mp + 2) / 5 + d - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    era * 146_097 + doe - 719_468
+}
+
+/// Unix seconds of a date and time given as numbers, UTC offset in minutes.
+pub(crate) fn unix_seconds(
+    (y, mo, d): (i64, i64, i64),
+    (h, mi, s): (i64, i64, i64),
+    offset_minutes: i64,
+) -> Option<i64> {
+    let valid = (1..=12).contains(&mo)
+        && (1..=31).contains(&d)
+        && (0..24).contains(&h)
+        && (0..60).contains(&mi)
+        && (0..=60).contains(&s);
+    valid.then(|| days_from_civil(y, mo, d) * 86_400 + h * 3600 + mi * 60 + s - offset_minutes * 60)
+}
+
+/// Parses `YYYY-MM-DD`, optionally followed by `THH:MM[:SS][.fff](Z|±HH:MM)`
+/// (ISO 8601 / RFC 3339, as in DOCX properties and sidecars).
+pub(crate) fn parse_iso_date(s: &str) -> Option<i64> {
+    let s = s.trim();
+    let num = |r: std::ops::Range<usize>| -> Option<i64> {
+        let part = s.get(r)?;
+        part.bytes()
+            .all(|b| b.is_ascii_digit())
+            .then(|| part.parse().ok())?
+    };
+    let date = (num(0..4)?, num(5..7)?, num(8..10)?);
+    if s.get(4..5)? != "-" || s.get(7..8)? != "-" {
+        return None;
+    }
+    if s.len() == 10 {
+        return unix_seconds(date, (0, 0, 0), 0);
+    }
+    if !matches!(s.get(10..11)?, "T" | "t" | " ") {
+        return None;
+    }
+    let time = (num(11..13)?, num(14..16)?, num(17..19).unwrap_or(0));
+    let rest = s[16..].trim_start_matches(|c: char| c == ':' || c.is_ascii_digit() || c == '.');
+    let offset = match rest {
+        "" | "Z" | "z" => 0,
+        r if r.len() == 6 && (r.starts_with('+') || r.starts_with('-')) => {
+            let h: i64 = r.get(1..3)?.parse().ok()?;
+            let m: i64 = r.get(4..6)?.parse().ok()?;
+            let sign = if r.starts_with('-') { -1 } else { 1 };
+            sign * (h * 60 + m)
+        }
+        _ => return None,
+    };
+    unix_seconds(date, time, offset)
 }
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn markdown_front_matter_headings_and_liquid() {
-        let src = "---\ntitle: Leave types\nkeywords: vacation\n---\n\n{% alert %}\nCheck the chart.\n{% endalert %}\n\n## Annual leave\n\nYou earn **4 hours** per [pay period](#x).\n\n### Carry over\n\n* up to 240 hours\n* more for SES\n\n## Sick leave\n\nFor illness.\n";
-        let e = extract(DocKind::Markdown, Path::new("leave.md"), src.as_bytes()).unwrap();
-        assert_eq!(e.title, "Leave types");
-        assert!(!e.text.contains("{%"), "{}", e.text);
-        assert!(!e.text.contains("keywords"), "{}", e.text);
-        assert!(
-            e.text.contains("You earn 4 hours per pay period."),
-            "{}",
-            e.text
-        );
-        assert!(e.text.contains("• up to 240 hours"), "{}", e.text);
-        let paths: Vec<&str> = e.sections.iter().map(|s| s.path.as_str()).collect();
-        assert_eq!(
-            paths,
-            ["Annual leave", "Annual leave › Carry over", "Sick leave"]
-        );
-        // Offsets point at the heading text itself.
-        for s in &e.sections {
-            let name = s.path.rsplit(SECTION_SEPARATOR).next().unwrap();
-            assert!(e.text[s.offset..].starts_with(name), "{s:?}");
-        }
-    }
-
-    #[test]
-    fn markdown_title_falls_back_to_h1_then_file_name() {
-        let e = extract(
-            DocKind::Markdown,
-            Path::new("x.md"),
-            b"# Travel guide\n\nBook early.",
-        )
-        .unwrap();
-        assert_eq!(e.title, "Travel guide");
-        let e = extract(
-            DocKind::Markdown,
-            Path::new("code-of_conduct.md"),
-            b"Be kind.",
-        )
-        .unwrap();
-        assert_eq!(e.title, "code of conduct");
-    }
-
-    #[test]
-    fn plain_text_title_is_first_line() {
-        let e = extract(
-            DocKind::Text,
-            Path::new("a.txt"),
-            b"\n  NOTICE OF TERMINATION\r\nBody.",
-        )
-        .unwrap();
-        assert_eq!(e.title, "NOTICE OF TERMINATION");
-        assert!(!e.text.contains('\r'));
-    }
-
-    #[test]
-    fn binary_and_empty_files_are_rejected() {
-        assert_eq!(
-            extract(DocKind::Text, Path::new("a.txt"), b"\x00\x01\x02binary").unwrap_err(),
-            ExtractError::Binary
-        );
-        let garbage: Vec<u8> = (0..400).map(|i| 0x80 + (i % 60) as u8).collect();
-        assert_eq!(
-            extract(DocKind::Text, Path::new("a.txt"), &garbage).unwrap_err(),
-            ExtractError::Binary
-        );
-        assert_eq!(
-            extract(DocKind::Markdown, Path::new("a.md"), b"  \n\n ").unwrap_err(),
-            ExtractError::Empty
-        );
-        assert_eq!(
-            extract(
-                DocKind::Markdown,
-                Path::new("a.md"),
-                b"---\ntitle: x\n---\n"
-            )
-            .unwrap_err(),
-            ExtractError::Empty
-        );
-    }
-
-    #[test]
-    fn template_tags_are_removed_but_braces_kept() {
-        assert_eq!(
-            strip_template_tags("a {% x %}b{{ y }} {c} {%"),
-            "a b {c} {%"
-        );
-    }
-
-    #[test]
-    fn detects_supported_extensions_only() {
-        assert_eq!(DocKind::detect(Path::new("A.MD")), Some(DocKind::Markdown));
-        assert_eq!(DocKind::detect(Path::new("a.txt")), Some(DocKind::Text));
-        assert_eq!(DocKind::detect(Path::new("a.pdf")), None);
-        assert_eq!(DocKind::detect(Path::new("README")), None);
-    }
-}
+mod tests;

@@ -1,7 +1,7 @@
 //! Splitting extracted text into chunks the embedder can take whole.
 //!
 //! Structure first: paragraphs are packed into chunks without crossing a
-//! section boundary; only a paragraph longer than the target is cut, at token
+//! section or page boundary (so a chunk's page is where all of it is); only a paragraph longer than the target is cut, at token
 //! boundaries of the embedder's own tokenizer, with overlap.
 
 use std::ops::Range;
@@ -47,12 +47,15 @@ pub(crate) fn chunk<E>(
     let mut chunks = Vec::new();
     let mut group: Option<(Range<usize>, usize, Option<String>)> = None;
 
+    let mut group_page = None;
     for block in blocks(&doc.text) {
         let section = section_at(doc, block.start);
+        let page = doc.page_at(block.start);
         let tokens = spans(&doc.text[block.clone()])?;
-        let same_section = |g: &(Range<usize>, usize, Option<String>)| g.2 == section;
+        let same_place = group_page == page;
+        group_page = page;
         match group.take() {
-            Some(g) if same_section(&g) && g.1 + tokens.len() <= target => {
+            Some(g) if g.2 == section && same_place && g.1 + tokens.len() <= target => {
                 group = Some((g.0.start..block.end, g.1 + tokens.len(), g.2));
                 continue;
             }
@@ -193,6 +196,15 @@ mod tests {
         );
         let sections: Vec<_> = c.iter().map(|c| c.section.as_deref()).collect();
         assert_eq!(sections, [None, Some("Leave"), Some("Sick")]);
+    }
+
+    #[test]
+    fn never_crosses_a_page() {
+        let text = "one two\n\nthree four\n\nfive six";
+        let mut d = doc(text, &[]);
+        d.page_starts = vec![0, text.find("three").unwrap()];
+        let c = chunk(&d, ChunkOptions::default(), &words).unwrap();
+        assert_eq!(texts(&d, &c), ["one two", "three four\n\nfive six"]);
     }
 
     #[test]

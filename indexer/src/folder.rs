@@ -462,7 +462,7 @@ fn prepare_file(job: &Job<'_>, embedder: &dyn Embedder, opts: &IndexOptions) -> 
         .file_name()
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let limits = Limits {
-        max_unpacked: opts.max_file_bytes.saturating_mul(4),
+        max_unpacked: opts.max_unpacked_bytes,
     };
     let tree = match extract::extract_tree(
         name,

@@ -40,6 +40,9 @@ pub struct IndexOptions {
     pub chunking: ChunkOptions,
     /// Files larger than this are skipped with a reason.
     pub max_file_bytes: u64,
+    /// Most bytes unpacked from one archive-based file (DOCX) or one
+    /// attachment; guards against zip bombs.
+    pub max_unpacked_bytes: u64,
     /// Chunks embedded per model call (across documents).
     pub embed_batch: usize,
     /// Extraction of one file that takes longer than this is abandoned and the
@@ -52,6 +55,7 @@ impl Default for IndexOptions {
         Self {
             chunking: ChunkOptions::default(),
             max_file_bytes: 64 * 1024 * 1024,
+            max_unpacked_bytes: 32 * 1024 * 1024,
             embed_batch: 64,
             extract_timeout: Duration::from_secs(60),
         }

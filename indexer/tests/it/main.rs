@@ -1,6 +1,7 @@
 //! Integration tests of `trawl_indexer`: real files, the real embedding model,
 //! a real index on disk.
 
+mod folder;
 mod jsonl;
 
 use std::{path::Path, sync::OnceLock};

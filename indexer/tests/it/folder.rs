@@ -1,0 +1,276 @@
+//! Folders of real files: every format, user metadata, attachments, bad
+//! files, and runs that follow edits, deletes and renames.
+
+use std::{
+    ops::Range,
+    path::Path,
+    sync::atomic::{AtomicUsize, Ordering},
+};
+
+use trawl_embedder::{Embedder, ModelInfo};
+use trawl_indexer::{IndexReport, NoProgress};
+use trawl_search::{Hit, Index, SearchRequest};
+
+use crate::{embedder, open_index};
+
+/// The real model, counting the passages it is asked to embed.
+struct Counting(AtomicUsize);
+
+impl Embedder for Counting {
+    fn info(&self) -> &ModelInfo {
+        embedder().info()
+    }
+    fn embed_passages(&self, texts: &[&str]) -> trawl_embedder::Result<Vec<Vec<f32>>> {
+        self.0.fetch_add(texts.len(), Ordering::SeqCst);
+        embedder().embed_passages(texts)
+    }
+    fn embed_query(&self, text: &str) -> trawl_embedder::Result<Vec<f32>> {
+        embedder().embed_query(text)
+    }
+    fn token_spans(&self, text: &str) -> trawl_embedder::Result<Vec<Range<usize>>> {
+        embedder().token_spans(text)
+    }
+}
+
+/// Indexes `dir`; returns the report and how many passages were embedded.
+fn run(dir: &Path, idx: &Path) -> (IndexReport, usize) {
+    let counting = Counting(AtomicUsize::new(0));
+    let index = open_index(idx);
+    let report =
+        trawl_indexer::index_directory(dir, &index, &counting, &Default::default(), &NoProgress)
+            .unwrap();
+    (report, counting.0.load(Ordering::SeqCst))
+}
+
+fn keyword(idx: &Path, query: &str) -> Vec<Hit> {
+    let index = Index::open(idx).unwrap();
+    let mut req = SearchRequest::new(query);
+    req.mode = trawl_search::Mode::Keyword;
+    index.search(&req, None).unwrap().hits
+}
+
+fn hit<'a>(hits: &'a [Hit], path: &str) -> &'a Hit {
+    hits.iter().find(|h| h.path == path).unwrap_or_else(|| {
+        panic!(
+            "{path} not in {:?}",
+            hits.iter().map(|h| &h.path).collect::<Vec<_>>()
+        )
+    })
+}
+
+fn copy(fixture: &str, to: &Path) {
+    let from = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(fixture);
+    std::fs::create_dir_all(to.parent().unwrap()).unwrap();
+    std::fs::copy(&from, to).unwrap_or_else(|e| panic!("{fixture}: {e}"));
+}
+
+fn reason<'a>(r: &'a IndexReport, path: &str) -> &'a str {
+    r.skipped
+        .iter()
+        .find(|s| s.path == path)
+        .map(|s| s.reason.as_str())
+        .unwrap_or_else(|| panic!("{path} not skipped: {:?}", r.skipped))
+}
+
+#[test]
+fn every_format_with_metadata_pages_sections_and_attachments() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = tmp.path().join("docs");
+    let idx = tmp.path().join("idx");
+    copy("docx/handbook.docx", &docs.join("hr/handbook.docx"));
+    copy(
+        "email/remote-work-announcement.eml",
+        &docs.join("hr/remote-work-announcement.eml"),
+    );
+    copy(
+        "pdf/remote-work-policy.pdf",
+        &docs.join("legal/remote-work-policy.pdf"),
+    );
+    copy(
+        "html/expense-reimbursement.html",
+        &docs.join("kb/expense-reimbursement.html"),
+    );
+    copy("bad/encrypted.pdf", &docs.join("legal/encrypted.pdf"));
+    copy("bad/scanned.pdf", &docs.join("legal/scan.pdf"));
+    copy("bad/zip-bomb.docx", &docs.join("kb/bomb.docx"));
+    std::fs::write(
+        docs.join("hr/_trawl.meta.json"),
+        r#"{"groups": ["hr"], "tags": ["policy"]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        docs.join("legal/remote-work-policy.pdf.meta.json"),
+        r#"{"custodian": "j.doe", "tags": ["contract"], "date": "2024-04-01"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        docs.join("kb/notes.md"),
+        "# Notes\n\nThe canteen opens at noon.\n",
+    )
+    .unwrap();
+    std::fs::write(
+        docs.join("kb/notes-copy.md"),
+        "# Notes\n\nThe canteen opens at noon.\n",
+    )
+    .unwrap();
+
+    let (r, embedded) = run(&docs, &idx);
+    // handbook, e-mail, its PDF attachment, policy PDF, HTML page, notes.
+    assert_eq!(r.indexed, 6, "{r:?}");
+    assert!(
+        embedded >= r.chunks / 2,
+        "{embedded} passages for {} chunks",
+        r.chunks
+    );
+    assert_eq!(
+        r.duplicates,
+        [("kb/notes.md".to_owned(), "kb/notes-copy.md".to_owned())]
+    );
+    assert_eq!(
+        reason(&r, "legal/encrypted.pdf"),
+        "encrypted: PDF needs a password"
+    );
+    assert_eq!(
+        reason(&r, "legal/scan.pdf"),
+        "no extractable text (scanned?)"
+    );
+    assert!(reason(&r, "kb/bomb.docx").starts_with("too large when unpacked"));
+    assert_eq!(
+        r.skipped.len(),
+        3,
+        "sidecars and rules are not documents: {:?}",
+        r.skipped
+    );
+
+    let hits = keyword(&idx, "laptop");
+    let pdf = hit(&hits, "legal/remote-work-policy.pdf");
+    assert_eq!(pdf.page, Some(2));
+    assert_eq!(pdf.meta.kind, "pdf");
+    assert_eq!(pdf.meta.custodian.as_deref(), Some("j.doe"));
+    assert_eq!(pdf.meta.tags, ["contract"]);
+    assert_eq!(
+        pdf.meta.date,
+        Some(1_711_929_600),
+        "the sidecar's date wins"
+    );
+    assert_eq!(pdf.meta.author.as_deref(), Some("Maria Lopez"));
+    assert!(pdf.meta.groups.is_empty());
+    let attached = hit(
+        &hits,
+        "hr/remote-work-announcement.eml › remote-work-policy.pdf",
+    );
+    assert_eq!(attached.page, Some(2));
+    assert_eq!(
+        attached.meta.groups,
+        ["hr"],
+        "attachments inherit access groups"
+    );
+    let mail = &keyword(&idx, "\"takes effect\"")[0];
+    assert_eq!(mail.path, "hr/remote-work-announcement.eml");
+    assert_eq!(
+        attached.meta.parent_id.as_deref(),
+        Some(mail.doc_id.as_str())
+    );
+    assert_eq!(mail.meta.kind, "email");
+    assert_eq!(mail.meta.extra["subject"], "New remote work policy");
+    assert_eq!(
+        mail.meta.author.as_deref(),
+        Some("Maria Lopez <maria.lopez@example.com>")
+    );
+
+    let handbook = &keyword(&idx, "parental")[0];
+    assert_eq!(handbook.path, "hr/handbook.docx");
+    assert_eq!(handbook.section.as_deref(), Some("Leave › Parental leave"));
+    assert_eq!(handbook.meta.groups, ["hr"]);
+    assert_eq!(handbook.meta.tags, ["policy"]);
+    assert_eq!(handbook.meta.author.as_deref(), Some("Jane Doe"));
+    let html = &keyword(&idx, "diem")[0];
+    assert_eq!(
+        html.section.as_deref(),
+        Some("Expense reimbursement › Travel › Per diem")
+    );
+    assert!(
+        keyword(&idx, "analytics").is_empty(),
+        "scripts are not indexed"
+    );
+}
+
+#[test]
+fn runs_follow_edits_deletes_renames_and_sidecar_changes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = tmp.path().join("docs");
+    let idx = tmp.path().join("idx");
+    copy(
+        "email/remote-work-announcement.eml",
+        &docs.join("mail/announcement.eml"),
+    );
+    copy(
+        "html/expense-reimbursement.html",
+        &docs.join("kb/expenses.html"),
+    );
+    std::fs::write(
+        docs.join("kb/notes.md"),
+        "# Notes\n\nThe canteen opens at noon.\n",
+    )
+    .unwrap();
+    let sidecar = docs.join("kb/expenses.html.meta.json");
+    std::fs::write(&sidecar, r#"{"custodian": "a.smith"}"#).unwrap();
+    let (r, _) = run(&docs, &idx);
+    assert_eq!((r.indexed, r.skipped.len()), (4, 0), "{r:?}");
+
+    // Nothing changed: nothing prepared or embedded.
+    let (r, embedded) = run(&docs, &idx);
+    assert_eq!((r.indexed, r.unchanged, embedded), (0, 3, 0), "{r:?}");
+
+    // A rename keeps the document and its vectors.
+    std::fs::rename(docs.join("kb/notes.md"), docs.join("kb/canteen.md")).unwrap();
+    let (r, embedded) = run(&docs, &idx);
+    assert_eq!((r.indexed, r.removed, embedded), (1, 0, 0), "{r:?}");
+    assert_eq!(keyword(&idx, "canteen")[0].path, "kb/canteen.md");
+
+    // Only the sidecar changed: re-indexed with new metadata, nothing re-embedded.
+    std::fs::write(
+        &sidecar,
+        r#"{"custodian": "b.jones", "groups": ["finance"]}"#,
+    )
+    .unwrap();
+    let (r, embedded) = run(&docs, &idx);
+    assert_eq!((r.indexed, embedded), (1, 0), "{r:?}");
+    let h = &keyword(&idx, "diem")[0];
+    assert_eq!(
+        (h.meta.custodian.as_deref(), h.meta.groups.as_slice()),
+        (Some("b.jones"), &["finance".to_owned()][..])
+    );
+
+    // An edit re-embeds what changed; the old text is gone.
+    std::fs::write(
+        docs.join("kb/canteen.md"),
+        "# Notes\n\nThe cafeteria opens at eleven.\n",
+    )
+    .unwrap();
+    let (r, embedded) = run(&docs, &idx);
+    assert_eq!((r.indexed, r.updated), (1, 1), "{r:?}");
+    assert!(embedded >= 1);
+    assert!(keyword(&idx, "canteen").is_empty());
+    assert_eq!(keyword(&idx, "cafeteria")[0].path, "kb/canteen.md");
+
+    // A broken sidecar skips its file (its groups may be what keeps it private).
+    std::fs::write(&sidecar, r#"{"groups": "finance"}"#).unwrap();
+    let (r, _) = run(&docs, &idx);
+    assert!(
+        reason(&r, "kb/expenses.html")
+            .starts_with("invalid metadata sidecar kb/expenses.html.meta.json"),
+        "{r:?}"
+    );
+    assert!(keyword(&idx, "diem").is_empty());
+
+    // A deleted e-mail takes its attachment with it.
+    assert_eq!(keyword(&idx, "laptop").len(), 1);
+    std::fs::remove_file(docs.join("mail/announcement.eml")).unwrap();
+    let (r, _) = run(&docs, &idx);
+    assert_eq!(r.removed, 1, "{r:?}");
+    assert!(keyword(&idx, "laptop").is_empty());
+    assert_eq!(r.documents_total, 1, "{r:?}");
+}

@@ -135,8 +135,7 @@ pub fn index_directory(
     }
 
     let prepare = |job: &Job<'_>| prepare_file(job, embedder, opts);
-    let mut done = Vec::new();
-    pipeline::run(
+    let done = pipeline::run(
         &jobs,
         &prepare,
         Sinks {
@@ -147,7 +146,6 @@ pub fn index_directory(
             progress,
             times: &mut report.stages,
         },
-        &mut |d| done.push(d),
     )?;
 
     for d in done {
@@ -196,18 +194,7 @@ pub fn index_directory(
     let live = state.live_ids();
     cache.save(index.dir(), |id| live.contains(id));
 
-    let stats = index.stats();
-    report.documents_total = stats.documents;
-    report.chunks_total = stats.chunks;
-    report.elapsed_s = started.elapsed().as_secs_f64();
-    tracing::info!(
-        indexed = report.indexed,
-        unchanged = report.unchanged,
-        removed = report.removed,
-        skipped = report.skipped.len(),
-        chunks = report.chunks,
-        "indexing finished"
-    );
+    crate::finish(&mut report, index, started);
     Ok(report)
 }
 

@@ -233,8 +233,7 @@ pub fn index_jsonl(
             },
         }
     };
-    let mut done = Vec::new();
-    pipeline::run(
+    let done = pipeline::run(
         &to_index,
         &prepare,
         Sinks {
@@ -245,7 +244,6 @@ pub fn index_jsonl(
             progress,
             times: &mut report.stages,
         },
-        &mut |d| done.push(d),
     )?;
     for d in done {
         let r = to_index[d.job];
@@ -279,19 +277,7 @@ pub fn index_jsonl(
     let live = state.live_ids();
     cache.save(index.dir(), |id| live.contains(id));
 
-    let stats = index.stats();
-    report.documents_total = stats.documents;
-    report.chunks_total = stats.chunks;
-    report.elapsed_s = started.elapsed().as_secs_f64();
-    tracing::info!(
-        file = %file.display(),
-        indexed = report.indexed,
-        unchanged = report.unchanged,
-        removed = report.removed,
-        skipped = report.skipped.len(),
-        chunks = report.chunks,
-        "JSONL indexing finished"
-    );
+    crate::finish(&mut report, index, started);
     Ok(report)
 }
 

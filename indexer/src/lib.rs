@@ -167,6 +167,22 @@ fn pipeline_version(opts: &IndexOptions) -> String {
     )
 }
 
+/// Fills in the index totals and the elapsed time, and logs the run.
+fn finish(report: &mut IndexReport, index: &Index, started: std::time::Instant) {
+    let stats = index.stats();
+    report.documents_total = stats.documents;
+    report.chunks_total = stats.chunks;
+    report.elapsed_s = started.elapsed().as_secs_f64();
+    tracing::info!(
+        indexed = report.indexed,
+        unchanged = report.unchanged,
+        removed = report.removed,
+        skipped = report.skipped.len(),
+        chunks = report.chunks,
+        "indexing finished"
+    );
+}
+
 fn hex(bytes: &[u8]) -> String {
     bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

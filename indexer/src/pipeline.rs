@@ -131,14 +131,13 @@ pub(crate) struct Sinks<'a, 'w> {
 }
 
 /// Prepares every job on a helper thread, embeds (or takes from the cache)
-/// and writes the documents, calling `done` once per job after its documents
-/// are written. Only embedding and index errors stop the run.
+/// and writes the documents; returns what was written per job, in the order
+/// jobs finished. Only embedding and index errors stop the run.
 pub(crate) fn run<J: Sync>(
     jobs: &[J],
     prepare: &(dyn Fn(&J) -> Output + Sync),
     sinks: Sinks<'_, '_>,
-    done: &mut dyn FnMut(Done),
-) -> Result<()> {
+) -> Result<Vec<Done>> {
     let Sinks {
         embedder,
         writer,
@@ -151,6 +150,7 @@ pub(crate) fn run<J: Sync>(
     let (tx, rx) = mpsc::sync_channel::<(usize, Output)>(64);
     let mut embed_time = Duration::ZERO;
     let mut write_time = Duration::ZERO;
+    let mut done = Vec::with_capacity(jobs.len());
 
     let extract_time = std::thread::scope(|scope| -> Result<Duration> {
         let extractor = scope.spawn(move || {
@@ -217,7 +217,7 @@ pub(crate) fn run<J: Sync>(
                     written.push((d.doc_id, n));
                 }
                 progress.file_done(&out.label, total);
-                done(Done {
+                done.push(Done {
                     job,
                     docs: written,
                     skipped: out.skipped,
@@ -241,5 +241,5 @@ pub(crate) fn run<J: Sync>(
     times.extract_s += extract_time.as_secs_f64();
     times.embed_s += embed_time.as_secs_f64();
     times.write_s += write_time.as_secs_f64();
-    Ok(())
+    Ok(done)
 }

@@ -9,9 +9,9 @@ use std::{
 
 use trawl_embedder::{Embedder, ModelInfo};
 use trawl_indexer::{IndexReport, NoProgress};
-use trawl_search::{Hit, Index, SearchRequest};
+use trawl_search::Hit;
 
-use crate::{embedder, open_index};
+use crate::{embedder, keyword, open_index};
 
 /// The real model, counting the passages it is asked to embed.
 struct Counting(AtomicUsize);
@@ -40,13 +40,6 @@ fn run(dir: &Path, idx: &Path) -> (IndexReport, usize) {
         trawl_indexer::index_directory(dir, &index, &counting, &Default::default(), &NoProgress)
             .unwrap();
     (report, counting.0.load(Ordering::SeqCst))
-}
-
-fn keyword(idx: &Path, query: &str) -> Vec<Hit> {
-    let index = Index::open(idx).unwrap();
-    let mut req = SearchRequest::new(query);
-    req.mode = trawl_search::Mode::Keyword;
-    index.search(&req, None).unwrap().hits
 }
 
 fn hit<'a>(hits: &'a [Hit], path: &str) -> &'a Hit {

@@ -2,18 +2,10 @@
 
 use std::path::Path;
 
-use trawl_search::{Index, SearchRequest};
-
-use crate::{index, keyword_paths};
+use crate::{index, keyword, keyword_paths};
 
 fn hits(index_dir: &Path, query: &str) -> Vec<(String, String, String)> {
-    let index = Index::open(index_dir).unwrap();
-    let mut req = SearchRequest::new(query);
-    req.mode = trawl_search::Mode::Keyword;
-    index
-        .search(&req, None)
-        .unwrap()
-        .hits
+    keyword(index_dir, query)
         .into_iter()
         .map(|h| (h.doc_id, h.path, h.meta.kind))
         .collect()

@@ -8,7 +8,7 @@ use std::{path::Path, sync::OnceLock};
 
 use trawl_embedder::{Embedder, ModelLocation, OnnxEmbedder, OnnxOptions};
 use trawl_indexer::{IndexReport, NoProgress};
-use trawl_search::{Index, IndexSpec, SearchRequest};
+use trawl_search::{Hit, Index, IndexSpec, SearchRequest};
 
 /// The real model, loaded once per test binary.
 pub(crate) fn embedder() -> &'static OnnxEmbedder {
@@ -38,15 +38,17 @@ pub(crate) fn index(path: &Path, index_dir: &Path) -> IndexReport {
     trawl_indexer::index_path(path, &index, embedder(), &Default::default(), &NoProgress).unwrap()
 }
 
-/// Paths of the top `k` keyword hits for `query`.
-pub(crate) fn keyword_paths(index_dir: &Path, query: &str) -> Vec<String> {
+/// Keyword hits for `query`, best first.
+pub(crate) fn keyword(index_dir: &Path, query: &str) -> Vec<Hit> {
     let index = Index::open(index_dir).unwrap();
     let mut req = SearchRequest::new(query);
     req.mode = trawl_search::Mode::Keyword;
-    index
-        .search(&req, None)
-        .unwrap()
-        .hits
+    index.search(&req, None).unwrap().hits
+}
+
+/// Paths of the keyword hits for `query`, best first.
+pub(crate) fn keyword_paths(index_dir: &Path, query: &str) -> Vec<String> {
+    keyword(index_dir, query)
         .into_iter()
         .map(|h| h.path)
         .collect()

@@ -20,6 +20,8 @@ pub(crate) enum Command {
     Search(SearchArgs),
     /// Serve the HTTP API and web UI.
     Serve(ServeArgs),
+    /// Measure retrieval quality on judged queries (BEIR layout).
+    Eval(EvalArgs),
 }
 
 /// Where the embedding model and ONNX Runtime are.
@@ -120,7 +122,7 @@ pub(crate) struct FilterArgs {
     /// public documents and those of these groups are returned, counted or quoted.
     #[arg(long, value_delimiter = ',')]
     pub(crate) groups: Option<Vec<String>>,
-    /// Hybrid fusion: rrf[:K] or convex[:WEIGHT].
+    /// Hybrid fusion: rrf, rrf:K, convex or convex:WEIGHT (default convex:0.5).
     #[arg(long)]
     pub(crate) fusion: Option<String>,
 }
@@ -145,4 +147,32 @@ pub(crate) struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "TRAWL_ADDR", default_value = "127.0.0.1:7700")]
     pub(crate) addr: SocketAddr,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct EvalArgs {
+    /// Dataset folder: queries.jsonl, qrels/SPLIT.tsv, and corpus.jsonl (BEIR) or
+    /// dataset.json naming a folder of documents judged by path.
+    #[arg(long)]
+    pub(crate) dataset: PathBuf,
+    /// Judgments to use [default: test when present, else the only split]
+    #[arg(long)]
+    pub(crate) split: Option<String>,
+    /// Index directory [default: $TRAWL_HOME/eval/DATASET-MODEL]; reused while the
+    /// corpus and model are unchanged.
+    #[arg(long)]
+    pub(crate) index: Option<PathBuf>,
+    /// Evaluate only the first N queries.
+    #[arg(long)]
+    pub(crate) limit: Option<usize>,
+    /// Fail (exit 1) when hybrid nDCG@10 is below this value.
+    #[arg(long)]
+    pub(crate) min_hybrid_ndcg: Option<f64>,
+    #[command(flatten)]
+    pub(crate) filter: FilterArgs,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }

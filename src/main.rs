@@ -1,6 +1,7 @@
 //! The `trawl` command line: index folders, search them, serve the web UI.
 
 mod cli;
+mod eval;
 mod progress;
 
 use std::{io::IsTerminal, path::Path, sync::Arc};
@@ -46,10 +47,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Index(args) => index(args),
         Command::Search(args) => search(args),
         Command::Serve(args) => serve(args),
+        Command::Eval(args) => eval::run(args),
     }
 }
 
-fn load_embedder(args: &ModelArgs) -> Result<OnnxEmbedder> {
+pub(crate) fn load_embedder(args: &ModelArgs) -> Result<OnnxEmbedder> {
     let location = ModelLocation::resolve(args.model_dir.as_deref(), args.ort_lib.as_deref());
     let mut options = OnnxOptions::default();
     if let Some(t) = args.threads {
@@ -58,7 +60,7 @@ fn load_embedder(args: &ModelArgs) -> Result<OnnxEmbedder> {
     OnnxEmbedder::load(&location, options).context("loading the embedding model")
 }
 
-fn spec_for(embedder: &dyn Embedder) -> IndexSpec {
+pub(crate) fn spec_for(embedder: &dyn Embedder) -> IndexSpec {
     let info = embedder.info();
     IndexSpec {
         model_name: info.name.clone(),
@@ -94,7 +96,7 @@ fn index(args: IndexArgs) -> Result<()> {
         );
     }
     let progress = progress::CliProgress::new(args.json);
-    let report = trawl_indexer::index_directory(&args.dir, &index, &embedder, &opts, &progress)
+    let report = trawl_indexer::index_path(&args.dir, &index, &embedder, &opts, &progress)
         .with_context(|| format!("indexing {}", args.dir.display()))?;
     progress.finish();
     if args.json {

@@ -218,7 +218,12 @@ fn scan(
         .into_iter()
         .filter_entry(|e| {
             let name = e.file_name().to_string_lossy();
-            e.depth() == 0 || !name.starts_with('.') || RULE_FILES.contains(&name.as_ref())
+            // A folder holding a `.trawlignore` file is left out whole (e.g. an
+            // evaluation set kept beside the documents it judges).
+            let ignored =
+                e.depth() > 0 && e.file_type().is_dir() && e.path().join(".trawlignore").exists();
+            !ignored
+                && (e.depth() == 0 || !name.starts_with('.') || RULE_FILES.contains(&name.as_ref()))
         });
     for entry in walker {
         match entry {

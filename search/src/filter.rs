@@ -110,10 +110,10 @@ pub(crate) fn to_query(
         must.push((Occur::Must, Box::new(q)));
     }
     if filter.date_from.is_some() || filter.date_to.is_some() {
-        if let (Some(a), Some(b)) = (filter.date_from, filter.date_to) {
-            if a > b {
-                return Err(Error::InvalidRequest("date_from is after date_to".into()));
-            }
+        if let (Some(a), Some(b)) = (filter.date_from, filter.date_to)
+            && a > b
+        {
+            return Err(Error::InvalidRequest("date_from is after date_to".into()));
         }
         let bound = |v: Option<i64>| match v {
             Some(v) => Bound::Included(Term::from_field_i64(fields.date, v)),

@@ -21,8 +21,11 @@ pub enum Fusion {
 }
 
 impl Default for Fusion {
+    /// Chosen on SciFact's train split (809 queries), documents fused after
+    /// per-arm aggregation: convex 0.5 scored nDCG@10 0.734 (0.45: 0.734,
+    /// 0.4: 0.728, 0.6: 0.728), RRF at k = 10 / 20 / 60 only 0.725 / 0.720 / 0.714.
     fn default() -> Self {
-        Fusion::Rrf { k: 60.0 }
+        Fusion::Convex { vector_weight: 0.5 }
     }
 }
 

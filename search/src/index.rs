@@ -14,15 +14,13 @@ use std::{
 };
 
 use serde::{Deserialize, Serialize};
-use tantivy::{
-    DocAddress, IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term, query::QueryParser,
-};
+use tantivy::{IndexReader, ReloadPolicy, Searcher, TantivyDocument, Term, query::QueryParser};
 
 use crate::{
     Error, IndexSpec, Result,
     error::IoContext,
     filter::{self, Access, Filter},
-    fusion::{Fusion, reciprocal_rank_fusion},
+    fusion::{Fused, Fusion},
     keyword::{self, Fields},
     meta::{FORMAT_VERSION, MetaFile},
     vector::{VectorData, VectorIndex},
@@ -204,7 +202,7 @@ impl CommitPoint {
 /// A consistent view of both arms.
 struct State {
     searcher: Searcher,
-    addresses: HashMap<u64, DocAddress>,
+    chunks: keyword::ChunkMap,
     vectors: Arc<VectorIndex>,
     commit: CommitPoint,
 }
@@ -439,72 +437,73 @@ impl Index {
                 None => state.vectors.search(v, depth),
             };
             raw.into_iter()
-                .filter(|(id, _)| state.addresses.contains_key(id))
+                .filter(|(id, _)| state.chunks.chunks.contains_key(id))
                 .collect()
         } else {
             Vec::new()
         };
 
-        let keyword_score: HashMap<u64, f32> = keyword_hits.iter().copied().collect();
-        let vector_score: HashMap<u64, f32> = vector_hits.iter().copied().collect();
+        // Fuse documents, not chunks: a document whose best keyword passage and
+        // best semantic passage differ must get credit from both arms.
+        let keyword_docs = per_document(&state.chunks, &keyword_hits);
+        let vector_docs = per_document(&state.chunks, &vector_hits);
         let fused = match req.mode {
-            Mode::Hybrid => req.fusion.fuse(&keyword_hits, &vector_hits),
-            // One arm: keep its own order (RRF of a single list preserves it).
+            Mode::Hybrid => req.fusion.fuse(&keyword_docs.ranked, &vector_docs.ranked),
             Mode::Keyword | Mode::Vector => {
-                let ids: Vec<u64> = keyword_hits
+                let arm = if req.mode == Mode::Keyword {
+                    &keyword_docs
+                } else {
+                    &vector_docs
+                };
+                arm.ranked
                     .iter()
-                    .chain(&vector_hits)
-                    .map(|h| h.0)
-                    .collect();
-                let mut fused = reciprocal_rank_fusion(&[&ids], 60.0);
-                for f in &mut fused {
-                    let rank = f.ranks[0];
-                    f.ranks = if req.mode == Mode::Keyword {
-                        vec![rank, None]
-                    } else {
-                        vec![None, rank]
-                    };
-                }
-                fused
+                    .enumerate()
+                    .map(|(i, &(doc, score))| {
+                        let rank = Some(i + 1);
+                        Fused {
+                            id: doc,
+                            score,
+                            ranks: if req.mode == Mode::Keyword {
+                                vec![rank, None]
+                            } else {
+                                vec![None, rank]
+                            },
+                        }
+                    })
+                    .collect()
             }
         };
         let query = text_query;
 
         let generator = has_text
             .then(|| {
+                // Query terms are on `content`, which shares the body's analyzer.
                 keyword::snippet_generator(
                     &state.searcher,
                     &*query,
-                    // Query terms are on `content`, which shares the body's analyzer.
                     self.fields.content,
                     SNIPPET_CHARS,
                 )
             })
             .flatten();
-        let mut seen = HashSet::new();
         let mut hits = Vec::new();
-        for f in fused {
-            let Some(&addr) = state.addresses.get(&f.id) else {
-                continue;
+        for f in fused.into_iter().skip(req.offset).take(req.k) {
+            // Show the passage of the arm that ranked the document higher.
+            let best = match (f.ranks[0], f.ranks[1]) {
+                (Some(k), Some(v)) if v < k => vector_docs.best_chunk[&f.id],
+                (Some(_), _) => keyword_docs.best_chunk[&f.id],
+                (None, _) => vector_docs.best_chunk[&f.id],
             };
-            let chunk = keyword::read_chunk(&state.searcher, &self.fields, addr)?;
-            if !seen.insert(chunk.doc_id.clone()) {
-                continue;
-            }
-            if seen.len() <= req.offset {
-                continue;
-            }
+            let loc = state.chunks.chunks[&best];
+            let chunk = keyword::read_chunk(&state.searcher, &self.fields, loc.addr)?;
             let snippet = keyword::snippet(generator.as_ref(), &chunk.body, SNIPPET_CHARS);
-            let score = match req.mode {
-                Mode::Hybrid => f.score,
-                Mode::Keyword => keyword_score.get(&f.id).copied().unwrap_or_default(),
-                Mode::Vector => vector_score.get(&f.id).copied().unwrap_or_default(),
-            };
+            let keyword_score = f.ranks[0].map(|r| keyword_docs.ranked[r - 1].1);
+            let vector_score = f.ranks[1].map(|r| vector_docs.ranked[r - 1].1);
             hits.push(Hit {
                 doc_id: chunk.doc_id,
                 path: chunk.path,
                 title: chunk.title,
-                score,
+                score: f.score,
                 chunk_id: chunk.chunk_id,
                 snippet: snippet.text,
                 snippet_html: snippet.html,
@@ -512,13 +511,10 @@ impl Index {
                 section: (!chunk.section.is_empty()).then_some(chunk.section),
                 keyword_rank: f.ranks[0],
                 vector_rank: f.ranks[1],
-                keyword_score: keyword_score.get(&f.id).copied(),
-                vector_score: vector_score.get(&f.id).copied(),
+                keyword_score,
+                vector_score,
                 meta: chunk.meta,
             });
-            if hits.len() >= req.k {
-                break;
-            }
         }
         Ok(SearchResults {
             hits,
@@ -526,6 +522,31 @@ impl Index {
             vector_candidates: vector_hits.len(),
         })
     }
+}
+
+/// One arm's result aggregated to documents: each document scores as its best chunk.
+struct PerDocument {
+    /// `(document ordinal, best chunk score)`, best first.
+    ranked: Vec<(u64, f32)>,
+    /// Document ordinal → its best chunk.
+    best_chunk: HashMap<u64, u64>,
+}
+
+fn per_document(map: &keyword::ChunkMap, hits: &[(u64, f32)]) -> PerDocument {
+    let mut ranked = Vec::new();
+    let mut best_chunk = HashMap::new();
+    // Hits arrive best first, so a document's first chunk is its best.
+    for &(chunk, score) in hits {
+        let Some(loc) = map.chunks.get(&chunk) else {
+            continue;
+        };
+        let doc = u64::from(loc.doc);
+        if let std::collections::hash_map::Entry::Vacant(e) = best_chunk.entry(doc) {
+            e.insert(chunk);
+            ranked.push((doc, score));
+        }
+    }
+    PerDocument { ranked, best_chunk }
 }
 
 fn vector_dir(dir: &Path, generation: u64) -> PathBuf {
@@ -550,18 +571,18 @@ fn load_state(
             spec.hnsw,
         )?),
     };
-    let addresses = keyword::address_map(&searcher)?;
-    if addresses.len() != vectors.len() {
+    let chunks = keyword::chunk_map(&searcher)?;
+    if chunks.chunks.len() != vectors.len() {
         tracing::warn!(
             dir = %dir.display(),
-            chunks = addresses.len(),
+            chunks = chunks.chunks.len(),
             vectors = vectors.len(),
             "keyword and vector arms disagree on the number of chunks"
         );
     }
     Ok(State {
         searcher,
-        addresses,
+        chunks,
         vectors,
         commit,
     })

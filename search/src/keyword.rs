@@ -92,7 +92,7 @@ pub(crate) fn schema() -> (Schema, Fields) {
     );
     let fields = Fields {
         chunk_id: b.add_u64_field("chunk_id", INDEXED | STORED | FAST),
-        doc_id: b.add_text_field("doc_id", STRING | STORED),
+        doc_id: b.add_text_field("doc_id", STRING | STORED | FAST),
         path: b.add_text_field("path", STRING | STORED),
         title: b.add_text_field("title", prose.clone()),
         body: b.add_text_field("body", prose.clone()),
@@ -184,19 +184,65 @@ pub(crate) fn read_chunk(
     })
 }
 
-/// Maps every live chunk id to its tantivy address, so vector hits can be
-/// resolved without a query per hit.
-pub(crate) fn address_map(searcher: &Searcher) -> Result<HashMap<u64, DocAddress>> {
-    let mut map = HashMap::new();
+/// Where a live chunk is, and which document it belongs to.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct ChunkLoc {
+    pub(crate) addr: DocAddress,
+    /// Index into [`ChunkMap::doc_ids`].
+    pub(crate) doc: u32,
+}
+
+/// Every live chunk's address and document, built once per reader snapshot so
+/// vector hits resolve and chunks aggregate to documents without doc-store reads.
+#[derive(Debug, Default)]
+pub(crate) struct ChunkMap {
+    pub(crate) chunks: HashMap<u64, ChunkLoc>,
+    pub(crate) doc_ids: Vec<String>,
+}
+
+pub(crate) fn chunk_map(searcher: &Searcher) -> Result<ChunkMap> {
+    let mut map = ChunkMap::default();
+    let mut doc_ord: HashMap<String, u32> = HashMap::new();
+    let mut name = String::new();
     for (ord, segment) in searcher.segment_readers().iter().enumerate() {
         let ids = segment.fast_fields().u64("chunk_id")?;
+        let Some(doc_ids) = segment.fast_fields().str("doc_id")? else {
+            continue;
+        };
+        // Term ordinals are per segment; resolve each once.
+        let mut by_term: HashMap<u64, u32> = HashMap::new();
         for doc in 0..segment.max_doc() {
             if segment.is_deleted(doc) {
                 continue;
             }
-            if let Some(id) = ids.first(doc) {
-                map.insert(id, DocAddress::new(ord as u32, doc));
-            }
+            let (Some(id), Some(term)) = (ids.first(doc), doc_ids.term_ords(doc).next()) else {
+                continue;
+            };
+            let d = match by_term.get(&term) {
+                Some(&d) => d,
+                None => {
+                    name.clear();
+                    doc_ids.ord_to_str(term, &mut name).map_err(|e| {
+                        crate::Error::Tantivy(tantivy::TantivyError::IoError(std::sync::Arc::new(
+                            e,
+                        )))
+                    })?;
+                    let next = map.doc_ids.len() as u32;
+                    let d = *doc_ord.entry(name.clone()).or_insert_with(|| {
+                        map.doc_ids.push(name.clone());
+                        next
+                    });
+                    by_term.insert(term, d);
+                    d
+                }
+            };
+            map.chunks.insert(
+                id,
+                ChunkLoc {
+                    addr: DocAddress::new(ord as u32, doc),
+                    doc: d,
+                },
+            );
         }
     }
     Ok(map)

@@ -1,0 +1,336 @@
+//! `trawl eval`: retrieval quality of each arm and of hybrid fusion on
+//! judged queries (BEIR layout), with the index built once and reused.
+
+use std::{
+    collections::{BTreeMap, HashMap},
+    io::BufRead,
+    path::{Path, PathBuf},
+    time::Instant,
+};
+
+use anyhow::{Context, Result, bail};
+use serde::{Deserialize, Serialize};
+use trawl_embedder::{Embedder, ModelLocation};
+use trawl_search::{
+    Index, Mode, SearchRequest,
+    eval::{Judgments, Metrics},
+};
+
+use crate::cli::EvalArgs;
+
+/// A dataset whose documents are files in a folder, judged by relative path.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FolderDataset {
+    /// The folder of documents, relative to the dataset directory.
+    corpus_dir: PathBuf,
+}
+
+struct Dataset {
+    name: String,
+    queries: Vec<(String, String)>,
+    qrels: HashMap<String, Judgments>,
+    split: String,
+    /// BEIR `corpus.jsonl`, or a folder judged by path.
+    corpus: Corpus,
+}
+
+enum Corpus {
+    Jsonl(PathBuf),
+    Folder(PathBuf),
+}
+
+#[derive(Debug, Serialize)]
+struct ModeReport {
+    #[serde(flatten)]
+    metrics: Metrics,
+    /// Median search latency, query embedding excluded.
+    p50_ms: f64,
+    p95_ms: f64,
+}
+
+#[derive(Debug, Serialize)]
+struct Report {
+    dataset: String,
+    split: String,
+    queries: usize,
+    documents: u64,
+    chunks: u64,
+    fusion: String,
+    keyword: ModeReport,
+    vector: ModeReport,
+    hybrid: ModeReport,
+    timings: Timings,
+}
+
+#[derive(Debug, Serialize)]
+struct Timings {
+    index_s: f64,
+    embed_query_p50_ms: f64,
+    total_s: f64,
+}
+
+fn load(dir: &Path, split: Option<&str>) -> Result<Dataset> {
+    let name = dir
+        .canonicalize()
+        .ok()
+        .and_then(|p| p.file_name().map(|n| n.to_string_lossy().into_owned()))
+        .unwrap_or_else(|| "dataset".into());
+    let corpus = if dir.join("corpus.jsonl").is_file() {
+        Corpus::Jsonl(dir.join("corpus.jsonl"))
+    } else if dir.join("dataset.json").is_file() {
+        let path = dir.join("dataset.json");
+        let spec: FolderDataset = serde_json::from_slice(
+            &std::fs::read(&path).with_context(|| format!("reading {}", path.display()))?,
+        )
+        .with_context(|| format!("parsing {}", path.display()))?;
+        Corpus::Folder(dir.join(spec.corpus_dir))
+    } else {
+        bail!(
+            "{} has neither corpus.jsonl (BEIR) nor dataset.json (a folder corpus judged by path)",
+            dir.display()
+        );
+    };
+    let split = match split {
+        Some(s) => s.to_owned(),
+        None if dir.join("qrels/test.tsv").is_file() => "test".into(),
+        None => {
+            let mut found: Vec<String> = std::fs::read_dir(dir.join("qrels"))
+                .with_context(|| format!("listing {}", dir.join("qrels").display()))?
+                .flatten()
+                .filter_map(|e| {
+                    e.file_name()
+                        .to_str()?
+                        .strip_suffix(".tsv")
+                        .map(str::to_owned)
+                })
+                .collect();
+            found.sort();
+            match found.as_slice() {
+                [one] => one.clone(),
+                [] => bail!("no qrels/*.tsv in {}", dir.display()),
+                many => bail!(
+                    "several splits ({}); choose one with --split",
+                    many.join(", ")
+                ),
+            }
+        }
+    };
+    let qrels_path = dir.join("qrels").join(format!("{split}.tsv"));
+    let mut qrels: HashMap<String, Judgments> = HashMap::new();
+    let file = std::fs::File::open(&qrels_path)
+        .with_context(|| format!("opening {}", qrels_path.display()))?;
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line.with_context(|| format!("reading {}", qrels_path.display()))?;
+        let cols: Vec<&str> = line.split('\t').collect();
+        if i == 0 && cols.first().is_some_and(|c| c.starts_with("query")) || line.trim().is_empty()
+        {
+            continue;
+        }
+        let [q, d, g] = cols[..] else {
+            bail!(
+                "{}:{}: expected query-id, corpus-id, score",
+                qrels_path.display(),
+                i + 1
+            );
+        };
+        let grade: i32 = g
+            .trim()
+            .parse()
+            .with_context(|| format!("{}:{}: bad score {g:?}", qrels_path.display(), i + 1))?;
+        qrels
+            .entry(q.to_owned())
+            .or_default()
+            .insert(d.to_owned(), grade);
+    }
+    let queries_path = dir.join("queries.jsonl");
+    let file = std::fs::File::open(&queries_path)
+        .with_context(|| format!("opening {}", queries_path.display()))?;
+    let mut queries = Vec::new();
+    for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
+        let line = line?;
+        if line.trim().is_empty() {
+            continue;
+        }
+        #[derive(Deserialize)]
+        struct Q {
+            #[serde(rename = "_id")]
+            id: String,
+            text: String,
+        }
+        let q: Q = serde_json::from_str(&line)
+            .with_context(|| format!("{}:{}", queries_path.display(), i + 1))?;
+        if qrels.contains_key(&q.id) {
+            queries.push((q.id, q.text));
+        }
+    }
+    if queries.is_empty() {
+        bail!(
+            "no query in {} has judgments in {}",
+            queries_path.display(),
+            qrels_path.display()
+        );
+    }
+    Ok(Dataset {
+        name,
+        queries,
+        qrels,
+        split,
+        corpus,
+    })
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+pub(crate) fn run(args: EvalArgs) -> Result<()> {
+    let started = Instant::now();
+    let data = load(&args.dataset, args.split.as_deref())?;
+    let embedder = crate::load_embedder(&args.model)?;
+    let fingerprint: String = embedder.info().fingerprint.chars().take(12).collect();
+    let index_dir = args.index.clone().unwrap_or_else(|| {
+        ModelLocation::trawl_home()
+            .join("eval")
+            .join(format!("{}-{fingerprint}", data.name))
+    });
+    std::fs::create_dir_all(&index_dir)
+        .with_context(|| format!("creating {}", index_dir.display()))?;
+    let index = Index::open_or_create(&index_dir, &crate::spec_for(&embedder))
+        .with_context(|| format!("opening index {}", index_dir.display()))?;
+
+    // Indexing is incremental: an unchanged corpus and model cost one scan.
+    let t = Instant::now();
+    let progress = crate::progress::CliProgress::new(args.json);
+    let opts = trawl_indexer::IndexOptions::default();
+    let by_path = match &data.corpus {
+        Corpus::Jsonl(file) => {
+            trawl_indexer::index_jsonl(file, &index, &embedder, &opts, &progress)
+                .with_context(|| format!("indexing {}", file.display()))?;
+            false
+        }
+        Corpus::Folder(dir) => {
+            trawl_indexer::index_directory(dir, &index, &embedder, &opts, &progress)
+                .with_context(|| format!("indexing {}", dir.display()))?;
+            true
+        }
+    };
+    progress.finish();
+    let index_s = t.elapsed().as_secs_f64();
+
+    let queries: Vec<&(String, String)> = data
+        .queries
+        .iter()
+        .take(args.limit.unwrap_or(usize::MAX))
+        .collect();
+    let fusion = match args.filter.fusion.as_deref() {
+        Some(f) => f.parse().map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => trawl_search::Fusion::default(),
+    };
+    let access = args.filter.access();
+    let mut embed_ms = Vec::with_capacity(queries.len());
+    let mut vectors = Vec::with_capacity(queries.len());
+    for (_, text) in &queries {
+        let t = Instant::now();
+        vectors.push(embedder.embed_query(text)?);
+        embed_ms.push(t.elapsed().as_secs_f64() * 1e3);
+    }
+
+    let mut reports = BTreeMap::new();
+    for mode in [Mode::Keyword, Mode::Vector, Mode::Hybrid] {
+        let mut metrics = Vec::with_capacity(queries.len());
+        let mut latency = Vec::with_capacity(queries.len());
+        for ((id, text), v) in queries.iter().zip(&vectors) {
+            let mut req = SearchRequest::new(text.clone());
+            req.mode = mode;
+            req.k = 100;
+            req.fusion = fusion;
+            req.access = access.clone();
+            let t = Instant::now();
+            let hits = index.search(&req, Some(v))?.hits;
+            latency.push(t.elapsed().as_secs_f64() * 1e3);
+            let ranked: Vec<String> = hits
+                .into_iter()
+                .map(|h| if by_path { h.path } else { h.doc_id })
+                .collect();
+            metrics.push(Metrics::of(&ranked, &data.qrels[id]));
+        }
+        latency.sort_by(f64::total_cmp);
+        reports.insert(
+            mode.to_string(),
+            ModeReport {
+                metrics: Metrics::mean(&metrics),
+                p50_ms: percentile(&latency, 0.5),
+                p95_ms: percentile(&latency, 0.95),
+            },
+        );
+    }
+    embed_ms.sort_by(f64::total_cmp);
+    let stats = index.stats();
+    let mut take = |m: &str| reports.remove(m).expect("every mode ran");
+    let report = Report {
+        dataset: data.name,
+        split: data.split,
+        queries: queries.len(),
+        documents: stats.documents,
+        chunks: stats.chunks,
+        fusion: format!("{fusion:?}"),
+        keyword: take("keyword"),
+        vector: take("vector"),
+        hybrid: take("hybrid"),
+        timings: Timings {
+            index_s,
+            embed_query_p50_ms: percentile(&embed_ms, 0.5),
+            total_s: started.elapsed().as_secs_f64(),
+        },
+    };
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&report)?);
+    } else {
+        println!(
+            "{} ({} split): {} queries over {} documents, {} chunks; fusion {}",
+            report.dataset,
+            report.split,
+            report.queries,
+            report.documents,
+            report.chunks,
+            report.fusion
+        );
+        println!(
+            "{:<8} {:>8} {:>8} {:>8} {:>8} {:>9} {:>9}",
+            "mode", "nDCG@10", "R@10", "R@100", "MRR@10", "p50 ms", "p95 ms"
+        );
+        for (name, m) in [
+            ("keyword", &report.keyword),
+            ("vector", &report.vector),
+            ("hybrid", &report.hybrid),
+        ] {
+            println!(
+                "{name:<8} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>9.2} {:>9.2}",
+                m.metrics.ndcg_10,
+                m.metrics.recall_10,
+                m.metrics.recall_100,
+                m.metrics.mrr_10,
+                m.p50_ms,
+                m.p95_ms
+            );
+        }
+        println!(
+            "query embedding p50 {:.2} ms; indexing {:.1} s; total {:.1} s",
+            report.timings.embed_query_p50_ms, report.timings.index_s, report.timings.total_s
+        );
+    }
+    if let Some(floor) = args.min_hybrid_ndcg
+        && report.hybrid.metrics.ndcg_10 < floor
+    {
+        bail!(
+            "hybrid nDCG@10 {:.4} is below the floor {floor:.4}",
+            report.hybrid.metrics.ndcg_10
+        );
+    }
+    Ok(())
+}

@@ -56,7 +56,8 @@ impl IndexLocation {
 
 #[derive(Debug, Args)]
 pub(crate) struct IndexArgs {
-    /// Folder to index.
+    /// Folder to index, or a BEIR corpus.jsonl file.
+    #[arg(value_name = "PATH")]
     pub(crate) dir: PathBuf,
     #[command(flatten)]
     pub(crate) index: IndexLocation,

@@ -22,7 +22,7 @@ mod state;
 pub use crate::{
     chunk::ChunkOptions,
     error::{Error, Result},
-    extract::{DocKind, ExtractError},
+    extract::{DocKind, ExtractError, parse_iso_date as parse_date},
 };
 
 use std::{path::Path, time::Duration};

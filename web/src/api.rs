@@ -104,43 +104,9 @@ impl SearchParams {
 
 /// `YYYY-MM-DD` → Unix seconds at midnight UTC.
 pub fn parse_date(s: &str) -> Option<i64> {
-    let mut parts = s.splitn(3, '-');
-    let y: i64 = parts.next()?.parse().ok()?;
-    let m: i64 = parts.next()?.parse().ok()?;
-    let d: i64 = parts.next()?.parse().ok()?;
-    let days_in_month = [
-        31,
-        if (y % 4 == 0 && y % 100 != 0) || y % 400 == 0 {
-            29
-        } else {
-            28
-        },
-        31,
-        30,
-        31,
-        30,
-        31,
-        31,
-        30,
-        31,
-        30,
-        31,
-    ];
-    if !(1..=9999).contains(&y)
-        || !(1..=12).contains(&m)
-        || d < 1
-        || d > days_in_month[(m - 1) as usize]
-    {
-        return None;
-    }
-    // Days from the civil calendar (Howard Hinnant's algorithm).
-    let y = if m <= 2 { y - 1 } else { y };
-    let era = y.div_euclid(400);
-    let yoe = y - era * 400;
-    let mp = (m + 9) % 12;
-    let doy = (153 * mp + 2) / 5 + d - 1;
-    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
-    Some((era * 146_097 + doe - 719_468) * 86_400)
+    // The indexer's parser also takes times; filters take plain dates only.
+    let plain = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
+    plain.then(|| trawl_indexer::parse_date(s)).flatten()
 }
 
 /// One result document.

@@ -575,8 +575,25 @@ pub(crate) fn unix_seconds(
     (h, mi, s): (i64, i64, i64),
     offset_minutes: i64,
 ) -> Option<i64> {
-    let valid = (1..=12).contains(&mo)
-        && (1..=31).contains(&d)
+    let leap = (y % 4 == 0 && y % 100 != 0) || y % 400 == 0;
+    let month_days = [
+        31,
+        if leap { 29 } else { 28 },
+        31,
+        30,
+        31,
+        30,
+        31,
+        31,
+        30,
+        31,
+        30,
+        31,
+    ];
+    let valid = (1..=9999).contains(&y)
+        && (1..=12).contains(&mo)
+        && d >= 1
+        && d <= month_days[(mo.clamp(1, 12) - 1) as usize]
         && (0..24).contains(&h)
         && (0..60).contains(&mi)
         && (0..=60).contains(&s);
@@ -585,7 +602,7 @@ pub(crate) fn unix_seconds(
 
 /// Parses `YYYY-MM-DD`, optionally followed by `THH:MM[:SS][.fff](Z|±HH:MM)`
 /// (ISO 8601 / RFC 3339, as in DOCX properties and sidecars).
-pub(crate) fn parse_iso_date(s: &str) -> Option<i64> {
+pub fn parse_iso_date(s: &str) -> Option<i64> {
     let s = s.trim();
     let num = |r: std::ops::Range<usize>| -> Option<i64> {
         let part = s.get(r)?;

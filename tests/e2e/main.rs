@@ -30,10 +30,11 @@ fn trawl(args: &[&str]) -> Value {
     })
 }
 
-/// The fixture documents indexed once for the read-only tests.
-fn shared_index() -> &'static Path {
-    static INDEX: OnceLock<(tempfile::TempDir, Value)> = OnceLock::new();
-    let (dir, _) = INDEX.get_or_init(|| {
+/// The fixture documents indexed once for the read-only tests: the index
+/// directory and the `trawl index --json` report of that run.
+fn shared() -> &'static (tempfile::TempDir, PathBuf, Value) {
+    static INDEX: OnceLock<(tempfile::TempDir, PathBuf, Value)> = OnceLock::new();
+    INDEX.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let idx = dir.path().join("idx");
         let report = trawl(&[
@@ -43,9 +44,12 @@ fn shared_index() -> &'static Path {
             idx.to_str().unwrap(),
             "--json",
         ]);
-        (dir, report)
-    });
-    Box::leak(dir.path().join("idx").into_boxed_path())
+        (dir, idx, report)
+    })
+}
+
+fn shared_index() -> &'static Path {
+    &shared().1
 }
 
 fn search(query: &str, mode: &str) -> Value {
@@ -73,15 +77,7 @@ fn words(text: &str) -> std::collections::HashSet<String> {
 
 #[test]
 fn index_reports_what_it_did_and_why_it_skipped() {
-    let dir = tempfile::tempdir().unwrap();
-    let idx = dir.path().join("idx");
-    let report = trawl(&[
-        "index",
-        fixtures().to_str().unwrap(),
-        "--index",
-        idx.to_str().unwrap(),
-        "--json",
-    ]);
+    let report = &shared().2;
     assert_eq!(report["indexed"], 6, "{report:#}");
     assert!(report["chunks"].as_u64().unwrap() >= 6);
     let skipped = report["skipped"].as_array().unwrap();

@@ -194,9 +194,11 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
     let embedder = crate::load_embedder(&args.model)?;
     let fingerprint: String = embedder.info().fingerprint.chars().take(12).collect();
     let index_dir = args.index.clone().unwrap_or_else(|| {
-        ModelLocation::trawl_home()
-            .join("eval")
-            .join(format!("{}-{fingerprint}", data.name))
+        ModelLocation::trawl_home().join("eval").join(format!(
+            "{}-{fingerprint}-v{}",
+            data.name,
+            trawl_search::FORMAT_VERSION
+        ))
     });
     std::fs::create_dir_all(&index_dir)
         .with_context(|| format!("creating {}", index_dir.display()))?;

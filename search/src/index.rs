@@ -4,7 +4,8 @@
 //! - `trawl-index.json` — format version and the [`IndexSpec`] (model, dimension, graph parameters);
 //! - `keyword/` — the tantivy index; its commit payload names the live vector generation,
 //!   so one atomic tantivy commit switches both arms at once;
-//! - `vectors-NNNNNN/` — one generation of flat vectors plus the saved graph.
+//! - `vectors-NNNNNN/` and `vector-segments/` — the vector arm's generations and the
+//!   immutable segments they list (see the `vector` module).
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
@@ -23,7 +24,7 @@ use crate::{
     fusion::{Fused, Fusion},
     keyword::{self, Fields},
     meta::{FORMAT_VERSION, MetaFile},
-    vector::{VectorData, VectorIndex},
+    vector::{self, VectorData, VectorIndex},
 };
 
 const KEYWORD_DIR: &str = "keyword";
@@ -107,6 +108,8 @@ pub struct SearchRequest {
     pub access: Access,
     /// How hybrid mode combines the arms.
     pub fusion: Fusion,
+    /// HNSW candidate list size for this search; the index's default when `None`.
+    pub ef_search: Option<usize>,
 }
 
 impl SearchRequest {
@@ -120,6 +123,7 @@ impl SearchRequest {
             filter: Filter::default(),
             access: Access::All,
             fusion: Fusion::default(),
+            ef_search: None,
         }
     }
 }
@@ -177,6 +181,10 @@ pub struct IndexStats {
     pub chunks: u64,
     /// Vectors in the vector arm (equal to `chunks` in a consistent index).
     pub vectors: u64,
+    /// Segments of the vector arm.
+    pub vector_segments: u64,
+    /// Deleted vectors still held in segments, awaiting compaction.
+    pub tombstones: u64,
 }
 
 /// What one tantivy commit records about the rest of the index.
@@ -287,7 +295,7 @@ impl Index {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let parser = keyword::query_parser(&tantivy, &fields);
-        let state = load_state(dir, &spec, &tantivy, &reader, None)?;
+        let state = load_state(dir, &spec, &tantivy, &reader, None, None)?;
         Ok(Self {
             dir: dir.to_path_buf(),
             spec,
@@ -311,6 +319,12 @@ impl Index {
 
     /// Picks up the latest commit (from this or another process).
     pub fn reload(&self) -> Result<()> {
+        self.reload_with(None)
+    }
+
+    /// Reloads, using `fresh` (a generation number and its vectors, just
+    /// written by this process) instead of reading that generation back.
+    fn reload_with(&self, fresh: Option<(u64, Arc<VectorIndex>)>) -> Result<()> {
         self.reader.reload()?;
         let current = self.current();
         let state = load_state(
@@ -319,6 +333,7 @@ impl Index {
             &self.tantivy,
             &self.reader,
             Some(&current),
+            fresh,
         )?;
         *self.state.write().expect("index state lock") = Arc::new(state);
         Ok(())
@@ -331,10 +346,13 @@ impl Index {
     /// Counts of documents, chunks and vectors.
     pub fn stats(&self) -> IndexStats {
         let state = self.current();
+        let v = state.vectors.stats();
         IndexStats {
             documents: state.commit.documents,
             chunks: state.searcher.num_docs(),
             vectors: state.vectors.len() as u64,
+            vector_segments: v.segments as u64,
+            tombstones: v.tombstones as u64,
         }
     }
 
@@ -350,15 +368,21 @@ impl Index {
         Ok(self.current().vectors.exact_search(vector, k))
     }
 
-    /// Approximate nearest chunks to `vector` through the graph, as the vector arm sees them.
-    pub fn approximate_nearest(&self, vector: &[f32], k: usize) -> Result<Vec<(u64, f32)>> {
+    /// Approximate nearest chunks to `vector` through the graph, as the vector arm
+    /// sees them, with `ef_search` candidates (the index's default when `None`).
+    pub fn approximate_nearest(
+        &self,
+        vector: &[f32],
+        k: usize,
+        ef_search: Option<usize>,
+    ) -> Result<Vec<(u64, f32)>> {
         if vector.len() != self.spec.dim {
             return Err(Error::Dimension {
                 expected: self.spec.dim,
                 found: vector.len(),
             });
         }
-        Ok(self.current().vectors.search(vector, k))
+        Ok(self.current().vectors.search(vector, k, ef_search))
     }
 
     /// A writer for adding and deleting documents. Only one may exist per
@@ -369,7 +393,7 @@ impl Index {
         Ok(IndexWriter {
             index: self,
             writer,
-            vectors: state.vectors.vectors.clone(),
+            vectors: VectorData::new(self.spec.dim),
             commit: state.commit,
             base: state,
             removed: HashSet::new(),
@@ -400,7 +424,7 @@ impl Index {
         let wanted = req.offset + req.k;
         // Several chunks of one document can crowd the top; dig deeper than k.
         let depth = (wanted * 5).max(100);
-        let text_query = keyword::parse(&self.parser, &req.query);
+        let text_query = keyword::parse(&self.tantivy, &self.parser, &req.query);
         let has_text = !req.query.trim().is_empty();
         let restriction = filter::to_query(&self.fields, &req.filter, &req.access)?;
 
@@ -432,9 +456,11 @@ impl Index {
             let raw = match &restriction {
                 Some(r) => {
                     let allowed = filter::allowed_chunks(&state.searcher, &**r)?;
-                    state.vectors.search_among(v, depth, &allowed)
+                    state
+                        .vectors
+                        .search_among(v, depth, &allowed, req.ef_search)
                 }
-                None => state.vectors.search(v, depth),
+                None => state.vectors.search(v, depth, req.ef_search),
             };
             raw.into_iter()
                 .filter(|(id, _)| state.chunks.chunks.contains_key(id))
@@ -559,16 +585,21 @@ fn load_state(
     tantivy: &tantivy::Index,
     reader: &IndexReader,
     previous: Option<&State>,
+    fresh: Option<(u64, Arc<VectorIndex>)>,
 ) -> Result<State> {
     let searcher = reader.searcher();
     let commit = CommitPoint::read(tantivy, dir)?;
-    let vectors = match previous {
-        Some(p) if p.commit.vector_generation == commit.vector_generation => p.vectors.clone(),
-        _ if commit.vector_generation == 0 => Arc::new(VectorIndex::empty(spec.dim, spec.hnsw)),
-        _ => Arc::new(VectorIndex::load(
-            &vector_dir(dir, commit.vector_generation),
+    let generation = commit.vector_generation;
+    let vectors = match (previous, fresh) {
+        (_, Some((g, v))) if g == generation => v,
+        (Some(p), _) if p.commit.vector_generation == generation => p.vectors.clone(),
+        _ if generation == 0 => Arc::new(VectorIndex::empty(spec.dim, spec.hnsw)),
+        (previous, _) => Arc::new(VectorIndex::load(
+            dir,
+            &vector_dir(dir, generation),
             spec.dim,
             spec.hnsw,
+            previous.map(|p| &*p.vectors),
         )?),
     };
     let chunks = keyword::chunk_map(&searcher)?;
@@ -648,9 +679,11 @@ pub struct DocumentInput {
 pub struct IndexWriter<'a> {
     index: &'a Index,
     writer: tantivy::IndexWriter,
+    /// Vectors added since the writer opened (committed ones stay in their segments).
     vectors: VectorData,
     commit: CommitPoint,
     base: Arc<State>,
+    /// Chunk ids deleted since the writer opened.
     removed: HashSet<u64>,
     /// Documents added since the writer opened, with their chunk ids.
     pending: HashMap<String, Vec<u64>>,
@@ -770,7 +803,6 @@ impl IndexWriter<'_> {
             return Ok(());
         }
         let removed = std::mem::take(&mut self.removed);
-        self.vectors.retain(|id| !removed.contains(&id));
         let dir = &self.index.dir;
         let generation = self.commit.vector_generation + 1;
         let gen_dir = vector_dir(dir, generation);
@@ -778,9 +810,12 @@ impl IndexWriter<'_> {
             // Left over by a crash before its commit: never referenced, safe to replace.
             std::fs::remove_dir_all(&gen_dir).at(&gen_dir)?;
         }
-        std::fs::create_dir_all(&gen_dir).at(&gen_dir)?;
-        let vectors = VectorIndex::build(std::mem::take(&mut self.vectors), self.index.spec.hnsw);
-        vectors.save(&gen_dir)?;
+        let vectors = self.base.vectors.next_generation(
+            std::mem::take(&mut self.vectors),
+            &removed,
+            dir,
+            &gen_dir,
+        )?;
         sync_dir(dir)?;
 
         let point = CommitPoint {
@@ -794,7 +829,9 @@ impl IndexWriter<'_> {
         self.writer.wait_merging_threads()?;
 
         remove_stale_generations(dir, generation);
-        self.index.reload()
+        vector::remove_unused_segments(dir, vectors.segment_names());
+        self.index
+            .reload_with(Some((generation, Arc::new(vectors))))
     }
 }
 

@@ -5,12 +5,14 @@ use std::{collections::HashMap, path::Path};
 use tantivy::{
     DocAddress, Searcher, TantivyDocument, Term,
     collector::TopDocs,
-    query::{Query, QueryParser},
+    query::{BooleanQuery, BoostQuery, FuzzyTermQuery, Occur, Query, QueryParser},
+    query_grammar::{Delimiter, UserInputAst, UserInputLeaf, UserInputLiteral},
     schema::{
         FAST, Field, INDEXED, IndexRecordOption, STORED, STRING, Schema, TextFieldIndexing,
         TextOptions, Value,
     },
     snippet::SnippetGenerator,
+    tokenizer::{AsciiFoldingFilter, LowerCaser, SimpleTokenizer, TextAnalyzer},
 };
 
 use crate::Result;
@@ -248,24 +250,179 @@ pub(crate) fn chunk_map(searcher: &Searcher) -> Result<ChunkMap> {
     Ok(map)
 }
 
+/// Weight of a title match on top of the combined `content` field.
+const TITLE_BOOST: f32 = 0.3;
+
 pub(crate) fn query_parser(index: &tantivy::Index, fields: &Fields) -> QueryParser {
     let mut parser = QueryParser::for_index(index, vec![fields.content, fields.title]);
     // Measured on SciFact train (title + abstract): BM25 over one combined
     // field scores 0.679 nDCG@10, separate title/body fields with the title
     // boosted 2× only 0.610 (short-field BM25 over-rewards title words); a
     // light extra title match on top of the combined field is best (0.685).
-    parser.set_field_boost(fields.title, 0.3);
+    parser.set_field_boost(fields.title, TITLE_BOOST);
     parser
 }
 
+/// Longest edit distance a fuzzy term may ask for; `term~5` is treated as `term~2`
+/// (longer distances match nearly every short word and cost a full term-dictionary scan).
+const MAX_FUZZY_DISTANCE: u32 = 2;
+
 /// Parses `text` leniently: syntax errors degrade to the parts that parse
-/// instead of failing the search.
-pub(crate) fn parse(parser: &QueryParser, text: &str) -> Box<dyn Query> {
-    let (query, errors) = parser.parse_query_lenient(text);
+/// instead of failing the search. A single unquoted word with `~N` is a fuzzy
+/// term (edit distance N, at most 2) and one with `*` a prefix; tantivy's parser
+/// reads the first as a plain term and rejects the second, so those leaves are
+/// built here and the rest left to the parser.
+pub(crate) fn parse(index: &tantivy::Index, parser: &QueryParser, text: &str) -> Box<dyn Query> {
+    let (ast, errors) = tantivy::query_grammar::parse_query_lenient(text);
     if !errors.is_empty() {
         tracing::debug!(?errors, query = text, "query parsed leniently");
     }
-    query
+    build(index, parser, ast)
+}
+
+fn build(index: &tantivy::Index, parser: &QueryParser, ast: UserInputAst) -> Box<dyn Query> {
+    if !has_fuzzy(&ast) {
+        return parser.build_query_from_user_input_ast_lenient(ast).0;
+    }
+    match ast {
+        UserInputAst::Clause(clauses) => Box::new(BooleanQuery::new(
+            clauses
+                .into_iter()
+                .map(|(occur, ast)| (occur.unwrap_or(Occur::Should), build(index, parser, ast)))
+                .collect(),
+        )),
+        UserInputAst::Boost(inner, boost) => Box::new(BoostQuery::new(
+            build(index, parser, *inner),
+            boost.into_inner() as f32,
+        )),
+        UserInputAst::Leaf(leaf) => match *leaf {
+            UserInputLeaf::Literal(lit) => match fuzzy(index, &lit) {
+                Some(q) => q,
+                None => {
+                    parser
+                        .build_query_from_user_input_ast_lenient(UserInputAst::Leaf(Box::new(
+                            UserInputLeaf::Literal(lit),
+                        )))
+                        .0
+                }
+            },
+            other => {
+                parser
+                    .build_query_from_user_input_ast_lenient(UserInputAst::Leaf(Box::new(other)))
+                    .0
+            }
+        },
+    }
+}
+
+/// How a single unquoted word is expanded, which tantivy's parser does not
+/// do itself: it reads `word~N` as a plain term, and its prefix support needs a
+/// phrase of two words (its lenient grammar even leaves `word*` as the text).
+#[derive(Debug, Clone, PartialEq)]
+enum Expansion {
+    /// Terms within this edit distance.
+    Fuzzy(String, u32),
+    /// Terms starting with the word.
+    Prefix(String),
+}
+
+fn expansion(lit: &UserInputLiteral) -> Option<Expansion> {
+    if lit.delimiter != Delimiter::None {
+        return None;
+    }
+    if lit.prefix {
+        return Some(Expansion::Prefix(lit.phrase.clone()));
+    }
+    if lit.slop > 0 {
+        return Some(Expansion::Fuzzy(lit.phrase.clone(), lit.slop));
+    }
+    if let Some(word) = lit.phrase.strip_suffix('*')
+        && !word.is_empty()
+        && !word.ends_with('*')
+    {
+        return Some(Expansion::Prefix(word.to_string()));
+    }
+    let (word, distance) = lit.phrase.rsplit_once('~')?;
+    if word.is_empty() || distance.is_empty() || !distance.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    // A distance too long for u32 is absurd anyway; it is capped like any other.
+    let distance = distance.parse().unwrap_or(u32::MAX);
+    (distance > 0).then(|| Expansion::Fuzzy(word.to_string(), distance))
+}
+
+fn is_expanded(lit: &UserInputLiteral) -> bool {
+    expansion(lit).is_some()
+}
+
+fn has_fuzzy(ast: &UserInputAst) -> bool {
+    match ast {
+        UserInputAst::Clause(clauses) => clauses.iter().any(|(_, c)| has_fuzzy(c)),
+        UserInputAst::Boost(inner, _) => has_fuzzy(inner),
+        UserInputAst::Leaf(leaf) => matches!(&**leaf, UserInputLeaf::Literal(l) if is_expanded(l)),
+    }
+}
+
+/// The expansion of `word~N` (fuzzy) or `word*` (prefix) over its field (or
+/// the default fields, with their boosts), or `None` when the word does not
+/// analyze to exactly one term.
+fn fuzzy(index: &tantivy::Index, lit: &UserInputLiteral) -> Option<Box<dyn Query>> {
+    let expansion = expansion(lit)?;
+    let schema = index.schema();
+    let fields: Vec<(Field, f32)> = match &lit.field_name {
+        Some(name) => vec![(schema.get_field(name).ok()?, 1.0)],
+        // The parser's default fields and boosts: content, plus a light title match.
+        None => {
+            let content = schema.get_field("content").ok()?;
+            let title = schema.get_field("title").ok()?;
+            vec![(content, 1.0), (title, TITLE_BOOST)]
+        }
+    };
+    let (word, prefix, distance) = match &expansion {
+        Expansion::Fuzzy(w, d) => (w.as_str(), false, (*d).min(MAX_FUZZY_DISTANCE) as u8),
+        Expansion::Prefix(w) => (w.as_str(), true, 0),
+    };
+    let mut clauses: Vec<(Occur, Box<dyn Query>)> = Vec::new();
+    for (field, boost) in fields {
+        let mut analyzer = index.tokenizer_for_field(field).ok()?;
+        let [term] = tokens(&mut analyzer, word).try_into().ok()?;
+        let mut variants = vec![term];
+        if prefix {
+            // A word's beginning may stem differently from the word ("runn" vs
+            // "running" → "run"), so also try it only lowercased and folded.
+            let mut plain = TextAnalyzer::builder(SimpleTokenizer::default())
+                .filter(LowerCaser)
+                .filter(AsciiFoldingFilter)
+                .build();
+            if let Ok([raw]) = <[String; 1]>::try_from(tokens(&mut plain, word))
+                && raw != variants[0]
+            {
+                variants.push(raw);
+            }
+        }
+        for text in variants {
+            let term = Term::from_field_text(field, &text);
+            let query = if prefix {
+                FuzzyTermQuery::new_prefix(term, 0, true)
+            } else {
+                FuzzyTermQuery::new(term, distance, true)
+            };
+            clauses.push((
+                Occur::Should,
+                Box::new(BoostQuery::new(Box::new(query), boost)),
+            ));
+        }
+    }
+    Some(Box::new(BooleanQuery::new(clauses)))
+}
+
+fn tokens(analyzer: &mut TextAnalyzer, text: &str) -> Vec<String> {
+    let mut stream = analyzer.token_stream(text);
+    let mut out = Vec::new();
+    while let Some(token) = stream.next() {
+        out.push(token.text.clone());
+    }
+    out
 }
 
 pub(crate) fn search(

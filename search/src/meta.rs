@@ -7,7 +7,7 @@ use serde::{Deserialize, Serialize};
 use crate::{Error, Result, error::IoContext};
 
 /// Version of the on-disk layout this build reads and writes.
-pub const FORMAT_VERSION: u32 = 2;
+pub const FORMAT_VERSION: u32 = 3;
 
 /// Name of the descriptor file at the root of an index directory.
 pub(crate) const META_FILE: &str = "trawl-index.json";

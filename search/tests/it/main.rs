@@ -118,6 +118,47 @@ fn exact_phrase_requires_adjacent_words() {
 }
 
 #[test]
+fn query_syntax_users_know() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = sample(dir.path());
+    let kw = |q: &str| {
+        let mut ids = search(&index, q, Mode::Keyword, None);
+        ids.sort();
+        ids
+    };
+    // Boolean operators and exclusion.
+    assert_eq!(kw("sick AND leave"), vec!["leave"]);
+    assert_eq!(kw("flights OR terminate"), vec!["contract", "travel"]);
+    assert_eq!(kw("terminate OR flights -notice"), vec!["travel"]);
+    assert_eq!(kw("terminate OR flights NOT notice"), vec!["travel"]);
+    // Operators apply within one passage: "sick" excludes only the sick-leave chunk.
+    assert_eq!(kw("annual -sick"), vec!["leave"]);
+    assert!(kw("annual AND sick").is_empty());
+    // Field restriction and prefix.
+    assert_eq!(kw("title:supply"), vec!["contract"]);
+    assert!(
+        kw("title:flights").is_empty(),
+        "flights is only in the body"
+    );
+    assert_eq!(kw("agree*"), vec!["contract"]);
+    assert_eq!(kw("agreem*"), vec!["contract"]);
+    assert_eq!(kw("content:flig*"), vec!["travel"]);
+    assert!(kw("zz*").is_empty());
+    // Fuzzy: one edit away, including a transposition; two edits need ~2.
+    assert_eq!(kw("flihgts~1"), vec!["travel"]);
+    assert_eq!(kw("notise~1"), vec!["contract"]);
+    assert!(kw("notixe~0").is_empty());
+    assert!(kw("nxtixe~1").is_empty());
+    assert_eq!(kw("nxtixe~2"), vec!["contract"]);
+    // An absurd distance is capped at 2, not an error or a match-everything.
+    assert_eq!(kw("nxtixe~40"), vec!["contract"]);
+    assert_eq!(kw("title:suply~1 OR flihgts~1"), vec!["contract", "travel"]);
+    // Proximity (w/N): six words separate "terminate" from "notice".
+    assert_eq!(kw("\"terminate notice\"~6"), vec!["contract"]);
+    assert!(kw("\"terminate notice\"~5").is_empty());
+}
+
+#[test]
 fn vector_arm_returns_nearest_document_once() {
     let dir = tempfile::tempdir().unwrap();
     let index = sample(dir.path());
@@ -215,7 +256,19 @@ fn empty_index_and_odd_queries_do_not_fail() {
     let q = axis(0);
     assert!(search(&index, "anything", Mode::Hybrid, Some(&q)).is_empty());
     let index = sample(tempfile::tempdir().unwrap().path());
-    for odd in ["\"unbalanced", "title:", "((", "leave~9", "-", "*"] {
+    for odd in [
+        "\"unbalanced",
+        "title:",
+        "((",
+        "leave~9",
+        "leave~99999999999999",
+        "-",
+        "*",
+        "**",
+        "~1",
+        "nosuchfield:x*",
+        "nosuchfield:x~1",
+    ] {
         let mut req = SearchRequest::new(odd);
         req.mode = Mode::Keyword;
         assert!(index.search(&req, None).is_ok(), "query {odd:?}");

@@ -22,6 +22,9 @@ pub(crate) enum Command {
     Serve(ServeArgs),
     /// Measure retrieval quality on judged queries (BEIR layout).
     Eval(EvalArgs),
+    /// Measure speed, memory, recall and size.
+    #[command(subcommand)]
+    Bench(BenchCommand),
 }
 
 /// Where the embedding model and ONNX Runtime are.
@@ -159,7 +162,7 @@ pub(crate) struct EvalArgs {
     /// Judgments to use [default: test when present, else the only split]
     #[arg(long)]
     pub(crate) split: Option<String>,
-    /// Index directory [default: $TRAWL_HOME/eval/DATASET-MODEL]; reused while the
+    /// Index directory [default: $TRAWL_HOME/eval/DATASET-MODEL-FORMAT]; reused while the
     /// corpus and model are unchanged.
     #[arg(long)]
     pub(crate) index: Option<PathBuf>,
@@ -176,4 +179,115 @@ pub(crate) struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum BenchCommand {
+    /// Ingest vs the raw embedding ceiling, per-mode latency, HTTP throughput
+    /// against a real `trawl serve`, HNSW recall, index size and server memory.
+    Search(BenchSearchArgs),
+    /// The vector arm alone at a chosen size: build time, recall@10 against
+    /// exact search and latency for each ef_search, memory.
+    Vectors(BenchVectorsArgs),
+    /// Write an index's chunks and vectors, and a dataset's queries with their
+    /// vectors and judgments, as flat files for `bench/peers/`.
+    Export(BenchExportArgs),
+}
+
+/// A comma-separated list of positive numbers.
+fn positive_list(s: &str) -> Result<Vec<usize>, String> {
+    let out: Vec<usize> = s
+        .split(',')
+        .map(|x| x.trim().parse::<usize>().map_err(|e| format!("{x:?}: {e}")))
+        .collect::<Result<_, _>>()?;
+    if out.is_empty() || out.contains(&0) {
+        return Err("expected positive numbers separated by commas".into());
+    }
+    Ok(out)
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchSearchArgs {
+    /// Dataset folder, as for `trawl eval`.
+    #[arg(long)]
+    pub(crate) dataset: PathBuf,
+    /// Judgments whose queries are used [default: as `trawl eval`]
+    #[arg(long)]
+    pub(crate) split: Option<String>,
+    /// Index directory [default: the `trawl eval` cache for this dataset]
+    #[arg(long, conflicts_with = "fresh")]
+    pub(crate) index: Option<PathBuf>,
+    /// Build a new index in this run, to measure ingest throughput.
+    #[arg(long)]
+    pub(crate) fresh: bool,
+    /// Use the first N queries.
+    #[arg(long, default_value_t = 300)]
+    pub(crate) queries: usize,
+    /// Client concurrencies for the HTTP runs.
+    #[arg(long, value_parser = positive_list, default_value = "1,8,32")]
+    pub(crate) concurrency: std::vec::Vec<usize>,
+    /// Seconds per HTTP run.
+    #[arg(long, default_value_t = 10.0)]
+    pub(crate) seconds: f64,
+    /// Chunks embedded to measure the raw embedding ceiling.
+    #[arg(long, default_value_t = 512)]
+    pub(crate) ceiling_chunks: usize,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchVectorsArgs {
+    /// Take real vectors from this index (and add perturbed copies up to --n);
+    /// without it, random unit vectors.
+    #[arg(long)]
+    pub(crate) from: Option<PathBuf>,
+    /// Vectors to index.
+    #[arg(long, default_value_t = 100_000)]
+    pub(crate) n: usize,
+    /// Dimension of random vectors (ignored with --from).
+    #[arg(long, default_value_t = 384)]
+    pub(crate) dim: usize,
+    /// Held-out query vectors.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) queries: usize,
+    /// Relative length of the random offset added to make copies (0.5 ≈ cosine 0.89 to the original).
+    #[arg(long, default_value_t = 0.5)]
+    pub(crate) noise: f32,
+    /// HNSW links per node to try.
+    #[arg(long, value_parser = positive_list, default_value = "16")]
+    pub(crate) m: std::vec::Vec<usize>,
+    /// HNSW candidate list while building.
+    #[arg(long, default_value_t = 200)]
+    pub(crate) ef_construction: usize,
+    /// HNSW candidate lists while searching to try.
+    #[arg(long, value_parser = positive_list, default_value = "16,32,64,128,256")]
+    pub(crate) ef_search: std::vec::Vec<usize>,
+    /// Keep the built indexes here instead of a temporary folder under $TRAWL_HOME/bench.
+    #[arg(long)]
+    pub(crate) work_dir: Option<PathBuf>,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BenchExportArgs {
+    /// Dataset folder, as for `trawl eval`.
+    #[arg(long)]
+    pub(crate) dataset: PathBuf,
+    /// Judgments to export [default: as `trawl eval`]
+    #[arg(long)]
+    pub(crate) split: Option<String>,
+    /// Index directory [default: the `trawl eval` cache for this dataset]
+    #[arg(long)]
+    pub(crate) index: Option<PathBuf>,
+    /// Output folder.
+    #[arg(long)]
+    pub(crate) out: PathBuf,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
 }

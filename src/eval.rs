@@ -10,7 +10,7 @@ use std::{
 
 use anyhow::{Context, Result, bail};
 use serde::{Deserialize, Serialize};
-use trawl_embedder::{Embedder, ModelLocation};
+use trawl_embedder::{Embedder, ModelLocation, OnnxEmbedder};
 use trawl_search::{
     Index, Mode, SearchRequest,
     eval::{Judgments, Metrics},
@@ -26,16 +26,17 @@ struct FolderDataset {
     corpus_dir: PathBuf,
 }
 
-struct Dataset {
-    name: String,
-    queries: Vec<(String, String)>,
-    qrels: HashMap<String, Judgments>,
-    split: String,
+pub(crate) struct Dataset {
+    pub(crate) name: String,
+    /// `(query id, text)` of every judged query.
+    pub(crate) queries: Vec<(String, String)>,
+    pub(crate) qrels: HashMap<String, Judgments>,
+    pub(crate) split: String,
     /// BEIR `corpus.jsonl`, or a folder judged by path.
     corpus: Corpus,
 }
 
-enum Corpus {
+pub(crate) enum Corpus {
     Jsonl(PathBuf),
     Folder(PathBuf),
 }
@@ -180,7 +181,8 @@ fn load(dir: &Path, split: Option<&str>) -> Result<Dataset> {
     })
 }
 
-fn percentile(sorted: &[f64], p: f64) -> f64 {
+/// The `p` quantile (0..=1) of ascending `sorted`, nearest rank; 0 when empty.
+pub(crate) fn percentile(sorted: &[f64], p: f64) -> f64 {
     if sorted.is_empty() {
         return 0.0;
     }
@@ -188,12 +190,29 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[i]
 }
 
-pub(crate) fn run(args: EvalArgs) -> Result<()> {
-    let started = Instant::now();
-    let data = load(&args.dataset, args.split.as_deref())?;
-    let embedder = crate::load_embedder(&args.model)?;
+/// A dataset with its index built (or brought up to date) and opened.
+pub(crate) struct Prepared {
+    pub(crate) data: Dataset,
+    pub(crate) index: Index,
+    pub(crate) index_dir: PathBuf,
+    /// What the indexing run did (little, when the cached index was current).
+    pub(crate) report: trawl_indexer::IndexReport,
+    /// Whether judgments name documents by path (folder datasets) rather than id.
+    pub(crate) by_path: bool,
+}
+
+/// Loads `dataset` and indexes its corpus into `index` (by default a cache
+/// under `$TRAWL_HOME/eval/` keyed by dataset, model and index format).
+pub(crate) fn prepare(
+    dataset: &Path,
+    split: Option<&str>,
+    index: Option<PathBuf>,
+    embedder: &OnnxEmbedder,
+    quiet: bool,
+) -> Result<Prepared> {
+    let data = load(dataset, split)?;
     let fingerprint: String = embedder.info().fingerprint.chars().take(12).collect();
-    let index_dir = args.index.clone().unwrap_or_else(|| {
+    let index_dir = index.unwrap_or_else(|| {
         ModelLocation::trawl_home().join("eval").join(format!(
             "{}-{fingerprint}-v{}",
             data.name,
@@ -202,26 +221,50 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
     });
     std::fs::create_dir_all(&index_dir)
         .with_context(|| format!("creating {}", index_dir.display()))?;
-    let index = Index::open_or_create(&index_dir, &crate::spec_for(&embedder))
+    let index = Index::open_or_create(&index_dir, &crate::spec_for(embedder))
         .with_context(|| format!("opening index {}", index_dir.display()))?;
 
     // Indexing is incremental: an unchanged corpus and model cost one scan.
-    let t = Instant::now();
-    let progress = crate::progress::CliProgress::new(args.json);
+    let progress = crate::progress::CliProgress::new(quiet);
     let opts = trawl_indexer::IndexOptions::default();
-    let by_path = match &data.corpus {
-        Corpus::Jsonl(file) => {
-            trawl_indexer::index_jsonl(file, &index, &embedder, &opts, &progress)
-                .with_context(|| format!("indexing {}", file.display()))?;
-            false
-        }
-        Corpus::Folder(dir) => {
-            trawl_indexer::index_directory(dir, &index, &embedder, &opts, &progress)
-                .with_context(|| format!("indexing {}", dir.display()))?;
-            true
-        }
+    let (report, by_path) = match &data.corpus {
+        Corpus::Jsonl(file) => (
+            trawl_indexer::index_jsonl(file, &index, embedder, &opts, &progress)
+                .with_context(|| format!("indexing {}", file.display()))?,
+            false,
+        ),
+        Corpus::Folder(dir) => (
+            trawl_indexer::index_directory(dir, &index, embedder, &opts, &progress)
+                .with_context(|| format!("indexing {}", dir.display()))?,
+            true,
+        ),
     };
     progress.finish();
+    Ok(Prepared {
+        data,
+        index,
+        index_dir,
+        report,
+        by_path,
+    })
+}
+
+pub(crate) fn run(args: EvalArgs) -> Result<()> {
+    let started = Instant::now();
+    let embedder = crate::load_embedder(&args.model)?;
+    let t = Instant::now();
+    let Prepared {
+        data,
+        index,
+        by_path,
+        ..
+    } = prepare(
+        &args.dataset,
+        args.split.as_deref(),
+        args.index.clone(),
+        &embedder,
+        args.json,
+    )?;
     let index_s = t.elapsed().as_secs_f64();
 
     let queries: Vec<&(String, String)> = data

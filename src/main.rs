@@ -1,5 +1,6 @@
 //! The `trawl` command line: index folders, search them, serve the web UI.
 
+mod bench;
 mod cli;
 mod eval;
 mod progress;
@@ -48,6 +49,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Search(args) => search(args),
         Command::Serve(args) => serve(args),
         Command::Eval(args) => eval::run(args),
+        Command::Bench(command) => bench::run(command),
     }
 }
 

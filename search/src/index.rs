@@ -187,6 +187,21 @@ pub struct IndexStats {
     pub tombstones: u64,
 }
 
+/// One chunk as stored: what [`Index::export_chunks`] returns.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ExportedChunk {
+    /// The chunk's id in this index.
+    pub chunk_id: u64,
+    /// The document it belongs to.
+    pub doc_id: String,
+    /// The document's title.
+    pub title: String,
+    /// The chunk's text.
+    pub text: String,
+    /// Its embedding.
+    pub vector: Vec<f32>,
+}
+
 /// What one tantivy commit records about the rest of the index.
 #[derive(Debug, Clone, Copy, Default, Serialize, Deserialize)]
 struct CommitPoint {
@@ -383,6 +398,39 @@ impl Index {
             });
         }
         Ok(self.current().vectors.search(vector, k, ef_search))
+    }
+
+    /// Every live chunk with its text and vector, in index order, up to
+    /// `limit` chunks: for benchmarks that feed the same data to other engines,
+    /// and for exports. Reads the document store, so it is not a query path.
+    pub fn export_chunks(&self, limit: Option<usize>) -> Result<Vec<ExportedChunk>> {
+        let state = self.current();
+        let mut vectors: HashMap<u64, Vec<f32>> = HashMap::with_capacity(state.vectors.len());
+        state
+            .vectors
+            .for_each_live(|id, v| drop(vectors.insert(id, v.to_vec())));
+        let limit = limit.unwrap_or(usize::MAX);
+        let mut out = Vec::new();
+        for (ord, segment) in state.searcher.segment_readers().iter().enumerate() {
+            for doc in segment.doc_ids_alive() {
+                if out.len() >= limit {
+                    return Ok(out);
+                }
+                let addr = tantivy::DocAddress::new(ord as u32, doc);
+                let chunk = keyword::read_chunk(&state.searcher, &self.fields, addr)?;
+                let Some(vector) = vectors.remove(&chunk.chunk_id) else {
+                    continue;
+                };
+                out.push(ExportedChunk {
+                    chunk_id: chunk.chunk_id,
+                    doc_id: chunk.doc_id,
+                    title: chunk.title,
+                    text: chunk.body,
+                    vector,
+                });
+            }
+        }
+        Ok(out)
     }
 
     /// A writer for adding and deleting documents. Only one may exist per

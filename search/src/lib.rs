@@ -20,7 +20,7 @@ pub use crate::{
     filter::{Access, Filter},
     fusion::{Fused, Fusion, convex_fusion, reciprocal_rank_fusion},
     index::{
-        ChunkInput, DocumentInput, DocumentMeta, Hit, Index, IndexStats, IndexWriter, Mode,
+        ChunkInput, DocumentInput, DocumentMeta, ExportedChunk, Hit, Index, IndexStats, IndexWriter, Mode,
         SearchRequest, SearchResults,
     },
     meta::{FORMAT_VERSION, HnswParams, IndexSpec},

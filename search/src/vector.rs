@@ -641,6 +641,18 @@ impl VectorIndex {
         Segment::build(name, data, self.params)
     }
 
+    /// Calls `f` with every live vector and its id, segment by segment.
+    pub(crate) fn for_each_live(&self, mut f: impl FnMut(u64, &[f32])) {
+        for segment in &self.segments {
+            for i in 0..segment.len() {
+                let id = segment.vectors.ids[i];
+                if self.live(id) {
+                    f(id, segment.vectors.vector(i));
+                }
+            }
+        }
+    }
+
     /// Names of the segments this generation uses.
     pub(crate) fn segment_names(&self) -> impl Iterator<Item = &str> {
         self.segments.iter().map(|s| s.name.as_str())

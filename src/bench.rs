@@ -267,7 +267,11 @@ fn search(args: BenchSearchArgs) -> Result<()> {
     let mut found = 0usize;
     let mut wanted = 0usize;
     for v in &vectors {
-        let exact: HashSet<u64> = index.exact_nearest(v, 10)?.into_iter().map(|x| x.0).collect();
+        let exact: HashSet<u64> = index
+            .exact_nearest(v, 10)?
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
         let approx = index.approximate_nearest(v, 10, None)?;
         wanted += exact.len();
         found += approx.iter().filter(|x| exact.contains(&x.0)).count();
@@ -331,7 +335,11 @@ fn print_search(r: &SearchBench) {
     let i = &r.ingest;
     println!(
         "ingest{}: {:.1} docs/s, {:.1} chunks/s; raw embedding {:.1} chunks/s ({} chunks) → {:.0} % of the ceiling",
-        if i.fresh { "" } else { " (cached index: run with --fresh to measure)" },
+        if i.fresh {
+            ""
+        } else {
+            " (cached index: run with --fresh to measure)"
+        },
         i.docs_per_s,
         i.chunks_per_s,
         i.raw_embed_chunks_per_s,
@@ -548,7 +556,9 @@ impl Rng {
 
     /// Roughly normal (sum of uniforms), mean 0, variance 1.
     fn normal(&mut self) -> f32 {
-        let s: f64 = (0..12).map(|_| (self.next() >> 11) as f64 / (1u64 << 53) as f64).sum();
+        let s: f64 = (0..12)
+            .map(|_| (self.next() >> 11) as f64 / (1u64 << 53) as f64)
+            .sum();
         (s - 6.0) as f32
     }
 }
@@ -558,12 +568,20 @@ fn normalize(v: &mut [f32]) {
     v.iter_mut().for_each(|x| *x /= n);
 }
 
-/// `base` with a random direction of relative length `noise` added (cosine to
-/// the original ≈ 1/√(1+noise²)), renormalized.
-fn perturb(base: &[f32], noise: f32, rng: &mut Rng) -> Vec<f32> {
-    let mut g: Vec<f32> = (0..base.len()).map(|_| rng.normal()).collect();
+/// A new vector near the data: `a` plus a random share of `b` (another real
+/// vector, so points fill the space between real ones instead of forming
+/// tight clusters of copies) plus a random direction of relative length
+/// `noise`, renormalized.
+fn synthesize(a: &[f32], b: &[f32], noise: f32, rng: &mut Rng) -> Vec<f32> {
+    let mut g: Vec<f32> = (0..a.len()).map(|_| rng.normal()).collect();
     normalize(&mut g);
-    let mut v: Vec<f32> = base.iter().zip(&g).map(|(b, x)| b + noise * x).collect();
+    let w = (rng.next() >> 11) as f32 / (1u64 << 53) as f32;
+    let mut v: Vec<f32> = a
+        .iter()
+        .zip(b)
+        .zip(&g)
+        .map(|((a, b), x)| a + w * b + noise * x)
+        .collect();
     normalize(&mut v);
     v
 }
@@ -586,7 +604,7 @@ fn vectors(args: BenchVectorsArgs) -> Result<()> {
                     2 * args.queries
                 );
             }
-            (format!("{} (+ perturbed copies)", dir.display()), v)
+            (format!("{} (+ synthesized neighbours)", dir.display()), v)
         }
         None => {
             let v = (0..args.n + args.queries)
@@ -612,11 +630,12 @@ fn vectors(args: BenchVectorsArgs) -> Result<()> {
     }
     let base: Vec<Vec<f32>> = (0..args.n)
         .map(|i| {
-            let v = &pool[i % pool.len()];
             if i < pool.len() {
-                v.clone()
+                pool[i].clone()
             } else {
-                perturb(v, args.noise, &mut rng)
+                let a = &pool[rng.next() as usize % pool.len()];
+                let b = &pool[rng.next() as usize % pool.len()];
+                synthesize(a, b, args.noise, &mut rng)
             }
         })
         .collect();
@@ -673,7 +692,11 @@ fn vectors(args: BenchVectorsArgs) -> Result<()> {
         let mut truth = Vec::new();
         for q in &queries {
             let t = Instant::now();
-            let ids: HashSet<u64> = index.exact_nearest(q, 10)?.into_iter().map(|x| x.0).collect();
+            let ids: HashSet<u64> = index
+                .exact_nearest(q, 10)?
+                .into_iter()
+                .map(|x| x.0)
+                .collect();
             exact_ms.push(ms_since(t));
             truth.push(ids);
         }
@@ -692,6 +715,12 @@ fn vectors(args: BenchVectorsArgs) -> Result<()> {
                 recall_at_10: found as f64 / (10 * queries.len()) as f64,
                 latency: Latency::of(ms),
             });
+        }
+        for e in &ef_rows {
+            eprintln!(
+                "bench: m={m} ef_search={}: recall@10 {:.4}, p50 {:.3} ms",
+                e.ef_search, e.recall_at_10, e.latency.p50_ms
+            );
         }
         let memory = memory_of("self");
         let index_bytes = dir_bytes(&dir);
@@ -735,7 +764,10 @@ fn vectors(args: BenchVectorsArgs) -> Result<()> {
             r.build_vectors_per_s,
             r.index_bytes as f64 / 1e6,
             r.memory
-                .map(|m| format!(", process RSS {:.0} MB (peak {:.0})", m.rss_mb, m.peak_rss_mb))
+                .map(|m| format!(
+                    ", process RSS {:.0} MB (peak {:.0})",
+                    m.rss_mb, m.peak_rss_mb
+                ))
                 .unwrap_or_default(),
             r.exact.p50_ms
         );
@@ -746,11 +778,7 @@ fn vectors(args: BenchVectorsArgs) -> Result<()> {
         for e in &r.ef {
             println!(
                 "{:>10} {:>10.4} {:>9.3} {:>9.3} {:>9.3}",
-                e.ef_search,
-                e.recall_at_10,
-                e.latency.p50_ms,
-                e.latency.p95_ms,
-                e.latency.p99_ms
+                e.ef_search, e.recall_at_10, e.latency.p50_ms, e.latency.p95_ms, e.latency.p99_ms
             );
         }
     }

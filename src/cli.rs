@@ -72,6 +72,8 @@ pub(crate) struct IndexArgs {
     /// Overlap between pieces of a long paragraph, in tokens.
     #[arg(long, default_value_t = 32)]
     pub(crate) overlap_tokens: usize,
+    #[command(flatten)]
+    pub(crate) hnsw: HnswArgs,
     /// Print the run's report as JSON (progress goes to stderr as plain lines).
     #[arg(long)]
     pub(crate) json: bool,
@@ -241,8 +243,9 @@ pub(crate) struct BenchSearchArgs {
 
 #[derive(Debug, Args)]
 pub(crate) struct BenchVectorsArgs {
-    /// Take real vectors from this index (and add perturbed copies up to --n);
-    /// without it, random unit vectors.
+    /// Take real vectors from this index, and synthesize more up to --n (each a
+    /// real vector plus a random share of another plus noise); without it,
+    /// random unit vectors (the hardest case for a graph).
     #[arg(long)]
     pub(crate) from: Option<PathBuf>,
     /// Vectors to index.
@@ -254,8 +257,8 @@ pub(crate) struct BenchVectorsArgs {
     /// Held-out query vectors.
     #[arg(long, default_value_t = 200)]
     pub(crate) queries: usize,
-    /// Relative length of the random offset added to make copies (0.5 ≈ cosine 0.89 to the original).
-    #[arg(long, default_value_t = 0.5)]
+    /// Relative length of the random direction added to synthesized vectors.
+    #[arg(long, default_value_t = 0.3)]
     pub(crate) noise: f32,
     /// HNSW links per node to try.
     #[arg(long, value_parser = positive_list, default_value = "16")]
@@ -290,4 +293,37 @@ pub(crate) struct BenchExportArgs {
     pub(crate) out: PathBuf,
     #[command(flatten)]
     pub(crate) model: ModelArgs,
+}
+
+/// Vector graph parameters, fixed when an index is created.
+#[derive(Debug, Args)]
+pub(crate) struct HnswArgs {
+    /// HNSW links per node (M) for a new index; more links, better recall, more memory.
+    #[arg(long, value_name = "M")]
+    pub(crate) hnsw_m: Option<usize>,
+    /// HNSW candidate list while building, for a new index.
+    #[arg(long, value_name = "N")]
+    pub(crate) hnsw_ef_construction: Option<usize>,
+    /// HNSW candidate list while searching (default for every search), for a new index.
+    #[arg(long, value_name = "N")]
+    pub(crate) hnsw_ef_search: Option<usize>,
+}
+
+impl HnswArgs {
+    /// The parameters asked for, defaults elsewhere.
+    pub(crate) fn params(&self) -> trawl_search::HnswParams {
+        let d = trawl_search::HnswParams::default();
+        trawl_search::HnswParams {
+            m: self.hnsw_m.unwrap_or(d.m),
+            ef_construction: self.hnsw_ef_construction.unwrap_or(d.ef_construction),
+            ef_search: self.hnsw_ef_search.unwrap_or(d.ef_search),
+        }
+    }
+
+    /// Whether any parameter was given.
+    pub(crate) fn any(&self) -> bool {
+        self.hnsw_m.is_some()
+            || self.hnsw_ef_construction.is_some()
+            || self.hnsw_ef_search.is_some()
+    }
 }

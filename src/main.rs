@@ -81,8 +81,19 @@ fn index(args: IndexArgs) -> Result<()> {
     let index_dir = args.index.path();
     std::fs::create_dir_all(&index_dir)
         .with_context(|| format!("creating index directory {}", index_dir.display()))?;
-    let index = Index::open_or_create(&index_dir, &spec_for(&embedder))
+    let spec = IndexSpec {
+        hnsw: args.hnsw.params(),
+        ..spec_for(&embedder)
+    };
+    let index = Index::open_or_create(&index_dir, &spec)
         .with_context(|| format!("opening index {}", index_dir.display()))?;
+    if args.hnsw.any() && index.spec().hnsw != spec.hnsw {
+        bail!(
+            "{} was created with HNSW parameters {:?}; they cannot change on an existing index (index into a new directory instead)",
+            index_dir.display(),
+            index.spec().hnsw
+        );
+    }
     let opts = IndexOptions {
         chunking: ChunkOptions {
             target_tokens: args.chunk_tokens,

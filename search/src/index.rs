@@ -283,6 +283,11 @@ impl Index {
                 spec.hnsw.m
             )));
         }
+        if spec.hnsw.ef_construction == 0 || spec.hnsw.ef_search == 0 {
+            return Err(Error::InvalidRequest(
+                "HNSW ef_construction and ef_search must be at least 1".into(),
+            ));
+        }
         let keyword_dir = dir.join(KEYWORD_DIR);
         keyword::ensure_dir(&keyword_dir)?;
         let (schema, _) = keyword::schema();

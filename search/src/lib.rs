@@ -20,8 +20,8 @@ pub use crate::{
     filter::{Access, Filter},
     fusion::{Fused, Fusion, convex_fusion, reciprocal_rank_fusion},
     index::{
-        ChunkInput, DocumentInput, DocumentMeta, ExportedChunk, Hit, Index, IndexStats, IndexWriter, Mode,
-        SearchRequest, SearchResults,
+        ChunkInput, DocumentInput, DocumentMeta, ExportedChunk, Hit, Index, IndexStats,
+        IndexWriter, Mode, SearchRequest, SearchResults,
     },
     meta::{FORMAT_VERSION, HnswParams, IndexSpec},
 };

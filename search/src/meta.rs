@@ -24,12 +24,16 @@ pub struct HnswParams {
     pub ef_search: usize,
 }
 
+/// Chosen with `trawl bench vectors` at 100 000 vectors (SciFact's MiniLM vectors
+/// plus synthesized neighbours, 200 held-out queries): m 16 with ef_construction
+/// 100 reaches recall@10 0.991 at ef_search 32 and 0.9975 at 64 (p50 0.65 ms),
+/// and builds about twice as fast as ef_construction 200; m 24 gains < 0.002.
 impl Default for HnswParams {
     fn default() -> Self {
         Self {
             m: 16,
-            ef_construction: 200,
-            ef_search: 128,
+            ef_construction: 100,
+            ef_search: 64,
         }
     }
 }

@@ -405,3 +405,75 @@ fn eval_regression_floor_on_labelled_fixture_questions() {
     assert!(ndcg("hybrid") >= ndcg("keyword"), "{report:#}");
     assert!(ndcg("hybrid") >= ndcg("vector") - 1e-9, "{report:#}");
 }
+
+#[test]
+fn bench_search_measures_every_figure_against_a_real_server() {
+    let dir = tempfile::tempdir().unwrap();
+    let dataset = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/eval");
+    let report = trawl(&[
+        "bench",
+        "search",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--index",
+        dir.path().join("idx").to_str().unwrap(),
+        "--concurrency",
+        "1,4",
+        "--seconds",
+        "0.5",
+        "--ceiling-chunks",
+        "8",
+        "--json",
+    ]);
+    assert_eq!(report["queries"], 8, "{report:#}");
+    assert!(report["chunks"].as_u64().unwrap() > 0, "{report:#}");
+    let ingest = &report["ingest"];
+    assert!(ingest["raw_embed_chunks_per_s"].as_f64().unwrap() > 0.0);
+    assert_eq!(ingest["raw_embed_sample"], 8);
+    for mode in ["keyword", "vector", "hybrid"] {
+        let l = &report["latency"][mode];
+        assert_eq!(l["n"], 8, "{report:#}");
+        assert!(l["p50_ms"].as_f64().unwrap() <= l["p99_ms"].as_f64().unwrap());
+    }
+    // A small index is searched exactly, so the graph cannot miss anything.
+    assert_eq!(report["recall_at_10"], 1.0, "{report:#}");
+    let http = report["http"].as_array().unwrap();
+    assert_eq!(http.len(), 2);
+    for run in http {
+        assert_eq!(run["errors"], 0, "{report:#}");
+        assert!(run["requests"].as_u64().unwrap() > 0, "{report:#}");
+    }
+    assert!(report["index_bytes"].as_u64().unwrap() > 0);
+    assert!(report["server_memory_idle"]["rss_mb"].as_f64().unwrap() > 10.0);
+}
+
+#[test]
+fn bench_vectors_reports_recall_against_exact_search() {
+    let dir = tempfile::tempdir().unwrap();
+    let report = trawl(&[
+        "bench",
+        "vectors",
+        "--n",
+        "3000",
+        "--dim",
+        "32",
+        "--queries",
+        "20",
+        "--ef-search",
+        "8,200",
+        "--work-dir",
+        dir.path().to_str().unwrap(),
+        "--json",
+    ]);
+    assert_eq!(report["vectors"], 3000);
+    let run = &report["runs"][0];
+    assert_eq!(run["m"], 16);
+    let ef = run["ef"].as_array().unwrap();
+    let recall = |i: usize| ef[i]["recall_at_10"].as_f64().unwrap();
+    assert!((0.0..=1.0).contains(&recall(0)), "{report:#}");
+    // A wide candidate list over 3000 vectors finds nearly all true neighbours,
+    // and never fewer than a narrow one.
+    assert!(recall(1) >= 0.95, "{report:#}");
+    assert!(recall(1) >= recall(0), "{report:#}");
+    assert!(dir.path().join("m16").join("trawl-index.json").is_file());
+}

@@ -20,6 +20,12 @@ pub(crate) enum Command {
     Search(SearchArgs),
     /// Serve the HTTP API and web UI.
     Serve(ServeArgs),
+    /// Show what an index holds and checks that both arms agree.
+    Status(StatusArgs),
+    /// Copy an index consistently (also while it is being served or updated).
+    Snapshot(SnapshotArgs),
+    /// Restore an index from a snapshot, after checking every file.
+    Restore(RestoreArgs),
     /// Measure retrieval quality on judged queries (BEIR layout).
     Eval(EvalArgs),
     /// Measure speed, memory, recall and size.
@@ -326,4 +332,35 @@ impl HnswArgs {
             || self.hnsw_ef_construction.is_some()
             || self.hnsw_ef_search.is_some()
     }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct StatusArgs {
+    #[command(flatten)]
+    pub(crate) index: IndexLocation,
+    /// Print the status as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SnapshotArgs {
+    /// New directory to write the snapshot into.
+    pub(crate) out: PathBuf,
+    #[command(flatten)]
+    pub(crate) index: IndexLocation,
+    /// Print the snapshot's manifest as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RestoreArgs {
+    /// Snapshot directory (written by `trawl snapshot`).
+    pub(crate) snapshot: PathBuf,
+    #[command(flatten)]
+    pub(crate) index: IndexLocation,
+    /// Replace an existing index (it is kept until the restored copy opens).
+    #[arg(long)]
+    pub(crate) replace: bool,
 }

@@ -14,7 +14,10 @@ use trawl_indexer::{ChunkOptions, IndexOptions, IndexReport};
 use trawl_search::{Index, IndexSpec};
 use trawl_web::api::{SearchParams, SearchResponse};
 
-use crate::cli::{Cli, Command, IndexArgs, ModelArgs, SearchArgs, ServeArgs};
+use crate::cli::{
+    Cli, Command, IndexArgs, ModelArgs, RestoreArgs, SearchArgs, ServeArgs, SnapshotArgs,
+    StatusArgs,
+};
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -48,6 +51,9 @@ fn run(cli: Cli) -> Result<()> {
         Command::Index(args) => index(args),
         Command::Search(args) => search(args),
         Command::Serve(args) => serve(args),
+        Command::Status(args) => status(args),
+        Command::Snapshot(args) => snapshot(args),
+        Command::Restore(args) => restore(args),
         Command::Eval(args) => eval::run(args),
         Command::Bench(command) => bench::run(command),
     }
@@ -74,6 +80,103 @@ pub(crate) fn spec_for(embedder: &dyn Embedder) -> IndexSpec {
 
 fn open_index(path: &Path) -> Result<Index> {
     Index::open(path).with_context(|| format!("opening index {}", path.display()))
+}
+
+/// `trawl status`: the index's counts, model and size, and whether both arms agree.
+fn status(args: StatusArgs) -> Result<()> {
+    let dir = args.index.path();
+    let index = open_index(&dir)?;
+    let stats = index.stats();
+    let bytes: u64 = walkdir::WalkDir::new(&dir)
+        .into_iter()
+        .flatten()
+        .filter_map(|e| e.metadata().ok())
+        .filter(|m| m.is_file())
+        .map(|m| m.len())
+        .sum();
+    let consistent = stats.chunks == stats.vectors;
+    let status = serde_json::json!({
+        "index": dir,
+        "format_version": trawl_search::FORMAT_VERSION,
+        "model": index.spec().model_name,
+        "model_fingerprint": index.spec().model_fingerprint,
+        "dim": index.spec().dim,
+        "hnsw": {
+            "m": index.spec().hnsw.m,
+            "ef_construction": index.spec().hnsw.ef_construction,
+            "ef_search": index.spec().hnsw.ef_search,
+        },
+        "stats": stats,
+        "bytes": bytes,
+        "consistent": consistent,
+    });
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&status)?);
+    } else {
+        println!("index      {}", dir.display());
+        println!(
+            "model      {} ({} dimensions)",
+            index.spec().model_name,
+            index.spec().dim
+        );
+        println!(
+            "documents  {}\nchunks     {}\nvectors    {} in {} segment(s), {} deleted awaiting compaction",
+            stats.documents, stats.chunks, stats.vectors, stats.vector_segments, stats.tombstones
+        );
+        println!("size       {:.1} MB", bytes as f64 / 1e6);
+    }
+    if !consistent {
+        bail!(
+            "the keyword arm has {} chunks but the vector arm {} vectors",
+            stats.chunks,
+            stats.vectors
+        );
+    }
+    Ok(())
+}
+
+fn snapshot(args: SnapshotArgs) -> Result<()> {
+    let dir = args.index.path();
+    let index = open_index(&dir)?;
+    let started = std::time::Instant::now();
+    let manifest = index
+        .snapshot(&args.out)
+        .with_context(|| format!("snapshotting {} into {}", dir.display(), args.out.display()))?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&manifest)?);
+    } else {
+        println!(
+            "snapshot of {} ({} documents, {} chunks): {} files, {:.1} MB in {} ({:.1} s)",
+            dir.display(),
+            manifest.documents,
+            manifest.chunks,
+            manifest.files.len(),
+            manifest.bytes() as f64 / 1e6,
+            args.out.display(),
+            started.elapsed().as_secs_f64()
+        );
+    }
+    Ok(())
+}
+
+fn restore(args: RestoreArgs) -> Result<()> {
+    let dest = args.index.path();
+    let manifest = trawl_search::restore_snapshot(&args.snapshot, &dest, args.replace)
+        .with_context(|| {
+            format!(
+                "restoring {} into {}",
+                args.snapshot.display(),
+                dest.display()
+            )
+        })?;
+    println!(
+        "restored {} documents, {} chunks ({} files checked) into {}; restart `trawl serve` to use it",
+        manifest.documents,
+        manifest.chunks,
+        manifest.files.len(),
+        dest.display()
+    );
+    Ok(())
 }
 
 fn index(args: IndexArgs) -> Result<()> {

@@ -91,7 +91,36 @@ pub(crate) fn chunk<E>(
             section: g.2,
         });
     }
-    Ok(chunks)
+    Ok(cap_bytes(&doc.text, chunks, target * MAX_BYTES_PER_TOKEN))
+}
+
+/// A token is a few bytes of real text; more means one "token" is a run of
+/// characters the tokenizer could not split (a 4 MB string without spaces is
+/// one unknown token), which would otherwise make a multi-megabyte chunk.
+const MAX_BYTES_PER_TOKEN: usize = 64;
+
+/// Cuts chunks longer than `max` bytes at character boundaries.
+fn cap_bytes(text: &str, chunks: Vec<Chunk>, max: usize) -> Vec<Chunk> {
+    let mut out = Vec::with_capacity(chunks.len());
+    for c in chunks {
+        let mut start = c.range.start;
+        while c.range.end - start > max {
+            let mut end = start + max;
+            while !text.is_char_boundary(end) {
+                end -= 1;
+            }
+            out.push(Chunk {
+                range: start..end,
+                section: c.section.clone(),
+            });
+            start = end;
+        }
+        out.push(Chunk {
+            range: start..c.range.end,
+            section: c.section,
+        });
+    }
+    out
 }
 
 /// Paragraph-like blocks: runs of text separated by blank lines, trimmed.
@@ -224,6 +253,23 @@ mod tests {
         for piece in &t {
             assert!(words(piece).unwrap().len() <= 10);
         }
+    }
+
+    #[test]
+    fn a_giant_unsplittable_token_is_cut_into_bounded_chunks() {
+        // One "token" of 100 000 bytes, as a tokenizer sees a string without spaces.
+        let text = format!("intro\n\n{}", "é".repeat(50_000));
+        let d = doc(&text, &[]);
+        let whole = |s: &str| -> Result<Vec<Range<usize>>, ()> { Ok(vec![0..s.len()]) };
+        let chunks = chunk(&d, ChunkOptions::default(), &whole).unwrap();
+        assert!(chunks.len() >= 100_000 / (200 * MAX_BYTES_PER_TOKEN), "{}", chunks.len());
+        for c in &chunks {
+            assert!(c.range.len() <= 200 * MAX_BYTES_PER_TOKEN);
+            assert!(text.is_char_boundary(c.range.start) && text.is_char_boundary(c.range.end));
+        }
+        // Nothing is lost or repeated.
+        let joined: usize = chunks.iter().map(|c| c.range.len()).sum();
+        assert_eq!(joined, "intro".len() + 100_000);
     }
 
     #[test]

@@ -24,6 +24,7 @@ use crate::{
     fusion::{Fused, Fusion},
     keyword::{self, Fields},
     meta::{FORMAT_VERSION, MetaFile},
+    snapshot::SnapshotManifest,
     vector::{self, VectorData, VectorIndex},
 };
 
@@ -403,6 +404,112 @@ impl Index {
             });
         }
         Ok(self.current().vectors.search(vector, k, ef_search))
+    }
+
+    /// Copies the last commit into `dest` (which must not exist), consistently,
+    /// while searches go on: the writer lock is held for the copy, so no commit
+    /// can start meanwhile; if one is running, this waits for it to finish.
+    /// See the `snapshot` module for what is copied.
+    pub fn snapshot(&self, dest: &Path) -> Result<SnapshotManifest> {
+        if dest.exists() {
+            return Err(Error::InvalidRequest(format!(
+                "{} already exists; snapshots go into a new directory",
+                dest.display()
+            )));
+        }
+        let _lock = self.lock_for_snapshot()?;
+        // Another process may have committed since this index last loaded.
+        self.reload()?;
+        let state = self.current();
+        let staging = dest.with_file_name(format!(
+            ".{}.partial",
+            dest.file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default()
+        ));
+        if staging.exists() {
+            std::fs::remove_dir_all(&staging).at(&staging)?;
+        }
+        std::fs::create_dir_all(&staging).at(&staging)?;
+        let mut rels: Vec<PathBuf> = Vec::new();
+        // Top-level files: descriptor, indexer state and caches, journals.
+        for entry in std::fs::read_dir(&self.dir).at(&self.dir)? {
+            let entry = entry.at(&self.dir)?;
+            let name = entry.file_name();
+            let is_file = entry.file_type().at(&entry.path())?.is_file();
+            if is_file && !name.to_string_lossy().ends_with(".tmp") {
+                rels.push(PathBuf::from(name));
+            }
+        }
+        // The tantivy files of the last commit only.
+        let metas = self.tantivy.load_metas()?;
+        let live: HashSet<String> = metas
+            .segments
+            .iter()
+            .map(|s| s.id().uuid_string())
+            .collect();
+        rels.push(Path::new(KEYWORD_DIR).join("meta.json"));
+        let keyword_dir = self.dir.join(KEYWORD_DIR);
+        for entry in std::fs::read_dir(&keyword_dir).at(&keyword_dir)? {
+            let name = entry.at(&keyword_dir)?.file_name();
+            let name = name.to_string_lossy();
+            // Segment files are named `UUID.component`.
+            if name
+                .split_once('.')
+                .is_some_and(|(uuid, _)| live.contains(uuid))
+            {
+                rels.push(Path::new(KEYWORD_DIR).join(name.as_ref()));
+            }
+        }
+        // Its vector generation and the segments it lists.
+        if state.commit.vector_generation > 0 {
+            let generation = vector_dir(Path::new(""), state.commit.vector_generation);
+            let mut dirs = vec![generation];
+            dirs.extend(state.vectors.segment_names().map(vector::segment_rel));
+            for d in dirs {
+                for entry in std::fs::read_dir(self.dir.join(&d)).at(&self.dir.join(&d))? {
+                    let entry = entry.at(&self.dir.join(&d))?;
+                    rels.push(d.join(entry.file_name()));
+                }
+            }
+        }
+        rels.sort();
+        rels.dedup();
+        let mut files = Vec::with_capacity(rels.len());
+        for rel in &rels {
+            files.push(crate::snapshot::copy_file(&self.dir, &staging, rel)?);
+        }
+        let stats = self.stats();
+        let manifest = SnapshotManifest {
+            format_version: FORMAT_VERSION,
+            created_unix: std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .map(|d| d.as_secs())
+                .unwrap_or(0),
+            source: self.dir.clone(),
+            documents: stats.documents,
+            chunks: stats.chunks,
+            files,
+        };
+        crate::snapshot::write_manifest(&staging, &manifest)?;
+        std::fs::rename(&staging, dest).at(dest)?;
+        Ok(manifest)
+    }
+
+    /// Takes tantivy's writer lock, waiting a while for a running commit.
+    fn lock_for_snapshot(&self) -> Result<tantivy::IndexWriter> {
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(600);
+        loop {
+            match self.tantivy.writer_with_num_threads(1, 15_000_000) {
+                Ok(w) => return Ok(w),
+                Err(tantivy::TantivyError::LockFailure(..))
+                    if std::time::Instant::now() < deadline =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(200));
+                }
+                Err(e) => return Err(e.into()),
+            }
+        }
     }
 
     /// Every live chunk with its text and vector, in index order, up to

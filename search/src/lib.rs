@@ -13,6 +13,7 @@ mod fusion;
 mod index;
 mod keyword;
 mod meta;
+mod snapshot;
 mod vector;
 
 pub use crate::{
@@ -24,4 +25,7 @@ pub use crate::{
         IndexWriter, Mode, SearchRequest, SearchResults,
     },
     meta::{FORMAT_VERSION, HnswParams, IndexSpec},
+    snapshot::{
+        SNAPSHOT_MANIFEST, SnapshotFile, SnapshotManifest, restore_snapshot, verify_snapshot,
+    },
 };

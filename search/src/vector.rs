@@ -659,6 +659,11 @@ impl VectorIndex {
     }
 }
 
+/// A segment's directory relative to the index directory.
+pub(crate) fn segment_rel(name: &str) -> PathBuf {
+    Path::new(SEGMENTS_DIR).join(name)
+}
+
 /// Removes segment directories no generation in `live` lists (left by merges or crashes).
 pub(crate) fn remove_unused_segments<'a>(root: &Path, live: impl IntoIterator<Item = &'a str>) {
     let live: HashSet<&str> = live.into_iter().collect();

@@ -2,6 +2,7 @@
 //! a real index on disk.
 
 mod folder;
+mod hostile;
 mod jsonl;
 
 use std::{path::Path, sync::OnceLock};

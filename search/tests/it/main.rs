@@ -479,3 +479,66 @@ mod filters {
         );
     }
 }
+
+mod snapshots {
+    use super::*;
+    use trawl_search::{restore_snapshot, verify_snapshot};
+
+    #[test]
+    fn a_snapshot_is_a_consistent_copy_that_restores_and_detects_tampering() {
+        let dir = tempfile::tempdir().unwrap();
+        let src = dir.path().join("src");
+        let index = sample(&src);
+        // A writer holds the lock; the snapshot waits for it instead of copying mid-commit.
+        let snap = dir.path().join("snap");
+        std::thread::scope(|s| {
+            let mut w = index.writer().unwrap();
+            let writer = s.spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(500));
+                w.add_document(doc("late", "Late memo", &[("Committed before the copy.", 4)]))
+                    .unwrap();
+                w.commit().unwrap();
+            });
+            std::thread::sleep(std::time::Duration::from_millis(100));
+            let manifest = index.snapshot(&snap).unwrap();
+            writer.join().unwrap();
+            assert_eq!(manifest.documents, 4, "the commit in progress is in the copy");
+        });
+        assert!(index.snapshot(&snap).is_err(), "never overwrites");
+
+        // The original moves on; the snapshot does not.
+        let mut w = index.writer().unwrap();
+        w.delete_document("travel").unwrap();
+        w.commit().unwrap();
+        let manifest = verify_snapshot(&snap).unwrap();
+        assert_eq!((manifest.documents, manifest.chunks), (4, 5));
+        let copy = Index::open(&snap).unwrap();
+        assert_eq!(copy.stats().documents, 4);
+        assert_eq!(search(&copy, "flights", Mode::Keyword, None), vec!["travel"]);
+        drop(copy);
+
+        // Restore into a new place, and over an existing index only when asked.
+        let restored = dir.path().join("restored");
+        restore_snapshot(&snap, &restored, false).unwrap();
+        assert_eq!(Index::open(&restored).unwrap().stats().documents, 4);
+        assert!(restore_snapshot(&snap, &src, false).is_err());
+        drop(index);
+        restore_snapshot(&snap, &src, true).unwrap();
+        let back = Index::open(&src).unwrap();
+        assert_eq!(search(&back, "flights", Mode::Keyword, None), vec!["travel"]);
+
+        // A damaged snapshot is refused before anything is replaced.
+        let victim = manifest
+            .files
+            .iter()
+            .find(|f| f.path.starts_with("keyword/") && f.bytes > 0)
+            .unwrap();
+        let path = snap.join(&victim.path);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes[0] ^= 0xFF;
+        std::fs::write(&path, bytes).unwrap();
+        assert!(verify_snapshot(&snap).is_err());
+        assert!(restore_snapshot(&snap, &src, true).is_err());
+        assert_eq!(Index::open(&src).unwrap().stats().documents, 4);
+    }
+}

@@ -1,0 +1,258 @@
+//! A folder of over a thousand hostile files, generated from the real fixtures:
+//! truncated and bit-flipped PDFs, DOCX, e-mails and HTML, zip bombs inside
+//! DOCX, deeply nested HTML, invalid UTF-8, a huge single line, empty files,
+//! wrong extensions, a symlink loop and an unreadable file. One indexing run
+//! over it must not panic or hang, must account for every file (indexed,
+//! duplicate or skipped with a reason), and must leave both arms consistent
+//! with the good document that sits among them still searchable.
+
+use std::{io::Write, path::Path, time::Duration};
+
+use trawl_indexer::{IndexOptions, NoProgress};
+
+use crate::{embedder, keyword, open_index};
+
+/// Deterministic xorshift, so a failure reproduces.
+struct Rng(u64);
+
+impl Rng {
+    fn next(&mut self) -> u64 {
+        self.0 ^= self.0 << 13;
+        self.0 ^= self.0 >> 7;
+        self.0 ^= self.0 << 17;
+        self.0
+    }
+
+    fn below(&mut self, n: usize) -> usize {
+        (self.next() % n.max(1) as u64) as usize
+    }
+}
+
+fn fixture(rel: &str) -> Vec<u8> {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(rel);
+    std::fs::read(&path).unwrap_or_else(|e| panic!("{}: {e}", path.display()))
+}
+
+/// A DOCX whose `word/document.xml` inflates to `bytes` of XML.
+fn docx_bomb(bytes: usize) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    zip.start_file("[Content_Types].xml", opts).unwrap();
+    zip.write_all(b"<?xml version=\"1.0\"?><Types xmlns=\"http://schemas.openxmlformats.org/package/2006/content-types\"/>").unwrap();
+    zip.start_file("word/document.xml", opts).unwrap();
+    zip.write_all(b"<w:document xmlns:w=\"http://schemas.openxmlformats.org/wordprocessingml/2006/main\"><w:body><w:p><w:r><w:t>")
+        .unwrap();
+    let block = vec![b'a'; 1 << 20];
+    let mut left = bytes;
+    while left > 0 {
+        let n = left.min(block.len());
+        zip.write_all(&block[..n]).unwrap();
+        left -= n;
+    }
+    zip.write_all(b"</w:t></w:r></w:p></w:body></w:document>")
+        .unwrap();
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+/// Writes the hostile corpus into `dir`; returns how many regular files it holds.
+fn generate(dir: &Path) -> usize {
+    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    let samples: Vec<(&str, Vec<u8>)> = vec![
+        ("pdf", fixture("bad/truncated.pdf")),
+        ("pdf", fixture("bad/encrypted.pdf")),
+        ("docx", fixture("docx/handbook.docx")),
+        ("docx", fixture("docx/team-charter.docx")),
+        ("eml", fixture("email/remote-work-announcement.eml")),
+        ("eml", fixture("email/cpython-msg_22.eml")),
+        ("mbox", fixture("email/remote-work-thread.mbox")),
+    ];
+    let mut samples = samples;
+    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html"))
+        .unwrap()
+    {
+        samples.push(("html", std::fs::read(entry.unwrap().path()).unwrap()));
+    }
+    samples.push(("pdf", fixture("bad/garbage.pdf")));
+    let mut files = 0;
+    let mut write = |name: String, bytes: &[u8]| {
+        std::fs::write(dir.join(name), bytes).unwrap();
+        files += 1;
+    };
+    for (s, (ext, bytes)) in samples.iter().enumerate() {
+        // Truncated at 40 points, from the first byte to one short of the end.
+        for t in 0..40 {
+            let at = (bytes.len() * t / 40).max(1).min(bytes.len() - 1);
+            write(format!("trunc-{s}-{t}.{ext}"), &bytes[..at]);
+        }
+        // 1, 8 and 64 random bit flips, 25 variants each.
+        for (f, flips) in [1usize, 8, 64].into_iter().enumerate() {
+            for v in 0..25 {
+                let mut b = bytes.clone();
+                for _ in 0..flips {
+                    let i = rng.below(b.len());
+                    b[i] ^= 1 << rng.below(8);
+                }
+                write(format!("flip-{s}-{f}-{v}.{ext}"), &b);
+            }
+        }
+        // The right bytes under every wrong extension.
+        for wrong in ["pdf", "docx", "eml", "mbox", "html", "md", "txt"] {
+            if wrong != *ext {
+                write(format!("wrong-{s}.{wrong}"), bytes);
+            }
+        }
+    }
+    // Random noise under each extension.
+    for ext in ["pdf", "docx", "eml", "html", "md", "txt", "mbox"] {
+        for v in 0..10 {
+            let n = 1 + rng.below(20_000);
+            let noise: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+            write(format!("noise-{v}.{ext}"), &noise);
+        }
+        write(format!("empty.{ext}"), b"");
+    }
+    // Zip bombs: the test lowers the unpack limit to 2 MB, so these are far
+    // past it and just past it (and cheap to build); plus a crafted one.
+    write("bomb-16mb.docx".into(), &docx_bomb(16 << 20));
+    write("bomb-3mb.docx".into(), &docx_bomb(3 << 20));
+    write("bomb-crafted.docx".into(), &fixture("bad/zip-bomb.docx"));
+    // 100 000 nested elements.
+    let nested = format!(
+        "<html><body>{}deep text{}</body></html>",
+        "<div>".repeat(100_000),
+        "</div>".repeat(100_000)
+    );
+    write("nested.html".into(), nested.as_bytes());
+    write(
+        "nested-unclosed.html".into(),
+        "<div><span><b>".repeat(50_000).as_bytes(),
+    );
+    // Invalid UTF-8 in text formats.
+    let mut bad_utf8 = b"Policy text with broken bytes: ".to_vec();
+    bad_utf8.extend_from_slice(&[0xC3, 0x28, 0xA0, 0xA1, 0xE2, 0x28, 0xA1, 0xF0, 0x28, 0x8C]);
+    bad_utf8.extend_from_slice(b" and more words after them.");
+    for ext in ["txt", "md", "html", "eml"] {
+        write(format!("bad-utf8.{ext}"), &bad_utf8);
+    }
+    // One 4 MB line without a single space or newline to split at, and one
+    // 300 kB line of words (every chunk of it is embedded, so it is kept small).
+    write("huge-word.txt".into(), &vec![b'x'; 4 << 20]);
+    let words: String = (0..30_000).map(|i| format!("w{} ", i % 97)).collect();
+    write("huge-line.txt".into(), words.as_bytes());
+    // A file too large to read (past the test's 8 MB max_file_bytes), written sparse.
+    write("too-big.txt".into(), b"");
+    std::fs::File::options()
+        .write(true)
+        .open(dir.join("too-big.txt"))
+        .unwrap()
+        .set_len(9 << 20)
+        .unwrap();
+    // One good document among them, which must stay findable.
+    write(
+        "good.md".into(),
+        b"# Bereavement leave\n\nEmployees may take five days of paid bereavement leave.\n",
+    );
+    // An unreadable file (root reads it anyway; others get a per-file error).
+    write("unreadable.txt".into(), b"secret words");
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(
+            dir.join("unreadable.txt"),
+            std::fs::Permissions::from_mode(0o000),
+        )
+        .unwrap();
+        // A symlink loop and a dangling link: not regular files, never followed.
+        std::fs::create_dir(dir.join("loop")).unwrap();
+        std::os::unix::fs::symlink("..", dir.join("loop/up")).unwrap();
+        std::os::unix::fs::symlink("nowhere.txt", dir.join("dangling.txt")).unwrap();
+    }
+    files
+}
+
+#[test]
+fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
+    let root = tempfile::tempdir().unwrap();
+    let corpus = root.path().join("corpus");
+    std::fs::create_dir(&corpus).unwrap();
+    let files = generate(&corpus);
+    assert!(files >= 1000, "only {files} hostile files");
+
+    let idx = root.path().join("idx");
+    let index = open_index(&idx);
+    let opts = IndexOptions {
+        extract_timeout: Duration::from_secs(20),
+        max_unpacked_bytes: 2 << 20,
+        max_file_bytes: 8 << 20,
+        ..IndexOptions::default()
+    };
+    let started = std::time::Instant::now();
+    let report =
+        trawl_indexer::index_directory(&corpus, &index, embedder(), &opts, &NoProgress).unwrap();
+    eprintln!(
+        "{files} hostile files: {} indexed, {} duplicates, {} skipped in {:.1} s",
+        report.indexed,
+        report.duplicates.len(),
+        report.skipped.len(),
+        started.elapsed().as_secs_f64()
+    );
+
+    // Every regular file is accounted for exactly once.
+    assert_eq!(report.files_seen, files, "{:?}", report.skipped.len());
+    let accounted = report.indexed + report.duplicates.len() + report.skipped.len();
+    assert!(
+        accounted >= files,
+        "{accounted} of {files} files accounted for: {} indexed, {} duplicates, {} skipped",
+        report.indexed,
+        report.duplicates.len(),
+        report.skipped.len()
+    );
+    // Every skip names its file and says why.
+    for s in &report.skipped {
+        assert!(!s.path.is_empty() && !s.reason.trim().is_empty(), "{s:?}");
+    }
+    let reason_of = |name: &str| {
+        report
+            .skipped
+            .iter()
+            .find(|s| s.path.ends_with(name))
+            .map(|s| s.reason.clone())
+            .unwrap_or_else(|| panic!("{name} was not skipped"))
+    };
+    for bomb in [
+        "bomb-16mb.docx",
+        "bomb-3mb.docx",
+        "bomb-crafted.docx",
+        "too-big.txt",
+        "empty.pdf",
+    ] {
+        let reason = reason_of(bomb);
+        assert!(!reason.is_empty(), "{bomb}: {reason}");
+    }
+    // Many files were bad; many mutated ones still had text to index.
+    assert!(report.skipped.len() > 200, "{}", report.skipped.len());
+    assert!(report.indexed > 100, "{}", report.indexed);
+
+    // Both arms agree and the good document is still found.
+    let stats = index.stats();
+    assert_eq!(stats.chunks, stats.vectors, "{stats:?}");
+    drop(index);
+    let hits = keyword(&idx, "bereavement");
+    assert!(
+        hits.iter().any(|h| h.path == "good.md"),
+        "{:?}",
+        hits.iter().map(|h| &h.path).collect::<Vec<_>>()
+    );
+
+    // A second run finds nothing new to do and still does not fail.
+    let index = open_index(&idx);
+    let again =
+        trawl_indexer::index_directory(&corpus, &index, embedder(), &opts, &NoProgress).unwrap();
+    assert_eq!(again.indexed, 0, "{again:?}");
+    assert_eq!(again.removed, 0);
+}

@@ -418,10 +418,10 @@ class Row:
     notes: list[str] = field(default_factory=list)
 
 
-def run_json(cmd: list[str]) -> dict[str, Any]:
+def run_json(cmd: list[str], env: dict[str, str] | None = None) -> dict[str, Any]:
     """Run a command that prints one JSON document; its stderr passes through."""
     print("+ " + " ".join(cmd), file=sys.stderr, flush=True)
-    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, text=True).stdout
+    out = subprocess.run(cmd, check=True, stdout=subprocess.PIPE, env=env, text=True).stdout
     result: dict[str, Any] = json.loads(out)
     return result
 
@@ -456,6 +456,9 @@ def trawl_export(args: argparse.Namespace) -> None:
 
 def trawl_figures(args: argparse.Namespace, queries: int) -> dict[str, Any]:
     split = ["--split", args.split] if args.split else []
+    env = dict(os.environ)
+    if args.trawl_threads is not None:
+        env["TRAWL_THREADS"] = str(args.trawl_threads)
     bench = run_json(
         [
             args.trawl_bin,
@@ -473,11 +476,12 @@ def trawl_figures(args: argparse.Namespace, queries: int) -> dict[str, Any]:
             str(args.trawl_seconds),
             "--ceiling-chunks",
             "32",
-        ]
+        ],
+        env,
     )
     limit = ["--limit", str(queries)]
     evals = run_json(
-        [args.trawl_bin, "eval", "--dataset", str(args.dataset), *split, *limit, "--json"]
+        [args.trawl_bin, "eval", "--dataset", str(args.dataset), *split, *limit, "--json"], env
     )
     rrf = run_json(
         [
@@ -490,7 +494,8 @@ def trawl_figures(args: argparse.Namespace, queries: int) -> dict[str, Any]:
             "--json",
             "--fusion",
             "rrf",
-        ]
+        ],
+        env,
     )
     return {"bench_search": bench, "eval": evals, "eval_rrf": rrf}
 
@@ -691,6 +696,7 @@ def cmd_run(args: argparse.Namespace) -> dict[str, Any]:
         "split": args.split,
         "queries": queries,
         "k_chunks": args.k,
+        "trawl_threads": args.trawl_threads,
         "rows": [asdict(r) for r in rows],
         "ratios": ratios(rows),
         "peers": peers,
@@ -710,6 +716,8 @@ def print_report(report: dict[str, Any], rows: list[Row]) -> None:
         f"{report['dataset']} split={report['split']}: {report['queries']} queries, "
         f"top {report['k_chunks']} chunks per query, one client, query embedding excluded"
     )
+    if report["trawl_threads"] is not None:
+        print(f"trawl run with TRAWL_THREADS={report['trawl_threads']}")
     print(
         f"{m['date_utc']}, {m['cpus']} CPUs, "
         f"load {m['load_avg_1_5_15']} → {report['load_avg_at_end']}"
@@ -751,6 +759,11 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     run.add_argument("--engines", nargs="+", choices=PEERS, default=list(PEERS))
     run.add_argument(
         "--trawl-seconds", type=float, default=5.0, help="seconds of trawl's HTTP run (JSON only)"
+    )
+    run.add_argument(
+        "--trawl-threads",
+        type=int,
+        help="TRAWL_THREADS for trawl's commands: embedding threads (default: trawl's, all cores)",
     )
     run.add_argument(
         "--json", action="store_true", help="print the report as JSON instead of the table"

@@ -752,11 +752,19 @@ def parse_args(argv: list[str]) -> argparse.Namespace:
     run.add_argument(
         "--trawl-bin",
         default=os.environ.get("TRAWL_BIN") or str(REPO / "target" / "release" / "trawl"),
+        help="trawl binary (default: $TRAWL_BIN, else %(default)s)",
     )
     run.add_argument(
         "--work", type=Path, help="work folder (default: $TRAWL_HOME/peers/DATASET-SPLIT)"
     )
-    run.add_argument("--engines", nargs="+", choices=PEERS, default=list(PEERS))
+    run.add_argument(
+        "--engines",
+        nargs="+",
+        choices=PEERS,
+        default=list(PEERS),
+        help="peers to run (default: all); lancedb searches vectors exactly, "
+        "lancedb-hnsw with an IVF_HNSW_SQ index",
+    )
     run.add_argument(
         "--trawl-seconds", type=float, default=5.0, help="seconds of trawl's HTTP run (JSON only)"
     )

@@ -19,7 +19,11 @@ python="${PYTHON:-python3}"
 venv="$TRAWL_HOME/peers-venv"
 requirements="$here/requirements.txt"
 
-if [[ ! -x "$TRAWL_BIN" ]]; then
+wants_help=false
+for arg in "$@"; do
+    [[ "$arg" == "-h" || "$arg" == "--help" ]] && wants_help=true
+done
+if [[ "$wants_help" == false && ! -x "$TRAWL_BIN" ]]; then
     echo "trawl binary not found at $TRAWL_BIN: run \`cargo build --release\` (or set TRAWL_BIN)" >&2
     exit 1
 fi

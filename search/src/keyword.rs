@@ -280,7 +280,11 @@ pub(crate) fn parse(index: &tantivy::Index, parser: &QueryParser, text: &str) ->
     build(index, parser, ast)
 }
 
-fn build(index: &tantivy::Index, parser: &QueryParser, ast: UserInputAst) -> Box<dyn Query> {
+pub(crate) fn build(
+    index: &tantivy::Index,
+    parser: &QueryParser,
+    ast: UserInputAst,
+) -> Box<dyn Query> {
     if !has_fuzzy(&ast) {
         return parser.build_query_from_user_input_ast_lenient(ast).0;
     }

@@ -6,6 +6,7 @@
 //! vectors, not how they were made (callers pass them in), and nothing of
 //! files on disk to index or HTTP.
 
+mod documents;
 mod error;
 pub mod eval;
 mod filter;
@@ -13,9 +14,12 @@ mod fusion;
 mod index;
 mod keyword;
 mod meta;
+mod review;
+mod terms;
 mod vector;
 
 pub use crate::{
+    documents::DocumentInfo,
     error::{Error, Result},
     filter::{Access, Filter},
     fusion::{Fused, Fusion, convex_fusion, reciprocal_rank_fusion},
@@ -24,4 +28,6 @@ pub use crate::{
         IndexWriter, Mode, SearchRequest, SearchResults,
     },
     meta::{FORMAT_VERSION, HnswParams, IndexSpec},
+    review::{REVIEW_TAGS_FILE, TagEvent, TagJournal, TagOp},
+    terms::{TermCount, TermReport, TermsRequest, translate_proximity},
 };

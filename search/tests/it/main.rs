@@ -479,3 +479,5 @@ mod filters {
         );
     }
 }
+
+mod discovery;

@@ -65,6 +65,26 @@ impl Index {
         Ok(out)
     }
 
+    /// Ids of the documents [`Index::documents`] would list, without reading
+    /// the document store.
+    pub fn document_ids(
+        &self,
+        filter: &Filter,
+        access: &Access,
+        doc_ids: Option<&HashSet<String>>,
+    ) -> Result<HashSet<String>> {
+        let state = self.current();
+        let restriction = filter::restriction(&self.fields, filter, access, doc_ids)?;
+        let addrs = match &restriction {
+            Some(q) => state.searcher.search(&**q, &DocSetCollector)?,
+            None => state.searcher.search(&AllQuery, &DocSetCollector)?,
+        };
+        Ok(by_document(&state.searcher, &state.chunks, addrs)?
+            .into_keys()
+            .map(|d| state.chunks.doc_ids[d as usize].clone())
+            .collect())
+    }
+
     /// One document's metadata, if it exists and `access` may see it.
     pub fn document(&self, doc_id: &str, access: &Access) -> Result<Option<DocumentInfo>> {
         let only: HashSet<String> = [doc_id.to_owned()].into();

@@ -71,6 +71,7 @@ fn boolean_logic_is_per_document_not_per_passage() {
             "terminate -draft",
             "notice w/3 terminate",
             "invoice",
+            "terminat*",
         ],
         Access::All,
     );
@@ -87,10 +88,12 @@ fn boolean_logic_is_per_document_not_per_passage() {
         "(\"notice terminate\"~3 OR \"terminate notice\"~3)"
     );
     assert_eq!(ids(3), vec!["contract", "invoice"]);
-    // Unique: hit by no other term. The invoice only by "invoice"; the rest share.
+    // A prefix longer than the indexed stem ("terminat" vs "termin") still matches.
+    assert_eq!(ids(4), vec!["contract", "draft", "memo"]);
+    // Unique: hit by no other term: the invoice only by "invoice", the draft only by the prefix.
     assert_eq!(
         r.terms.iter().map(|t| t.unique).collect::<Vec<_>>(),
-        vec![0, 0, 0, 1]
+        vec![0, 0, 0, 1, 1]
     );
     // Passages: the contract's two passages both match a positive clause of term 0.
     assert_eq!(r.terms[0].passages, 3);
@@ -176,6 +179,9 @@ fn documents_and_text_respect_access() {
         3
     );
     assert!(index.document("memo", &hr).unwrap().is_none());
+    let ids = index.document_ids(&Filter::default(), &hr, None).unwrap();
+    assert_eq!(ids.len(), 3);
+    assert!(!ids.contains("memo"));
     assert!(index.document_text("memo", &hr).unwrap().is_none());
     assert_eq!(
         index

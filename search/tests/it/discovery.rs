@@ -97,7 +97,7 @@ fn boolean_logic_is_per_document_not_per_passage() {
     );
     // Passages: the contract's two passages both match a positive clause of term 0.
     assert_eq!(r.terms[0].passages, 3);
-    assert_eq!(r.documents_hit, 3);
+    assert_eq!(r.documents_hit, 4);
     assert_eq!(r.documents_searched, 4);
 }
 

@@ -221,6 +221,7 @@ pub(crate) fn load_threads(index: &Index, access: &Access, with_text: bool) -> R
     let mut msgs = Vec::with_capacity(docs.len());
     for d in docs {
         let mut m = MessageInput::from_extra(&d.doc_id, &d.meta.extra, d.meta.date);
+        m.path = d.path.clone();
         if with_text {
             m.text = index.document_text(&d.doc_id, access)?;
         }
@@ -544,15 +545,6 @@ pub(crate) fn threads(args: ThreadsArgs) -> Result<()> {
         println!("No e-mail threads.");
         return Ok(());
     }
-    let ids: HashSet<String> = threads
-        .iter()
-        .flat_map(|t| t.messages.iter().map(|m| m.doc_id.clone()))
-        .collect();
-    let paths: HashMap<String, String> = index
-        .documents(&Filter::default(), &access, Some(&ids))?
-        .into_iter()
-        .map(|d| (d.doc_id, d.path))
-        .collect();
     for t in &threads {
         println!("{}  {:?} ({} messages)", t.id, t.subject, t.messages.len());
         for m in &t.messages {
@@ -566,7 +558,7 @@ pub(crate) fn threads(args: ThreadsArgs) -> Result<()> {
                 "  ".repeat(m.depth),
                 m.doc_id,
                 m.subject.as_deref().unwrap_or(""),
-                paths.get(&m.doc_id).map_or("", String::as_str)
+                m.path
             );
         }
     }

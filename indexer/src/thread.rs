@@ -36,6 +36,8 @@ const CONTAINED: f64 = 0.9;
 pub struct MessageInput {
     /// Document id.
     pub doc_id: String,
+    /// Where the message is (shown with threads).
+    pub path: String,
     /// `<id@host>` of the message.
     pub message_id: Option<String>,
     /// Message ids of In-Reply-To.
@@ -69,6 +71,7 @@ impl MessageInput {
         };
         Self {
             doc_id: doc_id.to_owned(),
+            path: String::new(),
             message_id: ids("message_id").into_iter().next(),
             in_reply_to: ids("in_reply_to"),
             references: ids("references"),
@@ -84,6 +87,8 @@ impl MessageInput {
 pub struct ThreadMessage {
     /// Document id.
     pub doc_id: String,
+    /// Where the message is.
+    pub path: String,
     /// Message-ID, if the message had one.
     pub message_id: Option<String>,
     /// Document id of the message it replies to, within the thread.
@@ -282,6 +287,7 @@ pub fn build_threads(mut msgs: Vec<MessageInput>) -> Vec<Thread> {
                 .iter()
                 .map(|&i| ThreadMessage {
                     doc_id: msgs[i].doc_id.clone(),
+                    path: msgs[i].path.clone(),
                     message_id: msgs[i].message_id.clone(),
                     parent: parent[&i].map(|p| msgs[p].doc_id.clone()),
                     depth: depth(i),
@@ -383,6 +389,7 @@ mod tests {
         let ids = |s: &str| s.split_whitespace().map(str::to_owned).collect::<Vec<_>>();
         MessageInput {
             doc_id: doc.into(),
+            path: format!("{doc}.eml"),
             message_id: (!id.is_empty()).then(|| id.to_owned()),
             in_reply_to: ids(reply_to),
             references: ids(reply_to),

@@ -477,3 +477,5 @@ fn bench_vectors_reports_recall_against_exact_search() {
     assert!(recall(1) >= recall(0), "{report:#}");
     assert!(dir.path().join("m16").join("trawl-index.json").is_file());
 }
+
+mod discovery;

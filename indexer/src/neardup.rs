@@ -140,8 +140,10 @@ impl Store {
                 let hex: String = s.iter().map(|v| format!("{v:08x}")).collect();
                 self.docs.insert(doc_id.to_owned(), hex);
             }
+            // Recorded as seen, so a wordless document is not prepared again
+            // on every run for lack of a signature; it never groups.
             None => {
-                self.docs.remove(doc_id);
+                self.docs.insert(doc_id.to_owned(), String::new());
             }
         }
     }
@@ -368,6 +370,8 @@ mod tests {
         let mut s = Store::default();
         s.insert("a", signature(BASE).as_ref());
         s.insert("gone", signature("x y z").as_ref());
+        s.insert("wordless", None);
+        assert!(s.contains("wordless"));
         s.save(dir.path(), |id| id != "gone").unwrap();
         let back = NearDups::load(dir.path());
         assert_eq!(back.len(), 1);

@@ -275,6 +275,11 @@ fn pieces(query: &str) -> Result<Vec<Piece>, String> {
             i += 1;
             continue;
         }
+        if c == '(' || c == ')' {
+            out.push(Piece::Other(c.to_string()));
+            i += 1;
+            continue;
+        }
         if c == '"' {
             let end = chars[i + 1..]
                 .iter()
@@ -296,7 +301,7 @@ fn pieces(query: &str) -> Result<Vec<Piece>, String> {
             continue;
         }
         let mut j = i;
-        while j < chars.len() && !chars[j].is_whitespace() && chars[j] != '"' {
+        while j < chars.len() && !chars[j].is_whitespace() && !"\"()".contains(chars[j]) {
             j += 1;
         }
         let token: String = chars[i..j].iter().collect();
@@ -311,9 +316,10 @@ fn pieces(query: &str) -> Result<Vec<Piece>, String> {
                 .parse::<u32>()
                 .map_err(|_| format!("{token:?}: expected a number of words after the slash"))?;
             out.push(Piece::Near { ordered, distance });
-        } else if token
-            .chars()
-            .all(|c| c.is_alphanumeric() || c == '\'' || c == '-' || c == '.')
+        } else if token.starts_with(char::is_alphanumeric)
+            && token
+                .chars()
+                .all(|c| c.is_alphanumeric() || c == '\'' || c == '-' || c == '.')
             && !matches!(token.as_str(), "AND" | "OR" | "NOT")
         {
             out.push(Piece::Word(token));
@@ -374,7 +380,7 @@ pub fn translate_proximity(query: &str) -> Result<String, String> {
         }
         i += 1;
     }
-    Ok(out.join(" "))
+    Ok(out.join(" ").replace("( ", "(").replace(" )", ")"))
 }
 
 #[cfg(test)]
@@ -396,6 +402,10 @@ mod tests {
         // Queries without proximity pass through untouched.
         check("title:leave AND (a OR b*)", "title:leave AND (a OR b*)");
         check("\"a b\"~3 c", "\"a b\"~3 c");
+        check(
+            "(notice w/5 termination) AND -draft",
+            "((\"notice termination\"~5 OR \"termination notice\"~5)) AND -draft",
+        );
     }
 
     #[test]
@@ -407,6 +417,7 @@ mod tests {
             "a w/x b",
             "a w/2 b w/2 c",
             "\"open",
+            "-a w/2 b",
         ] {
             assert!(translate_proximity(q).is_err(), "{q}");
         }

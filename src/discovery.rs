@@ -85,6 +85,9 @@ pub(crate) struct TermsArgs {
     /// Only documents carrying one of these review tags.
     #[arg(long, value_delimiter = ',')]
     pub(crate) review_tag: Vec<String>,
+    /// Only the messages of this e-mail thread.
+    #[arg(long)]
+    pub(crate) thread: Option<String>,
     /// table, csv or json (json also lists the documents hit per term).
     #[arg(long, value_enum, default_value = "table")]
     pub(crate) format: Format,
@@ -210,6 +213,29 @@ pub(crate) fn filter_of(f: &FilterArgs) -> Result<Filter> {
     params.filter().map_err(|e| anyhow::anyhow!(e.message))
 }
 
+/// The documents a review restriction allows: carrying one of `tags` and
+/// in `thread` (both when both are given); `None` when neither is given.
+pub(crate) fn restriction(
+    index: &Index,
+    access: &Access,
+    tags: &[String],
+    thread: Option<&str>,
+) -> Result<Option<HashSet<String>>> {
+    let mut only = tagged(index.dir(), tags)?;
+    if let Some(t) = thread {
+        let threads = load_threads(index, access, false)?;
+        let thread = threads
+            .iter()
+            .find(|th| th.id == t)
+            .with_context(|| format!("no thread {t:?} (see `trawl threads`)"))?;
+        only = intersect(
+            only,
+            Some(thread.messages.iter().map(|m| m.doc_id.clone()).collect()),
+        );
+    }
+    Ok(only)
+}
+
 /// E-mail threads of the documents `access` may see; texts are read when
 /// inclusiveness is wanted.
 pub(crate) fn load_threads(index: &Index, access: &Access, with_text: bool) -> Result<Vec<Thread>> {
@@ -251,18 +277,7 @@ pub(crate) fn search(args: &SearchArgs, index: &Index, embedder: &dyn Embedder) 
     let f = &args.filter;
     let access = f.access();
     let r = &args.review;
-    let mut only = tagged(index.dir(), &r.review_tag)?;
-    if let Some(t) = &r.thread {
-        let threads = load_threads(index, &access, false)?;
-        let thread = threads
-            .iter()
-            .find(|th| &th.id == t)
-            .with_context(|| format!("no thread {t:?} (see `trawl threads`)"))?;
-        only = intersect(
-            only,
-            Some(thread.messages.iter().map(|m| m.doc_id.clone()).collect()),
-        );
-    }
+    let only = restriction(index, &access, &r.review_tag, r.thread.as_deref())?;
     let mut req = SearchRequest::new(args.query.clone());
     req.mode = args.mode.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
     req.filter = filter_of(f)?;
@@ -389,11 +404,13 @@ pub(crate) fn terms(args: TermsArgs) -> Result<()> {
     if queries.is_empty() {
         bail!("{} holds no terms", args.file.display());
     }
+    let access = args.filter.access();
     let req = TermsRequest {
         queries,
         filter: filter_of(&args.filter)?,
-        access: args.filter.access(),
-        doc_ids: tagged(&index_dir, &args.review_tag)?.map(Arc::new),
+        doc_ids: restriction(&index, &access, &args.review_tag, args.thread.as_deref())?
+            .map(Arc::new),
+        access,
     };
     let report = index.term_report(&req)?;
     match args.format {

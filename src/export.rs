@@ -27,7 +27,7 @@ use trawl_search::{Access, DocumentInfo, TagJournal, TermsRequest};
 
 use crate::{
     cli::{FilterArgs, IndexLocation},
-    discovery::{filter_of, tagged},
+    discovery::{filter_of, restriction},
     open_index,
 };
 
@@ -50,6 +50,9 @@ pub(crate) struct ExportArgs {
     /// Export documents carrying one of these review tags (with --query: both must hold).
     #[arg(long, value_delimiter = ',')]
     pub(crate) review_tag: Vec<String>,
+    /// Export the messages of this e-mail thread (with --query/--review-tag: all must hold).
+    #[arg(long)]
+    pub(crate) thread: Option<String>,
     /// New folder to write (must not exist or be empty).
     #[arg(long)]
     pub(crate) out: Option<PathBuf>,
@@ -87,6 +90,8 @@ struct Manifest {
     source: Option<String>,
     query: Option<String>,
     review_tags: Vec<String>,
+    #[serde(default)]
+    thread: Option<String>,
     filter: trawl_search::Filter,
     /// `null` for full access, else the principal's groups.
     principal_groups: Option<Vec<String>>,
@@ -175,8 +180,8 @@ fn export(args: ExportArgs) -> Result<()> {
     let Some(out) = args.out.clone() else {
         bail!("--out DIR is required (or use `trawl export verify DIR`)");
     };
-    if args.query.is_none() && args.review_tag.is_empty() {
-        bail!("say what to export: --query Q and/or --review-tag TAG");
+    if args.query.is_none() && args.review_tag.is_empty() && args.thread.is_none() {
+        bail!("say what to export: --query Q, --review-tag TAG and/or --thread ID");
     }
     if args.prefix.is_empty()
         || !args
@@ -206,7 +211,7 @@ fn export(args: ExportArgs) -> Result<()> {
         None => trawl_indexer::source_root(&index_dir)?,
     };
 
-    let by_tag = tagged(&index_dir, &args.review_tag)?;
+    let by_tag = restriction(&index, &access, &args.review_tag, args.thread.as_deref())?;
     let ids: HashSet<String> = match &args.query {
         Some(q) => {
             let report = index.term_report(&TermsRequest {
@@ -363,6 +368,7 @@ fn export(args: ExportArgs) -> Result<()> {
         source: source.map(|s| s.display().to_string()),
         query: args.query.clone(),
         review_tags: args.review_tag.clone(),
+        thread: args.thread.clone(),
         filter,
         principal_groups: match &access {
             Access::All => None,

@@ -302,6 +302,24 @@ fn threads_link_replies_forwards_and_copies_and_mark_inclusive_messages() {
         paths.iter().all(|p| p.starts_with("mail/vendor-dispute")),
         "{paths:?}"
     );
+    // A thread exports as a set, and the report counts within it.
+    let out = tempfile::tempdir().unwrap();
+    let dir = out.path().join("thread");
+    ok(&[
+        "export",
+        "--thread",
+        id,
+        "--out",
+        dir.to_str().unwrap(),
+        "--index",
+        idx(),
+    ]);
+    let manifest: Value =
+        serde_json::from_slice(&std::fs::read(dir.join("manifest.json")).unwrap()).unwrap();
+    assert_eq!(manifest["thread"], id);
+    assert_eq!(manifest["counts"]["documents"], 5);
+    assert_eq!(manifest["counts"]["natives"], 5);
+    assert!(ok(&["export", "verify", dir.to_str().unwrap()]).starts_with("OK: 12 files"));
     // A principal outside `legal` still sees the e-mails (they have no groups).
     let hr = trawl(&["threads", "--index", idx(), "--groups", "hr", "--json"]);
     assert_eq!(hr.as_array().unwrap().len(), threads.len());

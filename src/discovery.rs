@@ -630,13 +630,19 @@ fn list_tags(a: TagListArgs) -> Result<()> {
     let index = open_index(&index_dir)?;
     let access = access_of(&a.groups);
     let journal = TagJournal::new(&index_dir);
-    let visible = index.document_ids(&Filter::default(), &access, None)?;
+    // Full access sees the whole journal, documents since removed included
+    // (an audit trail outlives the index's contents).
+    let visible = match &access {
+        Access::All => None,
+        Access::Groups(_) => Some(index.document_ids(&Filter::default(), &access, None)?),
+    };
+    let shown = |d: &String| visible.as_ref().is_none_or(|v| v.contains(d));
     let wanted = a.tag.as_deref().map(|t| t.trim().to_lowercase());
     if a.history {
         let events: Vec<_> = journal
             .events()?
             .into_iter()
-            .filter(|e| visible.contains(&e.doc_id))
+            .filter(|e| shown(&e.doc_id))
             .filter(|e| wanted.as_ref().is_none_or(|w| &e.tag == w))
             .collect();
         if a.json {
@@ -658,7 +664,7 @@ fn list_tags(a: TagListArgs) -> Result<()> {
     let current: BTreeMap<String, Vec<String>> = journal
         .current()?
         .into_iter()
-        .filter(|(d, _)| visible.contains(d))
+        .filter(|(d, _)| shown(d))
         .filter(|(_, t)| wanted.as_ref().is_none_or(|w| t.contains(w)))
         .map(|(d, t)| (d, t.into_iter().collect()))
         .collect();

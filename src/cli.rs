@@ -31,6 +31,17 @@ pub(crate) enum Command {
     /// Measure speed, memory, recall and size.
     #[command(subcommand)]
     Bench(BenchCommand),
+    /// Search-term report: documents hit per query, unique hits, total (discovery).
+    Terms(crate::discovery::TermsArgs),
+    /// Near-duplicate groups (discovery).
+    Dups(crate::discovery::DupsArgs),
+    /// E-mail threads with inclusive messages (discovery).
+    Threads(crate::discovery::ThreadsArgs),
+    /// Review tags: add, remove, list (discovery).
+    #[command(subcommand)]
+    Tag(crate::discovery::TagCommand),
+    /// Defensible export of a result or tag set, or `export verify DIR` (discovery).
+    Export(crate::export::ExportArgs),
 }
 
 /// Where the embedding model and ONNX Runtime are.
@@ -104,6 +115,8 @@ pub(crate) struct SearchArgs {
     pub(crate) mode: String,
     #[command(flatten)]
     pub(crate) filter: FilterArgs,
+    #[command(flatten)]
+    pub(crate) review: crate::discovery::ReviewArgs,
     /// Print results as JSON (the same shape as GET /api/search).
     #[arg(long)]
     pub(crate) json: bool,

@@ -2,7 +2,9 @@
 
 mod bench;
 mod cli;
+mod discovery;
 mod eval;
+mod export;
 mod progress;
 
 use std::{io::IsTerminal, path::Path, sync::Arc};
@@ -56,6 +58,11 @@ fn run(cli: Cli) -> Result<()> {
         Command::Restore(args) => restore(args),
         Command::Eval(args) => eval::run(args),
         Command::Bench(command) => bench::run(command),
+        Command::Terms(args) => discovery::terms(args),
+        Command::Dups(args) => discovery::dups(args),
+        Command::Threads(args) => discovery::threads(args),
+        Command::Tag(command) => discovery::tag(command),
+        Command::Export(args) => export::run(args),
     }
 }
 
@@ -78,7 +85,7 @@ pub(crate) fn spec_for(embedder: &dyn Embedder) -> IndexSpec {
     }
 }
 
-fn open_index(path: &Path) -> Result<Index> {
+pub(crate) fn open_index(path: &Path) -> Result<Index> {
     Index::open(path).with_context(|| format!("opening index {}", path.display()))
 }
 
@@ -273,6 +280,9 @@ fn search(args: SearchArgs) -> Result<()> {
     let index_dir = args.index.path();
     let index = open_index(&index_dir)?;
     let embedder = load_embedder(&args.model)?;
+    if args.review.any() {
+        return discovery::search(&args, &index, &embedder);
+    }
     let f = &args.filter;
     let params = SearchParams {
         k: Some(args.k),
@@ -297,7 +307,7 @@ fn search(args: SearchArgs) -> Result<()> {
     Ok(())
 }
 
-fn print_results(r: &SearchResponse) {
+pub(crate) fn print_results(r: &SearchResponse) {
     if r.results.is_empty() {
         println!("No documents match {:?}.", r.query);
         return;

@@ -22,6 +22,7 @@ use crate::{
     extract::{self, Limits, Node, SECTION_SEPARATOR},
     hex,
     meta::{RULE_FILES, SIDECAR_SUFFIX, UserMeta},
+    neardup,
     pipeline::{self, Output, Sinks},
     state::{DocEntry, FileEntry, State},
 };
@@ -66,6 +67,7 @@ pub fn index_directory(
     let mut report = IndexReport::default();
     let mut state = State::load(index.dir())?;
     let mut cache = VectorCache::load(index.dir(), embedder.info());
+    let mut near_dups = neardup::Store::load(index.dir());
     let pipeline_version = crate::pipeline_version(opts);
     let same_pipeline = state.pipeline == pipeline_version;
 
@@ -98,9 +100,12 @@ pub fn index_directory(
                 .duplicates
                 .push((dup.rel.clone(), primary.rel.clone()));
         }
-        let unchanged = state.documents.get(doc_id).is_some_and(|known| {
-            same_pipeline && known.path == primary.rel && known.meta_hash == primary.meta_hash
-        });
+        // A document without a near-duplicate signature (indexed by an older
+        // trawl) is prepared again; its vectors come from the cache.
+        let unchanged = near_dups.contains(doc_id)
+            && state.documents.get(doc_id).is_some_and(|known| {
+                same_pipeline && known.path == primary.rel && known.meta_hash == primary.meta_hash
+            });
         if unchanged {
             report.unchanged += 1;
         } else {
@@ -142,6 +147,7 @@ pub fn index_directory(
             embedder,
             writer: &mut writer,
             cache: &mut cache,
+            near_dups: &mut near_dups,
             opts,
             progress,
             times: &mut report.stages,
@@ -181,6 +187,9 @@ pub fn index_directory(
     report.stages.write_s += t.elapsed().as_secs_f64();
 
     state.pipeline = pipeline_version;
+    state.root = std::fs::canonicalize(root)
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned());
     state.files = found
         .into_iter()
         .map(|f| {
@@ -193,6 +202,7 @@ pub fn index_directory(
     state.save(index.dir())?;
     let live = state.live_ids();
     cache.save(index.dir(), |id| live.contains(id));
+    near_dups.save(index.dir(), |id| live.contains(id))?;
 
     crate::finish(&mut report, index, started);
     Ok(report)

@@ -21,7 +21,7 @@ use crate::{
     Error, IndexOptions, IndexReport, Progress, Result, Skipped,
     cache::VectorCache,
     extract::Extracted,
-    hex,
+    hex, neardup,
     pipeline::{self, Output, Sinks},
     state::{JsonlSource, State},
 };
@@ -164,6 +164,7 @@ pub fn index_jsonl(
     let mut report = IndexReport::default();
     let mut state = State::load(index.dir())?;
     let mut cache = VectorCache::load(index.dir(), embedder.info());
+    let mut near_dups = neardup::Store::load(index.dir());
 
     let scan_started = Instant::now();
     let (records, skipped) = read_records(file, &name)?;
@@ -240,6 +241,7 @@ pub fn index_jsonl(
             embedder,
             writer: &mut writer,
             cache: &mut cache,
+            near_dups: &mut near_dups,
             opts,
             progress,
             times: &mut report.stages,
@@ -276,6 +278,7 @@ pub fn index_jsonl(
     state.save(index.dir())?;
     let live = state.live_ids();
     cache.save(index.dir(), |id| live.contains(id));
+    near_dups.save(index.dir(), |id| live.contains(id))?;
 
     crate::finish(&mut report, index, started);
     Ok(report)

@@ -16,14 +16,24 @@ mod extract;
 mod folder;
 mod jsonl;
 mod meta;
+mod neardup;
 mod pipeline;
 mod state;
+mod thread;
 
 pub use crate::{
     chunk::ChunkOptions,
     error::{Error, Result},
     extract::{DocKind, ExtractError, parse_iso_date as parse_date},
+    neardup::{NEAR_DUPS_FILE, NearDupGroup, NearDupMember, NearDups},
+    thread::{MessageInput, Thread, ThreadMessage, build_threads},
 };
+
+/// The folder whose files the index at `index_dir` was built from (the
+/// files' paths are relative to it), when a folder was indexed.
+pub fn source_root(index_dir: &Path) -> Result<Option<std::path::PathBuf>> {
+    state::State::source_root(index_dir)
+}
 
 use std::{path::Path, time::Duration};
 

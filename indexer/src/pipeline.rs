@@ -21,6 +21,7 @@ use crate::{
     cache::{VectorCache, VectorKey},
     chunk,
     extract::Extracted,
+    neardup,
 };
 
 /// A chunk ready to embed.
@@ -48,6 +49,8 @@ pub(crate) struct Prepared {
     pub(crate) title: String,
     pub(crate) meta: DocumentMeta,
     pub(crate) chunks: Vec<PreparedChunk>,
+    /// MinHash of the whole text, for near-duplicate detection.
+    pub(crate) signature: Option<neardup::Signature>,
 }
 
 /// What preparing one job gave: documents to write (a file with attachments
@@ -110,6 +113,7 @@ pub(crate) fn prepare_document(
         title: doc.title.clone(),
         meta,
         chunks,
+        signature: neardup::signature(&doc.text),
     })
 }
 
@@ -125,6 +129,7 @@ pub(crate) struct Sinks<'a, 'w> {
     pub(crate) embedder: &'a dyn Embedder,
     pub(crate) writer: &'a mut IndexWriter<'w>,
     pub(crate) cache: &'a mut VectorCache,
+    pub(crate) near_dups: &'a mut neardup::Store,
     pub(crate) opts: &'a IndexOptions,
     pub(crate) progress: &'a dyn Progress,
     pub(crate) times: &'a mut StageTimes,
@@ -142,6 +147,7 @@ pub(crate) fn run<J: Sync>(
         embedder,
         writer,
         cache,
+        near_dups,
         opts,
         progress,
         times,
@@ -213,6 +219,7 @@ pub(crate) fn run<J: Sync>(
                         chunks,
                     })?;
                     cache.set_document(&d.doc_id, keys);
+                    near_dups.insert(&d.doc_id, d.signature.as_ref());
                     total += n;
                     written.push((d.doc_id, n));
                 }

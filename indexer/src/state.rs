@@ -99,6 +99,10 @@ pub(crate) struct State {
     /// JSONL corpora by canonical path.
     #[serde(default)]
     pub(crate) jsonl: BTreeMap<String, JsonlSource>,
+    /// Canonical path of the folder last indexed, where the files' paths are
+    /// relative to (exports read the original files from there).
+    #[serde(default)]
+    pub(crate) root: Option<String>,
 }
 
 impl State {
@@ -127,6 +131,11 @@ impl State {
         std::fs::write(&tmp, bytes)
             .and_then(|()| std::fs::rename(&tmp, &path))
             .map_err(|source| Error::Io { path, source })
+    }
+
+    /// The folder the index's file paths are relative to, if recorded.
+    pub(crate) fn source_root(index_dir: &Path) -> Result<Option<std::path::PathBuf>> {
+        Ok(Self::load(index_dir)?.root.map(Into::into))
     }
 
     /// Ids of every document in the index: from files, their attachments, and JSONL.

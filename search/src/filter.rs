@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use tantivy::{
     Searcher, Term,
     collector::DocSetCollector,
-    query::{AllQuery, BooleanQuery, Occur, Query, RangeQuery, RegexQuery, TermQuery},
+    query::{
+        AllQuery, BooleanQuery, Occur, Query, RangeQuery, RegexQuery, TermQuery, TermSetQuery,
+    },
     schema::IndexRecordOption,
 };
 
@@ -138,6 +140,32 @@ pub(crate) fn to_query(
     // A boolean query of only Must clauses needs something to intersect with.
     must.push((Occur::Must, Box::new(AllQuery)));
     Ok(Some(Box::new(BooleanQuery::new(must))))
+}
+
+/// [`to_query`] further restricted to the documents in `doc_ids` (when given):
+/// an empty set matches nothing.
+pub(crate) fn restriction(
+    fields: &Fields,
+    filter: &Filter,
+    access: &Access,
+    doc_ids: Option<&HashSet<String>>,
+) -> Result<Option<Box<dyn Query>>> {
+    let base = to_query(fields, filter, access)?;
+    let Some(ids) = doc_ids else {
+        return Ok(base);
+    };
+    let terms: Vec<Term> = ids
+        .iter()
+        .map(|id| Term::from_field_text(fields.doc_id, id))
+        .collect();
+    let only: Box<dyn Query> = Box::new(TermSetQuery::new(terms));
+    Ok(Some(match base {
+        None => only,
+        Some(b) => Box::new(BooleanQuery::new(vec![
+            (Occur::Must, b),
+            (Occur::Must, only),
+        ])),
+    }))
 }
 
 /// Chunk ids matching `query` (the vector arm's allow-list).

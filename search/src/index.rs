@@ -111,6 +111,9 @@ pub struct SearchRequest {
     pub fusion: Fusion,
     /// HNSW candidate list size for this search; the index's default when `None`.
     pub ef_search: Option<usize>,
+    /// Only these documents may match (review tags, e-mail threads); applied
+    /// inside both arms like [`Filter`]. `None` means no such restriction.
+    pub doc_ids: Option<Arc<HashSet<String>>>,
 }
 
 impl SearchRequest {
@@ -125,6 +128,7 @@ impl SearchRequest {
             access: Access::All,
             fusion: Fusion::default(),
             ef_search: None,
+            doc_ids: None,
         }
     }
 }
@@ -224,9 +228,9 @@ impl CommitPoint {
 }
 
 /// A consistent view of both arms.
-struct State {
-    searcher: Searcher,
-    chunks: keyword::ChunkMap,
+pub(crate) struct State {
+    pub(crate) searcher: Searcher,
+    pub(crate) chunks: keyword::ChunkMap,
     vectors: Arc<VectorIndex>,
     commit: CommitPoint,
 }
@@ -235,10 +239,10 @@ struct State {
 pub struct Index {
     dir: PathBuf,
     spec: IndexSpec,
-    tantivy: tantivy::Index,
-    fields: Fields,
+    pub(crate) tantivy: tantivy::Index,
+    pub(crate) fields: Fields,
     reader: IndexReader,
-    parser: QueryParser,
+    pub(crate) parser: QueryParser,
     state: RwLock<Arc<State>>,
 }
 
@@ -360,7 +364,7 @@ impl Index {
         Ok(())
     }
 
-    fn current(&self) -> Arc<State> {
+    pub(crate) fn current(&self) -> Arc<State> {
         self.state.read().expect("index state lock").clone()
     }
 
@@ -586,7 +590,12 @@ impl Index {
         let depth = (wanted * 5).max(100);
         let text_query = keyword::parse(&self.tantivy, &self.parser, &req.query);
         let has_text = !req.query.trim().is_empty();
-        let restriction = filter::to_query(&self.fields, &req.filter, &req.access)?;
+        let restriction = filter::restriction(
+            &self.fields,
+            &req.filter,
+            &req.access,
+            req.doc_ids.as_deref(),
+        )?;
 
         let keyword_hits = if req.mode.uses_keyword() && has_text {
             let query: Box<dyn tantivy::query::Query> = match &restriction {

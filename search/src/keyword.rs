@@ -280,7 +280,11 @@ pub(crate) fn parse(index: &tantivy::Index, parser: &QueryParser, text: &str) ->
     build(index, parser, ast)
 }
 
-fn build(index: &tantivy::Index, parser: &QueryParser, ast: UserInputAst) -> Box<dyn Query> {
+pub(crate) fn build(
+    index: &tantivy::Index,
+    parser: &QueryParser,
+    ast: UserInputAst,
+) -> Box<dyn Query> {
     if !has_fuzzy(&ast) {
         return parser.build_query_from_user_input_ast_lenient(ast).0;
     }
@@ -398,6 +402,26 @@ fn fuzzy(index: &tantivy::Index, lit: &UserInputLiteral) -> Option<Box<dyn Query
                 && raw != variants[0]
             {
                 variants.push(raw);
+            }
+        }
+        if prefix {
+            // The index holds stems, and a stem can be shorter than the
+            // prefix typed ("terminat*" → words stemmed to "termin"): also
+            // match, exactly, stems the prefix extends by up to 3 letters
+            // (at least 4 letters long).
+            let chars: Vec<char> = variants[variants.len() - 1].chars().collect();
+            for cut in 1..=3usize {
+                if chars.len() >= cut + 4 {
+                    let stem: String = chars[..chars.len() - cut].iter().collect();
+                    let term = Term::from_field_text(field, &stem);
+                    clauses.push((
+                        Occur::Should,
+                        Box::new(BoostQuery::new(
+                            Box::new(FuzzyTermQuery::new(term, 0, true)),
+                            boost,
+                        )),
+                    ));
+                }
             }
         }
         for text in variants {

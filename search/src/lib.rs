@@ -6,6 +6,7 @@
 //! vectors, not how they were made (callers pass them in), and nothing of
 //! files on disk to index or HTTP.
 
+mod documents;
 mod error;
 pub mod eval;
 mod filter;
@@ -14,9 +15,12 @@ mod index;
 mod keyword;
 mod meta;
 mod snapshot;
+mod review;
+mod terms;
 mod vector;
 
 pub use crate::{
+    documents::DocumentInfo,
     error::{Error, Result},
     filter::{Access, Filter},
     fusion::{Fused, Fusion, convex_fusion, reciprocal_rank_fusion},
@@ -28,4 +32,6 @@ pub use crate::{
     snapshot::{
         SNAPSHOT_MANIFEST, SnapshotFile, SnapshotManifest, restore_snapshot, verify_snapshot,
     },
+    review::{REVIEW_TAGS_FILE, TagEvent, TagJournal, TagOp},
+    terms::{TermCount, TermReport, TermsRequest, translate_proximity},
 };

@@ -598,3 +598,4 @@ fn snapshot_while_serving_then_restore() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+mod discovery;

@@ -542,3 +542,47 @@ mod snapshots {
         assert_eq!(Index::open(&src).unwrap().stats().documents, 4);
     }
 }
+mod discovery;
+
+mod query_fuzz {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// Pieces users type, syntax included, so generated queries hit the parser's corners.
+    const PIECES: &[&str] = &[
+        "leave", "sick", "\"", "\"sick leave\"", "~", "~1", "~99", "*", "-", "+", "(", ")", ":",
+        "title:", "nosuch:", "AND", "OR", "NOT", "w/5", "^2", "[", "]", "{", "}", "TO", "\\",
+        "'", "é", "ß", "日本", "\u{0}", " ", " ", "agree*", "flihgts~1", "IN [a b]", ">=3",
+    ];
+
+    fn index() -> &'static (tempfile::TempDir, Index) {
+        static INDEX: std::sync::OnceLock<(tempfile::TempDir, Index)> = std::sync::OnceLock::new();
+        INDEX.get_or_init(|| {
+            let dir = tempfile::tempdir().unwrap();
+            let index = sample(dir.path());
+            (dir, index)
+        })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 512, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_query_gives_results_or_a_user_error(
+            parts in proptest::collection::vec(0..PIECES.len(), 0..12),
+            noise in proptest::collection::vec(any::<char>(), 0..8),
+            mode in 0..3usize,
+        ) {
+            let mut q: String = parts.iter().map(|&i| PIECES[i]).collect();
+            q.extend(noise);
+            let mut req = SearchRequest::new(q.clone());
+            req.mode = [Mode::Keyword, Mode::Vector, Mode::Hybrid][mode];
+            let v = axis(1);
+            match index().1.search(&req, Some(&v)) {
+                Ok(res) => prop_assert!(res.hits.len() <= 10),
+                Err(e) => prop_assert!(e.is_user_error(), "{q:?}: {e}"),
+            }
+        }
+    }
+}

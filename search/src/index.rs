@@ -200,11 +200,14 @@ impl CommitPoint {
 }
 
 /// A consistent view of both arms.
-struct State {
-    searcher: Searcher,
-    chunks: keyword::ChunkMap,
+pub(crate) struct State {
+    pub(crate) searcher: Searcher,
+    pub(crate) chunks: keyword::ChunkMap,
     vectors: Arc<VectorIndex>,
     commit: CommitPoint,
+    /// tantivy opstamp of the commit read before this snapshot's reader was
+    /// reloaded: a different opstamp on disk means a newer commit exists.
+    opstamp: u64,
 }
 
 /// An open index directory. Searches are `&self` and may run concurrently.
@@ -212,9 +215,9 @@ pub struct Index {
     dir: PathBuf,
     spec: IndexSpec,
     tantivy: tantivy::Index,
-    fields: Fields,
+    pub(crate) fields: Fields,
     reader: IndexReader,
-    parser: QueryParser,
+    pub(crate) parser: QueryParser,
     state: RwLock<Arc<State>>,
 }
 
@@ -287,7 +290,8 @@ impl Index {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let parser = keyword::query_parser(&tantivy, &fields);
-        let state = load_state(dir, &spec, &tantivy, &reader, None)?;
+        let opstamp = tantivy.load_metas()?.opstamp;
+        let state = load_state(dir, &spec, &tantivy, &reader, None, opstamp)?;
         Ok(Self {
             dir: dir.to_path_buf(),
             spec,
@@ -311,6 +315,9 @@ impl Index {
 
     /// Picks up the latest commit (from this or another process).
     pub fn reload(&self) -> Result<()> {
+        // Read before reloading: a commit landing in between leaves this stamp
+        // older than the snapshot, which only costs one more reload later.
+        let opstamp = self.tantivy.load_metas()?.opstamp;
         self.reader.reload()?;
         let current = self.current();
         let state = load_state(
@@ -319,12 +326,43 @@ impl Index {
             &self.tantivy,
             &self.reader,
             Some(&current),
+            opstamp,
         )?;
         *self.state.write().expect("index state lock") = Arc::new(state);
         Ok(())
     }
 
-    fn current(&self) -> Arc<State> {
+    /// Reloads when another writer (a `trawl index` run) committed since the
+    /// last load; returns whether it did. Cheap when nothing changed (one
+    /// small file read).
+    pub fn reload_if_changed(&self) -> Result<bool> {
+        let on_disk = self.tantivy.load_metas()?.opstamp;
+        if on_disk == self.current().opstamp {
+            return Ok(false);
+        }
+        self.reload()?;
+        Ok(true)
+    }
+
+    /// Bytes the index directory takes on disk (every file under it).
+    pub fn size_on_disk(&self) -> u64 {
+        fn walk(dir: &Path) -> u64 {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return 0;
+            };
+            entries
+                .flatten()
+                .map(|e| match e.file_type() {
+                    Ok(t) if t.is_dir() => walk(&e.path()),
+                    Ok(t) if t.is_file() => e.metadata().map_or(0, |m| m.len()),
+                    _ => 0,
+                })
+                .sum()
+        }
+        walk(&self.dir)
+    }
+
+    pub(crate) fn current(&self) -> Arc<State> {
         self.state.read().expect("index state lock").clone()
     }
 
@@ -364,7 +402,13 @@ impl Index {
     /// A writer for adding and deleting documents. Only one may exist per
     /// index at a time, across processes.
     pub fn writer(&self) -> Result<IndexWriter<'_>> {
-        let writer = self.tantivy.writer_with_num_threads(1, WRITER_HEAP)?;
+        let writer = self
+            .tantivy
+            .writer_with_num_threads(1, WRITER_HEAP)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => Error::Locked(self.dir.clone()),
+                other => Error::Tantivy(other),
+            })?;
         let state = self.current();
         Ok(IndexWriter {
             index: self,
@@ -559,6 +603,7 @@ fn load_state(
     tantivy: &tantivy::Index,
     reader: &IndexReader,
     previous: Option<&State>,
+    opstamp: u64,
 ) -> Result<State> {
     let searcher = reader.searcher();
     let commit = CommitPoint::read(tantivy, dir)?;
@@ -585,6 +630,7 @@ fn load_state(
         chunks,
         vectors,
         commit,
+        opstamp,
     })
 }
 

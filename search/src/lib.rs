@@ -6,6 +6,7 @@
 //! vectors, not how they were made (callers pass them in), and nothing of
 //! files on disk to index or HTTP.
 
+mod browse;
 mod error;
 pub mod eval;
 mod filter;
@@ -16,6 +17,7 @@ mod meta;
 mod vector;
 
 pub use crate::{
+    browse::{Document, FacetCount, FacetRequest, Facets, StoredChunk},
     error::{Error, Result},
     filter::{Access, Filter},
     fusion::{Fused, Fusion, convex_fusion, reciprocal_rank_fusion},

@@ -250,6 +250,13 @@ mod tests {
     }
 
     #[test]
+    fn the_example_file_is_the_defaults() {
+        let text = include_str!("../../trawl.example.toml");
+        let c: Config = toml::from_str(text).unwrap();
+        assert_eq!(c, Config::default());
+    }
+
+    #[test]
     fn typos_and_bad_values_are_errors() {
         assert!(toml::from_str::<Config>("[server]\nadress = \"x\"").is_err());
         let mut c = Config::default();

@@ -198,30 +198,35 @@ pub(crate) async fn facets(
     Ok(Json(facets.into()))
 }
 
-/// The original file of `doc`, when one exists within the allowed folders.
+/// The original file at `path` (as the index shows it), when one exists
+/// within the uploads folder, the indexed folder or a configured root.
 fn resolve_file(state: &AppState, path: &str) -> Option<PathBuf> {
-    let rel = Path::new(path);
+    let mut bases = vec![state.service.uploads_dir.clone()];
+    bases.extend(trawl_indexer::indexed_root(state.index.dir()));
+    bases.extend(state.service.roots.iter().cloned());
+    resolve_in(&bases, path)
+}
+
+/// `rel` under the first of `bases` that has it, never outside: `rel` must be
+/// plain names only, and the resolved file (symbolic links followed) must
+/// stay inside its base. `uploads/…` paths resolve in the first base only.
+fn resolve_in(bases: &[PathBuf], rel: &str) -> Option<PathBuf> {
+    let rel = Path::new(rel);
     if rel.as_os_str().is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
         return None;
     }
-    let mut bases: Vec<(PathBuf, PathBuf)> = Vec::new();
-    if let Ok(rest) = rel.strip_prefix("uploads") {
-        bases.push((state.service.uploads_dir.clone(), rest.to_path_buf()));
+    let mut candidates: Vec<(&PathBuf, &Path)> = Vec::new();
+    if let (Some(uploads), Ok(rest)) = (bases.first(), rel.strip_prefix("uploads")) {
+        candidates.push((uploads, rest));
     }
-    if let Some(root) = trawl_indexer::indexed_root(state.index.dir()) {
-        bases.push((root, rel.to_path_buf()));
-    }
-    for r in &state.service.roots {
-        bases.push((r.clone(), rel.to_path_buf()));
-    }
-    for (base, rel) in bases {
+    candidates.extend(bases.iter().skip(1).map(|b| (b, rel)));
+    for (base, rel) in candidates {
         let (Ok(base), Ok(candidate)) = (
-            std::fs::canonicalize(&base),
-            std::fs::canonicalize(base.join(&rel)),
+            std::fs::canonicalize(base),
+            std::fs::canonicalize(base.join(rel)),
         ) else {
             continue;
         };
-        // Symbolic links may not lead out of the folder.
         if candidate.starts_with(&base) && candidate.is_file() {
             return Some(candidate);
         }
@@ -757,4 +762,56 @@ pub(crate) async fn openapi() -> Response {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
     Json(doc).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_resolve_only_inside_their_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let (uploads, root) = (dir.path().join("uploads"), dir.path().join("root"));
+        std::fs::create_dir_all(uploads.join("job1")).unwrap();
+        std::fs::create_dir_all(root.join("hr")).unwrap();
+        std::fs::write(uploads.join("job1/a.md"), "a").unwrap();
+        std::fs::write(root.join("hr/b.md"), "b").unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "s").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("hr/link.md")).unwrap();
+        let bases = [uploads.clone(), root.clone()];
+        assert!(
+            resolve_in(&bases, "uploads/job1/a.md")
+                .unwrap()
+                .ends_with("uploads/job1/a.md")
+        );
+        assert!(
+            resolve_in(&bases, "hr/b.md")
+                .unwrap()
+                .ends_with("root/hr/b.md")
+        );
+        for bad in [
+            "",
+            "../secret.txt",
+            "hr/../../secret.txt",
+            "/etc/passwd",
+            "uploads/../secret.txt",
+            "hr/link.md",
+            "hr",
+            "./hr/b.md",
+        ] {
+            assert_eq!(resolve_in(&bases, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_are_sanitized() {
+        assert_eq!(sanitize_name("../../etc/merger memo.md"), "merger_memo.md");
+        assert_eq!(sanitize_name("C:\\x\\évil\"name.pdf"), "_vil_name.pdf");
+        assert_eq!(sanitize_name(".hidden.md"), "hidden.md");
+        assert_eq!(sanitize_name("..."), "document");
+        let long = format!("{}.pdf", "a".repeat(300));
+        let s = sanitize_name(&long);
+        assert!(s.len() <= 120 && s.ends_with(".pdf"), "{s}");
+    }
 }

@@ -146,7 +146,8 @@
     if (!query) return;
     offset = at;
     const p = filterParams(new URLSearchParams({ q: query, mode: mode.value, k: PAGE, offset }));
-    if (push) history.replaceState(null, '', '?' + new URLSearchParams({ q: query, mode: mode.value }));
+    // The address is a link to this search, filters included.
+    if (push) history.replaceState(null, '', '?' + filterParams(new URLSearchParams({ q: query, mode: mode.value })));
     status.textContent = 'Searching…';
     try {
       render(await (await api('/api/search?' + p)).json());
@@ -290,6 +291,11 @@
   const initial = new URLSearchParams(location.search);
   if (initial.get('q')) q.value = initial.get('q');
   if (initial.get('mode')) mode.value = initial.get('mode');
+  for (const name of Object.keys(selected)) {
+    for (const v of (initial.get(name) || '').split(',')) if (v.trim()) selected[name].add(v.trim());
+  }
+  if (initial.get('from')) from.value = initial.get('from');
+  if (initial.get('to')) to.value = initial.get('to');
   whoami().then(async (ok) => {
     if (!ok) return;
     refreshFacets();

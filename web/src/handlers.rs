@@ -629,10 +629,23 @@ pub(crate) async fn delete(
     }
     let st = state.clone();
     let key = id.clone();
-    let deleted =
-        tokio::task::spawn_blocking(move || trawl_indexer::delete_document(&st.index, &key))
-            .await
-            .map_err(blocking_error)??;
+    let deleted = tokio::task::spawn_blocking(move || {
+        // An upload job of this server may hold the writer for a moment; a
+        // foreign writer (a `trawl index` run) longer: then answer 409.
+        let started = std::time::Instant::now();
+        loop {
+            match trawl_indexer::delete_document(&st.index, &key) {
+                Err(trawl_indexer::Error::Search(trawl_search::Error::Locked(_)))
+                    if started.elapsed() < std::time::Duration::from_secs(3) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                other => break other,
+            }
+        }
+    })
+    .await
+    .map_err(blocking_error)??;
     let Some(deleted) = deleted else {
         return Err(not_found(&id));
     };

@@ -23,7 +23,7 @@ use axum::{
 };
 use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
-    trace::TraceLayer,
+    trace::{DefaultOnResponse, TraceLayer},
 };
 use trawl_embedder::Embedder;
 use trawl_indexer::IndexOptions;
@@ -174,8 +174,20 @@ impl AppState {
 
 /// The embedded UI.
 const INDEX_HTML: &str = include_str!("../assets/index.html");
-const APP_JS: &str = include_str!("../assets/app.js");
-const APP_CSS: &str = include_str!("../assets/app.css");
+/// Scripts and styles served under `/assets/NAME` (the CSP allows no inline
+/// script): add a panel's file here.
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/app.js"),
+    ),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../assets/app.css"),
+    ),
+];
 
 /// The UI's policy: its own scripts and styles only, no framing.
 const UI_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
@@ -208,8 +220,7 @@ pub fn app(state: AppState) -> Router {
     let timeout = Duration::from_secs(state.service.config.server.request_timeout_s.max(1));
     Router::new()
         .route("/", get(ui))
-        .route("/assets/app.js", get(app_js))
-        .route("/assets/app.css", get(app_css))
+        .route("/assets/{name}", get(asset))
         .route("/api/openapi.json", get(handlers::openapi))
         .route("/healthz", get(handlers::healthz))
         .route("/readyz", get(handlers::readyz))
@@ -230,7 +241,9 @@ pub fn app(state: AppState) -> Router {
                     .unwrap_or("");
                 // The URI without its query: queries may be sensitive.
                 tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path(), principal = tracing::field::Empty)
-            }),
+            })
+            // One line per answered request: status and latency, in the request's span.
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
         )
         .layer(SetRequestIdLayer::new(
             X_REQUEST_ID.clone(),
@@ -457,24 +470,15 @@ async fn ui() -> impl IntoResponse {
     )
 }
 
-async fn app_js() -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/javascript; charset=utf-8"),
-        )],
-        APP_JS,
-    )
-}
-
-async fn app_css() -> impl IntoResponse {
-    (
-        [(
-            header::CONTENT_TYPE,
-            HeaderValue::from_static("text/css; charset=utf-8"),
-        )],
-        APP_CSS,
-    )
+async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    match ASSETS.iter().find(|(n, _, _)| *n == name) {
+        Some((_, content_type, body)) => (
+            [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+            *body,
+        )
+            .into_response(),
+        None => ApiError::not_found("no such asset").into_response(),
+    }
 }
 
 async fn not_found() -> ApiError {

@@ -119,11 +119,29 @@ fn uploads_need_an_admin_and_an_accepted_type() {
 }
 
 #[test]
-fn keys_are_rate_limited_with_retry_after() {
+fn keys_are_rate_limited_and_uploads_capped_per_server() {
     let mut config = Config::default();
     config.limits.burst = 3;
     config.limits.rate_per_s = 0.2;
+    config.limits.max_upload_bytes = 200_000;
     let s = start(config);
+    // Uploads have their own, larger cap than JSON bodies (64 KiB here).
+    let admin = Some(s.keys.admin.as_str());
+    let text = "Paragraph about wombats and their burrows.\n\n".repeat(4000);
+    let res = post_multipart(
+        &s.base,
+        "/api/documents",
+        admin,
+        &[("file", Some("big.txt"), &text.as_bytes()[..150_000])],
+    );
+    assert_eq!(res.status, 202, "{}", String::from_utf8_lossy(&res.body));
+    let res = post_multipart(
+        &s.base,
+        "/api/documents",
+        admin,
+        &[("file", Some("huge.txt"), &vec![b'a'; 300_000])],
+    );
+    assert_eq!((res.status, res.code().as_str()), (413, "body_too_large"));
     for _ in 0..3 {
         assert_eq!(get(&s.base, "/api/whoami", Some(&s.keys.hr)).status, 200);
     }

@@ -91,18 +91,38 @@ pub(crate) struct Keys {
 pub(crate) struct Server {
     pub(crate) base: String,
     pub(crate) keys: Keys,
-    pub(crate) dir: tempfile::TempDir,
+    dir: Option<tempfile::TempDir>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl Server {
+    /// The folder holding `docs/`, `idx/` and `keys.json`.
+    pub(crate) fn root(&self) -> &Path {
+        self.dir.as_ref().expect("server running").path()
+    }
+
     pub(crate) fn docs(&self) -> PathBuf {
-        self.dir.path().join("docs")
+        self.root().join("docs")
     }
 
     pub(crate) fn index_dir(&self) -> PathBuf {
-        self.dir.path().join("idx")
+        self.root().join("idx")
+    }
+
+    /// Shuts the server down as Ctrl-C would, waits for it, and hands over its files.
+    pub(crate) fn shutdown(mut self) -> tempfile::TempDir {
+        self.stop_and_join();
+        self.dir.take().expect("server running")
+    }
+
+    fn stop_and_join(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        if let Some(t) = self.thread.take() {
+            t.join().expect("the server thread panicked");
+        }
     }
 
     pub(crate) fn audit_log(&self) -> String {
@@ -176,7 +196,7 @@ pub(crate) fn start(config: Config) -> Server {
     Server {
         base: format!("http://{addr}"),
         keys,
-        dir,
+        dir: Some(dir),
         stop: Some(tx),
         thread: Some(thread),
     }

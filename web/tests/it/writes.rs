@@ -34,7 +34,7 @@ fn upload_is_indexed_in_the_background_then_deleted() {
     let shown = format!("uploads/{job}/merger_memo.md");
     assert_eq!(accepted["files"][0], shown.as_str());
     assert!(s.index_dir().join(&shown).is_file());
-    assert!(!s.dir.path().join("etc").exists());
+    assert!(!s.root().join("etc").exists());
 
     let status = wait_job(&s, job);
     assert_eq!(status["state"], "done", "{status}");
@@ -180,4 +180,27 @@ fn folder_runs_keep_uploads_and_deleted_documents_stay_deleted() {
         !paths(&search(&s, &s.keys.admin, "overtime pay", "&mode=keyword"))
             .contains(&"hr/overtime.md".to_owned())
     );
+}
+
+#[test]
+fn uploads_accepted_before_shutdown_are_indexed() {
+    let s = start(Config::default());
+    let res = post_multipart(
+        &s.base,
+        "/api/documents",
+        Some(&s.keys.admin),
+        &[("file", Some("memo.md"), MEMO)],
+    );
+    assert_eq!(res.status, 202);
+    // Shut down at once: the queued job still finishes and commits.
+    let dir = s.shutdown();
+    let index = trawl_search::Index::open(&dir.path().join("idx")).unwrap();
+    let mut req = trawl_search::SearchRequest::new("Quokka acquisition");
+    req.mode = trawl_search::Mode::Keyword;
+    let hits = index.search(&req, None).unwrap().hits;
+    assert!(
+        hits.iter().any(|h| h.path.ends_with("/memo.md")),
+        "{hits:?}"
+    );
+    assert_eq!(index.stats().documents, 7);
 }

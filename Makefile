@@ -8,7 +8,7 @@ ADDR ?= 127.0.0.1:7700
 CARGO ?= cargo
 TRAWL := ./target/release/trawl
 
-.PHONY: run test setup build index serve check fmt doc clean-index
+.PHONY: run test setup build index serve check fmt doc clean-index ui-check
 
 ## run: set up, build, index corpora/ and serve the UI on http://$(ADDR)/
 run: setup build
@@ -34,6 +34,10 @@ index: setup build
 
 serve: build
 	$(TRAWL) serve --index "$(INDEX)" --addr "$(ADDR)"
+
+## ui-check: drive the web UI in headless Chromium (needs node, npm, chromium); screenshots in target/ui-check/
+ui-check: setup
+	bash scripts/ui-check.sh
 
 fmt:
 	$(CARGO) fmt --all

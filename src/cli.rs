@@ -42,6 +42,56 @@ pub(crate) enum Command {
     Tag(crate::discovery::TagCommand),
     /// Defensible export of a result or tag set, or `export verify DIR` (discovery).
     Export(crate::export::ExportArgs),
+    /// Create, list or revoke API keys for `trawl serve`.
+    #[command(subcommand)]
+    Keys(KeysCommand),
+}
+
+/// Where `trawl.toml` is.
+#[derive(Debug, Args)]
+pub(crate) struct ConfigArgs {
+    /// Configuration file [default: $TRAWL_HOME/trawl.toml, used when present]
+    #[arg(long, env = "TRAWL_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
+    /// API keys file [default: `[auth] keys_file`, else keys.json beside the configuration file]
+    #[arg(long, env = "TRAWL_KEYS_FILE")]
+    pub(crate) keys_file: Option<PathBuf>,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum KeysCommand {
+    /// Create a key; its secret is printed once and only its hash is stored.
+    Create {
+        /// Who holds the key (shown in the audit log).
+        #[arg(long)]
+        name: String,
+        /// Access groups (comma-separated).
+        #[arg(long, value_delimiter = ',')]
+        groups: Vec<String>,
+        /// May upload and delete documents, and sees every document.
+        #[arg(long)]
+        admin: bool,
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Print the key and its record as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// List keys (never their secrets).
+    List {
+        #[command(flatten)]
+        config: ConfigArgs,
+        /// Print JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Revoke a key by id or name; servers stop accepting it at once.
+    Revoke {
+        /// The key's id (from `trawl keys list`) or name.
+        key: String,
+        #[command(flatten)]
+        config: ConfigArgs,
+    },
 }
 
 /// Where the embedding model and ONNX Runtime are.
@@ -163,15 +213,34 @@ impl FilterArgs {
     }
 }
 
+/// Flags and environment variables override `trawl.toml`, which overrides the defaults.
 #[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub(crate) index: IndexLocation,
     #[command(flatten)]
     pub(crate) model: ModelArgs,
-    /// Address to listen on.
-    #[arg(long, env = "TRAWL_ADDR", default_value = "127.0.0.1:7700")]
-    pub(crate) addr: SocketAddr,
+    #[command(flatten)]
+    pub(crate) config: ConfigArgs,
+    /// Address to listen on [default: `[server] addr`, else 127.0.0.1:7700]
+    #[arg(long, env = "TRAWL_ADDR")]
+    pub(crate) addr: Option<SocketAddr>,
+    /// Audit log (JSONL) [default: `[audit] path`, else INDEX/audit.jsonl]
+    #[arg(long, env = "TRAWL_AUDIT_LOG")]
+    pub(crate) audit_log: Option<PathBuf>,
+    /// Folder for uploaded files [default: `[index] uploads_dir`, else INDEX/uploads]
+    #[arg(long, env = "TRAWL_UPLOADS_DIR")]
+    pub(crate) uploads_dir: Option<PathBuf>,
+    /// A folder original files may be served from (repeatable), besides the
+    /// one the last `trawl index` run indexed.
+    #[arg(long = "root", value_name = "DIR")]
+    pub(crate) roots: Vec<PathBuf>,
+    /// Sustained requests per second per key [default: `[limits] rate_per_s`, else 20]
+    #[arg(long, env = "TRAWL_RATE_PER_S")]
+    pub(crate) rate_per_s: Option<f64>,
+    /// Requests per key in a burst [default: `[limits] burst`, else 40]
+    #[arg(long, env = "TRAWL_BURST")]
+    pub(crate) burst: Option<u32>,
 }
 
 #[derive(Debug, Args)]

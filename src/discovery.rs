@@ -595,7 +595,7 @@ fn edit_tag(a: TagEditArgs, op: TagOp) -> Result<()> {
     let index_dir = a.index.path();
     let index = open_index(&index_dir)?;
     let access = access_of(&a.groups);
-    if index.document(&a.doc_id, &access)?.is_none() {
+    if index.document_info(&a.doc_id, &access)?.is_none() {
         bail!("no document {:?} in {}", a.doc_id, index_dir.display());
     }
     let journal = TagJournal::new(&index_dir);

@@ -5,6 +5,7 @@ mod cli;
 mod discovery;
 mod eval;
 mod export;
+mod keys;
 mod progress;
 
 use std::{io::IsTerminal, path::Path, sync::Arc};
@@ -20,6 +21,7 @@ use crate::cli::{
     Cli, Command, IndexArgs, ModelArgs, RestoreArgs, SearchArgs, ServeArgs, SnapshotArgs,
     StatusArgs,
 };
+use trawl_web::config::Config;
 
 fn main() -> std::process::ExitCode {
     let cli = Cli::parse();
@@ -63,6 +65,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Threads(args) => discovery::threads(args),
         Command::Tag(command) => discovery::tag(command),
         Command::Export(args) => export::run(args),
+        Command::Keys(cmd) => keys::run(cmd),
     }
 }
 
@@ -334,7 +337,28 @@ pub(crate) fn print_results(r: &SearchResponse) {
 }
 
 fn serve(args: ServeArgs) -> Result<()> {
-    let index_dir = args.index.path();
+    let (config_path, required) = keys::config_path(&args.config);
+    let mut config = Config::load(&config_path, required)?;
+    // Flags and environment variables (clap reads both) win over the file.
+    if let Some(a) = args.addr {
+        config.server.addr = a;
+    }
+    if let Some(r) = args.rate_per_s {
+        config.limits.rate_per_s = r;
+    }
+    if let Some(b) = args.burst {
+        config.limits.burst = b;
+    }
+    config.index.roots.extend(args.roots.iter().cloned());
+    config
+        .validate()
+        .map_err(|e| anyhow::anyhow!("configuration: {e}"))?;
+    let index_dir = args
+        .index
+        .index
+        .clone()
+        .or_else(|| config.index.path.clone())
+        .unwrap_or_else(|| args.index.path());
     let index = open_index(&index_dir)?;
     let embedder = load_embedder(&args.model)?;
     let spec = index.spec();
@@ -347,18 +371,28 @@ fn serve(args: ServeArgs) -> Result<()> {
         );
     }
     let stats = index.stats();
-    let state = trawl_web::AppState {
-        index: Arc::new(index),
-        embedder: Arc::new(embedder),
-    };
+    let mut opts = trawl_web::ServiceOptions::for_index(&index_dir, config.clone());
+    opts.keys_file = Some(keys::keys_file(&args.config, &config));
+    if let Some(p) = &args.audit_log {
+        opts.audit_path = p.clone();
+    }
+    if let Some(p) = &args.uploads_dir {
+        opts.uploads_dir = p.clone();
+    }
+    let state = trawl_web::AppState::new(Arc::new(index), Arc::new(embedder), opts)?;
+    let addr = config.server.addr;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .context("starting the async runtime")?;
     runtime.block_on(async move {
-        let listener = tokio::net::TcpListener::bind(args.addr)
+        if !addr.ip().is_loopback() && !state.has_keys() {
+            // Checked before binding, so nothing ever listens unprotected.
+            return Err(trawl_web::StartError::Unprotected(addr).into());
+        }
+        let listener = tokio::net::TcpListener::bind(addr)
             .await
-            .with_context(|| format!("binding {}", args.addr))?;
+            .with_context(|| format!("binding {addr}"))?;
         let addr = listener.local_addr()?;
         tracing::info!(%addr, documents = stats.documents, chunks = stats.chunks, "serving");
         println!(
@@ -369,7 +403,7 @@ fn serve(args: ServeArgs) -> Result<()> {
         );
         trawl_web::serve(listener, state, shutdown_signal())
             .await
-            .context("serving HTTP")
+            .map_err(anyhow::Error::from)
     })
 }
 

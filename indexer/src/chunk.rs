@@ -260,9 +260,15 @@ mod tests {
         // One "token" of 100 000 bytes, as a tokenizer sees a string without spaces.
         let text = format!("intro\n\n{}", "é".repeat(50_000));
         let d = doc(&text, &[]);
-        let whole = |s: &str| -> Result<Vec<Range<usize>>, ()> { Ok(vec![0..s.len()]) };
+        let whole = |s: &str| -> Result<Vec<Range<usize>>, ()> {
+            Ok(std::iter::once(0..s.len()).collect())
+        };
         let chunks = chunk(&d, ChunkOptions::default(), &whole).unwrap();
-        assert!(chunks.len() >= 100_000 / (200 * MAX_BYTES_PER_TOKEN), "{}", chunks.len());
+        assert!(
+            chunks.len() >= 100_000 / (200 * MAX_BYTES_PER_TOKEN),
+            "{}",
+            chunks.len()
+        );
         for c in &chunks {
             assert!(c.range.len() <= 200 * MAX_BYTES_PER_TOKEN);
             assert!(text.is_char_boundary(c.range.start) && text.is_char_boundary(c.range.end));

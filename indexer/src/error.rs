@@ -15,6 +15,9 @@ pub enum Error {
     /// The corpus file to index does not exist or is not a file.
     #[error("{0} is not a file")]
     NotAFile(PathBuf),
+    /// Metadata given with an upload is invalid (the caller's fault).
+    #[error("invalid metadata: {0}")]
+    InvalidMetadata(String),
     /// Reading or writing the indexer's own files failed.
     #[error("{path}: {source}")]
     Io {

@@ -28,14 +28,14 @@ use crate::{
 };
 
 /// A file found by the scan.
-struct Found {
-    rel: String,
-    path: PathBuf,
-    entry: FileEntry,
+pub(crate) struct Found {
+    pub(crate) rel: String,
+    pub(crate) path: PathBuf,
+    pub(crate) entry: FileEntry,
     /// User metadata (folder rules and sidecar) that applies to it.
-    user: UserMeta,
+    pub(crate) user: UserMeta,
     /// Its hash; empty when no user metadata applies.
-    meta_hash: String,
+    pub(crate) meta_hash: String,
 }
 
 /// Folder rules by folder (relative to the root): each rule file's path and
@@ -43,9 +43,9 @@ struct Found {
 type Rules = HashMap<PathBuf, Vec<(String, std::result::Result<UserMeta, String>)>>;
 
 /// A document to (re)index: its id and the file that shows it.
-struct Job<'a> {
-    doc_id: String,
-    file: &'a Found,
+pub(crate) struct Job<'a> {
+    pub(crate) doc_id: String,
+    pub(crate) file: &'a Found,
 }
 
 /// Indexes every supported file under `root` into `index`. A `.jsonl` file
@@ -65,7 +65,13 @@ pub fn index_directory(
         return Err(Error::NotADirectory(root.to_path_buf()));
     }
     let mut report = IndexReport::default();
+    // The writer's lock comes first: the state read below must be the one no
+    // other writer (a server upload or delete) changes until this run saves.
+    let mut writer = index.writer()?;
     let mut state = State::load(index.dir())?;
+    state.root = std::fs::canonicalize(root)
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned());
     let mut cache = VectorCache::load(index.dir(), embedder.info());
     let mut near_dups = neardup::Store::load(index.dir());
     let pipeline_version = crate::pipeline_version(opts);
@@ -95,6 +101,23 @@ pub fn index_directory(
             files.swap(0, i);
         }
         let primary = files[0];
+        if let Some(upload) = state.uploads.get(doc_id) {
+            // Already in the index as an upload: that copy stays the document.
+            for f in files.iter() {
+                report.duplicates.push((f.rel.clone(), upload.path.clone()));
+            }
+            continue;
+        }
+        if state.deleted.contains(doc_id) {
+            for f in files.iter() {
+                report.skipped.push(Skipped {
+                    path: f.rel.clone(),
+                    reason: "deleted through the API; it is indexed again when its content changes"
+                        .to_owned(),
+                });
+            }
+            continue;
+        }
         for dup in &files[1..] {
             report
                 .duplicates
@@ -123,7 +146,6 @@ pub fn index_directory(
         .collect();
     report.stages.scan_s = scan_started.elapsed().as_secs_f64();
 
-    let mut writer = index.writer()?;
     let present: BTreeSet<&str> = found.iter().map(|f| f.rel.as_str()).collect();
     for doc_id in &gone {
         if let Some(entry) = state.documents.remove(doc_id) {
@@ -208,7 +230,7 @@ pub fn index_directory(
     Ok(report)
 }
 
-fn doc_id_of(sha256: &str) -> String {
+pub(crate) fn doc_id_of(sha256: &str) -> String {
     sha256[..16].to_owned()
 }
 
@@ -443,7 +465,7 @@ fn relative(root: &Path, path: &Path) -> String {
 
 /// Reads, extracts and chunks one file and what it contains (runs on the
 /// extraction thread; the extraction itself on a worker with a time budget).
-fn prepare_file(job: &Job<'_>, embedder: &dyn Embedder, opts: &IndexOptions) -> Output {
+pub(crate) fn prepare_file(job: &Job<'_>, embedder: &dyn Embedder, opts: &IndexOptions) -> Output {
     let f = job.file;
     let mut out = Output {
         label: f.rel.clone(),

@@ -162,6 +162,8 @@ pub fn index_jsonl(
         .file_name()
         .map_or_else(|| source_key.clone(), |n| n.to_string_lossy().into_owned());
     let mut report = IndexReport::default();
+    // Lock first, so no other writer changes the state between load and save.
+    let mut writer = index.writer()?;
     let mut state = State::load(index.dir())?;
     let mut cache = VectorCache::load(index.dir(), embedder.info());
     let mut near_dups = neardup::Store::load(index.dir());
@@ -176,6 +178,13 @@ pub fn index_jsonl(
     let mut kept: BTreeMap<String, String> = BTreeMap::new();
     let mut to_index: Vec<&Record> = Vec::new();
     for r in &records {
+        if state.deleted.contains(&r.id) {
+            report.skipped.push(Skipped {
+                path: format!("{name}#{}", r.id),
+                reason: "deleted through the API".to_owned(),
+            });
+            continue;
+        }
         match previous.records.get(&r.id) {
             Some(h) if *h == r.hash && same_pipeline => {
                 report.unchanged += 1;
@@ -190,7 +199,6 @@ pub fn index_jsonl(
     }
     report.stages.scan_s = scan_started.elapsed().as_secs_f64();
 
-    let mut writer = index.writer()?;
     let present: HashMap<&str, ()> = records.iter().map(|r| (r.id.as_str(), ())).collect();
     for id in previous.records.keys() {
         if !present.contains_key(id.as_str()) {

@@ -8,6 +8,8 @@
 //! whose content (and metadata) is unchanged is not re-read, re-embedded or
 //! re-written, things that disappeared are removed from the index, and chunk
 //! vectors are cached by text so a rename does not call the model again.
+//! [`index_files`] and [`delete_document`] are the server's uploads and
+//! deletes, kept in step with folder runs through the same state file.
 
 mod cache;
 mod chunk;
@@ -15,6 +17,7 @@ mod error;
 mod extract;
 mod folder;
 mod jsonl;
+mod managed;
 mod meta;
 mod neardup;
 mod pipeline;
@@ -41,7 +44,14 @@ use serde::Serialize;
 use trawl_embedder::Embedder;
 use trawl_search::Index;
 
-pub use crate::{folder::index_directory, jsonl::index_jsonl};
+pub use crate::{
+    folder::index_directory,
+    jsonl::index_jsonl,
+    managed::{
+        Deleted, FileOutcome, FilesReport, NewFile, UploadMeta, delete_document, index_files,
+        indexed_root,
+    },
+};
 
 /// Options of an indexing run.
 #[derive(Debug, Clone)]

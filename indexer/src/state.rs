@@ -3,7 +3,7 @@
 //! content hash of every JSONL record.
 
 use std::{
-    collections::{BTreeMap, HashSet},
+    collections::{BTreeMap, BTreeSet, HashSet},
     path::Path,
 };
 
@@ -99,10 +99,18 @@ pub(crate) struct State {
     /// JSONL corpora by canonical path.
     #[serde(default)]
     pub(crate) jsonl: BTreeMap<String, JsonlSource>,
-    /// Canonical path of the folder last indexed, where the files' paths are
-    /// relative to (exports read the original files from there).
+    /// Canonical path of the folder the last folder run indexed (file
+    /// paths are relative to it); the server serves original files from it.
     #[serde(default)]
     pub(crate) root: Option<String>,
+    /// Documents uploaded through the API, by id; folder runs neither
+    /// remove them nor index another copy of them.
+    #[serde(default)]
+    pub(crate) uploads: BTreeMap<String, DocEntry>,
+    /// Ids deleted through the API: runs do not index that content again.
+    /// (A changed file has another id, so it is indexed.)
+    #[serde(default)]
+    pub(crate) deleted: BTreeSet<String>,
 }
 
 impl State {
@@ -141,7 +149,7 @@ impl State {
     /// Ids of every document in the index: from files, their attachments, and JSONL.
     pub(crate) fn live_ids(&self) -> HashSet<&str> {
         let mut ids: HashSet<&str> = HashSet::new();
-        for (id, d) in &self.documents {
+        for (id, d) in self.documents.iter().chain(&self.uploads) {
             ids.insert(id);
             ids.extend(d.children.iter().map(String::as_str));
         }

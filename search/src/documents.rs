@@ -86,7 +86,7 @@ impl Index {
     }
 
     /// One document's metadata, if it exists and `access` may see it.
-    pub fn document(&self, doc_id: &str, access: &Access) -> Result<Option<DocumentInfo>> {
+    pub fn document_info(&self, doc_id: &str, access: &Access) -> Result<Option<DocumentInfo>> {
         let only: HashSet<String> = [doc_id.to_owned()].into();
         Ok(self
             .documents(&Filter::default(), access, Some(&only))?

@@ -65,6 +65,11 @@ pub enum Error {
     /// The keyword engine failed.
     #[error("keyword index: {0}")]
     Tantivy(#[from] tantivy::TantivyError),
+    /// Another writer (a `trawl index` run, a server's upload) holds the index.
+    #[error(
+        "index at {0} is being written by another process (a `trawl index` run or a server upload); try again when it has finished"
+    )]
+    Locked(PathBuf),
     /// The vector graph could not be saved or loaded.
     #[error("vector index: {0}")]
     Vector(String),

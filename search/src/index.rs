@@ -233,6 +233,9 @@ pub(crate) struct State {
     pub(crate) chunks: keyword::ChunkMap,
     vectors: Arc<VectorIndex>,
     commit: CommitPoint,
+    /// tantivy opstamp of the commit read before this snapshot's reader was
+    /// reloaded: a different opstamp on disk means a newer commit exists.
+    opstamp: u64,
 }
 
 /// An open index directory. Searches are `&self` and may run concurrently.
@@ -320,7 +323,8 @@ impl Index {
             .reload_policy(ReloadPolicy::Manual)
             .try_into()?;
         let parser = keyword::query_parser(&tantivy, &fields);
-        let state = load_state(dir, &spec, &tantivy, &reader, None, None)?;
+        let opstamp = tantivy.load_metas()?.opstamp;
+        let state = load_state(dir, &spec, &tantivy, &reader, None, None, opstamp)?;
         Ok(Self {
             dir: dir.to_path_buf(),
             spec,
@@ -350,6 +354,9 @@ impl Index {
     /// Reloads, using `fresh` (a generation number and its vectors, just
     /// written by this process) instead of reading that generation back.
     fn reload_with(&self, fresh: Option<(u64, Arc<VectorIndex>)>) -> Result<()> {
+        // Read before reloading: a commit landing in between leaves this stamp
+        // older than the snapshot, which only costs one more reload later.
+        let opstamp = self.tantivy.load_metas()?.opstamp;
         self.reader.reload()?;
         let current = self.current();
         let state = load_state(
@@ -359,9 +366,40 @@ impl Index {
             &self.reader,
             Some(&current),
             fresh,
+            opstamp,
         )?;
         *self.state.write().expect("index state lock") = Arc::new(state);
         Ok(())
+    }
+
+    /// Reloads when another writer (a `trawl index` run) committed since the
+    /// last load; returns whether it did. Cheap when nothing changed (one
+    /// small file read).
+    pub fn reload_if_changed(&self) -> Result<bool> {
+        let on_disk = self.tantivy.load_metas()?.opstamp;
+        if on_disk == self.current().opstamp {
+            return Ok(false);
+        }
+        self.reload()?;
+        Ok(true)
+    }
+
+    /// Bytes the index directory takes on disk (every file under it).
+    pub fn size_on_disk(&self) -> u64 {
+        fn walk(dir: &Path) -> u64 {
+            let Ok(entries) = std::fs::read_dir(dir) else {
+                return 0;
+            };
+            entries
+                .flatten()
+                .map(|e| match e.file_type() {
+                    Ok(t) if t.is_dir() => walk(&e.path()),
+                    Ok(t) if t.is_file() => e.metadata().map_or(0, |m| m.len()),
+                    _ => 0,
+                })
+                .sum()
+        }
+        walk(&self.dir)
     }
 
     pub(crate) fn current(&self) -> Arc<State> {
@@ -552,7 +590,13 @@ impl Index {
     /// A writer for adding and deleting documents. Only one may exist per
     /// index at a time, across processes.
     pub fn writer(&self) -> Result<IndexWriter<'_>> {
-        let writer = self.tantivy.writer_with_num_threads(1, WRITER_HEAP)?;
+        let writer = self
+            .tantivy
+            .writer_with_num_threads(1, WRITER_HEAP)
+            .map_err(|e| match e {
+                tantivy::TantivyError::LockFailure(..) => Error::Locked(self.dir.clone()),
+                other => Error::Tantivy(other),
+            })?;
         let state = self.current();
         Ok(IndexWriter {
             index: self,
@@ -755,6 +799,7 @@ fn load_state(
     reader: &IndexReader,
     previous: Option<&State>,
     fresh: Option<(u64, Arc<VectorIndex>)>,
+    opstamp: u64,
 ) -> Result<State> {
     let searcher = reader.searcher();
     let commit = CommitPoint::read(tantivy, dir)?;
@@ -785,6 +830,7 @@ fn load_state(
         chunks,
         vectors,
         commit,
+        opstamp,
     })
 }
 

@@ -134,6 +134,7 @@ pub(crate) struct StoredChunk {
     pub(crate) body: String,
     pub(crate) section: String,
     pub(crate) page: u64,
+    pub(crate) ordinal: u64,
     pub(crate) meta: crate::DocumentMeta,
 }
 
@@ -182,6 +183,7 @@ pub(crate) fn read_chunk(
         body: text(fields.body),
         section: text(fields.section),
         page: num(fields.page),
+        ordinal: num(fields.ordinal),
         meta,
     })
 }

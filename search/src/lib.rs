@@ -6,6 +6,7 @@
 //! vectors, not how they were made (callers pass them in), and nothing of
 //! files on disk to index or HTTP.
 
+mod browse;
 mod documents;
 mod error;
 pub mod eval;
@@ -14,12 +15,13 @@ mod fusion;
 mod index;
 mod keyword;
 mod meta;
-mod snapshot;
 mod review;
+mod snapshot;
 mod terms;
 mod vector;
 
 pub use crate::{
+    browse::{Document, FacetCount, FacetRequest, Facets, StoredChunk},
     documents::DocumentInfo,
     error::{Error, Result},
     filter::{Access, Filter},
@@ -29,9 +31,9 @@ pub use crate::{
         IndexWriter, Mode, SearchRequest, SearchResults,
     },
     meta::{FORMAT_VERSION, HnswParams, IndexSpec},
+    review::{REVIEW_TAGS_FILE, TagEvent, TagJournal, TagOp},
     snapshot::{
         SNAPSHOT_MANIFEST, SnapshotFile, SnapshotManifest, restore_snapshot, verify_snapshot,
     },
-    review::{REVIEW_TAGS_FILE, TagEvent, TagJournal, TagOp},
     terms::{TermCount, TermReport, TermsRequest, translate_proximity},
 };

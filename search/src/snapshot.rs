@@ -116,11 +116,10 @@ pub(crate) fn write_manifest(dest: &Path, manifest: &SnapshotManifest) -> Result
 pub fn verify_snapshot(dir: &Path) -> Result<SnapshotManifest> {
     let path = dir.join(SNAPSHOT_MANIFEST);
     let text = std::fs::read(&path).at(&path)?;
-    let manifest: SnapshotManifest =
-        serde_json::from_slice(&text).map_err(|e| Error::Corrupt {
-            path: path.clone(),
-            message: e.to_string(),
-        })?;
+    let manifest: SnapshotManifest = serde_json::from_slice(&text).map_err(|e| Error::Corrupt {
+        path: path.clone(),
+        message: e.to_string(),
+    })?;
     if manifest.format_version != FORMAT_VERSION {
         return Err(Error::FormatVersion {
             path: dir.to_path_buf(),

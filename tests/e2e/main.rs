@@ -156,7 +156,8 @@ fn results_carry_sections_and_scores() {
     );
 }
 
-struct Server(Child, String);
+/// A running `trawl serve`, killed on drop, with the folder of its configuration.
+struct Server(Child, String, Option<tempfile::TempDir>);
 
 impl Drop for Server {
     fn drop(&mut self) {
@@ -166,14 +167,24 @@ impl Drop for Server {
 }
 
 fn start_server(index: &Path) -> Server {
+    // An empty configuration and keys file of its own: whatever the machine's
+    // $TRAWL_HOME holds, this server runs in local single-user mode.
+    let conf = tempfile::tempdir().unwrap();
+    std::fs::write(conf.path().join("trawl.toml"), "").unwrap();
+    let mut server = start_server_with(index, conf.path(), &["--addr", "127.0.0.1:0"]);
+    server.2 = Some(conf);
+    server
+}
+
+/// Starts `trawl serve` with the configuration folder `conf` (its
+/// `trawl.toml` and `keys.json`) and extra arguments.
+fn start_server_with(index: &Path, conf: &Path, args: &[&str]) -> Server {
     let mut child = Command::new(BIN)
-        .args([
-            "serve",
-            "--index",
-            index.to_str().unwrap(),
-            "--addr",
-            "127.0.0.1:0",
-        ])
+        .args(["serve", "--index", index.to_str().unwrap()])
+        .args(args)
+        .env("TRAWL_CONFIG", conf.join("trawl.toml"))
+        .env_remove("TRAWL_KEYS_FILE")
+        .env_remove("TRAWL_ADDR")
         .stdout(Stdio::piped())
         .stderr(Stdio::null())
         .spawn()
@@ -188,7 +199,7 @@ fn start_server(index: &Path) -> Server {
         .unwrap_or_else(|| panic!("no URL in {line:?}"))
         .trim_end_matches('/')
         .to_owned();
-    Server(child, url)
+    Server(child, url, None)
 }
 
 fn get(url: &str) -> (u16, String, String) {
@@ -583,7 +594,11 @@ fn snapshot_while_serving_then_restore() {
         .arg(&restored)
         .output()
         .unwrap();
-    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     assert_eq!(status(&restored)["stats"]["documents"], documents);
     // Restoring over an existing index needs --replace.
     let out = Command::new(BIN)
@@ -599,3 +614,78 @@ fn snapshot_while_serving_then_restore() {
     );
 }
 mod discovery;
+fn get_with_key(url: &str, key: &str) -> (u16, String) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let mut res = agent
+        .get(url)
+        .header("Authorization", format!("Bearer {key}"))
+        .call()
+        .expect("request");
+    (
+        res.status().as_u16(),
+        res.body_mut().read_to_string().unwrap(),
+    )
+}
+
+#[test]
+fn keys_protect_a_server_beyond_loopback() {
+    let conf = tempfile::tempdir().unwrap();
+    std::fs::write(conf.path().join("trawl.toml"), "[limits]\nmax_k = 5\n").unwrap();
+    let config = conf.path().join("trawl.toml");
+    let config = config.to_str().unwrap();
+
+    // Without keys, only loopback is served.
+    let out = Command::new(BIN)
+        .args(["serve", "--index"])
+        .arg(shared_index())
+        .args(["--config", config, "--addr", "0.0.0.0:0"])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("refusing to serve on 0.0.0.0:0 without API keys"),
+        "{err}"
+    );
+
+    // `trawl keys create` prints the key once and stores only its hash.
+    let created = trawl(&[
+        "keys", "create", "--name", "alice", "--groups", "hr,legal", "--config", config, "--json",
+    ]);
+    let key = created["key"].as_str().unwrap().to_owned();
+    let stored = std::fs::read_to_string(conf.path().join("keys.json")).unwrap();
+    assert!(!stored.contains(&key) && stored.contains("alice"));
+    let listed = trawl(&["keys", "list", "--config", config, "--json"]);
+    assert_eq!(listed[0]["groups"], serde_json::json!(["hr", "legal"]));
+    assert!(listed[0].get("sha256").is_none());
+
+    let server = start_server_with(shared_index(), conf.path(), &["--addr", "0.0.0.0:0"]);
+    let base = server.1.replace("0.0.0.0", "127.0.0.1");
+    let (status, _, body) = get(&format!("{base}/api/search?q=leave"));
+    assert_eq!(status, 401, "{body}");
+    let (status, body) = get_with_key(&format!("{base}/api/search?q=leave"), &key);
+    assert_eq!(status, 200, "{body}");
+    // The file's limits apply.
+    let (status, body) = get_with_key(&format!("{base}/api/search?q=leave&k=6"), &key);
+    assert_eq!(status, 400);
+    assert!(body.contains("k_too_large"), "{body}");
+    let out = Command::new(BIN)
+        .args(["keys", "revoke", "alice", "--config", config])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let (status, body) = get_with_key(&format!("{base}/api/search?q=leave"), &key);
+    assert_eq!(status, 401, "{body}");
+
+    // A typo in the configuration is an error, not a silent default.
+    std::fs::write(conf.path().join("trawl.toml"), "[limits]\nmax_kk = 5\n").unwrap();
+    let out = Command::new(BIN)
+        .args(["keys", "list", "--config", config])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("max_kk"));
+}

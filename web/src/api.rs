@@ -5,15 +5,18 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use trawl_embedder::Embedder;
 use trawl_search::{Access, Filter, Fusion, Hit, Index, Mode, SearchRequest};
+use utoipa::{IntoParams, ToSchema};
 
 use crate::ApiError;
 
 /// Default number of results.
 pub const DEFAULT_K: usize = 10;
 
-/// Parameters of a search, as in `GET /api/search?q=…&k=…&mode=…&offset=…`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+/// Parameters of a search, as in `GET /api/search?q=…&k=…&mode=…&offset=…`
+/// or the JSON body of `POST /api/search`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema, IntoParams)]
 #[serde(deny_unknown_fields)]
+#[into_params(parameter_in = Query)]
 pub struct SearchParams {
     /// Query text.
     pub q: String,
@@ -110,10 +113,12 @@ pub fn parse_date(s: &str) -> Option<i64> {
 }
 
 /// One result document.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SearchResult {
     /// Stable document id.
     pub doc_id: String,
+    /// The passage shown (see `GET /api/documents/{id}`'s chunks).
+    pub chunk_id: u64,
     /// Source path, relative to the indexed folder.
     pub path: String,
     /// Document title.
@@ -152,6 +157,7 @@ impl From<Hit> for SearchResult {
     fn from(h: Hit) -> Self {
         Self {
             doc_id: h.doc_id,
+            chunk_id: h.chunk_id,
             path: h.path,
             title: h.title,
             score: h.score,
@@ -173,11 +179,12 @@ impl From<Hit> for SearchResult {
 }
 
 /// The answer to a search.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
 pub struct SearchResponse {
     /// The query as received.
     pub query: String,
     /// The mode used.
+    #[schema(value_type = String, example = "hybrid")]
     pub mode: Mode,
     /// Milliseconds spent, query embedding included.
     pub took_ms: f64,
@@ -226,6 +233,200 @@ pub fn run_search(
         took_ms: started.elapsed().as_secs_f64() * 1e3,
         results: results.hits.into_iter().map(SearchResult::from).collect(),
     })
+}
+
+/// Parameters of `GET /api/facets`: a search's query and filters.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[serde(deny_unknown_fields, default)]
+#[into_params(parameter_in = Query)]
+pub struct FacetParams {
+    /// Query text; empty counts every document.
+    pub q: Option<String>,
+    /// File types, comma-separated.
+    pub kind: Option<String>,
+    /// Tags, comma-separated.
+    pub tag: Option<String>,
+    /// Custodians, comma-separated.
+    pub custodian: Option<String>,
+    /// Path prefix.
+    pub path: Option<String>,
+    /// Earliest date, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Latest date, `YYYY-MM-DD`.
+    pub to: Option<String>,
+}
+
+impl FacetParams {
+    /// The same query and filters as search parameters.
+    pub fn as_search(&self) -> SearchParams {
+        SearchParams {
+            kind: self.kind.clone(),
+            tag: self.tag.clone(),
+            custodian: self.custodian.clone(),
+            path: self.path.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            ..SearchParams::new(self.q.clone().unwrap_or_default())
+        }
+    }
+}
+
+/// A facet value and its document count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FacetValue {
+    /// The value.
+    pub value: String,
+    /// Documents with it.
+    pub count: u64,
+}
+
+/// `GET /api/facets`: document counts under the query, filters and the caller's access.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct FacetsResponse {
+    /// Documents matching.
+    pub documents: u64,
+    /// By file type.
+    pub kind: Vec<FacetValue>,
+    /// By tag.
+    pub tags: Vec<FacetValue>,
+    /// By custodian.
+    pub custodian: Vec<FacetValue>,
+    /// By year of the document date.
+    pub year: Vec<FacetValue>,
+}
+
+impl From<trawl_search::Facets> for FacetsResponse {
+    fn from(f: trawl_search::Facets) -> Self {
+        let conv = |v: Vec<trawl_search::FacetCount>| {
+            v.into_iter()
+                .map(|c| FacetValue {
+                    value: c.value,
+                    count: c.count,
+                })
+                .collect()
+        };
+        Self {
+            documents: f.documents,
+            kind: conv(f.kinds),
+            tags: conv(f.tags),
+            custodian: conv(f.custodians),
+            year: conv(f.years),
+        }
+    }
+}
+
+/// One chunk of a document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ChunkView {
+    /// Chunk id (search results point at one with `chunk_id`).
+    pub chunk_id: u64,
+    /// Position in the document, from 0.
+    pub ordinal: u64,
+    /// Text.
+    pub text: String,
+    /// Page, where the format has pages.
+    pub page: Option<u32>,
+    /// Heading path.
+    pub section: Option<String>,
+}
+
+/// `GET /api/documents/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentResponse {
+    /// Document id.
+    pub doc_id: String,
+    /// Path, relative to the indexed folder (`uploads/…` for uploads).
+    pub path: String,
+    /// Title.
+    pub title: String,
+    /// File type.
+    pub kind: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Access groups (empty: everyone).
+    pub groups: Vec<String>,
+    /// Custodian.
+    pub custodian: Option<String>,
+    /// Author or sender.
+    pub author: Option<String>,
+    /// Document date, Unix seconds.
+    pub date: Option<i64>,
+    /// File modification time, Unix seconds.
+    pub modified: Option<i64>,
+    /// File size, bytes.
+    pub size: u64,
+    /// sha256 of the file.
+    pub sha256: String,
+    /// Containing document of an attachment.
+    pub parent_id: Option<String>,
+    /// Further metadata (e-mail headers, …).
+    pub extra: std::collections::BTreeMap<String, String>,
+    /// The extracted text: the chunks in order, separated by blank lines
+    /// (pieces of one long paragraph overlap by a few words).
+    pub text: String,
+    /// The chunks.
+    pub chunks: Vec<ChunkView>,
+    /// Whether `GET /api/documents/{id}/file` can serve the original.
+    pub has_file: bool,
+}
+
+impl DocumentResponse {
+    /// The wire form of `doc`.
+    pub fn new(doc: trawl_search::Document, has_file: bool) -> Self {
+        let m = doc.meta;
+        let chunks: Vec<ChunkView> = doc
+            .chunks
+            .into_iter()
+            .map(|c| ChunkView {
+                chunk_id: c.chunk_id,
+                ordinal: c.ordinal,
+                text: c.text,
+                page: c.page,
+                section: c.section,
+            })
+            .collect();
+        Self {
+            text: chunks
+                .iter()
+                .map(|c| c.text.as_str())
+                .collect::<Vec<_>>()
+                .join("\n\n"),
+            doc_id: doc.doc_id,
+            path: doc.path,
+            title: doc.title,
+            kind: m.kind,
+            tags: m.tags,
+            groups: m.groups,
+            custodian: m.custodian,
+            author: m.author,
+            date: m.date,
+            modified: m.modified,
+            size: m.size,
+            sha256: m.sha256,
+            parent_id: m.parent_id,
+            extra: m.extra,
+            chunks,
+            has_file,
+        }
+    }
+}
+
+/// `POST /api/documents`: the upload was accepted and queued.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct UploadAccepted {
+    /// Job id.
+    pub job_id: String,
+    /// Where to follow it.
+    pub status_url: String,
+    /// Paths the files will show.
+    pub files: Vec<String>,
+}
+
+/// `DELETE /api/documents/{id}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DeleteResponse {
+    /// The document and its attachments, removed in one commit.
+    pub deleted: Vec<String>,
 }
 
 #[cfg(test)]

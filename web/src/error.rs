@@ -19,14 +19,18 @@ pub struct ApiError {
     pub message: String,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Body {
-    error: Detail,
+/// The body of every error response.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub(crate) struct ErrorBody {
+    error: ErrorDetail,
 }
 
-#[derive(Serialize, Deserialize)]
-struct Detail {
+/// A stable code and a message.
+#[derive(Serialize, Deserialize, utoipa::ToSchema)]
+pub(crate) struct ErrorDetail {
+    /// Stable machine-readable code.
     code: String,
+    /// Human-readable explanation.
     message: String,
 }
 
@@ -58,12 +62,33 @@ impl ApiError {
             message: message.into(),
         }
     }
+
+    /// Any status with a code.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        Self {
+            status,
+            code,
+            message: message.into(),
+        }
+    }
+}
+
+impl From<trawl_indexer::Error> for ApiError {
+    fn from(e: trawl_indexer::Error) -> Self {
+        match e {
+            trawl_indexer::Error::InvalidMetadata(m) => Self::bad_request("invalid_metadata", m),
+            trawl_indexer::Error::Search(e) => e.into(),
+            other => Self::internal(other),
+        }
+    }
 }
 
 impl From<trawl_search::Error> for ApiError {
     fn from(e: trawl_search::Error) -> Self {
         if e.is_user_error() {
             Self::bad_request("invalid_search", e.to_string())
+        } else if let trawl_search::Error::Locked(_) = e {
+            Self::new(StatusCode::CONFLICT, "index_busy", e.to_string())
         } else {
             Self::internal(e)
         }
@@ -78,8 +103,8 @@ impl From<trawl_embedder::Error> for ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Body {
-            error: Detail {
+        let body = ErrorBody {
+            error: ErrorDetail {
                 code: self.code.to_owned(),
                 message: self.message,
             },

@@ -1,15 +1,23 @@
 //! trawl's HTTP API and web UI.
 //!
-//! [`app`] builds the axum router over an [`AppState`] (an open index and an
-//! embedder); [`serve`] runs it on a listener until Ctrl-C. The JSON types in
-//! [`api`] are the wire format of both the HTTP API and `trawl search --json`,
-//! so the two always agree.
+//! [`app`] builds the axum router over an [`AppState`] (an open index, an
+//! embedder and the service parts: keys, audit log, upload jobs, metrics);
+//! [`serve`] runs it on a listener until shutdown, refusing to serve beyond
+//! loopback without API keys. The JSON types in [`api`] are the wire format
+//! of both the HTTP API and `trawl search --json`, so the two always agree.
+//! [`config`] is `trawl.toml`; [`auth`] creates, lists and checks API keys.
 
 pub mod api;
+mod audit;
+pub mod auth;
+pub mod config;
 mod error;
+mod handlers;
+mod jobs;
+mod metrics;
 mod routes;
 
 pub use crate::{
     error::ApiError,
-    routes::{AppState, app, serve},
+    routes::{AppState, ServiceOptions, StartError, app, serve},
 };

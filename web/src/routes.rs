@@ -1,26 +1,46 @@
-//! The router: API routes, the embedded UI, health checks.
+//! The router and what wraps every request: request ids, tracing, security
+//! headers, metrics, time-outs, authentication and rate limits.
 
-use std::{future::Future, sync::Arc};
+use std::{
+    collections::HashMap,
+    future::Future,
+    net::SocketAddr,
+    path::PathBuf,
+    sync::{
+        Arc, Mutex,
+        atomic::{AtomicBool, Ordering},
+    },
+    time::{Duration, Instant},
+};
 
 use axum::{
-    Json, Router,
-    extract::{Query, State, rejection::QueryRejection},
-    http::{HeaderValue, header},
-    response::{Html, IntoResponse},
-    routing::get,
+    Router,
+    extract::{DefaultBodyLimit, MatchedPath, Request, State},
+    http::{HeaderName, HeaderValue, header},
+    middleware::{self, Next},
+    response::{IntoResponse, Response},
+    routing::{get, post},
 };
-use serde::Serialize;
-use tower_http::trace::TraceLayer;
+use tower_http::{
+    request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
+    trace::{DefaultOnResponse, TraceLayer},
+};
 use trawl_embedder::Embedder;
-use trawl_search::{Access, Index};
+use trawl_indexer::IndexOptions;
+use trawl_search::Index;
 
 use crate::{
     ApiError,
-    api::{SearchParams, SearchResponse, run_search},
+    audit::AuditLog,
+    auth::{KeyStore, Principal},
+    config::Config,
+    handlers,
+    jobs::{Jobs, WorkerContext},
+    metrics::Metrics,
 };
 
-/// The search page, embedded so the binary serves it offline.
-const INDEX_HTML: &str = include_str!("../assets/index.html");
+static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+static X_API_KEY: HeaderName = HeaderName::from_static("x-api-key");
 
 /// What every handler shares.
 #[derive(Clone)]
@@ -29,86 +49,436 @@ pub struct AppState {
     pub index: Arc<Index>,
     /// The query embedder (same model as the index).
     pub embedder: Arc<dyn Embedder>,
+    pub(crate) service: Arc<Service>,
 }
+
+/// The server's own parts besides the index and the model.
+pub(crate) struct Service {
+    pub(crate) config: Config,
+    pub(crate) keys: KeyStore,
+    /// Set by [`serve`]: keyless local mode is allowed on loopback only.
+    pub(crate) loopback: AtomicBool,
+    pub(crate) audit: Arc<AuditLog>,
+    pub(crate) jobs: Jobs,
+    pub(crate) metrics: Metrics,
+    pub(crate) uploads_dir: PathBuf,
+    pub(crate) roots: Vec<PathBuf>,
+    buckets: Mutex<HashMap<String, Bucket>>,
+}
+
+/// Where the server keeps its files; the binary fills these from `trawl.toml`,
+/// the environment and flags.
+#[derive(Debug, Clone)]
+pub struct ServiceOptions {
+    /// The configuration (limits, `[[keys]]`, roots, …).
+    pub config: Config,
+    /// Keys file written by `trawl keys create`.
+    pub keys_file: Option<PathBuf>,
+    /// Audit log file.
+    pub audit_path: PathBuf,
+    /// Managed uploads folder.
+    pub uploads_dir: PathBuf,
+    /// How uploads are indexed.
+    pub index_options: IndexOptions,
+}
+
+impl ServiceOptions {
+    /// Defaults for an index at `index_dir`: audit log and uploads inside
+    /// it, no keys file.
+    pub fn for_index(index_dir: &std::path::Path, config: Config) -> Self {
+        Self {
+            audit_path: config
+                .audit
+                .path
+                .clone()
+                .unwrap_or_else(|| index_dir.join("audit.jsonl")),
+            uploads_dir: config
+                .index
+                .uploads_dir
+                .clone()
+                .unwrap_or_else(|| index_dir.join("uploads")),
+            keys_file: config.auth.keys_file.clone(),
+            config,
+            index_options: IndexOptions::default(),
+        }
+    }
+}
+
+/// Why the server cannot start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// A keys, audit or uploads file could not be used.
+    #[error("{0}")]
+    Files(String),
+    /// Bound beyond loopback without any API key.
+    #[error(
+        "refusing to serve on {0} without API keys: anyone who can reach it could read every document. Create a key with `trawl keys create --name NAME --groups GROUPS`, or bind to 127.0.0.1 for local single-user mode"
+    )]
+    Unprotected(SocketAddr),
+    /// Serving failed.
+    #[error("serving HTTP: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+impl AppState {
+    /// The state of a server over `index`, with uploads indexed in the
+    /// background by a worker thread.
+    pub fn new(
+        index: Arc<Index>,
+        embedder: Arc<dyn Embedder>,
+        opts: ServiceOptions,
+    ) -> Result<Self, StartError> {
+        let keys = KeyStore::new(&opts.config.keys, opts.keys_file.clone())
+            .map_err(|e| StartError::Files(e.to_string()))?;
+        let audit = AuditLog::open(
+            &opts.audit_path,
+            opts.config.audit.max_bytes,
+            opts.config.audit.keep,
+        )
+        .map_err(|e| StartError::Files(format!("audit log {}: {e}", opts.audit_path.display())))?;
+        let audit = Arc::new(audit);
+        std::fs::create_dir_all(&opts.uploads_dir).map_err(|e| {
+            StartError::Files(format!(
+                "uploads folder {}: {e}",
+                opts.uploads_dir.display()
+            ))
+        })?;
+        let jobs = Jobs::start(WorkerContext {
+            index: index.clone(),
+            embedder: embedder.clone(),
+            audit: audit.clone(),
+            opts: opts.index_options.clone(),
+        });
+        Ok(Self {
+            index,
+            embedder,
+            service: Arc::new(Service {
+                roots: opts.config.index.roots.clone(),
+                config: opts.config,
+                keys,
+                loopback: AtomicBool::new(false),
+                audit,
+                jobs,
+                metrics: Metrics::new(),
+                uploads_dir: opts.uploads_dir,
+                buckets: Mutex::new(HashMap::new()),
+            }),
+        })
+    }
+
+    /// Whether API keys are configured (otherwise: local single-user mode).
+    pub fn has_keys(&self) -> bool {
+        self.service.keys.has_keys()
+    }
+}
+
+/// The embedded UI.
+const INDEX_HTML: &str = include_str!("../assets/index.html");
+/// Scripts and styles served under `/assets/NAME` (the CSP allows no inline
+/// script): add a panel's file here.
+const ASSETS: &[(&str, &str, &str)] = &[
+    (
+        "app.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/app.js"),
+    ),
+    (
+        "app.css",
+        "text/css; charset=utf-8",
+        include_str!("../assets/app.css"),
+    ),
+];
+
+/// The UI's policy: its own scripts and styles only, no framing.
+const UI_CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; \
+     connect-src 'self'; object-src 'none'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'";
+/// Everything else is data, never a page.
+const API_CSP: &str = "default-src 'none'; frame-ancestors 'none'; sandbox";
 
 /// Builds the router.
 pub fn app(state: AppState) -> Router {
+    let limits = &state.service.config.limits;
+    let api = Router::new()
+        .route(
+            "/api/search",
+            get(handlers::search_get).post(handlers::search_post),
+        )
+        .route("/api/facets", get(handlers::facets))
+        .route(
+            "/api/documents",
+            post(handlers::upload).layer(DefaultBodyLimit::max(limits.max_upload_bytes)),
+        )
+        .route(
+            "/api/documents/{id}",
+            get(handlers::document).delete(handlers::delete),
+        )
+        .route("/api/documents/{id}/file", get(handlers::file))
+        .route("/api/jobs/{id}", get(handlers::job))
+        .route("/api/whoami", get(handlers::whoami))
+        .route("/metrics", get(handlers::metrics))
+        .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
+    let timeout = Duration::from_secs(state.service.config.server.request_timeout_s.max(1));
     Router::new()
         .route("/", get(ui))
-        .route("/api/search", get(search))
-        .route("/healthz", get(healthz))
-        .route("/readyz", get(readyz))
+        .route("/assets/{name}", get(asset))
+        .route("/api/openapi.json", get(handlers::openapi))
+        .route("/healthz", get(handlers::healthz))
+        .route("/readyz", get(handlers::readyz))
+        .merge(api)
         .fallback(not_found)
+        .layer(DefaultBodyLimit::max(limits.max_body_bytes))
+        .layer(middleware::from_fn(move |req, next| {
+            with_timeout(timeout, req, next)
+        }))
+        .layer(middleware::from_fn_with_state(state.clone(), observe))
+        .layer(PropagateRequestIdLayer::new(X_REQUEST_ID.clone()))
+        .layer(
+            TraceLayer::new_for_http().make_span_with(|req: &Request| {
+                let id = req
+                    .headers()
+                    .get(&X_REQUEST_ID)
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or("");
+                // The URI without its query: queries may be sensitive.
+                tracing::info_span!("request", request_id = %id, method = %req.method(), path = %req.uri().path(), principal = tracing::field::Empty)
+            })
+            // One line per answered request: status and latency, in the request's span.
+            .on_response(DefaultOnResponse::new().level(tracing::Level::INFO)),
+        )
+        .layer(SetRequestIdLayer::new(
+            X_REQUEST_ID.clone(),
+            MakeRequestUuid,
+        ))
         .with_state(state)
-        .layer(TraceLayer::new_for_http())
 }
 
-/// Serves `app(state)` on `listener` until `shutdown` completes; in-flight requests finish.
+/// Serves `app(state)` on `listener` until `shutdown` completes; in-flight
+/// requests and queued uploads finish. Refuses to serve beyond loopback
+/// without API keys.
 pub async fn serve(
     listener: tokio::net::TcpListener,
     state: AppState,
     shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, app(state))
+) -> Result<(), StartError> {
+    let addr = listener.local_addr()?;
+    let loopback = addr.ip().is_loopback();
+    if !state.has_keys() {
+        if !loopback {
+            return Err(StartError::Unprotected(addr));
+        }
+        tracing::warn!(
+            %addr,
+            "NO API KEYS CONFIGURED: local single-user mode, every request has full access. \
+             This is only allowed on loopback; create keys with `trawl keys create` to require them"
+        );
+    }
+    state.service.loopback.store(loopback, Ordering::Relaxed);
+
+    // Pick up commits by other writers (a `trawl index` run).
+    let reload_every = Duration::from_secs(state.service.config.server.reload_interval_s.max(1));
+    let index = state.index.clone();
+    let reloader = tokio::spawn(async move {
+        let mut tick = tokio::time::interval(reload_every);
+        loop {
+            tick.tick().await;
+            let index = index.clone();
+            match tokio::task::spawn_blocking(move || index.reload_if_changed()).await {
+                Ok(Ok(true)) => tracing::info!("index changed on disk; reloaded"),
+                Ok(Ok(false)) => {}
+                Ok(Err(e)) => tracing::warn!(error = %e, "could not reload the index"),
+                Err(e) => tracing::warn!(error = %e, "index reload task failed"),
+            }
+        }
+    });
+    let service = state.service.clone();
+    let result = axum::serve(listener, app(state))
         .with_graceful_shutdown(shutdown)
+        .await;
+    reloader.abort();
+    tokio::task::spawn_blocking(move || service.jobs.shutdown())
         .await
+        .ok();
+    result.map_err(StartError::Io)
+}
+
+/// Who is asking, and which request this is; set by [`authenticate`].
+#[derive(Debug, Clone)]
+pub(crate) struct Ctx {
+    pub(crate) principal: Principal,
+    pub(crate) request_id: String,
+}
+
+fn presented_key(req: &Request) -> Option<&str> {
+    if let Some(v) = req.headers().get(header::AUTHORIZATION) {
+        let v = v.to_str().ok()?;
+        let (scheme, key) = v.split_once(' ')?;
+        return scheme.eq_ignore_ascii_case("bearer").then(|| key.trim());
+    }
+    req.headers()
+        .get(&X_API_KEY)
+        .and_then(|v| v.to_str().ok())
+        .map(str::trim)
+}
+
+async fn authenticate(
+    State(state): State<AppState>,
+    mut req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    let service = &state.service;
+    let request_id = req
+        .headers()
+        .get(&X_REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let principal = match presented_key(&req) {
+        Some(key) => service.keys.authenticate(key).ok_or_else(|| {
+            ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "invalid_key",
+                "the API key is not valid (wrong, revoked or malformed)",
+            )
+        })?,
+        None if !service.keys.has_keys() && service.loopback.load(Ordering::Relaxed) => {
+            Principal::local()
+        }
+        None => {
+            return Err(ApiError::new(
+                axum::http::StatusCode::UNAUTHORIZED,
+                "missing_key",
+                "an API key is required: send `Authorization: Bearer KEY` or `X-API-Key: KEY`",
+            ));
+        }
+    };
+    if let Err(wait) = service.take_token(&principal.name) {
+        let mut res = ApiError::new(
+            axum::http::StatusCode::TOO_MANY_REQUESTS,
+            "rate_limited",
+            format!(
+                "too many requests for key {:?}; retry later",
+                principal.name
+            ),
+        )
+        .into_response();
+        res.headers_mut().insert(
+            header::RETRY_AFTER,
+            HeaderValue::from(wait.as_secs_f64().ceil().max(1.0) as u64),
+        );
+        return Ok(res);
+    }
+    tracing::Span::current().record("principal", principal.name.as_str());
+    req.extensions_mut().insert(Ctx {
+        principal,
+        request_id,
+    });
+    Ok(next.run(req).await)
+}
+
+/// A token bucket per key.
+#[derive(Debug, Clone, Copy)]
+struct Bucket {
+    tokens: f64,
+    at: Instant,
+}
+
+impl Service {
+    /// Takes one request's token for `who`, or says how long to wait.
+    fn take_token(&self, who: &str) -> Result<(), Duration> {
+        let limits = &self.config.limits;
+        let burst = f64::from(limits.burst);
+        let now = Instant::now();
+        let mut buckets = self.buckets.lock().unwrap_or_else(|e| e.into_inner());
+        let b = buckets.entry(who.to_owned()).or_insert(Bucket {
+            tokens: burst,
+            at: now,
+        });
+        b.tokens =
+            (b.tokens + now.duration_since(b.at).as_secs_f64() * limits.rate_per_s).min(burst);
+        b.at = now;
+        if b.tokens >= 1.0 {
+            b.tokens -= 1.0;
+            Ok(())
+        } else {
+            Err(Duration::from_secs_f64(
+                (1.0 - b.tokens) / limits.rate_per_s,
+            ))
+        }
+    }
+}
+
+async fn with_timeout(limit: Duration, req: Request, next: Next) -> Response {
+    match tokio::time::timeout(limit, next.run(req)).await {
+        Ok(res) => res,
+        Err(_) => ApiError::new(
+            axum::http::StatusCode::SERVICE_UNAVAILABLE,
+            "timeout",
+            format!("the request took longer than {} s", limit.as_secs()),
+        )
+        .into_response(),
+    }
+}
+
+/// Metrics per route and the headers every response carries.
+async fn observe(State(state): State<AppState>, req: Request, next: Next) -> Response {
+    let started = Instant::now();
+    let route = req
+        .extensions()
+        .get::<MatchedPath>()
+        .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
+    let method = req.method().as_str().to_owned();
+    let mut res = next.run(req).await;
+    state.service.metrics.observe(
+        &route,
+        &method,
+        res.status().as_u16(),
+        started.elapsed().as_secs_f64(),
+    );
+    let h = res.headers_mut();
+    h.entry(header::CONTENT_SECURITY_POLICY)
+        .or_insert(HeaderValue::from_static(API_CSP));
+    h.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    h.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    h.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    if route.starts_with("/api/") && !route.starts_with("/api/openapi") {
+        // Search results and documents are other people's files: never cache.
+        h.entry(header::CACHE_CONTROL)
+            .or_insert(HeaderValue::from_static("no-store"));
+    }
+    res
 }
 
 async fn ui() -> impl IntoResponse {
     (
-        [(
-            header::CONTENT_SECURITY_POLICY,
-            HeaderValue::from_static(
-                "default-src 'self'; style-src 'self' 'unsafe-inline'; script-src 'self' 'unsafe-inline'",
+        [
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(UI_CSP),
             ),
-        )],
-        Html(INDEX_HTML),
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+        ],
+        INDEX_HTML,
     )
 }
 
-async fn search(
-    State(state): State<AppState>,
-    params: Result<Query<SearchParams>, QueryRejection>,
-) -> Result<Json<SearchResponse>, ApiError> {
-    let Query(params) =
-        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
-    // Embedding the query is CPU-bound; keep it off the async workers.
-    // Until API keys exist (the service issue), the server only runs in local
-    // single-user mode, where the operator sees everything.
-    let access = Access::All;
-    let response = tokio::task::spawn_blocking(move || {
-        run_search(&state.index, state.embedder.as_ref(), &params, &access)
-    })
-    .await
-    .map_err(ApiError::internal)??;
-    Ok(Json(response))
-}
-
-#[derive(Serialize)]
-struct Health {
-    status: &'static str,
-}
-
-async fn healthz() -> Json<Health> {
-    Json(Health { status: "ok" })
-}
-
-#[derive(Serialize)]
-struct Ready {
-    status: &'static str,
-    documents: u64,
-    chunks: u64,
-    model: String,
-}
-
-async fn readyz(State(state): State<AppState>) -> Json<Ready> {
-    let stats = state.index.stats();
-    Json(Ready {
-        status: "ready",
-        documents: stats.documents,
-        chunks: stats.chunks,
-        model: state.embedder.info().name.clone(),
-    })
+async fn asset(axum::extract::Path(name): axum::extract::Path<String>) -> Response {
+    match ASSETS.iter().find(|(n, _, _)| *n == name) {
+        Some((_, content_type, body)) => (
+            [(header::CONTENT_TYPE, HeaderValue::from_static(content_type))],
+            *body,
+        )
+            .into_response(),
+        None => ApiError::not_found("no such asset").into_response(),
+    }
 }
 
 async fn not_found() -> ApiError {

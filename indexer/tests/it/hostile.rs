@@ -72,8 +72,9 @@ fn generate(dir: &Path) -> usize {
         ("mbox", fixture("email/remote-work-thread.mbox")),
     ];
     let mut samples = samples;
-    for entry in std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html"))
-        .unwrap()
+    for entry in
+        std::fs::read_dir(Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/html"))
+            .unwrap()
     {
         samples.push(("html", std::fs::read(entry.unwrap().path()).unwrap()));
     }

@@ -495,14 +495,21 @@ mod snapshots {
             let mut w = index.writer().unwrap();
             let writer = s.spawn(move || {
                 std::thread::sleep(std::time::Duration::from_millis(500));
-                w.add_document(doc("late", "Late memo", &[("Committed before the copy.", 4)]))
-                    .unwrap();
+                w.add_document(doc(
+                    "late",
+                    "Late memo",
+                    &[("Committed before the copy.", 4)],
+                ))
+                .unwrap();
                 w.commit().unwrap();
             });
             std::thread::sleep(std::time::Duration::from_millis(100));
             let manifest = index.snapshot(&snap).unwrap();
             writer.join().unwrap();
-            assert_eq!(manifest.documents, 4, "the commit in progress is in the copy");
+            assert_eq!(
+                manifest.documents, 4,
+                "the commit in progress is in the copy"
+            );
         });
         assert!(index.snapshot(&snap).is_err(), "never overwrites");
 
@@ -514,7 +521,10 @@ mod snapshots {
         assert_eq!((manifest.documents, manifest.chunks), (4, 5));
         let copy = Index::open(&snap).unwrap();
         assert_eq!(copy.stats().documents, 4);
-        assert_eq!(search(&copy, "flights", Mode::Keyword, None), vec!["travel"]);
+        assert_eq!(
+            search(&copy, "flights", Mode::Keyword, None),
+            vec!["travel"]
+        );
         drop(copy);
 
         // Restore into a new place, and over an existing index only when asked.
@@ -525,7 +535,10 @@ mod snapshots {
         drop(index);
         restore_snapshot(&snap, &src, true).unwrap();
         let back = Index::open(&src).unwrap();
-        assert_eq!(search(&back, "flights", Mode::Keyword, None), vec!["travel"]);
+        assert_eq!(
+            search(&back, "flights", Mode::Keyword, None),
+            vec!["travel"]
+        );
 
         // A damaged snapshot is refused before anything is replaced.
         let victim = manifest
@@ -551,9 +564,43 @@ mod query_fuzz {
 
     /// Pieces users type, syntax included, so generated queries hit the parser's corners.
     const PIECES: &[&str] = &[
-        "leave", "sick", "\"", "\"sick leave\"", "~", "~1", "~99", "*", "-", "+", "(", ")", ":",
-        "title:", "nosuch:", "AND", "OR", "NOT", "w/5", "^2", "[", "]", "{", "}", "TO", "\\",
-        "'", "é", "ß", "日本", "\u{0}", " ", " ", "agree*", "flihgts~1", "IN [a b]", ">=3",
+        "leave",
+        "sick",
+        "\"",
+        "\"sick leave\"",
+        "~",
+        "~1",
+        "~99",
+        "*",
+        "-",
+        "+",
+        "(",
+        ")",
+        ":",
+        "title:",
+        "nosuch:",
+        "AND",
+        "OR",
+        "NOT",
+        "w/5",
+        "^2",
+        "[",
+        "]",
+        "{",
+        "}",
+        "TO",
+        "\\",
+        "'",
+        "é",
+        "ß",
+        "日本",
+        "\u{0}",
+        " ",
+        " ",
+        "agree*",
+        "flihgts~1",
+        "IN [a b]",
+        ">=3",
     ];
 
     fn index() -> &'static (tempfile::TempDir, Index) {
@@ -584,5 +631,172 @@ mod query_fuzz {
                 Err(e) => prop_assert!(e.is_user_error(), "{q:?}: {e}"),
             }
         }
+    }
+}
+
+mod browse {
+    //! Whole documents, facet counts, the writer lock and reloading.
+
+    use trawl_search::{Access, DocumentMeta, FacetRequest, Filter, Index};
+
+    use super::{doc, spec};
+
+    fn with_meta(
+        id: &str,
+        text: &str,
+        groups: &[&str],
+        tags: &[&str],
+        date: i64,
+    ) -> trawl_search::DocumentInput {
+        let mut d = doc(
+            id,
+            id,
+            &[(text, 0), ("A second passage about the same.", 1)],
+        );
+        d.meta = DocumentMeta {
+            kind: if id == "pl1" { "pdf" } else { "markdown" }.into(),
+            groups: groups.iter().map(|g| g.to_string()).collect(),
+            tags: tags.iter().map(|t| t.to_string()).collect(),
+            custodian: Some(format!("c-{}", groups.first().unwrap_or(&"all"))),
+            date: Some(date),
+            ..Default::default()
+        };
+        d
+    }
+
+    fn corpus(dir: &std::path::Path) -> Index {
+        let index = Index::open_or_create(dir, &spec()).unwrap();
+        let mut w = index.writer().unwrap();
+        // 2023-06-01, 2024-02-01, 2024-09-01
+        w.add_document(with_meta(
+            "hr1",
+            "Overtime is paid weekly.",
+            &["hr"],
+            &["policy"],
+            1_685_577_600,
+        ))
+        .unwrap();
+        w.add_document(with_meta(
+            "hr2",
+            "Parental leave lasts twelve weeks.",
+            &["hr"],
+            &["policy", "leave"],
+            1_706_745_600,
+        ))
+        .unwrap();
+        w.add_document(with_meta(
+            "pl1",
+            "The contract ends with thirty days notice.",
+            &["legal"],
+            &["contract"],
+            1_725_148_800,
+        ))
+        .unwrap();
+        w.add_document(with_meta(
+            "pub",
+            "Office hours are nine to five.",
+            &[],
+            &["policy"],
+            1_725_148_800,
+        ))
+        .unwrap();
+        w.commit().unwrap();
+        index
+    }
+
+    #[test]
+    fn documents_come_whole_and_only_to_those_allowed() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = corpus(dir.path());
+        let d = index
+            .document("hr2", &Access::groups(["hr"]))
+            .unwrap()
+            .unwrap();
+        assert_eq!(d.chunks.len(), 2);
+        assert_eq!(d.chunks[0].ordinal, 0);
+        assert!(d.chunks[0].text.starts_with("Parental leave"));
+        assert_eq!(d.meta.tags, ["policy", "leave"]);
+        assert_eq!(
+            index.document("hr2", &Access::groups(["legal"])).unwrap(),
+            None
+        );
+        assert_eq!(index.document("nope", &Access::All).unwrap(), None);
+        assert!(
+            index
+                .document("pub", &Access::groups(Vec::<String>::new()))
+                .unwrap()
+                .is_some()
+        );
+    }
+
+    #[test]
+    fn facets_count_documents_under_query_filter_and_access() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = corpus(dir.path());
+        let count = |query: &str, filter: Filter, access: Access| {
+            index
+                .facets(&FacetRequest {
+                    query: query.into(),
+                    filter,
+                    access,
+                })
+                .unwrap()
+        };
+        let pairs = |v: &[trawl_search::FacetCount]| -> Vec<(String, u64)> {
+            v.iter().map(|c| (c.value.clone(), c.count)).collect()
+        };
+        let all = count("", Filter::default(), Access::All);
+        assert_eq!(all.documents, 4);
+        // Two chunks per document, but each document counts once.
+        assert_eq!(
+            pairs(&all.tags),
+            [
+                ("policy".into(), 3),
+                ("contract".into(), 1),
+                ("leave".into(), 1)
+            ]
+        );
+        assert_eq!(
+            pairs(&all.kinds),
+            [("markdown".into(), 3), ("pdf".into(), 1)]
+        );
+        assert_eq!(pairs(&all.years), [("2024".into(), 3), ("2023".into(), 1)]);
+        let hr = count("", Filter::default(), Access::groups(["hr"]));
+        assert_eq!(hr.documents, 3);
+        assert!(hr.tags.iter().all(|t| t.value != "contract"));
+        assert!(hr.custodians.iter().all(|c| c.value != "c-legal"));
+        let q = count("contract notice", Filter::default(), Access::groups(["hr"]));
+        assert_eq!(q.documents, 0);
+        let q = count(
+            "weeks",
+            Filter {
+                tags: vec!["leave".into()],
+                ..Filter::default()
+            },
+            Access::All,
+        );
+        assert_eq!(q.documents, 1);
+    }
+
+    #[test]
+    fn a_second_writer_is_refused_and_readers_reload_foreign_commits() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = corpus(dir.path());
+        let other = Index::open(dir.path()).unwrap();
+        let w = index.writer().unwrap();
+        let Err(err) = other.writer() else {
+            panic!("two writers at once");
+        };
+        assert!(matches!(err, trawl_search::Error::Locked(_)), "{err}");
+        assert!(err.to_string().contains("being written by another process"));
+        drop(w);
+        assert!(!other.reload_if_changed().unwrap());
+        let mut w = index.writer().unwrap();
+        w.delete_document("hr1").unwrap();
+        w.commit().unwrap();
+        assert_eq!(other.stats().documents, 4);
+        assert!(other.reload_if_changed().unwrap());
+        assert_eq!(other.stats().documents, 3);
+        assert!(other.size_on_disk() > 0);
     }
 }

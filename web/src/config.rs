@@ -1,0 +1,266 @@
+//! `trawl.toml`: the server's configuration, with its defaults in one place.
+//!
+//! The binary reads the file (every field optional), then applies
+//! environment variables and flags on top; this module only knows the file's
+//! shape and defaults.
+
+use std::{
+    net::SocketAddr,
+    path::{Path, PathBuf},
+};
+
+use serde::{Deserialize, Serialize};
+
+/// The whole file. Unknown keys are errors, so a typo never silently keeps a default.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Config {
+    /// `[server]`.
+    pub server: ServerConfig,
+    /// `[index]`.
+    pub index: IndexConfig,
+    /// `[auth]`.
+    pub auth: AuthConfig,
+    /// `[limits]`.
+    pub limits: Limits,
+    /// `[audit]`.
+    pub audit: AuditConfig,
+    /// `[[keys]]`: API keys written by hand (only their SHA-256 is stored).
+    pub keys: Vec<KeyConfig>,
+}
+
+/// `[server]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ServerConfig {
+    /// Address to listen on (default `127.0.0.1:7700`).
+    pub addr: SocketAddr,
+    /// Longest a request may take before a 503 `timeout` (default 30 s).
+    pub request_timeout_s: u64,
+    /// How often the server looks for commits by other writers (default 2 s).
+    pub reload_interval_s: u64,
+}
+
+impl Default for ServerConfig {
+    fn default() -> Self {
+        Self {
+            addr: SocketAddr::from(([127, 0, 0, 1], 7700)),
+            request_timeout_s: 30,
+            reload_interval_s: 2,
+        }
+    }
+}
+
+/// `[index]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct IndexConfig {
+    /// Index directory (default `$TRAWL_HOME/index`).
+    pub path: Option<PathBuf>,
+    /// Folders original files may be served from, besides the folder the
+    /// last `trawl index` run indexed (recorded in the index) and uploads.
+    pub roots: Vec<PathBuf>,
+    /// Where uploaded files are kept (default `INDEX/uploads`).
+    pub uploads_dir: Option<PathBuf>,
+}
+
+/// `[auth]`.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuthConfig {
+    /// Keys created by `trawl keys create` (default `keys.json` beside `trawl.toml`).
+    pub keys_file: Option<PathBuf>,
+}
+
+/// One hand-written `[[keys]]` entry.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KeyConfig {
+    /// Who holds the key (shown in the audit log).
+    pub name: String,
+    /// Access groups.
+    #[serde(default)]
+    pub groups: Vec<String>,
+    /// May upload and delete, and sees every document.
+    #[serde(default)]
+    pub admin: bool,
+    /// Hex SHA-256 of the key (`printf %s KEY | sha256sum`).
+    pub sha256: String,
+}
+
+/// `[limits]`: what one request may ask for.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct Limits {
+    /// Largest JSON request body (default 64 KiB).
+    pub max_body_bytes: usize,
+    /// Largest upload request, all files together (default 64 MiB).
+    pub max_upload_bytes: usize,
+    /// Most files in one upload (default 20).
+    pub max_upload_files: usize,
+    /// Longest query, in characters (default 1000).
+    pub max_query_chars: usize,
+    /// Most results per page (default 100).
+    pub max_k: usize,
+    /// Deepest page start (default 900).
+    pub max_offset: usize,
+    /// Sustained requests per second per key (default 20).
+    pub rate_per_s: f64,
+    /// Requests a key may make in a burst (default 40).
+    pub burst: u32,
+    /// File extensions uploads may have.
+    pub upload_extensions: Vec<String>,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Self {
+            max_body_bytes: 64 * 1024,
+            max_upload_bytes: 64 * 1024 * 1024,
+            max_upload_files: 20,
+            max_query_chars: 1000,
+            max_k: 100,
+            max_offset: 900,
+            rate_per_s: 20.0,
+            burst: 40,
+            upload_extensions: [
+                "pdf", "docx", "html", "htm", "md", "markdown", "txt", "eml", "mbox",
+            ]
+            .map(str::to_owned)
+            .to_vec(),
+        }
+    }
+}
+
+/// `[audit]`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AuditConfig {
+    /// JSONL file (default `INDEX/audit.jsonl`).
+    pub path: Option<PathBuf>,
+    /// Rotate when the file grows past this (default 64 MiB).
+    pub max_bytes: u64,
+    /// Rotated files kept (`audit.jsonl.1` … `.N`, default 10).
+    pub keep: u32,
+}
+
+impl Default for AuditConfig {
+    fn default() -> Self {
+        Self {
+            path: None,
+            max_bytes: 64 * 1024 * 1024,
+            keep: 10,
+        }
+    }
+}
+
+/// Why a configuration file could not be used.
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    /// The file could not be read.
+    #[error("{path}: {source}")]
+    Io {
+        /// The file.
+        path: PathBuf,
+        /// The cause.
+        source: std::io::Error,
+    },
+    /// The file is not valid TOML for this schema.
+    #[error("{path}: {message}")]
+    Invalid {
+        /// The file.
+        path: PathBuf,
+        /// What is wrong, with the line.
+        message: String,
+    },
+}
+
+impl Config {
+    /// Reads `path`; a missing file gives the defaults when `required` is false.
+    pub fn load(path: &Path, required: bool) -> Result<Self, ConfigError> {
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound && !required => {
+                return Ok(Self::default());
+            }
+            Err(source) => {
+                return Err(ConfigError::Io {
+                    path: path.to_path_buf(),
+                    source,
+                });
+            }
+        };
+        let config: Config = toml::from_str(&text).map_err(|e| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message: e.to_string(),
+        })?;
+        config.validate().map_err(|message| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        })?;
+        Ok(config)
+    }
+
+    /// Checks values a type cannot express.
+    pub fn validate(&self) -> Result<(), String> {
+        let l = &self.limits;
+        if l.max_k == 0 || l.max_query_chars == 0 || l.burst == 0 || l.rate_per_s <= 0.0 {
+            return Err(
+                "limits: max_k, max_query_chars, burst and rate_per_s must be positive".into(),
+            );
+        }
+        if l.max_offset + l.max_k > 1000 {
+            return Err("limits: max_offset + max_k may be at most 1000".into());
+        }
+        for k in &self.keys {
+            if k.sha256.len() != 64 || !k.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Err(format!("keys: {:?} needs a 64-digit hex sha256", k.name));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn defaults_and_overrides_parse() {
+        let c: Config = toml::from_str(
+            r#"
+            [server]
+            addr = "0.0.0.0:8080"
+            [limits]
+            max_k = 50
+            [[keys]]
+            name = "ci"
+            groups = ["hr"]
+            sha256 = "aa00000000000000000000000000000000000000000000000000000000000000"
+            "#,
+        )
+        .unwrap();
+        assert_eq!(c.server.addr.port(), 8080);
+        assert_eq!(c.server.request_timeout_s, 30);
+        assert_eq!(c.limits.max_k, 50);
+        assert_eq!(c.limits.max_query_chars, 1000);
+        assert_eq!(c.keys[0].groups, ["hr"]);
+        assert!(!c.keys[0].admin);
+        c.validate().unwrap();
+    }
+
+    #[test]
+    fn the_example_file_is_the_defaults() {
+        let text = include_str!("../../trawl.example.toml");
+        let c: Config = toml::from_str(text).unwrap();
+        assert_eq!(c, Config::default());
+    }
+
+    #[test]
+    fn typos_and_bad_values_are_errors() {
+        assert!(toml::from_str::<Config>("[server]\nadress = \"x\"").is_err());
+        let mut c = Config::default();
+        c.limits.max_k = 0;
+        assert!(c.validate().is_err());
+    }
+}

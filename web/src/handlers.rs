@@ -1,0 +1,830 @@
+//! The endpoints. Every read goes through the principal's [`trawl_search::Access`]
+//! inside retrieval, and every search, view, download, upload and delete
+//! is written to the audit log.
+
+use std::path::{Component, Path, PathBuf};
+
+use axum::{
+    Extension, Json,
+    body::Body,
+    extract::{Multipart, Path as UrlPath, Query, State, rejection::JsonRejection},
+    http::{HeaderValue, StatusCode, header},
+    response::{IntoResponse, Response},
+};
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use tokio::io::AsyncWriteExt;
+use trawl_indexer::{NewFile, UploadMeta};
+use trawl_search::FacetRequest;
+use utoipa::{OpenApi, ToSchema};
+
+use crate::{
+    ApiError,
+    api::{
+        DeleteResponse, DocumentResponse, FacetParams, FacetsResponse, SearchParams,
+        SearchResponse, UploadAccepted, run_search,
+    },
+    audit::{AuditEvent, now_rfc3339},
+    auth::Principal,
+    jobs::{JobStatus, Work},
+    metrics::EmbedSlot,
+    routes::{AppState, Ctx},
+};
+
+type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
+
+fn audit(
+    state: &AppState,
+    ctx: &Ctx,
+    action: &str,
+    query: Option<&str>,
+    params: Option<serde_json::Value>,
+    doc_ids: Vec<String>,
+    status: StatusCode,
+) {
+    state.service.audit.record(&AuditEvent {
+        time: now_rfc3339(),
+        request_id: &ctx.request_id,
+        principal: &ctx.principal.name,
+        action,
+        query,
+        params,
+        doc_ids,
+        status: status.as_u16(),
+    });
+}
+
+fn blocking_error(e: tokio::task::JoinError) -> ApiError {
+    ApiError::internal(e)
+}
+
+/// Caps a search's size before it reaches the index.
+fn check_limits(
+    state: &AppState,
+    q: &str,
+    k: Option<usize>,
+    offset: Option<usize>,
+) -> Result<(), ApiError> {
+    let l = &state.service.config.limits;
+    let chars = q.chars().count();
+    if chars > l.max_query_chars {
+        return Err(ApiError::bad_request(
+            "query_too_long",
+            format!(
+                "the query has {chars} characters; at most {} are allowed",
+                l.max_query_chars
+            ),
+        ));
+    }
+    if let Some(k) = k
+        && k > l.max_k
+    {
+        return Err(ApiError::bad_request(
+            "k_too_large",
+            format!("k is {k}; at most {} results per page", l.max_k),
+        ));
+    }
+    if let Some(o) = offset
+        && o > l.max_offset
+    {
+        return Err(ApiError::bad_request(
+            "offset_too_large",
+            format!("offset is {o}; at most {}", l.max_offset),
+        ));
+    }
+    Ok(())
+}
+
+async fn do_search(
+    state: AppState,
+    ctx: Ctx,
+    params: SearchParams,
+) -> Result<Json<SearchResponse>, ApiError> {
+    check_limits(&state, &params.q, params.k, params.offset)?;
+    let access = ctx.principal.access();
+    let st = state.clone();
+    let p = params.clone();
+    // Embedding the query is CPU-bound; keep it off the async workers.
+    let response = tokio::task::spawn_blocking(move || {
+        let _slot = EmbedSlot::enter(&st.service.metrics.embedding);
+        run_search(&st.index, st.embedder.as_ref(), &p, &access)
+    })
+    .await
+    .map_err(blocking_error)??;
+    let mut logged = serde_json::to_value(&params).unwrap_or_default();
+    if let Some(o) = logged.as_object_mut() {
+        o.remove("q");
+        o.retain(|_, v| !v.is_null());
+    }
+    audit(
+        &state,
+        &ctx,
+        "search",
+        Some(&params.q),
+        Some(logged),
+        response.results.iter().map(|r| r.doc_id.clone()).collect(),
+        StatusCode::OK,
+    );
+    Ok(Json(response))
+}
+
+/// Search (query string).
+#[utoipa::path(get, path = "/api/search", params(SearchParams),
+    responses((status = 200, body = SearchResponse), (status = 400, body = crate::error::ErrorBody), (status = 401, body = crate::error::ErrorBody), (status = 429, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn search_get(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    params: QueryResult<SearchParams>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let Query(params) =
+        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
+    do_search(state, ctx, params).await
+}
+
+fn json_rejection(e: JsonRejection) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the request body is too large",
+        )
+    } else if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
+        ApiError::new(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "send JSON with `Content-Type: application/json`",
+        )
+    } else {
+        ApiError::bad_request("invalid_parameters", e.body_text())
+    }
+}
+
+/// Search (JSON body with the same fields as the query string).
+#[utoipa::path(post, path = "/api/search", request_body = SearchParams,
+    responses((status = 200, body = SearchResponse), (status = 400, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn search_post(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    params: Result<Json<SearchParams>, JsonRejection>,
+) -> Result<Json<SearchResponse>, ApiError> {
+    let Json(params) = params.map_err(json_rejection)?;
+    do_search(state, ctx, params).await
+}
+
+/// Document counts by kind, tag, custodian and year under a query and filters.
+#[utoipa::path(get, path = "/api/facets", params(FacetParams),
+    responses((status = 200, body = FacetsResponse), (status = 400, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn facets(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    params: QueryResult<FacetParams>,
+) -> Result<Json<FacetsResponse>, ApiError> {
+    let Query(params) =
+        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
+    let search = params.as_search();
+    check_limits(&state, &search.q, None, None)?;
+    let req = FacetRequest {
+        query: search.q.clone(),
+        filter: search.filter()?,
+        access: ctx.principal.access(),
+    };
+    let index = state.index.clone();
+    let facets = tokio::task::spawn_blocking(move || index.facets(&req))
+        .await
+        .map_err(blocking_error)??;
+    Ok(Json(facets.into()))
+}
+
+/// The original file at `path` (as the index shows it), when one exists
+/// within the uploads folder, the indexed folder or a configured root.
+fn resolve_file(state: &AppState, path: &str) -> Option<PathBuf> {
+    let mut bases = vec![state.service.uploads_dir.clone()];
+    bases.extend(trawl_indexer::indexed_root(state.index.dir()));
+    bases.extend(state.service.roots.iter().cloned());
+    resolve_in(&bases, path)
+}
+
+/// `rel` under the first of `bases` that has it, never outside: `rel` must be
+/// plain names only, and the resolved file (symbolic links followed) must
+/// stay inside its base. `uploads/…` paths resolve in the first base only.
+fn resolve_in(bases: &[PathBuf], rel: &str) -> Option<PathBuf> {
+    let rel = Path::new(rel);
+    if rel.as_os_str().is_empty() || !rel.components().all(|c| matches!(c, Component::Normal(_))) {
+        return None;
+    }
+    let mut candidates: Vec<(&PathBuf, &Path)> = Vec::new();
+    if let (Some(uploads), Ok(rest)) = (bases.first(), rel.strip_prefix("uploads")) {
+        candidates.push((uploads, rest));
+    }
+    candidates.extend(bases.iter().skip(1).map(|b| (b, rel)));
+    for (base, rel) in candidates {
+        let (Ok(base), Ok(candidate)) = (
+            std::fs::canonicalize(base),
+            std::fs::canonicalize(base.join(rel)),
+        ) else {
+            continue;
+        };
+        if candidate.starts_with(&base) && candidate.is_file() {
+            return Some(candidate);
+        }
+    }
+    None
+}
+
+fn has_own_file(doc: &trawl_search::Document) -> bool {
+    doc.meta.parent_id.is_none() && doc.meta.kind != "jsonl"
+}
+
+fn not_found(id: &str) -> ApiError {
+    // The same answer whether it does not exist or the caller may not see it.
+    ApiError::not_found(format!("no document {id:?}"))
+}
+
+/// A document: metadata, extracted text and chunks.
+#[utoipa::path(get, path = "/api/documents/{id}", params(("id" = String, Path, description = "document id")),
+    responses((status = 200, body = DocumentResponse), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn document(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<DocumentResponse>, ApiError> {
+    let access = ctx.principal.access();
+    let st = state.clone();
+    let key = id.clone();
+    let doc = tokio::task::spawn_blocking(move || {
+        let doc = st.index.document(&key, &access)?;
+        Ok::<_, trawl_search::Error>(doc.map(|d| {
+            let file = has_own_file(&d) && resolve_file(&st, &d.path).is_some();
+            (d, file)
+        }))
+    })
+    .await
+    .map_err(blocking_error)??;
+    let Some((doc, has_file)) = doc else {
+        return Err(not_found(&id));
+    };
+    audit(
+        &state,
+        &ctx,
+        "view",
+        None,
+        None,
+        vec![doc.doc_id.clone()],
+        StatusCode::OK,
+    );
+    Ok(Json(DocumentResponse::new(doc, has_file)))
+}
+
+fn content_type(kind: &str) -> &'static str {
+    match kind {
+        "pdf" => "application/pdf",
+        "docx" => "application/vnd.openxmlformats-officedocument.wordprocessingml.document",
+        "html" => "text/html; charset=utf-8",
+        "markdown" => "text/markdown; charset=utf-8",
+        "text" => "text/plain; charset=utf-8",
+        "email" => "message/rfc822",
+        "mbox" => "application/mbox",
+        _ => "application/octet-stream",
+    }
+}
+
+/// A file name safe for a header: ASCII letters, digits, `.`, `-`, `_`.
+pub(crate) fn sanitize_name(name: &str) -> String {
+    let base = name.rsplit(['/', '\\']).next().unwrap_or("");
+    let mut out: String = base
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() || matches!(c, '.' | '-' | '_') {
+                c
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    while out.starts_with('.') {
+        out.remove(0);
+    }
+    if out.len() > 120 {
+        let ext = out
+            .rfind('.')
+            .map(|i| out[i..].to_owned())
+            .filter(|e| e.len() <= 10);
+        out.truncate(120 - ext.as_ref().map_or(0, String::len));
+        out.push_str(&ext.unwrap_or_default());
+    }
+    if out.trim_matches('_').is_empty() {
+        "document".to_owned()
+    } else {
+        out
+    }
+}
+
+/// The original file, as indexed (its hash is checked), always as a download.
+#[utoipa::path(get, path = "/api/documents/{id}/file", params(("id" = String, Path, description = "document id")),
+    responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn file(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Response, ApiError> {
+    let access = ctx.principal.access();
+    let st = state.clone();
+    let key = id.clone();
+    let found = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+        let Some(doc) = st.index.document(&key, &access)? else {
+            return Ok(None);
+        };
+        if !has_own_file(&doc) {
+            return Err(ApiError::new(
+                StatusCode::NOT_FOUND,
+                "no_file",
+                "this document has no file of its own (an attachment or a corpus record); download its parent",
+            ));
+        }
+        let unavailable = || {
+            ApiError::new(
+                StatusCode::NOT_FOUND,
+                "file_unavailable",
+                "the original file is not available: moved, changed since it was indexed, or outside the served folders",
+            )
+        };
+        let path = resolve_file(&st, &doc.path).ok_or_else(unavailable)?;
+        let bytes = std::fs::read(&path).map_err(|_| unavailable())?;
+        let hash: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        if hash != doc.meta.sha256 {
+            return Err(unavailable());
+        }
+        Ok(Some((doc, bytes)))
+    })
+    .await
+    .map_err(blocking_error)??;
+    let Some((doc, bytes)) = found else {
+        return Err(not_found(&id));
+    };
+    audit(
+        &state,
+        &ctx,
+        "download",
+        None,
+        None,
+        vec![doc.doc_id.clone()],
+        StatusCode::OK,
+    );
+    let name = sanitize_name(&doc.path);
+    let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
+        .unwrap_or(HeaderValue::from_static("attachment"));
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static(content_type(&doc.meta.kind)),
+            ),
+            (header::CONTENT_DISPOSITION, disposition),
+            // A downloaded HTML file must never run as this site's page.
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static("default-src 'none'; sandbox"),
+            ),
+        ],
+        Body::from(bytes),
+    )
+        .into_response())
+}
+
+fn require_admin(p: &Principal) -> Result<(), ApiError> {
+    if p.admin {
+        Ok(())
+    } else {
+        Err(ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            "this needs an admin key",
+        ))
+    }
+}
+
+fn multipart_error(e: axum::extract::multipart::MultipartError) -> ApiError {
+    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+        ApiError::new(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "body_too_large",
+            "the upload is larger than the server accepts",
+        )
+    } else {
+        ApiError::bad_request("invalid_multipart", e.body_text())
+    }
+}
+
+fn random_hex(bytes: usize) -> String {
+    (0..bytes)
+        .map(|_| format!("{:02x}", rand::random::<u8>()))
+        .collect()
+}
+
+/// Upload one or more files (multipart `file` fields, plus optional `groups`,
+/// `tags` as comma-separated lists, `custodian` and `date`); indexed in the background.
+#[utoipa::path(post, path = "/api/documents",
+    request_body(content_type = "multipart/form-data", description = "`file` fields, optional `groups`, `tags`, `custodian`, `date`"),
+    responses((status = 202, body = UploadAccepted), (status = 400, body = crate::error::ErrorBody), (status = 403, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody), (status = 415, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn upload(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
+) -> Result<(StatusCode, Json<UploadAccepted>), ApiError> {
+    if let Err(e) = require_admin(&ctx.principal) {
+        audit(&state, &ctx, "upload", None, None, Vec::new(), e.status);
+        return Err(e);
+    }
+    let mut multipart =
+        multipart.map_err(|e| ApiError::bad_request("invalid_multipart", e.body_text()))?;
+    let job_id = random_hex(8);
+    let dir = state.service.uploads_dir.join(&job_id);
+    let result = receive(&state, &mut multipart, &dir, &job_id).await;
+    let (files, meta) = match result {
+        Ok(r) => r,
+        Err(e) => {
+            let _ = tokio::fs::remove_dir_all(&dir).await;
+            return Err(e);
+        }
+    };
+    let names: Vec<String> = files.iter().map(|f| f.display_path.clone()).collect();
+    state
+        .service
+        .jobs
+        .submit(Work {
+            id: job_id.clone(),
+            files,
+            meta,
+            principal: ctx.principal.name.clone(),
+            request_id: ctx.request_id.clone(),
+        })
+        .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e))?;
+    audit(
+        &state,
+        &ctx,
+        "upload",
+        None,
+        Some(serde_json::json!({ "job": job_id, "files": names })),
+        Vec::new(),
+        StatusCode::ACCEPTED,
+    );
+    Ok((
+        StatusCode::ACCEPTED,
+        Json(UploadAccepted {
+            status_url: format!("/api/jobs/{job_id}"),
+            job_id,
+            files: names,
+        }),
+    ))
+}
+
+async fn receive(
+    state: &AppState,
+    multipart: &mut Multipart,
+    dir: &Path,
+    job_id: &str,
+) -> Result<(Vec<NewFile>, UploadMeta), ApiError> {
+    let limits = &state.service.config.limits;
+    let mut files: Vec<NewFile> = Vec::new();
+    let mut meta = UploadMeta::default();
+    let list = |s: String| -> Vec<String> {
+        s.split(',')
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+            .map(str::to_owned)
+            .collect()
+    };
+    let mut total: usize = 0;
+    while let Some(mut field) = multipart.next_field().await.map_err(multipart_error)? {
+        let field_name = field.name().unwrap_or("").to_owned();
+        let Some(original) = field.file_name().map(str::to_owned) else {
+            let value = field.text().await.map_err(multipart_error)?;
+            match field_name.as_str() {
+                "groups" => meta.groups = list(value),
+                "tags" => meta.tags = list(value),
+                "custodian" => meta.custodian = Some(value).filter(|v| !v.trim().is_empty()),
+                "date" => meta.date = Some(value).filter(|v| !v.trim().is_empty()),
+                other => {
+                    return Err(ApiError::bad_request(
+                        "unknown_field",
+                        format!(
+                            "unknown form field {other:?}; expected file, groups, tags, custodian, date"
+                        ),
+                    ));
+                }
+            }
+            continue;
+        };
+        if files.len() >= limits.max_upload_files {
+            return Err(ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "too_many_files",
+                format!("at most {} files per upload", limits.max_upload_files),
+            ));
+        }
+        let mut name = sanitize_name(&original);
+        let ext = Path::new(&name)
+            .extension()
+            .and_then(|e| e.to_str())
+            .map(str::to_ascii_lowercase)
+            .unwrap_or_default();
+        if !limits
+            .upload_extensions
+            .iter()
+            .any(|e| e.eq_ignore_ascii_case(&ext))
+        {
+            return Err(ApiError::new(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_type",
+                format!(
+                    "{name:?}: only {} files are accepted",
+                    limits.upload_extensions.join(", ")
+                ),
+            ));
+        }
+        if files
+            .iter()
+            .any(|f| f.path.file_name() == Some(name.as_ref()))
+        {
+            name = format!("{}-{name}", files.len() + 1);
+        }
+        tokio::fs::create_dir_all(dir)
+            .await
+            .map_err(ApiError::internal)?;
+        let path = dir.join(&name);
+        let mut out = tokio::fs::File::create(&path)
+            .await
+            .map_err(ApiError::internal)?;
+        while let Some(chunk) = field.chunk().await.map_err(multipart_error)? {
+            total += chunk.len();
+            if total > limits.max_upload_bytes {
+                return Err(ApiError::new(
+                    StatusCode::PAYLOAD_TOO_LARGE,
+                    "body_too_large",
+                    "the upload is larger than the server accepts",
+                ));
+            }
+            out.write_all(&chunk).await.map_err(ApiError::internal)?;
+        }
+        out.flush().await.map_err(ApiError::internal)?;
+        files.push(NewFile {
+            path,
+            display_path: format!("uploads/{job_id}/{name}"),
+        });
+    }
+    if files.is_empty() {
+        return Err(ApiError::bad_request(
+            "no_files",
+            "the upload has no `file` field",
+        ));
+    }
+    meta.validate()?;
+    Ok((files, meta))
+}
+
+/// Status of an upload job.
+#[utoipa::path(get, path = "/api/jobs/{id}", params(("id" = String, Path, description = "job id")),
+    responses((status = 200, body = JobStatus), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn job(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<JobStatus>, ApiError> {
+    require_admin(&ctx.principal)?;
+    state
+        .service
+        .jobs
+        .get(&id)
+        .map(Json)
+        .ok_or_else(|| ApiError::not_found(format!("no job {id:?}")))
+}
+
+/// Delete a document (and its attachments) from both arms in one commit.
+#[utoipa::path(delete, path = "/api/documents/{id}", params(("id" = String, Path, description = "document id")),
+    responses((status = 200, body = DeleteResponse), (status = 403, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody), (status = 409, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn delete(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    UrlPath(id): UrlPath<String>,
+) -> Result<Json<DeleteResponse>, ApiError> {
+    if let Err(e) = require_admin(&ctx.principal) {
+        audit(
+            &state,
+            &ctx,
+            "delete",
+            None,
+            None,
+            vec![id.clone()],
+            e.status,
+        );
+        return Err(e);
+    }
+    let st = state.clone();
+    let key = id.clone();
+    let deleted = tokio::task::spawn_blocking(move || {
+        // An upload job of this server may hold the writer for a moment; a
+        // foreign writer (a `trawl index` run) longer: then answer 409.
+        let started = std::time::Instant::now();
+        loop {
+            match trawl_indexer::delete_document(&st.index, &key) {
+                Err(trawl_indexer::Error::Search(trawl_search::Error::Locked(_)))
+                    if started.elapsed() < std::time::Duration::from_secs(3) =>
+                {
+                    std::thread::sleep(std::time::Duration::from_millis(100));
+                }
+                other => break other,
+            }
+        }
+    })
+    .await
+    .map_err(blocking_error)??;
+    let Some(deleted) = deleted else {
+        return Err(not_found(&id));
+    };
+    if let Some(p) = deleted.upload_path.as_deref()
+        && let Some(file) = resolve_file(&state, p)
+    {
+        if let Err(e) = std::fs::remove_file(&file) {
+            tracing::warn!(path = %file.display(), error = %e, "could not remove an uploaded file");
+        }
+        if let Some(parent) = file.parent() {
+            let _ = std::fs::remove_dir(parent); // only when empty
+        }
+    }
+    audit(
+        &state,
+        &ctx,
+        "delete",
+        None,
+        None,
+        deleted.doc_ids.clone(),
+        StatusCode::OK,
+    );
+    Ok(Json(DeleteResponse {
+        deleted: deleted.doc_ids,
+    }))
+}
+
+/// Who the key belongs to.
+#[derive(Debug, Serialize, ToSchema)]
+pub(crate) struct WhoAmI {
+    name: String,
+    groups: Vec<String>,
+    admin: bool,
+}
+
+/// The caller's principal (for the UI).
+#[utoipa::path(get, path = "/api/whoami", responses((status = 200, body = WhoAmI), (status = 401, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn whoami(Extension(ctx): Extension<Ctx>) -> Json<WhoAmI> {
+    Json(WhoAmI {
+        name: ctx.principal.name,
+        groups: ctx.principal.groups,
+        admin: ctx.principal.admin,
+    })
+}
+
+/// Prometheus text exposition.
+pub(crate) async fn metrics(State(state): State<AppState>) -> Response {
+    let st = state.clone();
+    let text = tokio::task::spawn_blocking(move || {
+        st.service
+            .metrics
+            .render(&st.index, st.service.jobs.pending())
+    })
+    .await
+    .unwrap_or_default();
+    (
+        [(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/openmetrics-text; version=1.0.0; charset=utf-8"),
+        )],
+        text,
+    )
+        .into_response()
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Health {
+    status: &'static str,
+}
+
+/// Liveness.
+#[utoipa::path(get, path = "/healthz", responses((status = 200, body = Health)))]
+pub(crate) async fn healthz() -> Json<Health> {
+    Json(Health { status: "ok" })
+}
+
+#[derive(Serialize, ToSchema)]
+pub(crate) struct Ready {
+    status: &'static str,
+    documents: u64,
+    chunks: u64,
+    model: String,
+}
+
+/// Readiness: the index is open.
+#[utoipa::path(get, path = "/readyz", responses((status = 200, body = Ready)))]
+pub(crate) async fn readyz(State(state): State<AppState>) -> Json<Ready> {
+    let stats = state.index.stats();
+    Json(Ready {
+        status: "ready",
+        documents: stats.documents,
+        chunks: stats.chunks,
+        model: state.embedder.info().name.clone(),
+    })
+}
+
+struct BearerAuth;
+
+impl utoipa::Modify for BearerAuth {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        use utoipa::openapi::security::{
+            ApiKey, ApiKeyValue, HttpAuthScheme, HttpBuilder, SecurityScheme,
+        };
+        let components = openapi.components.get_or_insert_with(Default::default);
+        components.add_security_scheme(
+            "bearer",
+            SecurityScheme::Http(HttpBuilder::new().scheme(HttpAuthScheme::Bearer).build()),
+        );
+        components.add_security_scheme(
+            "api_key",
+            SecurityScheme::ApiKey(ApiKey::Header(ApiKeyValue::new("X-API-Key"))),
+        );
+    }
+}
+
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "trawl", description = "Private, on-prem hybrid search over your documents. Every endpoint under /api (except this one) needs an API key unless the server runs in local single-user mode."),
+    paths(search_get, search_post, facets, document, file, upload, job, delete, whoami, healthz, readyz),
+    modifiers(&BearerAuth)
+)]
+struct ApiDoc;
+
+/// The OpenAPI description of this API.
+pub(crate) async fn openapi() -> Response {
+    let mut doc = ApiDoc::openapi();
+    doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    Json(doc).into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn files_resolve_only_inside_their_folders() {
+        let dir = tempfile::tempdir().unwrap();
+        let (uploads, root) = (dir.path().join("uploads"), dir.path().join("root"));
+        std::fs::create_dir_all(uploads.join("job1")).unwrap();
+        std::fs::create_dir_all(root.join("hr")).unwrap();
+        std::fs::write(uploads.join("job1/a.md"), "a").unwrap();
+        std::fs::write(root.join("hr/b.md"), "b").unwrap();
+        std::fs::write(dir.path().join("secret.txt"), "s").unwrap();
+        #[cfg(unix)]
+        std::os::unix::fs::symlink(dir.path().join("secret.txt"), root.join("hr/link.md")).unwrap();
+        let bases = [uploads.clone(), root.clone()];
+        assert!(
+            resolve_in(&bases, "uploads/job1/a.md")
+                .unwrap()
+                .ends_with("uploads/job1/a.md")
+        );
+        assert!(
+            resolve_in(&bases, "hr/b.md")
+                .unwrap()
+                .ends_with("root/hr/b.md")
+        );
+        for bad in [
+            "",
+            "../secret.txt",
+            "hr/../../secret.txt",
+            "/etc/passwd",
+            "uploads/../secret.txt",
+            "hr/link.md",
+            "hr",
+            "./hr/b.md",
+        ] {
+            assert_eq!(resolve_in(&bases, bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn names_are_sanitized() {
+        assert_eq!(sanitize_name("../../etc/merger memo.md"), "merger_memo.md");
+        assert_eq!(sanitize_name("C:\\x\\évil\"name.pdf"), "_vil_name.pdf");
+        assert_eq!(sanitize_name(".hidden.md"), "hidden.md");
+        assert_eq!(sanitize_name("..."), "document");
+        let long = format!("{}.pdf", "a".repeat(300));
+        let s = sanitize_name(&long);
+        assert!(s.len() <= 120 && s.ends_with(".pdf"), "{s}");
+    }
+}

@@ -1,0 +1,107 @@
+// Drives the UI of a running trawl server in headless Chromium and saves
+// screenshots. Run by scripts/ui-check.sh, which starts the server.
+// Env: BASE, KEY_HR, KEY_ADMIN, OUT (screenshot folder), CHROMIUM.
+import { chromium } from 'playwright-core';
+import assert from 'node:assert/strict';
+
+const { BASE, KEY_HR, KEY_ADMIN, OUT } = process.env;
+const browser = await chromium.launch({
+  executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
+  args: ['--no-sandbox', '--disable-gpu'],
+});
+const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+const errors = [];
+page.on('pageerror', (e) => errors.push(e.message));
+page.on('console', (m) => { if (m.type() === 'error' && !/401|403/.test(m.text())) errors.push(m.text()); });
+const shot = (name) => page.screenshot({ path: `${OUT}/${name}.png` });
+const step = (s) => console.log('ok -', s);
+// Polls from node: the page's CSP (rightly) forbids the eval that
+// page.waitForFunction needs.
+async function until(cond, what, ms = 30000) {
+  const end = Date.now() + ms;
+  while (Date.now() < end) {
+    if (await cond()) return;
+    await new Promise((r) => setTimeout(r, 100));
+  }
+  throw new Error('timed out waiting for ' + what);
+}
+
+// 1. Without a key the page asks for one.
+await page.goto(BASE + '/');
+await page.waitForSelector('#key-form:not([hidden])');
+assert.match(await page.textContent('#who'), /No valid API key/);
+await shot('01-key-entry');
+step('asks for an API key');
+
+// 2. An hr key: searches see public and hr documents only.
+await page.fill('#key', KEY_HR);
+await page.press('#key', 'Enter');
+await until(async () => (await page.textContent('#who')).includes('hr-alice'), 'whoami');
+await page.fill('#q', 'leave');
+await page.press('#q', 'Enter');
+await page.waitForSelector('#results li');
+const paths = () => page.$$eval('#results li .where', (els) => els.map((e) => e.textContent.split(' › ')[0]));
+let seen = await paths();
+assert.ok(seen.length > 0);
+assert.ok(seen.every((p) => !p.startsWith('kb/')), `hr saw it documents: ${seen}`);
+assert.ok(seen.some((p) => p.startsWith('hr/')));
+assert.ok(await page.$('#results li .snippet mark'), 'snippets highlight query words');
+assert.match(await page.textContent('#results li .scores'), /keyword #.*semantic #/);
+await page.waitForSelector('#f-tags input[type=checkbox]');
+await shot('02-results');
+step(`searching as hr shows ${seen.length} allowed documents with highlights and score breakdown`);
+
+// 3. Facets filter the results.
+const tagLabels = await page.$$eval('#f-tags label', (els) => els.map((e) => e.textContent));
+assert.ok(tagLabels.some((t) => t.startsWith('policy')), `tags: ${tagLabels}`);
+assert.ok(!tagLabels.some((t) => t.startsWith('secret')), `hr counts an it-only tag: ${tagLabels}`);
+await page.check('#f-tags input[id="f-tag-policy"]');
+await until(async () => new URL(page.url()).searchParams.get('tag') === 'policy', 'the tag filter');
+await page.waitForSelector('#results li');
+seen = await paths();
+assert.ok(seen.length > 0 && seen.every((p) => p.startsWith('hr/')), `filtered: ${seen}`);
+await shot('03-filtered');
+step('the policy tag narrows the results to hr documents');
+
+// 4. Opening a result shows the document with the matched passage highlighted.
+await page.click('#results li .title button');
+await page.waitForSelector('#doc:not([hidden]) .chunk.hit');
+assert.ok(await page.$('#doc .chunk.hit mark'), 'the matched passage is highlighted');
+assert.match(await page.textContent('#doc-meta'), /Groups\s*hr/);
+assert.ok(await page.isVisible('#doc-file'));
+const [download] = await Promise.all([page.waitForEvent('download'), page.click('#doc-file')]);
+assert.ok((await download.suggestedFilename()).endsWith('.md'));
+await shot('04-document');
+await page.keyboard.press('Escape');
+await page.waitForSelector('#doc', { state: 'hidden' });
+await page.keyboard.press('/');
+assert.equal(await page.evaluate(() => document.activeElement.id), 'q');
+step('the document view highlights the passage, downloads the original, closes with Esc');
+
+// 5. An admin uploads a file; it becomes searchable.
+assert.ok(await page.isHidden('#upload-open'), 'no upload for a non-admin');
+await page.click('#key-open');
+await page.click('#key-clear');
+await page.fill('#key', KEY_ADMIN);
+await page.press('#key', 'Enter');
+await page.waitForSelector('#upload-open:not([hidden])');
+await page.click('#upload-open');
+await page.setInputFiles('#u-files', {
+  name: 'wombat-policy.md', mimeType: 'text/markdown',
+  buffer: Buffer.from('# Wombat policy\n\nWombats on site receive a daily carrot ration.\n'),
+});
+await page.fill('#u-groups', 'legal');
+await page.click('#u-send');
+await until(async () => /Done\./.test(await page.textContent('#u-status')), 'the upload job', 60000);
+assert.match(await page.textContent('#u-status'), /indexed/);
+await shot('05-upload');
+await page.click('#u-cancel');
+await page.click('#clear-filters');
+await page.fill('#q', 'wombat carrot');
+await page.press('#q', 'Enter');
+await until(async () => (await paths()).some((p) => p.includes('wombat-policy.md')), 'the uploaded document');
+step('an admin upload is indexed and found');
+
+assert.deepEqual(errors, [], 'no script errors');
+await browser.close();
+console.log('UI check passed; screenshots in', OUT);

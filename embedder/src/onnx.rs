@@ -92,7 +92,8 @@ fn build_session(env: &Environment, model: &Path, threads: usize) -> ort::Result
         .with_inter_threads(1)?
         // Spinning worker threads keep a core busy after every call; on a small
         // server that core is the one the search right after the embedding needs
-        // (measured: hybrid p95 17–22 ms with spinning, 9–10 ms without on 2 cores).
+        // (bench/peers measured hybrid p95 of 17–22 ms with two spinning threads
+        // against 9–10 ms with one thread on 2 cores).
         .with_intra_op_spinning(false)?
         .commit_from_file(model)
 }

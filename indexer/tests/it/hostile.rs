@@ -230,11 +230,28 @@ fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
         "bomb-3mb.docx",
         "bomb-crafted.docx",
         "too-big.txt",
-        "empty.pdf",
+        "nested-unclosed.html",
     ] {
         let reason = reason_of(bomb);
         assert!(!reason.is_empty(), "{bomb}: {reason}");
     }
+    // Empty files share one hash: one is skipped, the others are its duplicates.
+    let empties = ["pdf", "docx", "eml", "html", "md", "txt", "mbox"].map(|e| format!("empty.{e}"));
+    let skipped_empty = report
+        .skipped
+        .iter()
+        .filter(|s| empties.iter().any(|e| s.path.ends_with(e.as_str())))
+        .count();
+    let duplicate_empty = report
+        .duplicates
+        .iter()
+        .filter(|(p, _)| empties.iter().any(|e| p.ends_with(e.as_str())))
+        .count();
+    assert_eq!(
+        (skipped_empty, skipped_empty + duplicate_empty),
+        (1, 7),
+        "{report:?}"
+    );
     // Many files were bad; many mutated ones still had text to index.
     assert!(report.skipped.len() > 200, "{}", report.skipped.len());
     assert!(report.indexed > 100, "{}", report.indexed);

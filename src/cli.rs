@@ -22,6 +22,8 @@ pub(crate) enum Command {
     Serve(ServeArgs),
     /// Measure retrieval quality on judged queries (BEIR layout).
     Eval(EvalArgs),
+    /// Answer a question from the index with a local model, citing the passages used.
+    Ask(AskArgs),
 }
 
 /// Where the embedding model and ONNX Runtime are.
@@ -36,6 +38,17 @@ pub(crate) struct ModelArgs {
     /// Threads per embedding call [default: all cores]
     #[arg(long, env = "TRAWL_THREADS", global = true)]
     pub(crate) threads: Option<usize>,
+}
+
+/// The answer generator (a GGUF chat model run by llama.cpp).
+#[derive(Debug, Args)]
+pub(crate) struct GeneratorArgs {
+    /// GGUF chat model [default: $TRAWL_HOME/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf]
+    #[arg(long, env = "TRAWL_GENERATOR_MODEL")]
+    pub(crate) generator_model: Option<PathBuf>,
+    /// Context window of the generator, in tokens.
+    #[arg(long, env = "TRAWL_GENERATOR_CONTEXT", default_value_t = 2048)]
+    pub(crate) generator_context: u32,
 }
 
 /// Which index to use.
@@ -140,11 +153,35 @@ impl FilterArgs {
 }
 
 #[derive(Debug, Args)]
+pub(crate) struct AskArgs {
+    /// The question, in plain words.
+    pub(crate) question: String,
+    #[command(flatten)]
+    pub(crate) index: IndexLocation,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+    #[command(flatten)]
+    pub(crate) generator: GeneratorArgs,
+    /// Documents to draw passages from.
+    #[arg(long, short, default_value_t = 4)]
+    pub(crate) k: usize,
+    /// Ask as a principal in these access groups (comma-separated): only public documents
+    /// and those of these groups are read, quoted or listed.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) groups: Option<Vec<String>>,
+    /// Print one JSON object (answer, grounded, citations, timings) instead of streaming.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub(crate) index: IndexLocation,
     #[command(flatten)]
     pub(crate) model: ModelArgs,
+    #[command(flatten)]
+    pub(crate) generator: GeneratorArgs,
     /// Address to listen on.
     #[arg(long, env = "TRAWL_ADDR", default_value = "127.0.0.1:7700")]
     pub(crate) addr: SocketAddr,
@@ -176,4 +213,13 @@ pub(crate) struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Evaluate grounded answers (`trawl ask`) instead of rankings: cited relevant documents,
+    /// refusals on unanswerable questions, guard fallbacks, time to first token, tokens/s.
+    #[arg(long)]
+    pub(crate) answers: bool,
+    /// Questions without an answer in the corpus, for --answers [default: DATASET/unanswerable.jsonl]
+    #[arg(long)]
+    pub(crate) unanswerable: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) generator: GeneratorArgs,
 }

@@ -1,5 +1,6 @@
 //! The `trawl` command line: index folders, search them, serve the web UI.
 
+mod ask;
 mod cli;
 mod eval;
 mod progress;
@@ -48,6 +49,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Search(args) => search(args),
         Command::Serve(args) => serve(args),
         Command::Eval(args) => eval::run(args),
+        Command::Ask(args) => ask::run(args),
     }
 }
 
@@ -221,9 +223,18 @@ fn serve(args: ServeArgs) -> Result<()> {
         );
     }
     let stats = index.stats();
+    // the server still searches without a generator; only /api/ask needs it
+    let generator = match ask::load_generator(&args.generator) {
+        Ok(g) => Some(Arc::new(g) as Arc<dyn trawl_embedder::Generator>),
+        Err(e) => {
+            tracing::warn!("{e:#}; /api/ask is disabled");
+            None
+        }
+    };
     let state = trawl_web::AppState {
         index: Arc::new(index),
         embedder: Arc::new(embedder),
+        generator,
     };
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

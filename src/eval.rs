@@ -18,6 +18,8 @@ use trawl_search::{
 
 use crate::cli::EvalArgs;
 
+mod answers;
+
 /// A dataset whose documents are files in a folder, judged by relative path.
 #[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -266,6 +268,9 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
         args.json,
     )?;
     let index_s = t.elapsed().as_secs_f64();
+    if args.answers {
+        return answers::run(&args, &data, &index, &embedder, by_path);
+    }
 
     let queries: Vec<&(String, String)> = data
         .queries

@@ -1,5 +1,6 @@
 //! The `trawl` command line: index folders, search them, serve the web UI.
 
+mod ask;
 mod bench;
 mod cli;
 mod discovery;
@@ -66,6 +67,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Tag(command) => discovery::tag(command),
         Command::Export(args) => export::run(args),
         Command::Keys(cmd) => keys::run(cmd),
+        Command::Ask(args) => ask::run(args),
     }
 }
 
@@ -371,6 +373,14 @@ fn serve(args: ServeArgs) -> Result<()> {
         );
     }
     let stats = index.stats();
+    // the server still searches without a generator; only /api/ask needs it
+    let generator = match ask::load_generator(&args.generator) {
+        Ok(g) => Some(Arc::new(g) as Arc<dyn trawl_embedder::Generator>),
+        Err(e) => {
+            tracing::warn!("{e:#}; /api/ask is disabled");
+            None
+        }
+    };
     let mut opts = trawl_web::ServiceOptions::for_index(&index_dir, config.clone());
     opts.keys_file = Some(keys::keys_file(&args.config, &config));
     if let Some(p) = &args.audit_log {
@@ -379,7 +389,7 @@ fn serve(args: ServeArgs) -> Result<()> {
     if let Some(p) = &args.uploads_dir {
         opts.uploads_dir = p.clone();
     }
-    let state = trawl_web::AppState::new(Arc::new(index), Arc::new(embedder), opts)?;
+    let state = trawl_web::AppState::new(Arc::new(index), Arc::new(embedder), generator, opts)?;
     let addr = config.server.addr;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()

@@ -610,6 +610,18 @@ impl Index {
         })
     }
 
+    /// The whole text of one chunk (a hit's `chunk_id`), when the chunk still exists and
+    /// `access` may see its document. Snippets are cut for display; grounded answers need the
+    /// full passage.
+    pub fn passage_text(&self, chunk_id: u64, access: &Access) -> Result<Option<String>> {
+        let state = self.current();
+        let Some(loc) = state.chunks.chunks.get(&chunk_id) else {
+            return Ok(None);
+        };
+        let chunk = keyword::read_chunk(&state.searcher, &self.fields, loc.addr)?;
+        Ok(access.allows(&chunk.meta.groups).then_some(chunk.body))
+    }
+
     /// Runs a search. `query_vector` (the embedded query) is required when the
     /// mode uses the vector arm.
     pub fn search(

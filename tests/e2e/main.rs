@@ -9,6 +9,8 @@ use std::{
 
 use serde_json::Value;
 
+mod ask;
+
 const BIN: &str = env!("CARGO_BIN_EXE_trawl");
 
 fn fixtures() -> PathBuf {

@@ -777,6 +777,126 @@ pub(crate) async fn openapi() -> Response {
     Json(doc).into_response()
 }
 
+/// `POST /api/ask`: server-sent events `token` (`{"text"}`: append), `replace` (`{"text"}`:
+/// the guard rejected what was shown; show this instead), `citations` (the cited passages),
+/// then `done` (the whole response) — or one `error` event (`{"code","message"}`). With
+/// `"stream": false`, one JSON response. A client that disconnects cancels generation.
+/// Retrieval runs with the caller's access, so a passage they may not see never reaches
+/// the prompt; the question and the cited documents go to the audit log.
+pub(crate) async fn ask(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    body: Result<Json<crate::ask::AskParams>, JsonRejection>,
+) -> Result<Response, ApiError> {
+    use std::convert::Infallible;
+
+    use axum::response::sse::{Event, KeepAlive, Sse};
+    use trawl_embedder::Flow;
+
+    use crate::ask::{AskEvent, AskOptions, Asker, run_ask, validate_question};
+
+    let Json(params) = body.map_err(json_rejection)?;
+    // Bad input is a plain 4xx, before any stream starts.
+    validate_question(&params.question)?;
+    let generator = state.generator.clone().ok_or_else(|| {
+        ApiError::new(
+            StatusCode::SERVICE_UNAVAILABLE,
+            "generator_unavailable",
+            "no generator model is loaded; run scripts/setup.sh or set TRAWL_GENERATOR_MODEL, then restart the server",
+        )
+    })?;
+    let access = ctx.principal.access();
+    let options = AskOptions::default();
+    let question = params.question.clone();
+    if params.stream == Some(false) {
+        let st = state.clone();
+        let response = tokio::task::spawn_blocking(move || {
+            let asker = Asker {
+                index: &st.index,
+                embedder: st.embedder.as_ref(),
+                generator: generator.as_ref(),
+                options: &options,
+            };
+            run_ask(asker, &params, &access, &mut |_| Flow::Continue)
+        })
+        .await
+        .map_err(blocking_error)??;
+        audit(
+            &state,
+            &ctx,
+            "ask",
+            Some(&question),
+            None,
+            response
+                .citations
+                .iter()
+                .map(|c| c.doc_id.clone())
+                .collect(),
+            StatusCode::OK,
+        );
+        return Ok(Json(response).into_response());
+    }
+    let (tx, rx) = tokio::sync::mpsc::channel::<Event>(64);
+    tokio::task::spawn_blocking(move || {
+        let asker = Asker {
+            index: &state.index,
+            embedder: state.embedder.as_ref(),
+            generator: generator.as_ref(),
+            options: &options,
+        };
+        let send = |name: &str, data: serde_json::Value| {
+            let event = Event::default().event(name).data(data.to_string());
+            tx.blocking_send(event).is_ok()
+        };
+        let result = run_ask(asker, &params, &access, &mut |event| {
+            let sent = match event {
+                // Nothing to show yet: only notice a client that went away.
+                AskEvent::Progress => !tx.is_closed(),
+                AskEvent::Text(text) => send("token", serde_json::json!({ "text": text })),
+                AskEvent::Replace(text) => send("replace", serde_json::json!({ "text": text })),
+            };
+            if sent { Flow::Continue } else { Flow::Stop }
+        });
+        match result {
+            Ok(response) => {
+                audit(
+                    &state,
+                    &ctx,
+                    "ask",
+                    Some(&question),
+                    None,
+                    response
+                        .citations
+                        .iter()
+                        .map(|c| c.doc_id.clone())
+                        .collect(),
+                    StatusCode::OK,
+                );
+                let citations = serde_json::to_value(&response.citations).unwrap_or_default();
+                let done = serde_json::to_value(&response).unwrap_or_default();
+                let _ = send("citations", citations) && send("done", done);
+            }
+            Err(e) if e.code == "cancelled" => {
+                tracing::info!("client went away; generation cancelled");
+            }
+            Err(e) => {
+                let _ = send(
+                    "error",
+                    serde_json::json!({ "code": e.code, "message": e.message }),
+                );
+            }
+        }
+    });
+    let stream = futures_util::stream::unfold(rx, |mut rx| async move {
+        rx.recv()
+            .await
+            .map(|event| (Ok::<_, Infallible>(event), rx))
+    });
+    Ok(Sse::new(stream)
+        .keep_alive(KeepAlive::default())
+        .into_response())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

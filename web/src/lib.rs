@@ -6,8 +6,11 @@
 //! loopback without API keys. The JSON types in [`api`] are the wire format
 //! of both the HTTP API and `trawl search --json`, so the two always agree.
 //! [`config`] is `trawl.toml`; [`auth`] creates, lists and checks API keys.
+//! [`ask`] answers questions from the index with a local generator, grounded
+//! in cited passages (`POST /api/ask`, `trawl ask`).
 
 pub mod api;
+pub mod ask;
 mod audit;
 pub mod auth;
 pub mod config;

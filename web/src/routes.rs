@@ -25,7 +25,7 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
 };
-use trawl_embedder::Embedder;
+use trawl_embedder::{Embedder, Generator};
 use trawl_indexer::IndexOptions;
 use trawl_search::Index;
 
@@ -49,6 +49,8 @@ pub struct AppState {
     pub index: Arc<Index>,
     /// The query embedder (same model as the index).
     pub embedder: Arc<dyn Embedder>,
+    /// The answer generator; `None` disables `/api/ask` (503 `generator_unavailable`).
+    pub generator: Option<Arc<dyn Generator>>,
     pub(crate) service: Arc<Service>,
 }
 
@@ -126,6 +128,7 @@ impl AppState {
     pub fn new(
         index: Arc<Index>,
         embedder: Arc<dyn Embedder>,
+        generator: Option<Arc<dyn Generator>>,
         opts: ServiceOptions,
     ) -> Result<Self, StartError> {
         let keys = KeyStore::new(&opts.config.keys, opts.keys_file.clone())
@@ -152,6 +155,7 @@ impl AppState {
         Ok(Self {
             index,
             embedder,
+            generator,
             service: Arc::new(Service {
                 roots: opts.config.index.roots.clone(),
                 config: opts.config,
@@ -183,6 +187,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         include_str!("../assets/app.js"),
     ),
     (
+        "ask.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/ask.js"),
+    ),
+    (
         "app.css",
         "text/css; charset=utf-8",
         include_str!("../assets/app.css"),
@@ -204,6 +213,7 @@ pub fn app(state: AppState) -> Router {
             get(handlers::search_get).post(handlers::search_post),
         )
         .route("/api/facets", get(handlers::facets))
+        .route("/api/ask", post(handlers::ask))
         .route(
             "/api/documents",
             post(handlers::upload).layer(DefaultBodyLimit::max(limits.max_upload_bytes)),

@@ -173,7 +173,7 @@ pub(crate) fn start(config: Config) -> Server {
     };
     let mut opts = ServiceOptions::for_index(&idx, config);
     opts.keys_file = Some(file);
-    let state = AppState::new(Arc::new(index), e, opts).unwrap();
+    let state = AppState::new(Arc::new(index), e, None, opts).unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {

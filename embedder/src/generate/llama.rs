@@ -1,0 +1,526 @@
+//! [`LlamaGenerator`]: a GGUF chat model run by llama.cpp on one worker thread.
+//!
+//! The model is loaded once; one worker thread owns the inference context (llama.cpp contexts
+//! are not shareable) and serves requests from a bounded FIFO queue, so requests are served in
+//! arrival order and a full queue is reported at once. Token counting reads only the
+//! vocabulary and runs on the caller's thread.
+
+use std::num::NonZeroU32;
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
+use std::sync::{Arc, OnceLock};
+use std::time::{Duration, Instant};
+
+use llama_cpp_2::context::LlamaContext;
+use llama_cpp_2::context::params::LlamaContextParams;
+use llama_cpp_2::llama_backend::LlamaBackend;
+use llama_cpp_2::llama_batch::LlamaBatch;
+use llama_cpp_2::model::params::LlamaModelParams;
+use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
+use llama_cpp_2::sampling::LlamaSampler;
+
+use super::stream::{Pushed, TextStream};
+use super::{
+    ChatMessage, FinishReason, Flow, GenerateParams, Generation, Generator, GeneratorInfo, Sampling,
+};
+use crate::location::ModelLocation;
+use crate::{Error, Result};
+
+/// Directory of the default generator under `$TRAWL_HOME/models`.
+const DEFAULT_DIR: &str = "smollm2-135m-instruct";
+/// File name of the default generator (installed by `scripts/setup.sh`).
+const DEFAULT_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
+/// Tokens the repetition penalty looks back over.
+const PENALTY_WINDOW: i32 = 64;
+
+/// How a [`LlamaGenerator`] is loaded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GeneratorOptions {
+    /// The GGUF file (any chat model with a chat template in its metadata).
+    pub model_path: PathBuf,
+    /// Context window to allocate, in tokens (capped by what the model was trained on).
+    pub context_tokens: u32,
+    /// Prompt tokens processed per forward pass.
+    pub batch_tokens: u32,
+    /// CPU threads; `None` = adaptive: all cores when the CPU is otherwise idle at the start
+    /// of a request, one thread when other work is runnable (see `cpu_is_contended`).
+    pub threads: Option<usize>,
+    /// Requests that may wait for the model; one more is refused with [`Error::Busy`].
+    pub queue_capacity: usize,
+}
+
+impl GeneratorOptions {
+    /// Options for the model at `path`, with default sizes.
+    pub fn new(model_path: impl Into<PathBuf>) -> Self {
+        Self {
+            model_path: model_path.into(),
+            context_tokens: 2048,
+            batch_tokens: 512,
+            threads: None,
+            queue_capacity: 8,
+        }
+    }
+
+    /// `explicit`, else `TRAWL_GENERATOR_MODEL`, else the SmolLM2 file `scripts/setup.sh`
+    /// installs under `$TRAWL_HOME/models`.
+    pub fn default_model_path(explicit: Option<&Path>) -> PathBuf {
+        explicit
+            .map(Path::to_path_buf)
+            .or_else(|| {
+                std::env::var_os("TRAWL_GENERATOR_MODEL")
+                    .filter(|v| !v.is_empty())
+                    .map(PathBuf::from)
+            })
+            .unwrap_or_else(|| {
+                ModelLocation::trawl_home()
+                    .join("models")
+                    .join(DEFAULT_DIR)
+                    .join(DEFAULT_FILE)
+            })
+    }
+
+    /// Options for [`Self::default_model_path`].
+    pub fn from_env() -> Self {
+        Self::new(Self::default_model_path(None))
+    }
+}
+
+/// A GGUF chat model served by llama.cpp. See the module docs.
+pub struct LlamaGenerator {
+    info: GeneratorInfo,
+    model: Arc<LlamaModel>,
+    template: LlamaChatTemplate,
+    jobs: SyncSender<Job>,
+}
+
+impl std::fmt::Debug for LlamaGenerator {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("LlamaGenerator")
+            .field("info", &self.info)
+            .finish_non_exhaustive()
+    }
+}
+
+struct Job {
+    prompt: Vec<llama_cpp_2::token::LlamaToken>,
+    params: GenerateParams,
+    cancel: Arc<AtomicBool>,
+    enqueued: Instant,
+    events: Sender<Event>,
+}
+
+enum Event {
+    Token(String),
+    Done(Result<Generation>),
+}
+
+/// llama.cpp's global state: initialised once per process, never torn down.
+fn backend() -> Result<&'static LlamaBackend> {
+    static BACKEND: OnceLock<std::result::Result<LlamaBackend, String>> = OnceLock::new();
+    BACKEND
+        .get_or_init(|| {
+            // llama.cpp logs every tensor on load; route it to `tracing` instead of stderr
+            llama_cpp_2::send_logs_to_tracing(llama_cpp_2::LogOptions::default());
+            LlamaBackend::init().map_err(|e| e.to_string())
+        })
+        .as_ref()
+        .map_err(|message| Error::Generation(format!("cannot initialise llama.cpp: {message}")))
+}
+
+fn model_error(path: &Path, message: impl std::fmt::Display) -> Error {
+    Error::Model {
+        path: path.to_path_buf(),
+        message: message.to_string(),
+    }
+}
+
+impl LlamaGenerator {
+    /// Loads the model and starts its worker thread.
+    pub fn load(options: &GeneratorOptions) -> Result<Self> {
+        let path = &options.model_path;
+        if !path.is_file() {
+            return Err(Error::Missing {
+                what: "generator model (GGUF)",
+                path: path.clone(),
+                hint:
+                    "run `bash scripts/setup.sh`, or set TRAWL_GENERATOR_MODEL to a GGUF chat model"
+                        .into(),
+            });
+        }
+        let backend = backend()?;
+        let started = Instant::now();
+        let model = LlamaModel::load_from_file(backend, path, &LlamaModelParams::default())
+            .map_err(|e| model_error(path, e))?;
+        let template = model
+            .chat_template(None)
+            .map_err(|e| model_error(path, format!("no usable chat template in the GGUF ({e})")))?;
+        let context_tokens = options
+            .context_tokens
+            .clamp(256, model.n_ctx_train().max(256));
+        let name = model
+            .meta_val_str("general.name")
+            .ok()
+            .filter(|n| !n.trim().is_empty())
+            .unwrap_or_else(|| {
+                path.file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default()
+            });
+        let cores = std::thread::available_parallelism().map_or(2, |n| n.get());
+        let (threads, adaptive) = match options.threads {
+            Some(n) => (n.max(1), false),
+            None => (cores, cores > 1),
+        };
+        let model = Arc::new(model);
+        let (jobs, queue) = mpsc::sync_channel::<Job>(options.queue_capacity.max(1));
+        let (ready_tx, ready_rx) = mpsc::channel::<Result<()>>();
+        let worker_model = Arc::clone(&model);
+        let batch_tokens = options.batch_tokens.clamp(32, context_tokens);
+        let worker_path = path.clone();
+        std::thread::Builder::new()
+            .name("trawl-generator".into())
+            .spawn(move || {
+                let params = |threads: usize| {
+                    let t = i32::try_from(threads).unwrap_or(1);
+                    LlamaContextParams::default()
+                        .with_n_ctx(NonZeroU32::new(context_tokens))
+                        .with_n_batch(batch_tokens)
+                        .with_n_ubatch(batch_tokens)
+                        .with_n_threads(t)
+                        .with_n_threads_batch(t)
+                };
+                let contexts =
+                    worker_model
+                        .new_context(backend, params(threads))
+                        .and_then(|wide| {
+                            // llama-cpp-2 cannot change a context's thread count, so the adaptive mode
+                            // keeps a second, single-threaded context (a second KV cache: ~50 MB for
+                            // SmolLM2 at 2048 tokens)
+                            let narrow = if adaptive {
+                                Some(worker_model.new_context(backend, params(1))?)
+                            } else {
+                                None
+                            };
+                            Ok((wide, narrow))
+                        });
+                match contexts {
+                    Ok((wide, narrow)) => {
+                        let _ = ready_tx.send(Ok(()));
+                        let mut contexts = Contexts { wide, narrow };
+                        serve(&worker_model, &mut contexts, batch_tokens as usize, &queue);
+                    }
+                    Err(e) => {
+                        let _ = ready_tx.send(Err(model_error(
+                            &worker_path,
+                            format!("cannot create an inference context: {e}"),
+                        )));
+                    }
+                }
+            })
+            .map_err(|e| Error::Generation(format!("cannot start the generator thread: {e}")))?;
+        ready_rx
+            .recv()
+            .map_err(|_| Error::Generation("the generator thread died while loading".into()))??;
+        tracing::info!(
+            model = %name,
+            path = %path.display(),
+            context_tokens,
+            threads,
+            load_ms = started.elapsed().as_millis() as u64,
+            "generator loaded"
+        );
+        Ok(Self {
+            info: GeneratorInfo {
+                name,
+                path: path.clone(),
+                context_tokens: context_tokens as usize,
+            },
+            model,
+            template,
+            jobs,
+        })
+    }
+
+    fn templated(&self, messages: &[ChatMessage]) -> Result<String> {
+        let chat = messages
+            .iter()
+            .map(|m| {
+                // C strings: a NUL byte in user text would otherwise be an error
+                LlamaChatMessage::new(m.role.as_str().into(), m.content.replace('\0', " "))
+                    .map_err(|e| Error::Generation(e.to_string()))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        self.model
+            .apply_chat_template(&self.template, &chat, true)
+            .map_err(|e| Error::Generation(format!("cannot apply the chat template: {e}")))
+    }
+
+    fn tokenize_prompt(
+        &self,
+        messages: &[ChatMessage],
+    ) -> Result<Vec<llama_cpp_2::token::LlamaToken>> {
+        let text = self.templated(messages)?;
+        // the template wrote special tokens as text: parse them as special tokens
+        Ok(self.model.vocab().tokenize(text.as_bytes(), true, true))
+    }
+}
+
+impl Generator for LlamaGenerator {
+    fn info(&self) -> &GeneratorInfo {
+        &self.info
+    }
+
+    fn count_tokens(&self, text: &str) -> Result<usize> {
+        Ok(self
+            .model
+            .vocab()
+            .tokenize(text.as_bytes(), false, false)
+            .len())
+    }
+
+    fn prompt_tokens(&self, messages: &[ChatMessage]) -> Result<usize> {
+        Ok(self.tokenize_prompt(messages)?.len())
+    }
+
+    fn generate(
+        &self,
+        messages: &[ChatMessage],
+        params: &GenerateParams,
+        on_token: &mut dyn FnMut(&str) -> Flow,
+    ) -> Result<Generation> {
+        let prompt = self.tokenize_prompt(messages)?;
+        let limit = self.info.context_tokens;
+        if prompt.len() + params.max_tokens.max(1) > limit {
+            return Err(Error::PromptTooLong {
+                tokens: prompt.len(),
+                max_tokens: params.max_tokens,
+                limit,
+            });
+        }
+        let cancel = Arc::new(AtomicBool::new(false));
+        let (events, received) = mpsc::channel();
+        let job = Job {
+            prompt,
+            params: params.clone(),
+            cancel: Arc::clone(&cancel),
+            enqueued: Instant::now(),
+            events,
+        };
+        match self.jobs.try_send(job) {
+            Ok(()) => {}
+            Err(TrySendError::Full(_)) => return Err(Error::Busy),
+            Err(TrySendError::Disconnected(_)) => {
+                return Err(Error::Generation("the generator thread has stopped".into()));
+            }
+        }
+        relay(&received, &cancel, on_token)
+    }
+}
+
+/// Hands tokens from the worker to the callback until the worker reports the end. On
+/// [`Flow::Stop`] it raises the cancel flag and keeps waiting for the end, so the model is
+/// free again when this returns.
+fn relay(
+    received: &Receiver<Event>,
+    cancel: &AtomicBool,
+    on_token: &mut dyn FnMut(&str) -> Flow,
+) -> Result<Generation> {
+    loop {
+        match received.recv() {
+            Ok(Event::Token(text)) => {
+                if !cancel.load(Ordering::Relaxed) && on_token(&text) == Flow::Stop {
+                    cancel.store(true, Ordering::Relaxed);
+                }
+            }
+            Ok(Event::Done(result)) => return result,
+            Err(_) => return Err(Error::Generation("the generator thread has stopped".into())),
+        }
+    }
+}
+
+/// The worker's inference contexts: `wide` uses every thread; `narrow` (adaptive mode
+/// only) one thread, for when other processes compete for the CPU.
+struct Contexts<'m> {
+    wide: LlamaContext<'m>,
+    narrow: Option<LlamaContext<'m>>,
+}
+
+/// Whether other work is runnable right now: the 4th field of `/proc/loadavg` counts the
+/// runnable tasks at this instant (this thread included).
+///
+/// Why it matters: llama.cpp's threads synchronize at every layer (OpenMP barriers that
+/// spin). On this project's 2-core machines, with other processes busy, two threads decoded
+/// SmolLM2 at 0.4–0.8 tokens/s where one thread decoded at 17–25; idle, two threads are
+/// faster (≈85 tokens/s, prompt ≈320 tokens/s).
+fn cpu_is_contended() -> bool {
+    std::fs::read_to_string("/proc/loadavg")
+        .ok()
+        .and_then(|s| {
+            let running = s
+                .split_whitespace()
+                .nth(3)?
+                .split('/')
+                .next()?
+                .parse::<usize>()
+                .ok()?;
+            Some(running > 1)
+        })
+        .unwrap_or(false)
+}
+
+fn serve(
+    model: &LlamaModel,
+    contexts: &mut Contexts<'_>,
+    batch_tokens: usize,
+    queue: &Receiver<Job>,
+) {
+    let mut batch = LlamaBatch::new(batch_tokens, 1);
+    while let Ok(job) = queue.recv() {
+        let queue_wait = job.enqueued.elapsed();
+        let ctx = match &mut contexts.narrow {
+            Some(narrow) if cpu_is_contended() => {
+                tracing::debug!("CPU busy: generating on one thread");
+                narrow
+            }
+            _ => &mut contexts.wide,
+        };
+        // a requester that gave up while queued costs nothing
+        let result = if job.cancel.load(Ordering::Relaxed) {
+            Ok(cancelled_before_start(&job, queue_wait))
+        } else {
+            run(model, ctx, &mut batch, batch_tokens, &job, queue_wait)
+        };
+        let _ = job.events.send(Event::Done(result));
+    }
+}
+
+fn cancelled_before_start(job: &Job, queue_wait: Duration) -> Generation {
+    Generation {
+        text: String::new(),
+        finish: FinishReason::Cancelled,
+        prompt_tokens: job.prompt.len(),
+        generated_tokens: 0,
+        queue_wait,
+        prefill: Duration::ZERO,
+        decode: Duration::ZERO,
+    }
+}
+
+fn sampler(model: &LlamaModel, params: &GenerateParams) -> LlamaSampler {
+    let mut chain = Vec::new();
+    if params.repeat_penalty != 1.0 {
+        chain.push(LlamaSampler::penalties(
+            model.n_vocab(),
+            PENALTY_WINDOW,
+            params.repeat_penalty,
+            0.0,
+            0.0,
+        ));
+    }
+    match params.sampling {
+        Sampling::Greedy => chain.push(LlamaSampler::greedy()),
+        Sampling::TopP {
+            temperature,
+            top_p,
+            seed,
+        } => {
+            chain.push(LlamaSampler::top_p(top_p.clamp(0.01, 1.0), 1));
+            chain.push(LlamaSampler::temp(temperature.max(0.01)));
+            chain.push(LlamaSampler::dist(seed));
+        }
+    }
+    LlamaSampler::chain_simple(chain)
+}
+
+fn run(
+    model: &LlamaModel,
+    ctx: &mut LlamaContext<'_>,
+    batch: &mut LlamaBatch<'_>,
+    batch_tokens: usize,
+    job: &Job,
+    queue_wait: Duration,
+) -> Result<Generation> {
+    let failed = |e: &dyn std::fmt::Display| Error::Generation(e.to_string());
+    let started = Instant::now();
+    ctx.clear_kv_cache();
+    let n = job.prompt.len();
+    for (chunk_at, chunk) in job.prompt.chunks(batch_tokens).enumerate() {
+        if job.cancel.load(Ordering::Relaxed) {
+            let mut g = cancelled_before_start(job, queue_wait);
+            g.prefill = started.elapsed();
+            return Ok(g);
+        }
+        batch.clear();
+        let base = chunk_at * batch_tokens;
+        for (i, token) in chunk.iter().enumerate() {
+            let pos = base + i;
+            batch
+                .add(*token, pos as i32, &[0], pos + 1 == n)
+                .map_err(|e| failed(&e))?;
+        }
+        ctx.decode(batch).map_err(|e| failed(&e))?;
+    }
+    let prefill = started.elapsed();
+    let decode_started = Instant::now();
+    let vocab = model.vocab();
+    let mut sampler = sampler(model, &job.params);
+    let mut stream = TextStream::default();
+    let mut generated = 0;
+    let mut finish = FinishReason::MaxTokens;
+    let mut pos = n;
+    let mut last = batch.n_tokens() - 1;
+    while generated < job.params.max_tokens {
+        if job.cancel.load(Ordering::Relaxed) {
+            finish = FinishReason::Cancelled;
+            break;
+        }
+        let token = sampler.sample(ctx, last);
+        generated += 1;
+        if vocab.is_eog(token) {
+            finish = FinishReason::EndOfTurn;
+            break;
+        }
+        let bytes = vocab.token_to_piece(token, false, None);
+        match stream.push(&bytes, &job.params.stop) {
+            Pushed::Text(text) => {
+                if !text.is_empty() && job.events.send(Event::Token(text)).is_err() {
+                    finish = FinishReason::Cancelled;
+                    break;
+                }
+            }
+            Pushed::Stopped(text) => {
+                if !text.is_empty() {
+                    let _ = job.events.send(Event::Token(text));
+                }
+                finish = FinishReason::StopSequence;
+                break;
+            }
+        }
+        if generated == job.params.max_tokens {
+            break;
+        }
+        batch.clear();
+        batch
+            .add(token, pos as i32, &[0], true)
+            .map_err(|e| failed(&e))?;
+        pos += 1;
+        last = 0;
+        ctx.decode(batch).map_err(|e| failed(&e))?;
+    }
+    if finish != FinishReason::StopSequence && finish != FinishReason::Cancelled {
+        let rest = stream.finish();
+        if !rest.is_empty() {
+            let _ = job.events.send(Event::Token(rest));
+        }
+    }
+    Ok(Generation {
+        text: stream.emitted().to_string(),
+        finish,
+        prompt_tokens: n,
+        generated_tokens: generated,
+        queue_wait,
+        prefill,
+        decode: decode_started.elapsed(),
+    })
+}

@@ -1,0 +1,341 @@
+//! `trawl ask` and `POST /api/ask` end to end: the real generator (SmolLM2 GGUF from
+//! `scripts/setup.sh`), real files, a real socket.
+
+use std::{
+    io::{BufRead, BufReader, Read, Write},
+    net::TcpStream,
+    path::Path,
+    process::Command,
+    time::Duration,
+};
+
+use serde_json::Value;
+
+use super::{BIN, shared_index, start_server, trawl};
+
+/// Numbers written with digits in `text`, normalized (no thousands separators).
+fn figures(text: &str) -> Vec<String> {
+    text.split(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.'))
+        .map(|w| w.trim_matches([',', '.']).replace(',', ""))
+        .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        .collect()
+}
+
+/// Checks what every answered response must satisfy: grounded, cited, and every figure of
+/// the answer found in the passages it cites.
+fn assert_grounded(v: &Value) {
+    assert_eq!(v["grounded"], true, "{v:#}");
+    assert_eq!(v["refused"], false, "{v:#}");
+    let answer = v["answer"].as_str().unwrap();
+    let citations = v["citations"].as_array().unwrap();
+    assert!(!citations.is_empty(), "{v:#}");
+    let mut sources = String::new();
+    for c in citations {
+        let n = c["n"].as_u64().unwrap();
+        assert!(
+            answer.contains(&format!("{n}]")),
+            "[{n}] unused in {answer:?}"
+        );
+        for field in ["doc_id", "path", "title", "text"] {
+            assert!(!c[field].as_str().unwrap().is_empty(), "{field} in {c:#}");
+        }
+        sources.push_str(c["text"].as_str().unwrap());
+        sources.push('\n');
+    }
+    let source_figures = figures(&sources);
+    let without_markers: String = {
+        let mut s = answer.to_string();
+        for c in citations {
+            s = s.replace(&format!("[{}]", c["n"]), "");
+        }
+        s
+    };
+    for f in figures(&without_markers) {
+        assert!(
+            source_figures.contains(&f),
+            "{f} of {answer:?} is not in the cited passages"
+        );
+    }
+    assert!(v["timings"]["total_ms"].as_f64().unwrap() > 0.0);
+}
+
+fn ask_json(index: &Path, question: &str, extra: &[&str]) -> Value {
+    let mut args = vec![
+        "ask",
+        question,
+        "--index",
+        index.to_str().unwrap(),
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    trawl(&args)
+}
+
+#[test]
+fn ask_json_answers_grounded_with_citations() {
+    let v = ask_json(
+        shared_index(),
+        "How many weeks of paid parental leave do I get?",
+        &[],
+    );
+    assert_grounded(&v);
+    // the relevance signal is the best passage's cosine: the parental-leave page
+    assert!(v["relevance"].as_f64().unwrap() > 0.6, "{v:#}");
+    assert!(!v["model"].as_str().unwrap().is_empty());
+    // a generated answer that was kept passed the guard; a rejected one says why
+    if v["fallback"] == true {
+        assert!(!v["fallback_reason"].as_str().unwrap().is_empty());
+    } else {
+        assert!(!v["generated"].as_str().unwrap().is_empty());
+    }
+}
+
+#[test]
+fn ask_refuses_when_nothing_is_relevant() {
+    let v = ask_json(
+        shared_index(),
+        "Who won the company softball tournament last year?",
+        &[],
+    );
+    assert_eq!(v["refused"], true, "{v:#}");
+    assert_eq!(v["grounded"], false);
+    assert_eq!(
+        v["answer"],
+        "I couldn't find this in the documents you can access."
+    );
+    assert!(v["citations"].as_array().unwrap().is_empty());
+    assert!(v["generated"].is_null(), "nothing may be generated: {v:#}");
+}
+
+#[test]
+fn ask_rejects_bad_questions_before_loading_anything() {
+    for (question, needle) in [("   ", "empty"), (&*"why ".repeat(12_500), "at most 2000")] {
+        let out = Command::new(BIN)
+            .args(["ask", question, "--index", shared_index().to_str().unwrap()])
+            .output()
+            .unwrap();
+        assert!(!out.status.success());
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.contains(needle), "{err}");
+        assert!(!err.contains("panicked"), "{err}");
+    }
+}
+
+/// Two principals over the same files: one in `legal`, one in `hr`. The legal settlement's
+/// figure must never reach the HR principal's prompt, answer or source lists.
+#[test]
+fn a_passage_the_asker_may_not_see_never_reaches_the_answer() {
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(docs.join("legal")).unwrap();
+    std::fs::create_dir_all(docs.join("hr")).unwrap();
+    std::fs::write(
+        docs.join("legal/_trawl.meta.json"),
+        r#"{"groups": ["legal"]}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        docs.join("legal/acme-settlement.md"),
+        "# Acme settlement\n\nThe confidential settlement with Acme Corporation was 4,750,000 dollars, paid on March 3, 2025. The settlement amount must not be disclosed outside the legal team.\n",
+    )
+    .unwrap();
+    std::fs::write(docs.join("hr/_trawl.meta.json"), r#"{"groups": ["hr"]}"#).unwrap();
+    std::fs::write(
+        docs.join("hr/bonus.md"),
+        "# Settlement of expense claims\n\nExpense claims are settled within 30 days of submission. Acme travel agency invoices are paid monthly.\n",
+    )
+    .unwrap();
+    let idx = dir.path().join("idx");
+    trawl(&[
+        "index",
+        docs.to_str().unwrap(),
+        "--index",
+        idx.to_str().unwrap(),
+        "--json",
+    ]);
+
+    let question = "How much was the settlement with Acme Corporation?";
+    let legal = ask_json(&idx, question, &["--groups", "legal"]);
+    assert_grounded(&legal);
+    assert_eq!(
+        legal["citations"][0]["path"], "legal/acme-settlement.md",
+        "{legal:#}"
+    );
+
+    let hr = ask_json(&idx, question, &["--groups", "hr"]);
+    let text = serde_json::to_string(&hr).unwrap();
+    for secret in [
+        "4,750,000",
+        "4750000",
+        "acme-settlement",
+        "must not be disclosed",
+    ] {
+        assert!(
+            !text.contains(secret),
+            "{secret} leaked to the hr principal: {hr:#}"
+        );
+    }
+}
+
+/// One server-sent event.
+#[derive(Debug)]
+struct Sse {
+    event: String,
+    data: Value,
+}
+
+fn read_events(reader: &mut impl BufRead) -> Vec<Sse> {
+    let mut events = Vec::new();
+    let (mut event, mut data) = (String::new(), String::new());
+    let mut line = String::new();
+    loop {
+        line.clear();
+        if reader.read_line(&mut line).unwrap() == 0 {
+            break;
+        }
+        let l = line.trim_end_matches(['\r', '\n']);
+        if l.is_empty() {
+            if !data.is_empty() {
+                let done = event == "done" || event == "error";
+                events.push(Sse {
+                    event: std::mem::take(&mut event),
+                    data: serde_json::from_str(&data).unwrap(),
+                });
+                data.clear();
+                if done {
+                    break;
+                }
+            }
+        } else if let Some(v) = l.strip_prefix("event:") {
+            event = v.trim().to_string();
+        } else if let Some(v) = l.strip_prefix("data:") {
+            data.push_str(v.strip_prefix(' ').unwrap_or(v));
+        }
+    }
+    events
+}
+
+fn post(base: &str, body: &str) -> (u16, String, Box<dyn BufRead>) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let res = agent
+        .post(&format!("{base}/api/ask"))
+        .header("content-type", "application/json")
+        .send(body)
+        .expect("request");
+    let status = res.status().as_u16();
+    let ctype = res
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    let reader = BufReader::new(res.into_body().into_reader());
+    (status, ctype, Box::new(reader))
+}
+
+#[test]
+fn http_ask_streams_tokens_then_citations_then_done() {
+    let server = start_server(shared_index());
+    let (status, ctype, mut body) = post(
+        &server.1,
+        r#"{"question": "How many weeks of paid parental leave do I get?"}"#,
+    );
+    assert_eq!(status, 200);
+    assert!(ctype.starts_with("text/event-stream"), "{ctype}");
+    let events = read_events(&mut body);
+    let names: Vec<&str> = events.iter().map(|e| e.event.as_str()).collect();
+    let n = names.len();
+    assert!(n >= 3, "{names:?}");
+    assert_eq!(&names[n - 2..], ["citations", "done"], "{names:?}");
+    assert!(
+        names[..n - 2]
+            .iter()
+            .all(|e| *e == "token" || *e == "replace"),
+        "{names:?}"
+    );
+    // what was streamed is the answer
+    let mut shown = String::new();
+    for e in &events[..n - 2] {
+        if e.event == "replace" {
+            shown.clear();
+        }
+        shown.push_str(e.data["text"].as_str().unwrap());
+    }
+    let done = &events[n - 1].data;
+    assert_eq!(shown, done["answer"].as_str().unwrap());
+    assert_eq!(events[n - 2].data, done["citations"]);
+    assert_grounded(done);
+
+    // the same as one JSON response
+    let (status, ctype, mut body) = post(
+        &server.1,
+        r#"{"question": "How many weeks of paid parental leave do I get?", "stream": false}"#,
+    );
+    assert_eq!(status, 200);
+    assert!(ctype.starts_with("application/json"));
+    let mut text = String::new();
+    body.read_to_string(&mut text).unwrap();
+    let v: Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["answer"], done["answer"]);
+}
+
+#[test]
+fn http_ask_rejects_bad_input_with_json_errors() {
+    let server = start_server(shared_index());
+    let long = serde_json::json!({ "question": "why ".repeat(12_500) }).to_string();
+    for (body, code) in [
+        (r#"{"question": ""}"#, "empty_question"),
+        (r#"{"question": "   "}"#, "empty_question"),
+        (long.as_str(), "question_too_long"),
+        (r#"{"q": "leave"}"#, "invalid_body"),
+        ("not json", "invalid_body"),
+    ] {
+        let (status, ctype, mut res) = post(&server.1, body);
+        let mut text = String::new();
+        res.read_to_string(&mut text).unwrap();
+        assert!((400..500).contains(&status), "{code}: {status} {text}");
+        assert!(ctype.starts_with("application/json"), "{code}: {ctype}");
+        let v: Value = serde_json::from_str(&text).unwrap();
+        assert_eq!(v["error"]["code"], code, "{text}");
+    }
+}
+
+#[test]
+fn a_client_that_disconnects_mid_stream_frees_the_model() {
+    let server = start_server(shared_index());
+    let addr = server.1.trim_start_matches("http://");
+    // ask, read until the first event, hang up
+    for _ in 0..2 {
+        let body = r#"{"question": "Explain how intermittent paid parental leave works and who approves it."}"#;
+        let mut s = TcpStream::connect(addr).unwrap();
+        s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
+        write!(
+            s,
+            "POST /api/ask HTTP/1.1\r\nHost: {addr}\r\nContent-Type: application/json\r\nContent-Length: {}\r\n\r\n{body}",
+            body.len()
+        )
+        .unwrap();
+        let mut reader = BufReader::new(s);
+        let mut line = String::new();
+        while reader.read_line(&mut line).unwrap() > 0 && !line.contains("event:") {
+            line.clear();
+        }
+        assert!(line.contains("event:"), "no event before the stream ended");
+        drop(reader);
+    }
+    // the next request is served to the end
+    let (status, _, mut body) = post(
+        &server.1,
+        r#"{"question": "How many weeks of paid parental leave do I get?"}"#,
+    );
+    assert_eq!(status, 200);
+    let events = read_events(&mut body);
+    assert_eq!(
+        events.last().map(|e| e.event.as_str()),
+        Some("done"),
+        "{events:?}"
+    );
+}

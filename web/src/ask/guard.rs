@@ -1,0 +1,431 @@
+//! The guard: a generated sentence may state only figures and quotations found in the
+//! passages it cites.
+//!
+//! Small models miscopy numbers ("5" for "25 days"), so every number, date, amount,
+//! percentage and quoted term of a generated sentence must appear in its cited passages
+//! (number words count as their digits; "1,500" equals "1500"). Citation markers must name
+//! passages that exist. A sentence without markers is attributed to the passage sharing most
+//! of its content words, and fails when it shares none.
+
+use std::collections::BTreeSet;
+
+use super::text::{content_words, words};
+
+/// Number words a model may use for figures written in digits in the passage, or vice versa.
+const NUMBER_WORDS: &[(&str, u32)] = &[
+    ("zero", 0),
+    ("one", 1),
+    ("two", 2),
+    ("three", 3),
+    ("four", 4),
+    ("five", 5),
+    ("six", 6),
+    ("seven", 7),
+    ("eight", 8),
+    ("nine", 9),
+    ("ten", 10),
+    ("eleven", 11),
+    ("twelve", 12),
+    ("thirteen", 13),
+    ("fourteen", 14),
+    ("fifteen", 15),
+    ("sixteen", 16),
+    ("seventeen", 17),
+    ("eighteen", 18),
+    ("nineteen", 19),
+    ("twenty", 20),
+    ("thirty", 30),
+    ("forty", 40),
+    ("fifty", 50),
+    ("sixty", 60),
+    ("seventy", 70),
+    ("eighty", 80),
+    ("ninety", 90),
+    ("hundred", 100),
+    ("first", 1),
+    ("second", 2),
+    ("third", 3),
+    ("fourth", 4),
+    ("fifth", 5),
+    ("once", 1),
+    ("twice", 2),
+];
+
+const MONTHS: &[&str] = &[
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+];
+
+/// A generated sentence after the guard: its text with citation markers, and what it cites.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Checked {
+    /// The sentence, ending with its citation markers.
+    pub(crate) text: String,
+    /// Passage numbers it cites (1-based).
+    pub(crate) cites: BTreeSet<usize>,
+}
+
+/// Why a generated sentence was rejected.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Rejection {
+    /// It cites a passage number that was not in the prompt.
+    UnknownCitation(usize),
+    /// A figure or quotation is absent from the cited passages.
+    Unsupported(String),
+    /// It shares no content word with any passage.
+    Unattributable,
+}
+
+impl std::fmt::Display for Rejection {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::UnknownCitation(n) => write!(f, "cites [{n}], which is not a source"),
+            Self::Unsupported(fact) => write!(f, "{fact:?} is not in the cited sources"),
+            Self::Unattributable => write!(f, "a sentence matches none of the sources"),
+        }
+    }
+}
+
+/// Citation markers `[n]`, `[n, m]` in `text`, and the text without them.
+pub(crate) fn split_citations(text: &str) -> (String, Vec<usize>) {
+    let mut plain = String::with_capacity(text.len());
+    let mut cites = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('[') {
+        let Some(close) = rest[open..].find(']').map(|c| open + c) else {
+            break;
+        };
+        let inner = &rest[open + 1..close];
+        let numbers: Option<Vec<usize>> = inner
+            .split([',', ';'])
+            .map(|n| n.trim().trim_start_matches("Source").trim().parse().ok())
+            .collect();
+        match numbers {
+            Some(ns) if !ns.is_empty() && !inner.trim().is_empty() => {
+                plain.push_str(&rest[..open]);
+                cites.extend(ns);
+            }
+            _ => plain.push_str(&rest[..=close]),
+        }
+        rest = &rest[close + 1..];
+    }
+    plain.push_str(rest);
+    let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
+    let plain = plain
+        .replace(" .", ".")
+        .replace(" ,", ",")
+        .replace(" ;", ";");
+    (plain, cites)
+}
+
+/// The facts a sentence states that must be found in its sources: numbers (normalized),
+/// month names next to numbers (dates), and quoted terms (lower-cased).
+pub(crate) fn facts(text: &str) -> Vec<Fact> {
+    let mut out = Vec::new();
+    for n in numbers(text) {
+        out.push(Fact::Number(n));
+    }
+    let ws = words(text);
+    for (i, w) in ws.iter().enumerate() {
+        if MONTHS.contains(&w.as_str()) && w != "may" {
+            out.push(Fact::Word(w.clone()));
+        } else if w == "may" {
+            // "May 1" is a date, "you may take" is not
+            let near_number = |j: Option<&String>| {
+                j.is_some_and(|x| x.chars().next().is_some_and(|c| c.is_ascii_digit()))
+            };
+            if near_number(ws.get(i + 1)) || (i > 0 && near_number(ws.get(i - 1))) {
+                out.push(Fact::Word(w.clone()));
+            }
+        }
+    }
+    for q in quoted(text) {
+        out.push(Fact::Quote(q));
+    }
+    out
+}
+
+/// Something a sentence asserts that its sources must contain.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Fact {
+    /// A number, normalized (`1,500.00` → `1500`).
+    Number(String),
+    /// A month name of a date.
+    Word(String),
+    /// A quoted term, lower-cased with single spaces.
+    Quote(String),
+}
+
+impl Fact {
+    fn label(&self) -> String {
+        match self {
+            Self::Number(n) | Self::Word(n) | Self::Quote(n) => n.clone(),
+        }
+    }
+}
+
+fn normalize_number(raw: &str) -> String {
+    let mut s: String = raw.chars().filter(|c| *c != ',').collect();
+    if let Some((int, frac)) = s.split_once('.') {
+        let frac = frac.trim_end_matches('0');
+        s = if frac.is_empty() {
+            int.to_string()
+        } else {
+            format!("{int}.{frac}")
+        };
+    }
+    let trimmed = s.trim_start_matches('0');
+    if trimmed.is_empty() || trimmed.starts_with('.') {
+        format!("0{trimmed}")
+    } else {
+        trimmed.to_string()
+    }
+}
+
+/// Every number in `text`, digits or number words, normalized.
+pub(crate) fn numbers(text: &str) -> BTreeSet<String> {
+    let mut out = BTreeSet::new();
+    let chars: Vec<char> = text.chars().collect();
+    let mut i = 0;
+    while i < chars.len() {
+        if chars[i].is_ascii_digit() {
+            let start = i;
+            while i < chars.len()
+                && (chars[i].is_ascii_digit()
+                    || ((chars[i] == ',' || chars[i] == '.')
+                        && chars.get(i + 1).is_some_and(|c| c.is_ascii_digit())))
+            {
+                i += 1;
+            }
+            let raw: String = chars[start..i].iter().collect();
+            out.insert(normalize_number(&raw));
+        } else {
+            i += 1;
+        }
+    }
+    for w in words(text) {
+        for part in w.split('-') {
+            if let Some((_, n)) = NUMBER_WORDS.iter().find(|(name, _)| *name == part) {
+                out.insert(n.to_string());
+            }
+        }
+        // "twenty-five"
+        if let Some((tens, ones)) = w.split_once('-') {
+            let value = |s: &str| NUMBER_WORDS.iter().find(|(n, _)| *n == s).map(|(_, v)| *v);
+            if let (Some(t), Some(o)) = (value(tens), value(ones))
+                && t >= 20
+                && o < 10
+            {
+                out.insert((t + o).to_string());
+            }
+        }
+    }
+    out
+}
+
+/// Terms in double quotes (straight or curly), lower-cased, 1 to 12 words.
+fn quoted(text: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let normalized = text.replace(['“', '”'], "\"");
+    let parts: Vec<&str> = normalized.split('"').collect();
+    // odd indexes are inside quotes (an unbalanced last quote is ignored)
+    for (i, part) in parts.iter().enumerate() {
+        if i % 2 == 1 && i + 1 < parts.len() {
+            let n = part.split_whitespace().count();
+            if (1..=12).contains(&n) {
+                out.push(
+                    part.split_whitespace()
+                        .collect::<Vec<_>>()
+                        .join(" ")
+                        .to_lowercase(),
+                );
+            }
+        }
+    }
+    out
+}
+
+fn supported(fact: &Fact, source: &str) -> bool {
+    match fact {
+        Fact::Number(n) => numbers(source).contains(n),
+        Fact::Word(w) => words(source).iter().any(|x| x == w),
+        Fact::Quote(q) => source
+            .replace(['“', '”'], "\"")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+            .to_lowercase()
+            .contains(q.as_str()),
+    }
+}
+
+/// Checks one generated sentence against the numbered passages (`passages[0]` is `[1]`).
+pub(crate) fn check_sentence(sentence: &str, passages: &[String]) -> Result<Checked, Rejection> {
+    let (plain, cited) = split_citations(sentence);
+    if let Some(&bad) = cited.iter().find(|&&n| n == 0 || n > passages.len()) {
+        return Err(Rejection::UnknownCitation(bad));
+    }
+    let mut cites: BTreeSet<usize> = cited.into_iter().collect();
+    if cites.is_empty() {
+        let mine = content_words(&plain);
+        let best = passages
+            .iter()
+            .enumerate()
+            .map(|(i, p)| (content_words(p).intersection(&mine).count(), i + 1))
+            .max_by(|a, b| a.0.cmp(&b.0).then(b.1.cmp(&a.1)));
+        match best {
+            Some((shared, n)) if shared > 0 => {
+                cites.insert(n);
+            }
+            _ => return Err(Rejection::Unattributable),
+        }
+    }
+    let sources: String = cites
+        .iter()
+        .map(|&n| passages[n - 1].as_str())
+        .collect::<Vec<_>>()
+        .join("\n");
+    for fact in facts(&plain) {
+        if !supported(&fact, &sources) {
+            return Err(Rejection::Unsupported(fact.label()));
+        }
+    }
+    let markers: String = cites.iter().map(|n| format!(" [{n}]")).collect();
+    let (body, end) = match plain.strip_suffix(['.', '!', '?']) {
+        Some(body) => (body.to_string(), &plain[body.len()..]),
+        None => (plain.clone(), ""),
+    };
+    Ok(Checked {
+        text: format!("{body}{markers}{end}"),
+        cites,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn passages() -> Vec<String> {
+        vec![
+            "Employees receive 25 days of annual leave. Carry-over is limited to five days.".into(),
+            "Bereavement leave: up to 3 days, paid at $1,200.00 per week, from May 1, 2024. It is called \"compassionate leave\" in some offices.".into(),
+        ]
+    }
+
+    fn check(sentence: &str) -> Result<String, String> {
+        check_sentence(sentence, &passages())
+            .map(|c| c.text)
+            .map_err(|r| r.to_string())
+    }
+
+    #[test]
+    fn figures_from_the_cited_passage_pass() {
+        assert_eq!(
+            check("You get 25 days of annual leave [1]."),
+            Ok("You get 25 days of annual leave [1].".into())
+        );
+        assert_eq!(
+            check("You can carry over 5 days [1]."),
+            Ok("You can carry over 5 days [1].".into())
+        );
+        assert_eq!(
+            check("It pays $1200 per week from May 1, 2024 [2]."),
+            Ok("It pays $1200 per week from May 1, 2024 [2].".into())
+        );
+        assert_eq!(
+            check("Some call it \"Compassionate Leave\" [2]."),
+            Ok("Some call it \"Compassionate Leave\" [2].".into())
+        );
+    }
+
+    #[test]
+    fn a_miscopied_number_fails() {
+        assert_eq!(
+            check("You get 15 days of annual leave [1]."),
+            Err("\"15\" is not in the cited sources".into())
+        );
+        assert_eq!(
+            check("You get twenty days [1]."),
+            Err("\"20\" is not in the cited sources".into())
+        );
+        // right number, wrong source
+        assert_eq!(
+            check("Bereavement leave is 25 days [2]."),
+            Err("\"25\" is not in the cited sources".into())
+        );
+        assert_eq!(
+            check("It starts in June 2024 [2]."),
+            Err("\"june\" is not in the cited sources".into())
+        );
+        assert_eq!(
+            check("It is \"grief leave\" [2]."),
+            Err("\"grief leave\" is not in the cited sources".into())
+        );
+    }
+
+    #[test]
+    fn citations_must_exist() {
+        assert_eq!(
+            check("Leave is paid [3]."),
+            Err("cites [3], which is not a source".into())
+        );
+        assert_eq!(
+            check("Leave is paid [0]."),
+            Err("cites [0], which is not a source".into())
+        );
+    }
+
+    #[test]
+    fn uncited_sentences_are_attributed_or_rejected() {
+        assert_eq!(
+            check("Bereavement leave is paid."),
+            Ok("Bereavement leave is paid [2].".into())
+        );
+        assert_eq!(
+            check("Annual leave is 25 days."),
+            Ok("Annual leave is 25 days [1].".into())
+        );
+        assert_eq!(
+            check("Bananas are yellow."),
+            Err("a sentence matches none of the sources".into())
+        );
+    }
+
+    #[test]
+    fn modal_may_is_not_a_date() {
+        assert_eq!(
+            check("You may take bereavement leave [2]."),
+            Ok("You may take bereavement leave [2].".into())
+        );
+    }
+
+    #[test]
+    fn citation_markers_are_parsed_and_removed() {
+        assert_eq!(
+            split_citations("Yes [1], and no [2, 3]."),
+            ("Yes, and no.".to_string(), vec![1, 2, 3])
+        );
+        assert_eq!(
+            split_citations("See [the policy]."),
+            ("See [the policy].".to_string(), vec![])
+        );
+    }
+
+    #[test]
+    fn numbers_are_normalized() {
+        let n: Vec<String> = numbers("1,500.00 and 0.50, twenty-five, 2024-05-01")
+            .into_iter()
+            .collect();
+        assert_eq!(n, ["0.5", "1", "1500", "20", "2024", "25", "5"]);
+    }
+}

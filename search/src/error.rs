@@ -64,7 +64,7 @@ pub enum Error {
     },
     /// The keyword engine failed.
     #[error("keyword index: {0}")]
-    Tantivy(#[from] tantivy::TantivyError),
+    Tantivy(tantivy::TantivyError),
     /// Another writer (a `trawl index` run, a server's upload) holds the index.
     #[error(
         "index at {0} is being written by another process (a `trawl index` run or a server upload); try again when it has finished"
@@ -73,6 +73,19 @@ pub enum Error {
     /// The vector graph could not be saved or loaded.
     #[error("vector index: {0}")]
     Vector(String),
+}
+
+impl From<tantivy::TantivyError> for Error {
+    fn from(e: tantivy::TantivyError) -> Self {
+        match e {
+            // The schema is fixed, so an unknown field can only come from a
+            // query such as `nosuch:*`, which the lenient parser lets through.
+            tantivy::TantivyError::FieldNotFound(field) => {
+                Error::InvalidRequest(format!("unknown field `{field}` in the query"))
+            }
+            other => Error::Tantivy(other),
+        }
+    }
 }
 
 impl Error {

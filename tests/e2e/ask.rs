@@ -290,8 +290,8 @@ fn http_ask_rejects_bad_input_with_json_errors() {
         (r#"{"question": ""}"#, "empty_question"),
         (r#"{"question": "   "}"#, "empty_question"),
         (long.as_str(), "question_too_long"),
-        (r#"{"q": "leave"}"#, "invalid_body"),
-        ("not json", "invalid_body"),
+        (r#"{"q": "leave"}"#, "invalid_parameters"),
+        ("not json", "invalid_parameters"),
     ] {
         let (status, ctype, mut res) = post(&server.1, body);
         let mut text = String::new();

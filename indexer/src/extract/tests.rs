@@ -458,7 +458,12 @@ mod fuzz {
     }
 
     proptest! {
-        #![proptest_config(ProptestConfig { cases: 96, ..ProptestConfig::default() })]
+        // A fixed seed keeps CI reproducible; change it to explore further.
+        #![proptest_config(ProptestConfig {
+            cases: 96,
+            rng_seed: proptest::test_runner::RngSeed::Fixed(0x7A41_u64),
+            ..ProptestConfig::default()
+        })]
 
         #[test]
         fn mutated_samples(

@@ -568,7 +568,7 @@ impl VectorIndex {
         // Largest first; merge the two smallest while the smaller is at least
         // half the larger (or there are too many segments), so each vector is
         // rebuilt O(log n) times over the index's life.
-        kept.sort_by_key(|s| std::cmp::Reverse(live_len(s, &tombstones)));
+        kept.sort_by_cached_key(|s| std::cmp::Reverse(live_len(s, &tombstones)));
         while kept.len() >= 2 {
             let n = kept.len();
             let (small, large) = (

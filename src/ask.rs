@@ -15,6 +15,7 @@ pub(crate) fn load_generator(args: &GeneratorArgs) -> Result<LlamaGenerator> {
         args.generator_model.as_deref(),
     ));
     options.context_tokens = args.generator_context;
+    options.threads = args.generator_threads.map(usize::from);
     LlamaGenerator::load(&options).context("loading the generator model")
 }
 

@@ -119,6 +119,10 @@ pub(crate) struct GeneratorArgs {
     /// Context window of the generator, in tokens.
     #[arg(long, env = "TRAWL_GENERATOR_CONTEXT", default_value_t = 2048)]
     pub(crate) generator_context: u32,
+    /// Threads of the generator [default: adaptive: all cores when the CPU is otherwise
+    /// idle at the start of a request, one when other work is runnable]
+    #[arg(long, env = "TRAWL_GENERATOR_THREADS", value_parser = clap::value_parser!(u16).range(1..))]
+    pub(crate) generator_threads: Option<u16>,
 }
 
 /// Which index to use.
@@ -299,6 +303,10 @@ pub(crate) struct EvalArgs {
     /// Fail (exit 1) when hybrid nDCG@10 is below this value.
     #[arg(long)]
     pub(crate) min_hybrid_ndcg: Option<f64>,
+    /// HNSW search breadth for the vector arm [default: the index's]; a large value
+    /// approaches exact search, which shows what the approximation costs in quality.
+    #[arg(long)]
+    pub(crate) ef_search: Option<usize>,
     #[command(flatten)]
     pub(crate) filter: FilterArgs,
     #[command(flatten)]

@@ -300,6 +300,7 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
             req.k = 100;
             req.fusion = fusion;
             req.access = access.clone();
+            req.ef_search = args.ef_search;
             let t = Instant::now();
             let hits = index.search(&req, Some(v))?.hits;
             latency.push(t.elapsed().as_secs_f64() * 1e3);

@@ -130,6 +130,9 @@ pub struct Generation {
     pub finish: FinishReason,
     /// Tokens in the templated prompt.
     pub prompt_tokens: usize,
+    /// Leading prompt tokens whose state was kept from the previous request (the shared
+    /// system prompt, typically) and so were not processed again.
+    pub reused_prompt_tokens: usize,
     /// Tokens generated (including a final end-of-turn token).
     pub generated_tokens: usize,
     /// Time spent waiting in the queue for the model.

@@ -4,7 +4,10 @@ use std::{
     borrow::Cow,
     ops::Range,
     path::{Path, PathBuf},
-    sync::{Mutex, OnceLock},
+    sync::{
+        Mutex, OnceLock,
+        atomic::{AtomicUsize, Ordering},
+    },
 };
 
 use ort::{
@@ -47,6 +50,11 @@ pub struct OnnxEmbedder {
     // `Session::run` needs `&mut`; one session shared behind a lock keeps
     // memory flat, and each call already uses every core.
     session: Mutex<Session>,
+    // For many passages at once: one single-threaded session per core, each embedding
+    // whole passages. Created on first use (a search-only process never needs them).
+    passage_sessions: OnceLock<std::result::Result<Vec<Mutex<Session>>, String>>,
+    env: Environment,
+    model_path: PathBuf,
     tokenizer: Tokenizer,
     // Same vocabulary without truncation or padding, for token spans.
     span_tokenizer: Tokenizer,
@@ -207,6 +215,9 @@ impl OnnxEmbedder {
         );
         Ok(Self {
             session: Mutex::new(session),
+            passage_sessions: OnceLock::new(),
+            env,
+            model_path,
             tokenizer,
             span_tokenizer,
             manifest,
@@ -216,7 +227,34 @@ impl OnnxEmbedder {
         })
     }
 
-    fn embed_batch(&self, texts: &[String]) -> Result<Vec<Vec<f32>>> {
+    /// The per-core passage sessions, or `None` on a single core (the main session is then
+    /// just as fast).
+    ///
+    /// Why: one inference split over two threads synchronizes after every operator; on a
+    /// loaded 2-core machine the second thread is often descheduled, and the first waits
+    /// for it. Two single-threaded inferences on different passages never wait on each
+    /// other, which is what ingest needs (throughput, not the latency of one passage).
+    fn passage_sessions(&self) -> Result<Option<&[Mutex<Session>]>> {
+        let cores = self.options.intra_threads;
+        if cores <= 1 {
+            return Ok(None);
+        }
+        let sessions = self.passage_sessions.get_or_init(|| {
+            (0..cores)
+                .map(|_| build_session(&self.env, &self.model_path, 1).map(Mutex::new))
+                .collect::<ort::Result<Vec<_>>>()
+                .map_err(|e| e.to_string())
+        });
+        match sessions {
+            Ok(s) => Ok(Some(s)),
+            Err(message) => Err(Error::Model {
+                path: self.model_path.clone(),
+                message: message.clone(),
+            }),
+        }
+    }
+
+    fn embed_batch(&self, session: &Mutex<Session>, texts: &[String]) -> Result<Vec<Vec<f32>>> {
         let encodings = self
             .tokenizer
             .encode_batch(texts.to_vec(), true)
@@ -241,8 +279,7 @@ impl OnnxEmbedder {
         if self.wants_token_type_ids {
             inputs.push(("token_type_ids".into(), tensor(vec![0; batch * seq])?));
         }
-        let mut session = self
-            .session
+        let mut session = session
             .lock()
             .map_err(|_| Error::Inference("model session poisoned by an earlier panic".into()))?;
         let outputs = session
@@ -279,13 +316,58 @@ impl Embedder for OnnxEmbedder {
         // Sorting by length keeps padding (wasted compute) low within a batch.
         let mut order: Vec<usize> = (0..texts.len()).collect();
         order.sort_by_key(|&i| texts[i].len());
-        let mut out = vec![Vec::new(); texts.len()];
-        for group in order.chunks(self.options.batch_size.max(1)) {
+        let groups: Vec<&[usize]> = order.chunks(self.options.batch_size.max(1)).collect();
+        let embed_group = |session: &Mutex<Session>, group: &[usize]| {
             let inputs: Vec<String> = group
                 .iter()
                 .map(|&i| format!("{}{}", self.manifest.passage_prefix, texts[i]))
                 .collect();
-            for (&i, v) in group.iter().zip(self.embed_batch(&inputs)?) {
+            self.embed_batch(session, &inputs)
+        };
+        let mut out = vec![Vec::new(); texts.len()];
+        let workers = match self.passage_sessions()? {
+            Some(sessions) if groups.len() > 1 => sessions,
+            _ => {
+                for group in &groups {
+                    for (&i, v) in group.iter().zip(embed_group(&self.session, group)?) {
+                        out[i] = v;
+                    }
+                }
+                return Ok(out);
+            }
+        };
+        // each worker takes the next group until none is left, so long and short passages
+        // spread evenly
+        let next = AtomicUsize::new(0);
+        let results = std::thread::scope(|scope| {
+            let handles: Vec<_> = workers
+                .iter()
+                .take(groups.len())
+                .map(|session| {
+                    let (next, groups, embed_group) = (&next, &groups, &embed_group);
+                    scope.spawn(move || -> Result<Vec<(usize, Vec<f32>)>> {
+                        let mut done = Vec::new();
+                        loop {
+                            let g = next.fetch_add(1, Ordering::Relaxed);
+                            let Some(group) = groups.get(g) else {
+                                return Ok(done);
+                            };
+                            done.extend(group.iter().copied().zip(embed_group(session, group)?));
+                        }
+                    })
+                })
+                .collect();
+            handles
+                .into_iter()
+                .map(|h| {
+                    h.join().unwrap_or_else(|_| {
+                        Err(Error::Inference("an embedding worker panicked".into()))
+                    })
+                })
+                .collect::<Vec<_>>()
+        });
+        for result in results {
+            for (i, v) in result? {
                 out[i] = v;
             }
         }
@@ -294,7 +376,7 @@ impl Embedder for OnnxEmbedder {
 
     fn embed_query(&self, text: &str) -> Result<Vec<f32>> {
         let input = format!("{}{}", self.manifest.query_prefix, text);
-        self.embed_batch(&[input])?
+        self.embed_batch(&self.session, &[input])?
             .pop()
             .ok_or_else(|| Error::Inference("model returned no vector".into()))
     }

@@ -207,7 +207,10 @@ impl LlamaGenerator {
                 match contexts {
                     Ok((wide, narrow)) => {
                         let _ = ready_tx.send(Ok(()));
-                        let mut contexts = Contexts { wide, narrow };
+                        let mut contexts = Contexts {
+                            wide: Slot::new(wide),
+                            narrow: narrow.map(Slot::new),
+                        };
                         serve(&worker_model, &mut contexts, batch_tokens as usize, &queue);
                     }
                     Err(e) => {
@@ -342,8 +345,55 @@ fn relay(
 /// The worker's inference contexts: `wide` uses every thread; `narrow` (adaptive mode
 /// only) one thread, for when other processes compete for the CPU.
 struct Contexts<'m> {
-    wide: LlamaContext<'m>,
-    narrow: Option<LlamaContext<'m>>,
+    wide: Slot<'m>,
+    narrow: Option<Slot<'m>>,
+}
+
+/// A context and the prompt whose state its KV cache holds.
+///
+/// Why: consecutive prompts share their start (chat template and system prompt, about a
+/// tenth of an answer prompt), and a repeated question shares all of it; that part is kept
+/// in the cache instead of being processed again.
+struct Slot<'m> {
+    ctx: LlamaContext<'m>,
+    /// Tokens at positions `0..cached.len()` of the cache; empty when unknown.
+    cached: Vec<llama_cpp_2::token::LlamaToken>,
+}
+
+impl<'m> Slot<'m> {
+    fn new(ctx: LlamaContext<'m>) -> Self {
+        Self {
+            ctx,
+            cached: Vec::new(),
+        }
+    }
+
+    /// Drops the cache after the longest prefix shared with `prompt` (never all of it: the
+    /// last prompt token must be processed to get its logits) and returns that prefix's
+    /// length, from which the prompt must be processed.
+    fn keep_prefix_of(&mut self, prompt: &[llama_cpp_2::token::LlamaToken]) -> usize {
+        let shared = self
+            .cached
+            .iter()
+            .zip(prompt)
+            .take_while(|(a, b)| a == b)
+            .count()
+            .min(prompt.len().saturating_sub(1));
+        // the cache is unknown until this prompt's prefill completes
+        self.cached.clear();
+        let kept = shared > 0
+            && u32::try_from(shared)
+                .ok()
+                .and_then(|p0| self.ctx.clear_kv_cache_seq(Some(0), Some(p0), None).ok())
+                // false: this model's memory cannot drop a suffix (recurrent models)
+                .unwrap_or(false);
+        if kept {
+            shared
+        } else {
+            self.ctx.clear_kv_cache();
+            0
+        }
+    }
 }
 
 /// Whether other work is runnable right now: the 4th field of `/proc/loadavg` counts the
@@ -378,7 +428,7 @@ fn serve(
     let mut batch = LlamaBatch::new(batch_tokens, 1);
     while let Ok(job) = queue.recv() {
         let queue_wait = job.enqueued.elapsed();
-        let ctx = match &mut contexts.narrow {
+        let slot = match &mut contexts.narrow {
             Some(narrow) if cpu_is_contended() => {
                 tracing::debug!("CPU busy: generating on one thread");
                 narrow
@@ -389,7 +439,7 @@ fn serve(
         let result = if job.cancel.load(Ordering::Relaxed) {
             Ok(cancelled_before_start(&job, queue_wait))
         } else {
-            run(model, ctx, &mut batch, batch_tokens, &job, queue_wait)
+            run(model, slot, &mut batch, batch_tokens, &job, queue_wait)
         };
         let _ = job.events.send(Event::Done(result));
     }
@@ -400,6 +450,7 @@ fn cancelled_before_start(job: &Job, queue_wait: Duration) -> Generation {
         text: String::new(),
         finish: FinishReason::Cancelled,
         prompt_tokens: job.prompt.len(),
+        reused_prompt_tokens: 0,
         generated_tokens: 0,
         queue_wait,
         prefill: Duration::ZERO,
@@ -435,7 +486,7 @@ fn sampler(model: &LlamaModel, params: &GenerateParams) -> LlamaSampler {
 
 fn run(
     model: &LlamaModel,
-    ctx: &mut LlamaContext<'_>,
+    slot: &mut Slot<'_>,
     batch: &mut LlamaBatch<'_>,
     batch_tokens: usize,
     job: &Job,
@@ -443,16 +494,17 @@ fn run(
 ) -> Result<Generation> {
     let failed = |e: &dyn std::fmt::Display| Error::Generation(e.to_string());
     let started = Instant::now();
-    ctx.clear_kv_cache();
     let n = job.prompt.len();
-    for (chunk_at, chunk) in job.prompt.chunks(batch_tokens).enumerate() {
+    let reused = slot.keep_prefix_of(&job.prompt);
+    let ctx = &mut slot.ctx;
+    for (chunk_at, chunk) in job.prompt[reused..].chunks(batch_tokens).enumerate() {
         if job.cancel.load(Ordering::Relaxed) {
             let mut g = cancelled_before_start(job, queue_wait);
             g.prefill = started.elapsed();
             return Ok(g);
         }
         batch.clear();
-        let base = chunk_at * batch_tokens;
+        let base = reused + chunk_at * batch_tokens;
         for (i, token) in chunk.iter().enumerate() {
             let pos = base + i;
             batch
@@ -462,6 +514,9 @@ fn run(
         ctx.decode(batch).map_err(|e| failed(&e))?;
     }
     let prefill = started.elapsed();
+    // generated tokens follow at positions n.., and the next prompt's prefix search stops at n
+    slot.cached.clone_from(&job.prompt);
+    let ctx = &mut slot.ctx;
     let decode_started = Instant::now();
     let vocab = model.vocab();
     let mut sampler = sampler(model, &job.params);
@@ -518,6 +573,7 @@ fn run(
         text: stream.emitted().to_string(),
         finish,
         prompt_tokens: n,
+        reused_prompt_tokens: reused,
         generated_tokens: generated,
         queue_wait,
         prefill,

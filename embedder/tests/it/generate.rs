@@ -77,6 +77,42 @@ fn greedy_generation_is_deterministic_and_streams_what_it_returns() {
 }
 
 #[test]
+fn reusing_the_previous_prompt_state_leaves_greedy_text_unchanged() {
+    // one thread, so both requests use the same context and the second reuses the first's
+    // prompt state
+    let mut options = GeneratorOptions::from_env();
+    options.threads = Some(1);
+    let g = LlamaGenerator::load(&options).expect("loads");
+    let messages = vec![
+        ChatMessage::new(Role::System, "You copy text exactly."),
+        ChatMessage::new(
+            Role::User,
+            "Repeat this sentence word for word: Employees accrue 1.5 days of annual leave \
+             for each month of service, up to 18 days per calendar year.",
+        ),
+    ];
+    let run = |sampling| {
+        let params = GenerateParams {
+            max_tokens: 40,
+            sampling,
+            repeat_penalty: 1.1,
+            ..GenerateParams::default()
+        };
+        g.generate(&messages, &params, &mut |_| Flow::Continue)
+            .expect("generates")
+    };
+    let first = run(Sampling::Greedy);
+    let again = run(Sampling::Greedy);
+    assert!(first.text.contains("1.5 days"), "{:?}", first.text);
+    assert_eq!(first.text, again.text);
+    assert_eq!(first.reused_prompt_tokens, 0);
+    assert!(
+        again.reused_prompt_tokens > 10 && again.reused_prompt_tokens < again.prompt_tokens,
+        "{again:?}"
+    );
+}
+
+#[test]
 fn max_tokens_and_stop_sequences_end_generation() {
     let messages = ask("Count from 1 to 50, separated by commas.");
     let (_, limited) = collect(

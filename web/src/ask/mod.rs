@@ -141,6 +141,9 @@ pub struct AskTimings {
     pub retrieval_ms: f64,
     /// Tokens of the templated prompt (0 when nothing was generated).
     pub prompt_tokens: usize,
+    /// Of those, leading tokens kept from the previous request and not processed again.
+    #[serde(default)]
+    pub reused_prompt_tokens: usize,
     /// Waiting for the model (other requests).
     pub queue_ms: f64,
     /// Processing the prompt.
@@ -417,6 +420,7 @@ pub fn run_ask(
         rejection = Some("the model generated no answer".into());
     }
     timings.prompt_tokens = generation.prompt_tokens;
+    timings.reused_prompt_tokens = generation.reused_prompt_tokens;
     timings.queue_ms = generation.queue_wait.as_secs_f64() * 1e3;
     timings.prefill_ms = generation.prefill.as_secs_f64() * 1e3;
     timings.first_token_ms = first_token;

@@ -47,6 +47,8 @@ pub(crate) enum Command {
     Keys(KeysCommand),
     /// Answer a question from the index with a local model, citing the passages used.
     Ask(AskArgs),
+    /// Documents similar to a document (nearest mean passage vectors).
+    Similar(SimilarArgs),
 }
 
 /// Where `trawl.toml` is.
@@ -228,6 +230,42 @@ impl FilterArgs {
             }
         }
     }
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SimilarArgs {
+    /// The document's id (as `trawl search --json` shows it).
+    pub(crate) doc_id: String,
+    #[command(flatten)]
+    pub(crate) index: IndexLocation,
+    /// Number of documents to show.
+    #[arg(long, short, default_value_t = 10)]
+    pub(crate) k: usize,
+    /// Only these file types (comma-separated).
+    #[arg(long)]
+    pub(crate) kind: Option<String>,
+    /// Only documents with any of these tags (comma-separated).
+    #[arg(long)]
+    pub(crate) tag: Option<String>,
+    /// Only these custodians (comma-separated).
+    #[arg(long)]
+    pub(crate) custodian: Option<String>,
+    /// Only paths starting with this prefix.
+    #[arg(long)]
+    pub(crate) path: Option<String>,
+    /// Documents dated on or after YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) from: Option<String>,
+    /// Documents dated on or before YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) to: Option<String>,
+    /// As a principal in these access groups (comma-separated): a document of
+    /// another group is neither listed nor usable as the source.
+    #[arg(long, value_delimiter = ',')]
+    pub(crate) groups: Option<Vec<String>>,
+    /// Print JSON (the same shape as GET /api/documents/{id}/similar).
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 /// Flags and environment variables override `trawl.toml`, which overrides the defaults.

@@ -19,8 +19,8 @@ use trawl_search::{Index, IndexSpec};
 use trawl_web::api::{SearchParams, SearchResponse};
 
 use crate::cli::{
-    Cli, Command, IndexArgs, ModelArgs, RestoreArgs, SearchArgs, ServeArgs, SnapshotArgs,
-    StatusArgs,
+    Cli, Command, IndexArgs, ModelArgs, RestoreArgs, SearchArgs, ServeArgs, SimilarArgs,
+    SnapshotArgs, StatusArgs,
 };
 use trawl_web::config::Config;
 
@@ -68,6 +68,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Export(args) => export::run(args),
         Command::Keys(cmd) => keys::run(cmd),
         Command::Ask(args) => ask::run(args),
+        Command::Similar(args) => similar(args),
     }
 }
 
@@ -308,6 +309,49 @@ fn search(args: SearchArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&response)?);
     } else {
         print_results(&response);
+    }
+    Ok(())
+}
+
+fn similar(args: SimilarArgs) -> Result<()> {
+    let index = open_index(&args.index.path())?;
+    let params = trawl_web::api::SimilarParams {
+        limit: Some(args.k),
+        kind: args.kind.clone(),
+        tag: args.tag.clone(),
+        custodian: args.custodian.clone(),
+        path: args.path.clone(),
+        from: args.from.clone(),
+        to: args.to.clone(),
+    };
+    let access = match &args.groups {
+        None => trawl_search::Access::All,
+        Some(g) => {
+            trawl_search::Access::groups(g.iter().map(|s| s.trim()).filter(|s| !s.is_empty()))
+        }
+    };
+    let response = trawl_web::api::run_similar(&index, &args.doc_id, &params, &access)
+        .map_err(|e| anyhow::anyhow!(e.message))?
+        .ok_or_else(|| {
+            anyhow::anyhow!("no document {:?} (or not visible to --groups)", args.doc_id)
+        })?;
+    if args.json {
+        println!("{}", serde_json::to_string_pretty(&response)?);
+        return Ok(());
+    }
+    if response.results.is_empty() {
+        println!("No other documents.");
+        return Ok(());
+    }
+    println!("{:>3}  {:>6}  {:<16}  path", "#", "cosine", "doc id");
+    for (i, r) in response.results.iter().enumerate() {
+        println!(
+            "{:>3}  {:>6.3}  {:<16}  {}",
+            i + 1,
+            r.score,
+            r.doc_id,
+            r.path
+        );
     }
     Ok(())
 }

@@ -487,6 +487,7 @@ pub(crate) fn prepare_file(job: &Job<'_>, embedder: &dyn Embedder, opts: &IndexO
         .map_or_else(String::new, |n| n.to_string_lossy().into_owned());
     let limits = Limits {
         max_unpacked: opts.max_unpacked_bytes,
+        max_text: opts.max_text_bytes,
     };
     let tree = match extract::extract_tree(
         name,

@@ -63,6 +63,11 @@ pub struct IndexOptions {
     /// Most bytes unpacked from one archive-based file (DOCX) or one
     /// attachment; guards against zip bombs.
     pub max_unpacked_bytes: u64,
+    /// Most bytes of text extracted from one file, its attachments and
+    /// messages included: a file whose own text is longer is skipped with a
+    /// reason; an attachment or mailbox message that would go over it is
+    /// skipped (listed with its path) while the rest of the file is indexed.
+    pub max_text_bytes: u64,
     /// Chunks embedded per model call (across documents).
     pub embed_batch: usize,
     /// Extraction of one file that takes longer than this is abandoned and the
@@ -76,6 +81,7 @@ impl Default for IndexOptions {
             chunking: ChunkOptions::default(),
             max_file_bytes: 64 * 1024 * 1024,
             max_unpacked_bytes: 32 * 1024 * 1024,
+            max_text_bytes: 32 * 1024 * 1024,
             embed_batch: 64,
             extract_timeout: Duration::from_secs(60),
         }

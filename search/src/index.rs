@@ -33,9 +33,9 @@ const VECTOR_DIR_PREFIX: &str = "vectors-";
 /// Longest query accepted, in characters.
 const MAX_QUERY_CHARS: usize = 4096;
 /// Most results one request may ask for (`offset + k`).
-const MAX_RESULTS: usize = 1000;
+pub(crate) const MAX_RESULTS: usize = 1000;
 /// Length of snippets, in characters.
-const SNIPPET_CHARS: usize = 240;
+pub(crate) const SNIPPET_CHARS: usize = 240;
 /// Heap given to tantivy's writer.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 
@@ -231,7 +231,7 @@ impl CommitPoint {
 pub(crate) struct State {
     pub(crate) searcher: Searcher,
     pub(crate) chunks: keyword::ChunkMap,
-    vectors: Arc<VectorIndex>,
+    pub(crate) vectors: Arc<VectorIndex>,
     commit: CommitPoint,
     /// tantivy opstamp of the commit read before this snapshot's reader was
     /// reloaded: a different opstamp on disk means a newer commit exists.

@@ -16,6 +16,7 @@ mod index;
 mod keyword;
 mod meta;
 mod review;
+mod similar;
 mod snapshot;
 mod terms;
 mod vector;

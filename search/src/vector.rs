@@ -653,6 +653,19 @@ impl VectorIndex {
         }
     }
 
+    /// The live vectors among `ids`, as `(id, vector)` in segment order.
+    pub(crate) fn vectors_of(&self, ids: &HashSet<u64>) -> Vec<(u64, Vec<f32>)> {
+        let mut out = Vec::with_capacity(ids.len());
+        for segment in &self.segments {
+            for (i, id) in segment.vectors.ids.iter().enumerate() {
+                if ids.contains(id) && self.live(*id) {
+                    out.push((*id, segment.vectors.vector(i).to_vec()));
+                }
+            }
+        }
+        out
+    }
+
     /// Names of the segments this generation uses.
     pub(crate) fn segment_names(&self) -> impl Iterator<Item = &str> {
         self.segments.iter().map(|s| s.name.as_str())

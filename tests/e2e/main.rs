@@ -694,3 +694,45 @@ fn keys_protect_a_server_beyond_loopback() {
     assert!(!out.status.success());
     assert!(String::from_utf8_lossy(&out.stderr).contains("max_kk"));
 }
+
+#[test]
+fn similar_lists_other_documents_as_a_table_or_json() {
+    let idx = shared_index().to_str().unwrap();
+    let hit = &search("overtime pay for hourly employees", "hybrid")["results"][0];
+    let id = hit["doc_id"].as_str().unwrap();
+    let v = trawl(&["similar", id, "--index", idx, "-k", "3", "--json"]);
+    assert_eq!(v["doc_id"], id);
+    let results = v["results"].as_array().unwrap();
+    assert_eq!(results.len(), 3, "{v:#}");
+    assert!(results.iter().all(|r| r["doc_id"] != id), "{v:#}");
+    let scores: Vec<f64> = results
+        .iter()
+        .map(|r| r["score"].as_f64().unwrap())
+        .collect();
+    assert!(scores.windows(2).all(|w| w[0] >= w[1]), "{scores:?}");
+    // The nearest document to an HR policy is another HR policy.
+    assert!(
+        results[0]["path"].as_str().unwrap().starts_with("hr/"),
+        "{v:#}"
+    );
+
+    let out = Command::new(BIN)
+        .args(["similar", id, "--index", idx, "-k", "2"])
+        .output()
+        .unwrap();
+    assert!(out.status.success());
+    let table = String::from_utf8_lossy(&out.stdout);
+    assert!(table.lines().next().unwrap().contains("cosine"), "{table}");
+    assert_eq!(table.lines().count(), 3, "{table}");
+
+    let out = Command::new(BIN)
+        .args(["similar", "0000000000000000", "--index", idx])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("no document"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}

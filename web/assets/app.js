@@ -133,8 +133,18 @@
       snip.innerHTML = r.snippet_html; // escaped by the server; only <mark> is markup
       const scores = el('div', { class: 'scores' },
         `score ${fmt(r.score)} · keyword #${r.keyword_rank ?? '–'} (${fmt(r.keyword_score)}) · semantic #${r.vector_rank ?? '–'} (${fmt(r.vector_score)})`);
+      const like = el('button', { type: 'button', class: 'link similar' }, 'Similar');
+      like.addEventListener('click', () => similar(r.doc_id, r.title || r.path));
+      scores.append(' · ', like);
       const li = el('li', {}, el('h2', { class: 'title' }, open), where, snip, scores);
       list.append(li);
+    }
+    if (data.similar_to) {
+      status.textContent = data.results.length
+        ? `${data.results.length} documents similar to “${data.similar_to}” · ${data.took_ms.toFixed(1)} ms`
+        : `No other documents are similar to “${data.similar_to}”.`;
+      $('pager').hidden = true;
+      return;
     }
     $('pager').hidden = offset === 0 && data.results.length < PAGE;
     $('prev').disabled = offset === 0;
@@ -155,6 +165,17 @@
       list.replaceChildren();
       status.replaceChildren(el('span', { class: 'error' }, 'Search failed: ' + e.message));
       if (e.status === 401) { keyForm.hidden = false; keyInput.focus(); }
+    }
+  }
+  // Documents like one document, shown in the result list.
+  async function similar(id, title) {
+    status.textContent = 'Finding similar documents…';
+    try {
+      const data = await (await api(`/api/documents/${encodeURIComponent(id)}/similar?` + filterParams(new URLSearchParams({ limit: PAGE })))).json();
+      render({ ...data, query: '', mode: 'similar', similar_to: title });
+      list.focus();
+    } catch (e) {
+      status.replaceChildren(el('span', { class: 'error' }, 'Could not find similar documents: ' + e.message));
     }
   }
   $('search').addEventListener('submit', (e) => { e.preventDefault(); run(0); refreshFacets(); });
@@ -236,6 +257,7 @@
     if (open) open.focus();
   }
   $('doc-close').addEventListener('click', closeDoc);
+  $('doc-similar').addEventListener('click', () => { if (current) similar(current.doc_id, current.title || current.path); });
   $('doc-file').addEventListener('click', async () => {
     if (!current) return;
     try {

@@ -235,6 +235,159 @@ pub fn run_search(
     })
 }
 
+/// Default number of similar documents.
+pub const DEFAULT_SIMILAR: usize = 10;
+
+/// Parameters of `GET /api/documents/{id}/similar`: how many, and the same
+/// filters as a search.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[serde(deny_unknown_fields, default)]
+#[into_params(parameter_in = Query)]
+pub struct SimilarParams {
+    /// Number of documents to return (default 10).
+    pub limit: Option<usize>,
+    /// File types, comma-separated.
+    pub kind: Option<String>,
+    /// Tags, comma-separated.
+    pub tag: Option<String>,
+    /// Custodians, comma-separated.
+    pub custodian: Option<String>,
+    /// Path prefix.
+    pub path: Option<String>,
+    /// Earliest date, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Latest date, `YYYY-MM-DD`.
+    pub to: Option<String>,
+}
+
+/// `GET /api/documents/{id}/similar`: the documents nearest to one document.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct SimilarResponse {
+    /// The document they are similar to.
+    pub doc_id: String,
+    /// Milliseconds spent.
+    pub took_ms: f64,
+    /// Documents, most similar first: `score` and `vector_score` are the cosine
+    /// between the two documents' mean chunk vectors; the snippet is the
+    /// passage nearest to the source document.
+    pub results: Vec<SearchResult>,
+}
+
+/// Documents similar to `doc_id`, the same way for HTTP and the CLI, as
+/// `access` allows; `None` when the document does not exist or `access` may
+/// not see it.
+pub fn run_similar(
+    index: &Index,
+    doc_id: &str,
+    params: &SimilarParams,
+    access: &Access,
+) -> Result<Option<SimilarResponse>, ApiError> {
+    let started = Instant::now();
+    let filter = SearchParams {
+        kind: params.kind.clone(),
+        tag: params.tag.clone(),
+        custodian: params.custodian.clone(),
+        path: params.path.clone(),
+        from: params.from.clone(),
+        to: params.to.clone(),
+        ..SearchParams::new("")
+    }
+    .filter()?;
+    let k = params.limit.unwrap_or(DEFAULT_SIMILAR);
+    let Some(hits) = index.similar(doc_id, k, &filter, access)? else {
+        return Ok(None);
+    };
+    Ok(Some(SimilarResponse {
+        doc_id: doc_id.to_owned(),
+        took_ms: started.elapsed().as_secs_f64() * 1e3,
+        results: hits.into_iter().map(SearchResult::from).collect(),
+    }))
+}
+
+/// Parameters of `GET /api/documents`: filters and a page.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[serde(deny_unknown_fields, default)]
+#[into_params(parameter_in = Query)]
+pub struct ListParams {
+    /// File types, comma-separated.
+    pub kind: Option<String>,
+    /// Tags, comma-separated.
+    pub tag: Option<String>,
+    /// Custodians, comma-separated.
+    pub custodian: Option<String>,
+    /// Path prefix.
+    pub path: Option<String>,
+    /// Earliest date, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Latest date, `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// Documents per page (default 100).
+    pub limit: Option<usize>,
+    /// Documents to skip.
+    pub offset: Option<usize>,
+}
+
+impl ListParams {
+    /// The metadata filter these parameters describe.
+    pub fn filter(&self) -> Result<Filter, ApiError> {
+        SearchParams {
+            kind: self.kind.clone(),
+            tag: self.tag.clone(),
+            custodian: self.custodian.clone(),
+            path: self.path.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            ..SearchParams::new("")
+        }
+        .filter()
+    }
+}
+
+/// One document of a listing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentSummary {
+    /// Document id.
+    pub doc_id: String,
+    /// Path, relative to the indexed folder.
+    pub path: String,
+    /// Title.
+    pub title: String,
+    /// File type.
+    pub kind: String,
+    /// Tags.
+    pub tags: Vec<String>,
+    /// Custodian.
+    pub custodian: Option<String>,
+    /// Document date, Unix seconds.
+    pub date: Option<i64>,
+    /// Chunks the document was split into.
+    pub chunks: usize,
+}
+
+/// `GET /api/documents`: the documents the caller may see, by path.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentList {
+    /// Documents matching the filters that the caller may see.
+    pub total: usize,
+    /// This page.
+    pub documents: Vec<DocumentSummary>,
+}
+
+impl From<trawl_search::DocumentInfo> for DocumentSummary {
+    fn from(d: trawl_search::DocumentInfo) -> Self {
+        Self {
+            doc_id: d.doc_id,
+            path: d.path,
+            title: d.title,
+            kind: d.meta.kind,
+            tags: d.meta.tags,
+            custodian: d.meta.custodian,
+            date: d.meta.date,
+            chunks: d.chunks,
+        }
+    }
+}
+
 /// Parameters of `GET /api/facets`: a search's query and filters.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, IntoParams)]
 #[serde(deny_unknown_fields, default)]

@@ -21,8 +21,9 @@ use utoipa::{OpenApi, ToSchema};
 use crate::{
     ApiError,
     api::{
-        DeleteResponse, DocumentResponse, FacetParams, FacetsResponse, SearchParams,
-        SearchResponse, UploadAccepted, run_search,
+        DeleteResponse, DocumentList, DocumentResponse, FacetParams, FacetsResponse, ListParams,
+        SearchParams, SearchResponse, SimilarParams, SimilarResponse, UploadAccepted, run_search,
+        run_similar,
     },
     audit::{AuditEvent, now_rfc3339},
     auth::Principal,
@@ -277,6 +278,77 @@ pub(crate) async fn document(
         StatusCode::OK,
     );
     Ok(Json(DocumentResponse::new(doc, has_file)))
+}
+
+/// Documents like this one (nearest mean chunk vectors), within the caller's
+/// access and the filters; the document itself is never listed.
+#[utoipa::path(get, path = "/api/documents/{id}/similar", params(("id" = String, Path, description = "document id"), SimilarParams),
+    responses((status = 200, body = SimilarResponse), (status = 400, body = crate::error::ErrorBody), (status = 404, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn similar(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    UrlPath(id): UrlPath<String>,
+    params: QueryResult<SimilarParams>,
+) -> Result<Json<SimilarResponse>, ApiError> {
+    let Query(params) =
+        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
+    check_limits(&state, "", params.limit, None)?;
+    let access = ctx.principal.access();
+    let (st, key) = (state.clone(), id.clone());
+    let found = tokio::task::spawn_blocking(move || run_similar(&st.index, &key, &params, &access))
+        .await
+        .map_err(blocking_error)??;
+    let Some(response) = found else {
+        return Err(not_found(&id));
+    };
+    let mut ids = vec![response.doc_id.clone()];
+    ids.extend(response.results.iter().map(|r| r.doc_id.clone()));
+    audit(&state, &ctx, "similar", None, None, ids, StatusCode::OK);
+    Ok(Json(response))
+}
+
+/// The documents the caller may see, by path, under the filters.
+#[utoipa::path(get, path = "/api/documents", params(ListParams),
+    responses((status = 200, body = DocumentList), (status = 400, body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
+pub(crate) async fn list(
+    State(state): State<AppState>,
+    Extension(ctx): Extension<Ctx>,
+    params: QueryResult<ListParams>,
+) -> Result<Json<DocumentList>, ApiError> {
+    let Query(params) =
+        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
+    let limit = params.limit.unwrap_or(100);
+    check_limits(&state, "", Some(limit), params.offset)?;
+    let filter = params.filter()?;
+    let access = ctx.principal.access();
+    let index = state.index.clone();
+    let docs = tokio::task::spawn_blocking(move || index.documents(&filter, &access, None))
+        .await
+        .map_err(blocking_error)??;
+    let total = docs.len();
+    let page: Vec<_> = docs
+        .into_iter()
+        .skip(params.offset.unwrap_or(0))
+        .take(limit)
+        .map(Into::into)
+        .collect();
+    audit(
+        &state,
+        &ctx,
+        "list",
+        None,
+        None,
+        page.iter()
+            .map(|d: &crate::api::DocumentSummary| d.doc_id.clone())
+            .collect(),
+        StatusCode::OK,
+    );
+    Ok(Json(DocumentList {
+        total,
+        documents: page,
+    }))
 }
 
 fn content_type(kind: &str) -> &'static str {
@@ -765,7 +837,8 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "trawl", description = "Private, on-prem hybrid search over your documents. Every endpoint under /api (except this one) needs an API key unless the server runs in local single-user mode."),
-    paths(search_get, search_post, facets, document, file, upload, job, delete, whoami, healthz, readyz),
+    paths(search_get, search_post, facets, list, document, similar, file, upload, job, delete, ask, whoami, healthz, readyz),
+    components(schemas(crate::ask::AskParams, crate::ask::AskResponse, crate::ask::Citation, crate::ask::AskTimings)),
     modifiers(&BearerAuth)
 )]
 struct ApiDoc;
@@ -777,12 +850,22 @@ pub(crate) async fn openapi() -> Response {
     Json(doc).into_response()
 }
 
-/// `POST /api/ask`: server-sent events `token` (`{"text"}`: append), `replace` (`{"text"}`:
-/// the guard rejected what was shown; show this instead), `citations` (the cited passages),
-/// then `done` (the whole response) — or one `error` event (`{"code","message"}`). With
-/// `"stream": false`, one JSON response. A client that disconnects cancels generation.
-/// Retrieval runs with the caller's access, so a passage they may not see never reaches
-/// the prompt; the question and the cited documents go to the audit log.
+/// Grounded answer to a question, from the documents the caller may see.
+///
+/// Server-sent events (`text/event-stream`), in order: `token` (`{"text"}`: append to the
+/// answer shown), `replace` (`{"text"}`: the guard rejected what was shown; show this
+/// instead), `citations` (an array of `Citation`), `done` (the whole `AskResponse`); or a
+/// single `error` event (`{"code", "message"}`). With `"stream": false`, one JSON
+/// `AskResponse`. A client that disconnects cancels generation. Retrieval runs with the
+/// caller's access, so a passage they may not see never reaches the prompt; the question
+/// and the cited documents go to the audit log.
+#[utoipa::path(post, path = "/api/ask", request_body = crate::ask::AskParams,
+    responses(
+        (status = 200, description = "server-sent events `token`, `replace`, `citations`, `done` or `error` (see above); with `\"stream\": false` one JSON answer",
+            content((crate::ask::AskResponse = "application/json"), (String = "text/event-stream"))),
+        (status = 400, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
+        (status = 503, description = "`busy` (queue full) or `generator_unavailable`", body = crate::error::ErrorBody)),
+    security(("bearer" = [])))]
 pub(crate) async fn ask(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,

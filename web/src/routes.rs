@@ -216,13 +216,16 @@ pub fn app(state: AppState) -> Router {
         .route("/api/ask", post(handlers::ask))
         .route(
             "/api/documents",
-            post(handlers::upload).layer(DefaultBodyLimit::max(limits.max_upload_bytes)),
+            get(handlers::list)
+                .post(handlers::upload)
+                .layer(DefaultBodyLimit::max(limits.max_upload_bytes)),
         )
         .route(
             "/api/documents/{id}",
             get(handlers::document).delete(handlers::delete),
         )
         .route("/api/documents/{id}/file", get(handlers::file))
+        .route("/api/documents/{id}/similar", get(handlers::similar))
         .route("/api/jobs/{id}", get(handlers::job))
         .route("/api/whoami", get(handlers::whoami))
         .route("/metrics", get(handlers::metrics))

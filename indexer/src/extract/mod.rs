@@ -244,6 +244,9 @@ pub enum ExtractError {
     /// Extraction ran past the time budget.
     #[error("extraction took longer than {0} s; gave up")]
     TimedOut(u64),
+    /// The extracted text is over the per-file text budget (`max_text_bytes`).
+    #[error("too much text: more than {0} bytes extracted (limit max_text_bytes)")]
+    TooMuchText(u64),
 }
 
 /// Limits that keep one file from using unbounded memory.
@@ -251,6 +254,8 @@ pub enum ExtractError {
 pub(crate) struct Limits {
     /// Most bytes unpacked from one archive (DOCX) or attachment.
     pub(crate) max_unpacked: u64,
+    /// Most bytes of text extracted from one file, its attachments included.
+    pub(crate) max_text: u64,
 }
 
 /// Extracts `bytes`, named `name` (the name gives the extension hint and the
@@ -272,11 +277,14 @@ pub(crate) fn extract(
         DocKind::Markdown => markdown::extract(&text::decode_text(bytes)?, &fallback_title),
         DocKind::Text => text::extract(&text::decode_text(bytes)?, &fallback_title),
         DocKind::Html => html::extract(&html::decode(bytes)?, &fallback_title),
-        DocKind::Pdf => pdf::extract(bytes, &fallback_title)?,
+        DocKind::Pdf => pdf::extract(bytes, &fallback_title, limits.max_text)?,
         DocKind::Docx => docx::extract(bytes, &fallback_title, limits)?,
         DocKind::Email => email::extract(bytes, &fallback_title)?,
         DocKind::Mbox => email::extract_mbox(bytes, &fallback_title)?,
     };
+    if extracted.text.len() as u64 > limits.max_text {
+        return Err(ExtractError::TooMuchText(limits.max_text));
+    }
     if extracted.text.trim().is_empty() {
         return Err(if kind == DocKind::Pdf {
             ExtractError::NoTextLayer
@@ -352,6 +360,8 @@ pub(crate) fn extract_tree_here(
     limits: Limits,
 ) -> Result<Tree, ExtractError> {
     let (kind, doc) = extract(name, bytes, limits)?;
+    // The text budget is shared by the file and everything inside it.
+    let mut text_left = limits.max_text - doc.text.len() as u64;
     let mut tree = Tree::default();
     let mut queue = Vec::new();
     push_node(
@@ -387,10 +397,15 @@ pub(crate) fn extract_tree_here(
                 ));
                 continue;
             }
-            let result = catch_unwind(AssertUnwindSafe(|| extract(&a.name, &a.bytes, limits)))
+            let inner = Limits {
+                max_text: text_left,
+                ..limits
+            };
+            let result = catch_unwind(AssertUnwindSafe(|| extract(&a.name, &a.bytes, inner)))
                 .unwrap_or_else(|panic| Err(ExtractError::Crashed(panic_message(&*panic))));
             match result {
                 Ok((kind, doc)) => {
+                    text_left -= doc.text.len() as u64;
                     let sha = crate::hex(&Sha256::digest(&a.bytes));
                     push_node(
                         &mut tree,

@@ -11,7 +11,11 @@ use pdf_extract::{Document, Object, PlainTextOutput, output_doc_page};
 
 use super::{ExtractError, Extracted, FormatMeta, panic_message, unix_seconds};
 
-pub(super) fn extract(bytes: &[u8], fallback_title: &str) -> Result<Extracted, ExtractError> {
+pub(super) fn extract(
+    bytes: &[u8],
+    fallback_title: &str,
+    max_text: u64,
+) -> Result<Extracted, ExtractError> {
     let mut doc = guarded(|| Document::load_mem(bytes))?
         .map_err(|e| ExtractError::Corrupt(format!("PDF: {e}")))?;
     if doc.is_encrypted() {
@@ -43,6 +47,10 @@ pub(super) fn extract(bytes: &[u8], fallback_title: &str) -> Result<Extracted, E
         match page {
             Some(p) => push_page(&mut text, &p),
             None => unreadable += 1,
+        }
+        // Stop reading pages once over the budget rather than after the last one.
+        if text.len() as u64 > max_text {
+            return Err(ExtractError::TooMuchText(max_text));
         }
     }
     if unreadable == pages.len() {

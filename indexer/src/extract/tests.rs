@@ -6,6 +6,7 @@ use std::time::Duration;
 
 const LIMITS: Limits = Limits {
     max_unpacked: 1 << 20,
+    max_text: 1 << 20,
 };
 
 fn ex(name: &str, bytes: &[u8]) -> Result<Extracted, ExtractError> {
@@ -490,4 +491,48 @@ mod fuzz {
             guarded(&format!("f.{}", EXTENSIONS[ext]), bytes);
         }
     }
+}
+
+#[test]
+fn the_text_budget_covers_a_file_and_what_it_contains() {
+    let with_text = |max_text: u64| Limits { max_text, ..LIMITS };
+    // A file whose own text is over the budget is refused with a clear reason.
+    let long = "word ".repeat(400);
+    let e =
+        extract_tree_here("long.txt", long.as_bytes(), "0".into(), with_text(1000)).unwrap_err();
+    assert_eq!(e, ExtractError::TooMuchText(1000));
+    assert!(e.to_string().contains("max_text_bytes"), "{e}");
+    assert!(extract_tree_here("long.txt", long.as_bytes(), "0".into(), with_text(4000)).is_ok());
+    // So is a PDF, page by page.
+    let (name, pdf) = fixture("pdf/remote-work-policy.pdf");
+    let e = extract_tree_here(&name, &pdf, "0".into(), with_text(100)).unwrap_err();
+    assert_eq!(e, ExtractError::TooMuchText(100));
+
+    // In a mailbox, messages share the file's budget: those that would go
+    // over it are listed as failed while the rest is kept.
+    let (name, mbox) = fixture("email/remote-work-thread.mbox");
+    let full = extract_tree_here(&name, &mbox, "0".into(), LIMITS).unwrap();
+    let own = full.nodes[0].doc.text.len() as u64;
+    let first = full.nodes[1].doc.text.len() as u64;
+    let t = extract_tree_here(&name, &mbox, "0".into(), with_text(own + first)).unwrap();
+    let kept: Vec<&[String]> = t.nodes.iter().map(|n| &n.names[..]).collect();
+    assert_eq!(kept, [&[][..], &["message-1.eml".to_owned()][..]]);
+    let failed: Vec<&[String]> = t.failed.iter().map(|(n, _)| &n[..]).collect();
+    assert_eq!(
+        failed,
+        [
+            &["message-2.eml".to_owned()][..],
+            &[
+                "message-1.eml".to_owned(),
+                "remote-work-policy.pdf".to_owned()
+            ][..]
+        ]
+    );
+    assert!(
+        t.failed
+            .iter()
+            .all(|(_, e)| matches!(e, ExtractError::TooMuchText(_))),
+        "{:?}",
+        t.failed
+    );
 }

@@ -565,6 +565,7 @@ mod snapshots {
     }
 }
 mod discovery;
+mod similar;
 
 mod query_fuzz {
     use proptest::prelude::*;

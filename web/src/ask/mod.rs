@@ -56,7 +56,7 @@ Answer in one or two short sentences. Copy numbers, dates and amounts exactly as
 After each sentence, cite its source number in brackets, like [1].";
 
 /// Request body of `POST /api/ask`.
-#[derive(Debug, Clone, Serialize, Deserialize)]
+#[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AskParams {
     /// The question.
@@ -110,7 +110,7 @@ impl Default for AskOptions {
 pub const DEFAULT_MIN_RELEVANCE: f32 = 0.45;
 
 /// A numbered source of the answer (or, when nothing relevant was found, a close document).
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct Citation {
     /// Its number in the answer, `[n]`.
     pub n: usize,
@@ -135,7 +135,7 @@ pub struct Citation {
 }
 
 /// Where the time went, in milliseconds (tokens where named).
-#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AskTimings {
     /// Embedding the question and searching.
     pub retrieval_ms: f64,
@@ -161,7 +161,7 @@ pub struct AskTimings {
 }
 
 /// The answer to a question.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
 pub struct AskResponse {
     /// The question as received.
     pub question: String,

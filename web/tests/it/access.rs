@@ -340,11 +340,39 @@ fn metrics_and_openapi_describe_the_service() {
         "/api/documents",
         "/api/documents/{id}",
         "/api/documents/{id}/file",
+        "/api/documents/{id}/similar",
         "/api/jobs/{id}",
+        "/api/ask",
     ] {
         assert!(spec["paths"][path].is_object(), "{path} missing");
     }
     assert!(spec["paths"]["/api/search"]["post"].is_object());
+    assert!(spec["paths"]["/api/documents"]["get"].is_object());
+    // The answer route: its body, both response forms, and the event types described.
+    let ask = &spec["paths"]["/api/ask"]["post"];
+    assert!(ask["requestBody"].is_object(), "{ask}");
+    let ok = &ask["responses"]["200"];
+    assert!(ok["content"]["text/event-stream"].is_object(), "{ok}");
+    assert!(ok["content"]["application/json"].is_object(), "{ok}");
+    let described = format!("{ask}");
+    for event in ["token", "replace", "citations", "done", "error"] {
+        assert!(
+            described.contains(&format!("`{event}`")),
+            "{event} in {described}"
+        );
+    }
+    for schema in [
+        "AskParams",
+        "AskResponse",
+        "Citation",
+        "SimilarResponse",
+        "DocumentList",
+    ] {
+        assert!(
+            spec["components"]["schemas"][schema].is_object(),
+            "{schema}"
+        );
+    }
     assert!(
         spec["components"]["schemas"]["SearchResult"]["properties"]["keyword_score"].is_object()
     );

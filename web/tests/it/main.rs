@@ -2,6 +2,7 @@
 //! the real model, the real server on a free loopback port, real HTTP.
 
 mod access;
+mod acl;
 mod limits;
 mod writes;
 
@@ -158,6 +159,18 @@ pub(crate) fn start(config: Config) -> Server {
     )
     .unwrap();
     assert_eq!(report.indexed, 6, "{report:?}");
+    launch(dir, Arc::new(index), None, config)
+}
+
+/// Creates the three keys beside `dir`'s index (`idx/`) and serves it.
+pub(crate) fn launch(
+    dir: tempfile::TempDir,
+    index: Arc<Index>,
+    generator: Option<Arc<dyn trawl_embedder::Generator>>,
+    config: Config,
+) -> Server {
+    let idx = dir.path().join("idx");
+    let e = embedder();
     let file = dir.path().join("keys.json");
     let key = |name: &str, groups: &[&str], admin: bool| {
         let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
@@ -173,7 +186,7 @@ pub(crate) fn start(config: Config) -> Server {
     };
     let mut opts = ServiceOptions::for_index(&idx, config);
     opts.keys_file = Some(file);
-    let state = AppState::new(Arc::new(index), e, None, opts).unwrap();
+    let state = AppState::new(index, e, generator, opts).unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {

@@ -3,6 +3,7 @@
 
 mod access;
 mod limits;
+mod review;
 mod writes;
 
 use std::{
@@ -80,9 +81,11 @@ pub(crate) fn spec() -> IndexSpec {
 }
 
 /// Keys of the test principals.
+#[derive(Clone)]
 pub(crate) struct Keys {
     pub(crate) hr: String,
     pub(crate) it: String,
+    pub(crate) legal: String,
     pub(crate) admin: String,
     pub(crate) file: PathBuf,
 }
@@ -125,6 +128,14 @@ impl Server {
         }
     }
 
+    /// Stops the server as Ctrl-C would and starts a new one over the same
+    /// files and keys.
+    pub(crate) fn restart(mut self, config: Config) -> Server {
+        self.stop_and_join();
+        let dir = self.dir.take().expect("server running");
+        launch(dir, self.keys.clone(), config)
+    }
+
     pub(crate) fn audit_log(&self) -> String {
         std::fs::read_to_string(self.index_dir().join("audit.jsonl")).unwrap_or_default()
     }
@@ -141,11 +152,17 @@ impl Drop for Server {
     }
 }
 
-/// Builds the corpus and its index, creates three keys, and starts a server.
+/// Builds the corpus and its index, creates the keys, and starts a server.
 pub(crate) fn start(config: Config) -> Server {
+    start_with(config, make_corpus, 6)
+}
+
+/// Builds a corpus with `make` (into `docs/`), indexes it (expecting
+/// `documents` indexed), creates the keys, and starts a server.
+pub(crate) fn start_with(config: Config, make: fn(&Path), documents: usize) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let docs = dir.path().join("docs");
-    make_corpus(&docs);
+    make(&docs);
     let idx = dir.path().join("idx");
     let index = Index::open_or_create(&idx, &spec()).unwrap();
     let e = embedder();
@@ -157,7 +174,8 @@ pub(crate) fn start(config: Config) -> Server {
         &trawl_indexer::NoProgress,
     )
     .unwrap();
-    assert_eq!(report.indexed, 6, "{report:?}");
+    assert_eq!(report.indexed, documents, "{report:?}");
+    drop(index);
     let file = dir.path().join("keys.json");
     let key = |name: &str, groups: &[&str], admin: bool| {
         let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
@@ -168,12 +186,20 @@ pub(crate) fn start(config: Config) -> Server {
     let keys = Keys {
         hr: key("hr-alice", &["hr"], false),
         it: key("it-bob", &["it"], false),
+        legal: key("legal-dana", &["legal"], false),
         admin: key("admin-carol", &[], true),
         file: file.clone(),
     };
+    launch(dir, keys, config)
+}
+
+/// Starts a server over the index in `dir/idx` with the keys in `keys.file`.
+fn launch(dir: tempfile::TempDir, keys: Keys, config: Config) -> Server {
+    let idx = dir.path().join("idx");
+    let index = Index::open_or_create(&idx, &spec()).unwrap();
     let mut opts = ServiceOptions::for_index(&idx, config);
-    opts.keys_file = Some(file);
-    let state = AppState::new(Arc::new(index), e, None, opts).unwrap();
+    opts.keys_file = Some(keys.file.clone());
+    let state = AppState::new(Arc::new(index), embedder(), None, opts).unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {

@@ -212,6 +212,13 @@ pub(crate) struct FilterArgs {
     /// Documents dated on or before YYYY-MM-DD.
     #[arg(long)]
     pub(crate) to: Option<String>,
+    /// Files modified on or after YYYY-MM-DD (file time; `--from` is the
+    /// document's own date, e.g. an e-mail's sent date).
+    #[arg(long)]
+    pub(crate) modified_from: Option<String>,
+    /// Files modified on or before YYYY-MM-DD.
+    #[arg(long)]
+    pub(crate) modified_to: Option<String>,
     /// Search as a principal in these access groups (comma-separated): only
     /// public documents and those of these groups are returned, counted or quoted.
     #[arg(long, value_delimiter = ',')]

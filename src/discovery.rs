@@ -8,25 +8,26 @@
 
 use std::{
     collections::{BTreeMap, HashMap, HashSet},
-    path::Path,
     sync::Arc,
 };
 
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
-use trawl_embedder::Embedder;
-use trawl_indexer::{MessageInput, NearDupGroup, NearDups, Thread};
-use trawl_search::{Access, Filter, Index, SearchRequest, TagJournal, TagOp, TermsRequest};
-use trawl_web::api::{SearchParams, SearchResponse, SearchResult};
+use trawl_indexer::{NearDups, Thread};
+use trawl_search::{Access, Filter, Index, TagJournal, TagOp, TermsRequest};
+use trawl_web::{
+    api::{SearchParams, SearchResponse},
+    discovery,
+};
 
 use crate::{
-    cli::{FilterArgs, IndexLocation, SearchArgs},
+    cli::{FilterArgs, IndexLocation},
     open_index,
 };
 
 /// Default Jaccard similarity for near-duplicates.
-const DEFAULT_THRESHOLD: f64 = 0.8;
+const DEFAULT_THRESHOLD: f64 = discovery::DEFAULT_NEAR_DUP_THRESHOLD;
 
 /// Review options of `trawl search`.
 #[derive(Debug, Args)]
@@ -179,25 +180,6 @@ pub(crate) fn access_of(groups: &Option<Vec<String>>) -> Access {
     }
 }
 
-/// Documents carrying any of `tags`, or `None` when no tag is asked for.
-pub(crate) fn tagged(index_dir: &Path, tags: &[String]) -> Result<Option<HashSet<String>>> {
-    if tags.is_empty() {
-        return Ok(None);
-    }
-    Ok(Some(
-        TagJournal::new(index_dir)
-            .documents_with_any(tags)
-            .context("reading review tags")?,
-    ))
-}
-
-fn intersect(a: Option<HashSet<String>>, b: Option<HashSet<String>>) -> Option<HashSet<String>> {
-    match (a, b) {
-        (Some(a), Some(b)) => Some(a.intersection(&b).cloned().collect()),
-        (a, b) => a.or(b),
-    }
-}
-
 /// Parses the filter flags shared with `search` (the web layer's parser, so
 /// both read dates the same way).
 pub(crate) fn filter_of(f: &FilterArgs) -> Result<Filter> {
@@ -208,186 +190,42 @@ pub(crate) fn filter_of(f: &FilterArgs) -> Result<Filter> {
         path: f.path.clone(),
         from: f.from.clone(),
         to: f.to.clone(),
+        modified_from: f.modified_from.clone(),
+        modified_to: f.modified_to.clone(),
         ..SearchParams::new("")
     };
     params.filter().map_err(|e| anyhow::anyhow!(e.message))
 }
 
-/// The documents a review restriction allows: carrying one of `tags` and
-/// in `thread` (both when both are given); `None` when neither is given.
+/// The documents a review restriction allows (see [`trawl_web::discovery::restriction`]).
 pub(crate) fn restriction(
     index: &Index,
     access: &Access,
     tags: &[String],
     thread: Option<&str>,
 ) -> Result<Option<HashSet<String>>> {
-    let mut only = tagged(index.dir(), tags)?;
-    if let Some(t) = thread {
-        let threads = load_threads(index, access, false)?;
-        let thread = threads
+    Ok(discovery::restriction(index, access, tags, thread)?)
+}
+
+/// The near-duplicate notes of `trawl search` with review options, under the results.
+pub(crate) fn print_near_dups(response: &SearchResponse) {
+    for (doc, n) in response.near_dups.iter().flatten() {
+        let rank = response
+            .results
             .iter()
-            .find(|th| th.id == t)
-            .with_context(|| format!("no thread {t:?} (see `trawl threads`)"))?;
-        only = intersect(
-            only,
-            Some(thread.messages.iter().map(|m| m.doc_id.clone()).collect()),
+            .position(|r| &r.doc_id == doc)
+            .map_or(0, |p| p + 1);
+        println!(
+            "  #{rank}: near-duplicate group {} ({} documents{})",
+            n.group,
+            n.size,
+            if n.collapsed > 0 {
+                format!(", {} collapsed here", n.collapsed)
+            } else {
+                String::new()
+            }
         );
     }
-    Ok(only)
-}
-
-/// E-mail threads of the documents `access` may see; texts are read when
-/// inclusiveness is wanted.
-pub(crate) fn load_threads(index: &Index, access: &Access, with_text: bool) -> Result<Vec<Thread>> {
-    let filter = Filter {
-        kinds: vec!["email".into()],
-        ..Filter::default()
-    };
-    let docs = index.documents(&filter, access, None)?;
-    let mut msgs = Vec::with_capacity(docs.len());
-    for d in docs {
-        let mut m = MessageInput::from_extra(&d.doc_id, &d.meta.extra, d.meta.date);
-        m.path = d.path.clone();
-        if with_text {
-            m.text = index.document_text(&d.doc_id, access)?;
-        }
-        msgs.push(m);
-    }
-    Ok(trawl_indexer::build_threads(msgs))
-}
-
-/// Near-duplicate groups among the documents `access` may see.
-pub(crate) fn near_dup_groups(
-    index: &Index,
-    access: &Access,
-    threshold: f64,
-) -> Result<Vec<NearDupGroup>> {
-    let nd = NearDups::load(index.dir());
-    let visible = match access {
-        Access::All => None,
-        Access::Groups(_) => Some(index.document_ids(&Filter::default(), access, None)?),
-    };
-    Ok(nd.groups(threshold, visible.as_ref()))
-}
-
-/// `trawl search` with review options: the request is built here so the tag
-/// and thread restrictions go inside both arms.
-pub(crate) fn search(args: &SearchArgs, index: &Index, embedder: &dyn Embedder) -> Result<()> {
-    let started = std::time::Instant::now();
-    let f = &args.filter;
-    let access = f.access();
-    let r = &args.review;
-    let only = restriction(index, &access, &r.review_tag, r.thread.as_deref())?;
-    let mut req = SearchRequest::new(args.query.clone());
-    req.mode = args.mode.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-    req.filter = filter_of(f)?;
-    req.access = access.clone();
-    req.offset = args.offset;
-    if let Some(fu) = f.fusion.as_deref().filter(|s| !s.is_empty()) {
-        req.fusion = fu.parse().map_err(|e| anyhow::anyhow!("{e}"))?;
-    }
-    req.doc_ids = only.map(Arc::new);
-    // Collapsing drops results, so fetch more than asked.
-    req.k = if r.collapse_near_dups {
-        (args.k * 4).min(1000 - args.offset.min(999))
-    } else {
-        args.k
-    };
-    if args.query.trim().is_empty() {
-        bail!("the query is empty");
-    }
-    let vector = if req.mode.needs_vector() {
-        Some(embedder.embed_query(&args.query)?)
-    } else {
-        None
-    };
-    let hits = index.search(&req, vector.as_deref())?.hits;
-    let groups = near_dup_groups(index, &access, r.near_dup_threshold)?;
-    let group_of: HashMap<&str, &NearDupGroup> = groups
-        .iter()
-        .flat_map(|g| g.members.iter().map(move |m| (m.doc_id.as_str(), g)))
-        .collect();
-    let mut shown: Vec<SearchResult> = Vec::new();
-    let mut near_dups: BTreeMap<String, NearDupNote> = BTreeMap::new();
-    let mut seen_groups: HashMap<String, String> = HashMap::new();
-    for h in hits {
-        let group = group_of.get(h.doc_id.as_str());
-        if let Some(g) = group {
-            if r.collapse_near_dups
-                && let Some(rep) = seen_groups.get(&g.id)
-            {
-                if let Some(n) = near_dups.get_mut(rep) {
-                    n.collapsed += 1;
-                }
-                continue;
-            }
-            seen_groups.insert(g.id.clone(), h.doc_id.clone());
-            near_dups.insert(
-                h.doc_id.clone(),
-                NearDupNote {
-                    group: g.id.clone(),
-                    size: g.members.len(),
-                    collapsed: 0,
-                },
-            );
-        }
-        if shown.len() < args.k {
-            shown.push(SearchResult::from(h));
-        }
-    }
-    near_dups.retain(|id, _| shown.iter().any(|s| &s.doc_id == id));
-    let response = SearchResponse {
-        query: args.query.clone(),
-        mode: req.mode,
-        took_ms: started.elapsed().as_secs_f64() * 1e3,
-        results: shown,
-    };
-    if args.json {
-        let out = ReviewSearchResponse {
-            response,
-            near_dups,
-        };
-        println!("{}", serde_json::to_string_pretty(&out)?);
-    } else {
-        crate::print_results(&response);
-        for (doc, n) in &near_dups {
-            let rank = response
-                .results
-                .iter()
-                .position(|r| &r.doc_id == doc)
-                .map_or(0, |p| p + 1);
-            println!(
-                "  #{rank}: near-duplicate group {} ({} documents{})",
-                n.group,
-                n.size,
-                if n.collapsed > 0 {
-                    format!(", {} collapsed here", n.collapsed)
-                } else {
-                    String::new()
-                }
-            );
-        }
-    }
-    Ok(())
-}
-
-/// A result's near-duplicate group.
-#[derive(Debug, Serialize)]
-struct NearDupNote {
-    group: String,
-    /// Documents in the group (visible to the principal).
-    size: usize,
-    /// Lower-ranked members of the group left out of the results.
-    collapsed: usize,
-}
-
-/// `trawl search --json` with review options: the API's shape plus near-duplicate notes.
-#[derive(Debug, Serialize)]
-struct ReviewSearchResponse {
-    #[serde(flatten)]
-    response: SearchResponse,
-    /// Result doc id → its near-duplicate group.
-    near_dups: BTreeMap<String, NearDupNote>,
 }
 
 pub(crate) fn terms(args: TermsArgs) -> Result<()> {
@@ -491,7 +329,7 @@ struct DupMemberOut<'a> {
 pub(crate) fn dups(args: DupsArgs) -> Result<()> {
     let index = open_index(&args.index.path())?;
     let access = access_of(&args.groups);
-    let groups = near_dup_groups(&index, &access, args.threshold)?;
+    let groups = discovery::near_dup_groups(&index, &access, args.threshold)?;
     let ids: HashSet<String> = groups
         .iter()
         .flat_map(|g| g.members.iter().map(|m| m.doc_id.clone()))
@@ -550,7 +388,7 @@ pub(crate) fn dups(args: DupsArgs) -> Result<()> {
 pub(crate) fn threads(args: ThreadsArgs) -> Result<()> {
     let index = open_index(&args.index.path())?;
     let access = access_of(&args.groups);
-    let threads: Vec<Thread> = load_threads(&index, &access, true)?
+    let threads: Vec<Thread> = discovery::load_threads(&index, &access, true)?
         .into_iter()
         .filter(|t| args.all || t.messages.len() > 1)
         .collect();

@@ -286,10 +286,8 @@ fn search(args: SearchArgs) -> Result<()> {
     let index_dir = args.index.path();
     let index = open_index(&index_dir)?;
     let embedder = load_embedder(&args.model)?;
-    if args.review.any() {
-        return discovery::search(&args, &index, &embedder);
-    }
     let f = &args.filter;
+    let r = &args.review;
     let params = SearchParams {
         k: Some(args.k),
         mode: Some(args.mode.clone()),
@@ -300,7 +298,15 @@ fn search(args: SearchArgs) -> Result<()> {
         path: f.path.clone(),
         from: f.from.clone(),
         to: f.to.clone(),
+        modified_from: f.modified_from.clone(),
+        modified_to: f.modified_to.clone(),
         fusion: f.fusion.clone(),
+        review_tag: (!r.review_tag.is_empty()).then(|| r.review_tag.join(",")),
+        thread: r.thread.clone(),
+        // With any review option, results carry their near-duplicate groups.
+        near_dups: Some(r.any()),
+        collapse_near_dups: Some(r.collapse_near_dups),
+        near_dup_threshold: Some(r.near_dup_threshold),
         ..SearchParams::new(args.query.clone())
     };
     let response = trawl_web::api::run_search(&index, &embedder, &params, &f.access())
@@ -309,6 +315,7 @@ fn search(args: SearchArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&response)?);
     } else {
         print_results(&response);
+        discovery::print_near_dups(&response);
     }
     Ok(())
 }

@@ -38,6 +38,10 @@ pub struct Filter {
     pub date_from: Option<i64>,
     /// Latest document date, Unix seconds, inclusive.
     pub date_to: Option<i64>,
+    /// Earliest file modification time, Unix seconds, inclusive.
+    pub modified_from: Option<i64>,
+    /// Latest file modification time, Unix seconds, inclusive.
+    pub modified_to: Option<i64>,
 }
 
 impl Filter {
@@ -111,22 +115,33 @@ pub(crate) fn to_query(
             .map_err(|e| Error::InvalidRequest(format!("path prefix {prefix:?}: {e}")))?;
         must.push((Occur::Must, Box::new(q)));
     }
-    if filter.date_from.is_some() || filter.date_to.is_some() {
-        if let (Some(a), Some(b)) = (filter.date_from, filter.date_to)
+    for (field, from, to, name) in [
+        (fields.date, filter.date_from, filter.date_to, "date"),
+        (
+            fields.modified,
+            filter.modified_from,
+            filter.modified_to,
+            "modified",
+        ),
+    ] {
+        if from.is_none() && to.is_none() {
+            continue;
+        }
+        if let (Some(a), Some(b)) = (from, to)
             && a > b
         {
-            return Err(Error::InvalidRequest("date_from is after date_to".into()));
+            return Err(Error::InvalidRequest(format!(
+                "{name}_from is after {name}_to"
+            )));
         }
         let bound = |v: Option<i64>| match v {
-            Some(v) => Bound::Included(Term::from_field_i64(fields.date, v)),
+            Some(v) => Bound::Included(Term::from_field_i64(field, v)),
             None => Bound::Unbounded,
         };
+        // `modified` is a fast field only: tantivy scans its column.
         must.push((
             Occur::Must,
-            Box::new(RangeQuery::new(
-                bound(filter.date_from),
-                bound(filter.date_to),
-            )),
+            Box::new(RangeQuery::new(bound(from), bound(to))),
         ));
     }
     if let Access::Groups(groups) = access {

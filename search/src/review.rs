@@ -134,6 +134,12 @@ impl TagJournal {
         Ok(out)
     }
 
+    /// `tag` as the journal stores it (trimmed, lower-case), or an error when
+    /// it is empty, too long or holds control characters.
+    pub fn normalize(tag: &str) -> Result<String> {
+        normalize_tag(tag)
+    }
+
     /// Documents currently carrying any of `tags`.
     pub fn documents_with_any(&self, tags: &[String]) -> Result<HashSet<String>> {
         let wanted: Vec<String> = tags

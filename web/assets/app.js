@@ -28,7 +28,9 @@
     }
     return res;
   }
-  window.trawl = { api, key };
+  // Other panels (review.js) add filter parameters and react to results.
+  const extraParams = [];
+  window.trawl = { api, key, extraParams };
 
   // ---- identity ----
   const who = $('who'), keyForm = $('key-form'), keyInput = $('key');
@@ -58,7 +60,7 @@
 
   // ---- filters and facets ----
   const q = $('q'), mode = $('mode'), status = $('status'), list = $('results');
-  const from = $('from'), to = $('to');
+  const from = $('from'), to = $('to'), mfrom = $('modified-from'), mto = $('modified-to');
   const selected = { kind: new Set(), tag: new Set(), custodian: new Set() };
   const facetBoxes = { kind: ['f-kind', 'kind'], tag: ['f-tags', 'tags'], custodian: ['f-custodian', 'custodian'] };
 
@@ -66,11 +68,15 @@
     for (const [name, set] of Object.entries(selected)) if (set.size) p.set(name, [...set].join(','));
     if (from.value) p.set('from', from.value);
     if (to.value) p.set('to', to.value);
+    if (mfrom.value) p.set('modified_from', mfrom.value);
+    if (mto.value) p.set('modified_to', mto.value);
+    for (const add of extraParams) add(p);
     return p;
   }
 
   async function refreshFacets() {
     const p = filterParams(new URLSearchParams());
+    p.delete('review_tag'); // facets count metadata only
     if (q.value.trim()) p.set('q', q.value.trim());
     let f;
     try { f = await (await api('/api/facets?' + p)).json(); } catch (_) { return; }
@@ -100,11 +106,11 @@
     }
   }
   function changed() { refreshFacets(); if (q.value.trim()) run(0); }
-  from.addEventListener('change', changed);
-  to.addEventListener('change', changed);
+  for (const input of [from, to, mfrom, mto]) input.addEventListener('change', changed);
   $('clear-filters').addEventListener('click', () => {
     for (const s of Object.values(selected)) s.clear();
-    from.value = ''; to.value = '';
+    from.value = ''; to.value = ''; mfrom.value = ''; mto.value = '';
+    document.dispatchEvent(new CustomEvent('trawl:clear-filters'));
     changed();
   });
 
@@ -120,6 +126,7 @@
     status.textContent = data.results.length
       ? `Results ${offset + 1}–${offset + data.results.length} · ${data.took_ms.toFixed(1)} ms · ${data.mode}`
       : `No documents match “${data.query}”.`;
+    const rows = [];
     for (const r of data.results) {
       const open = el('button', { type: 'button' }, r.title || r.path);
       open.addEventListener('click', () => openDoc(r, li));
@@ -138,7 +145,9 @@
       scores.append(' · ', like);
       const li = el('li', {}, el('h2', { class: 'title' }, open), where, snip, scores);
       list.append(li);
+      rows.push([r, li]);
     }
+    document.dispatchEvent(new CustomEvent('trawl:results', { detail: { data, rows } }));
     if (data.similar_to) {
       status.textContent = data.results.length
         ? `${data.results.length} documents similar to “${data.similar_to}” · ${data.took_ms.toFixed(1)} ms`
@@ -318,6 +327,9 @@
   }
   if (initial.get('from')) from.value = initial.get('from');
   if (initial.get('to')) to.value = initial.get('to');
+  if (initial.get('modified_from')) mfrom.value = initial.get('modified_from');
+  if (initial.get('modified_to')) mto.value = initial.get('modified_to');
+  Object.assign(window.trawl, { rerun: changed, openDoc, filterParams, initial });
   whoami().then(async (ok) => {
     if (!ok) return;
     refreshFacets();

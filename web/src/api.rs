@@ -1,9 +1,14 @@
 //! Wire types of the search API, shared by HTTP and the CLI's `--json`.
 
-use std::time::Instant;
+use std::{
+    collections::{BTreeMap, HashMap},
+    sync::Arc,
+    time::Instant,
+};
 
 use serde::{Deserialize, Serialize};
 use trawl_embedder::Embedder;
+use trawl_indexer::NearDupGroup;
 use trawl_search::{Access, Filter, Fusion, Hit, Index, Mode, SearchRequest};
 use utoipa::{IntoParams, ToSchema};
 
@@ -47,9 +52,31 @@ pub struct SearchParams {
     /// Latest document date, `YYYY-MM-DD` (inclusive).
     #[serde(default)]
     pub to: Option<String>,
+    /// Earliest file modification date, `YYYY-MM-DD`.
+    #[serde(default)]
+    pub modified_from: Option<String>,
+    /// Latest file modification date, `YYYY-MM-DD` (inclusive).
+    #[serde(default)]
+    pub modified_to: Option<String>,
     /// Hybrid fusion: `rrf[:K]` or `convex[:WEIGHT]`.
     #[serde(default)]
     pub fusion: Option<String>,
+    /// Review tags, comma-separated; a document needs any one of them.
+    #[serde(default)]
+    pub review_tag: Option<String>,
+    /// Only the messages of this e-mail thread (an id from `GET /api/threads`).
+    #[serde(default)]
+    pub thread: Option<String>,
+    /// Add each result's near-duplicate group (`near_dups` in the response).
+    #[serde(default)]
+    pub near_dups: Option<bool>,
+    /// Show one document per near-duplicate group (the best ranked), with
+    /// the number it stands for; implies `near_dups`.
+    #[serde(default)]
+    pub collapse_near_dups: Option<bool>,
+    /// Jaccard similarity for near-duplicate groups, above 0 and at most 1 (default 0.8).
+    #[serde(default)]
+    pub near_dup_threshold: Option<f64>,
 }
 
 impl SearchParams {
@@ -66,21 +93,19 @@ impl SearchParams {
             path: None,
             from: None,
             to: None,
+            modified_from: None,
+            modified_to: None,
             fusion: None,
+            review_tag: None,
+            thread: None,
+            near_dups: None,
+            collapse_near_dups: None,
+            near_dup_threshold: None,
         }
     }
 
     /// The metadata filter these parameters describe.
     pub fn filter(&self) -> Result<Filter, ApiError> {
-        let list = |v: &Option<String>| -> Vec<String> {
-            v.as_deref()
-                .unwrap_or("")
-                .split(',')
-                .map(str::trim)
-                .filter(|s| !s.is_empty())
-                .map(str::to_owned)
-                .collect()
-        };
         let date = |v: &Option<String>, end_of_day: bool| -> Result<Option<i64>, ApiError> {
             match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
                 None => Ok(None),
@@ -94,6 +119,30 @@ impl SearchParams {
                     }),
             }
         };
+        let ranges = [
+            (
+                "from",
+                date(&self.from, false)?,
+                "to",
+                date(&self.to, true)?,
+            ),
+            (
+                "modified_from",
+                date(&self.modified_from, false)?,
+                "modified_to",
+                date(&self.modified_to, true)?,
+            ),
+        ];
+        for (a_name, a, b_name, b) in ranges {
+            if let (Some(a), Some(b)) = (a, b)
+                && a > b
+            {
+                return Err(ApiError::bad_request(
+                    "invalid_date",
+                    format!("{a_name} is after {b_name}"),
+                ));
+            }
+        }
         Ok(Filter {
             kinds: list(&self.kind),
             tags: list(&self.tag),
@@ -101,7 +150,43 @@ impl SearchParams {
             path_prefix: self.path.clone().filter(|p| !p.trim().is_empty()),
             date_from: date(&self.from, false)?,
             date_to: date(&self.to, true)?,
+            modified_from: date(&self.modified_from, false)?,
+            modified_to: date(&self.modified_to, true)?,
         })
+    }
+
+    /// The review tags asked for.
+    pub fn review_tags(&self) -> Vec<String> {
+        list(&self.review_tag)
+    }
+
+    /// The near-duplicate threshold asked for (or the default), checked.
+    pub fn near_dup_threshold(&self) -> Result<f64, ApiError> {
+        check_threshold(self.near_dup_threshold)
+    }
+}
+
+/// A comma-separated parameter's values.
+fn list(v: &Option<String>) -> Vec<String> {
+    v.as_deref()
+        .unwrap_or("")
+        .split(',')
+        .map(str::trim)
+        .filter(|s| !s.is_empty())
+        .map(str::to_owned)
+        .collect()
+}
+
+/// `threshold` or the default, when it is above 0 and at most 1.
+pub(crate) fn check_threshold(threshold: Option<f64>) -> Result<f64, ApiError> {
+    let t = threshold.unwrap_or(crate::discovery::DEFAULT_NEAR_DUP_THRESHOLD);
+    if t > 0.0 && t <= 1.0 {
+        Ok(t)
+    } else {
+        Err(ApiError::bad_request(
+            "invalid_threshold",
+            format!("near-duplicate threshold {t} must be above 0 and at most 1"),
+        ))
     }
 }
 
@@ -190,9 +275,26 @@ pub struct SearchResponse {
     pub took_ms: f64,
     /// Result documents, best first.
     pub results: Vec<SearchResult>,
+    /// With `near_dups` or `collapse_near_dups`: result document id → its
+    /// near-duplicate group (results in no group are absent).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub near_dups: Option<BTreeMap<String, NearDupNote>>,
+}
+
+/// A search result's near-duplicate group.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NearDupNote {
+    /// Group id (`nd-` and the pivot's document id).
+    pub group: String,
+    /// Documents in the group (those the caller may see).
+    pub size: usize,
+    /// Lower-ranked members of the group left out of the results.
+    pub collapsed: usize,
 }
 
 /// Runs a search the same way for HTTP and the CLI, as `access` allows.
+/// Review tags and a thread restrict the documents inside retrieval; near-
+/// duplicate groups are those among the documents `access` may see.
 /// Blocking (embeds the query).
 pub fn run_search(
     index: &Index,
@@ -207,10 +309,20 @@ pub fn run_search(
             .parse::<Mode>()
             .map_err(|e| ApiError::bad_request("invalid_mode", e.to_string()))?,
     };
+    let k = params.k.unwrap_or(DEFAULT_K);
+    let offset = params.offset.unwrap_or(0);
+    let collapse = params.collapse_near_dups.unwrap_or(false);
+    let annotate = collapse || params.near_dups.unwrap_or(false);
+    let threshold = params.near_dup_threshold()?;
     let mut req = SearchRequest::new(params.q.clone());
     req.mode = mode;
-    req.k = params.k.unwrap_or(DEFAULT_K);
-    req.offset = params.offset.unwrap_or(0);
+    // Collapsing drops results, so fetch more than asked.
+    req.k = if collapse {
+        (k * 4).min(1000 - offset.min(999))
+    } else {
+        k
+    };
+    req.offset = offset;
     req.filter = params.filter()?;
     req.access = access.clone();
     if let Some(f) = params.fusion.as_deref().filter(|f| !f.is_empty()) {
@@ -221,17 +333,32 @@ pub fn run_search(
     if params.q.trim().is_empty() {
         return Err(ApiError::bad_request("empty_query", "the query is empty"));
     }
+    req.doc_ids = crate::discovery::restriction(
+        index,
+        access,
+        &params.review_tags(),
+        params.thread.as_deref().filter(|t| !t.trim().is_empty()),
+    )?
+    .map(Arc::new);
     let vector = if mode.needs_vector() {
         Some(embedder.embed_query(&params.q)?)
     } else {
         None
     };
-    let results = index.search(&req, vector.as_deref())?;
+    let hits = index.search(&req, vector.as_deref())?.hits;
+    let (results, near_dups) = if annotate {
+        let groups = crate::discovery::near_dup_groups(index, access, threshold)?;
+        let (results, notes) = with_near_dups(hits, &groups, k, collapse);
+        (results, Some(notes))
+    } else {
+        (hits.into_iter().map(SearchResult::from).collect(), None)
+    };
     Ok(SearchResponse {
         query: params.q.clone(),
         mode,
         took_ms: started.elapsed().as_secs_f64() * 1e3,
-        results: results.hits.into_iter().map(SearchResult::from).collect(),
+        results,
+        near_dups,
     })
 }
 
@@ -388,6 +515,48 @@ impl From<trawl_search::DocumentInfo> for DocumentSummary {
     }
 }
 
+/// The first `k` hits (one per near-duplicate group when `collapse`) and
+/// the groups of those shown.
+fn with_near_dups(
+    hits: Vec<Hit>,
+    groups: &[NearDupGroup],
+    k: usize,
+    collapse: bool,
+) -> (Vec<SearchResult>, BTreeMap<String, NearDupNote>) {
+    let group_of: HashMap<&str, &NearDupGroup> = groups
+        .iter()
+        .flat_map(|g| g.members.iter().map(move |m| (m.doc_id.as_str(), g)))
+        .collect();
+    let mut shown: Vec<SearchResult> = Vec::new();
+    let mut notes: BTreeMap<String, NearDupNote> = BTreeMap::new();
+    // Group id → the result standing for it.
+    let mut seen: HashMap<&str, String> = HashMap::new();
+    for h in hits {
+        if let Some(g) = group_of.get(h.doc_id.as_str()) {
+            if collapse && let Some(rep) = seen.get(g.id.as_str()) {
+                if let Some(n) = notes.get_mut(rep) {
+                    n.collapsed += 1;
+                }
+                continue;
+            }
+            seen.insert(&g.id, h.doc_id.clone());
+            notes.insert(
+                h.doc_id.clone(),
+                NearDupNote {
+                    group: g.id.clone(),
+                    size: g.members.len(),
+                    collapsed: 0,
+                },
+            );
+        }
+        if shown.len() < k {
+            shown.push(SearchResult::from(h));
+        }
+    }
+    notes.retain(|id, _| shown.iter().any(|s| &s.doc_id == id));
+    (shown, notes)
+}
+
 /// Parameters of `GET /api/facets`: a search's query and filters.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, IntoParams)]
 #[serde(deny_unknown_fields, default)]
@@ -407,6 +576,10 @@ pub struct FacetParams {
     pub from: Option<String>,
     /// Latest date, `YYYY-MM-DD`.
     pub to: Option<String>,
+    /// Earliest file modification date, `YYYY-MM-DD`.
+    pub modified_from: Option<String>,
+    /// Latest file modification date, `YYYY-MM-DD`.
+    pub modified_to: Option<String>,
 }
 
 impl FacetParams {
@@ -419,6 +592,8 @@ impl FacetParams {
             path: self.path.clone(),
             from: self.from.clone(),
             to: self.to.clone(),
+            modified_from: self.modified_from.clone(),
+            modified_to: self.modified_to.clone(),
             ..SearchParams::new(self.q.clone().unwrap_or_default())
         }
     }
@@ -580,6 +755,312 @@ pub struct UploadAccepted {
 pub struct DeleteResponse {
     /// The document and its attachments, removed in one commit.
     pub deleted: Vec<String>,
+}
+
+/// `POST /api/terms`: a search-term report's terms and restrictions.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TermsParams {
+    /// One query per term, in the search syntax plus `a w/N b` and `a pre/N b`.
+    pub terms: Vec<String>,
+    /// File types, comma-separated.
+    pub kind: Option<String>,
+    /// Tags, comma-separated.
+    pub tag: Option<String>,
+    /// Custodians, comma-separated.
+    pub custodian: Option<String>,
+    /// Path prefix.
+    pub path: Option<String>,
+    /// Earliest document date, `YYYY-MM-DD`.
+    pub from: Option<String>,
+    /// Latest document date, `YYYY-MM-DD`.
+    pub to: Option<String>,
+    /// Earliest file modification date, `YYYY-MM-DD`.
+    pub modified_from: Option<String>,
+    /// Latest file modification date, `YYYY-MM-DD`.
+    pub modified_to: Option<String>,
+    /// Review tags, comma-separated: only documents carrying one are counted.
+    pub review_tag: Option<String>,
+    /// Only the messages of this e-mail thread are counted.
+    pub thread: Option<String>,
+}
+
+impl TermsParams {
+    /// The filters as search parameters.
+    pub fn as_search(&self) -> SearchParams {
+        SearchParams {
+            kind: self.kind.clone(),
+            tag: self.tag.clone(),
+            custodian: self.custodian.clone(),
+            path: self.path.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            modified_from: self.modified_from.clone(),
+            modified_to: self.modified_to.clone(),
+            review_tag: self.review_tag.clone(),
+            thread: self.thread.clone(),
+            ..SearchParams::new("")
+        }
+    }
+}
+
+/// One term of a report (as `trawl terms --format json` prints it).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TermCountView {
+    /// The term as given.
+    pub term: String,
+    /// The query run, after `w/N` / `pre/N` translation.
+    pub query: String,
+    /// Documents the term hits.
+    pub documents: usize,
+    /// Of those, documents no other term hits.
+    pub unique: usize,
+    /// Passages (~200-token chunks) of the hit documents in which a non-negated part of the term matches.
+    pub passages: usize,
+    /// The documents hit, sorted.
+    pub doc_ids: Vec<String>,
+}
+
+/// `POST /api/terms`: per-term counts and the whole set's deduplicated count.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TermsResponse {
+    /// One entry per term, in request order.
+    pub terms: Vec<TermCountView>,
+    /// Documents hit by at least one term, each counted once.
+    pub documents_hit: usize,
+    /// Documents the caller may see under the filters (the universe counted in).
+    pub documents_searched: usize,
+}
+
+impl From<trawl_search::TermReport> for TermsResponse {
+    fn from(r: trawl_search::TermReport) -> Self {
+        Self {
+            terms: r
+                .terms
+                .into_iter()
+                .map(|t| TermCountView {
+                    term: t.term,
+                    query: t.query,
+                    documents: t.documents,
+                    unique: t.unique,
+                    passages: t.passages,
+                    doc_ids: t.doc_ids,
+                })
+                .collect(),
+            documents_hit: r.documents_hit,
+            documents_searched: r.documents_searched,
+        }
+    }
+}
+
+/// Parameters of `GET /api/threads`.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[serde(deny_unknown_fields, default)]
+#[into_params(parameter_in = Query)]
+pub struct ThreadsParams {
+    /// Include threads of a single message.
+    pub all: Option<bool>,
+    /// Only the thread holding this document.
+    pub doc_id: Option<String>,
+}
+
+/// A thread in a listing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ThreadSummary {
+    /// Thread id (`t-…`), for `GET /api/threads/{id}` and the `thread` search parameter.
+    pub id: String,
+    /// Normalized subject of the root message.
+    pub subject: String,
+    /// Messages the caller may see.
+    pub messages: usize,
+    /// Earliest sent date, Unix seconds.
+    pub first_date: Option<i64>,
+    /// Latest sent date, Unix seconds.
+    pub last_date: Option<i64>,
+    /// Addresses in From, To and Cc of its messages, sorted.
+    pub participants: Vec<String>,
+    /// The messages' document ids, in thread order.
+    pub doc_ids: Vec<String>,
+}
+
+/// `GET /api/threads`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ThreadsResponse {
+    /// Threads by their first message's date.
+    pub threads: Vec<ThreadSummary>,
+}
+
+/// A message in a thread view.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ThreadMessageView {
+    /// Document id.
+    pub doc_id: String,
+    /// Path of the message (a mailbox's messages share its path).
+    pub path: String,
+    /// Subject.
+    pub subject: Option<String>,
+    /// Sender.
+    pub from: Option<String>,
+    /// Recipients.
+    pub to: Option<String>,
+    /// Copied recipients.
+    pub cc: Option<String>,
+    /// Sent date, Unix seconds.
+    pub date: Option<i64>,
+    /// Replies above it (0 for the root).
+    pub depth: usize,
+    /// Document id of the message it replies to, within the thread.
+    pub parent: Option<String>,
+    /// Its own text appears in no later message: review it.
+    pub inclusive: bool,
+    /// The document holding the same message, when this one is a copy.
+    pub copy_of: Option<String>,
+}
+
+/// `GET /api/threads/{id}`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct ThreadView {
+    /// Thread id.
+    pub id: String,
+    /// Normalized subject of the root message.
+    pub subject: String,
+    /// Addresses in From, To and Cc, sorted.
+    pub participants: Vec<String>,
+    /// Inclusive messages (reviewing these covers every word of the thread).
+    pub inclusive: usize,
+    /// Messages by date (undated last).
+    pub messages: Vec<ThreadMessageView>,
+}
+
+/// Parameters of the near-duplicate endpoints.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, IntoParams)]
+#[serde(deny_unknown_fields, default)]
+#[into_params(parameter_in = Query)]
+pub struct NearDupParams {
+    /// Jaccard similarity to the group's pivot, above 0 and at most 1 (default 0.8).
+    pub threshold: Option<f64>,
+}
+
+/// A near-duplicate group member.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NearDupMemberView {
+    /// Document id.
+    pub doc_id: String,
+    /// Path.
+    pub path: String,
+    /// Title.
+    pub title: String,
+    /// Estimated Jaccard similarity to the pivot (1 for the pivot).
+    pub similarity: f64,
+}
+
+/// A near-duplicate group: its pivot first.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NearDupGroupView {
+    /// Group id (`nd-` and the pivot's document id).
+    pub id: String,
+    /// Members the caller may see, pivot first.
+    pub members: Vec<NearDupMemberView>,
+}
+
+/// `GET /api/documents/{id}/near-dups`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentNearDups {
+    /// The document asked about.
+    pub doc_id: String,
+    /// The threshold used.
+    pub threshold: f64,
+    /// Its group, if it has near-duplicates the caller may see.
+    pub group: Option<NearDupGroupView>,
+}
+
+/// `GET /api/near-dups`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct NearDupGroups {
+    /// The threshold used.
+    pub threshold: f64,
+    /// Groups among the documents the caller may see, largest first.
+    pub groups: Vec<NearDupGroupView>,
+}
+
+/// One entry of a document's review-tag history.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct TagEventView {
+    /// When, RFC 3339 UTC.
+    pub time: String,
+    /// Reviewer (the API key's name).
+    pub by: String,
+    /// `add` or `remove`.
+    pub op: String,
+    /// The tag.
+    pub tag: String,
+}
+
+/// `GET` and `POST /api/documents/{id}/tags`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct DocumentTags {
+    /// The document.
+    pub doc_id: String,
+    /// Its current review tags, sorted.
+    pub tags: Vec<String>,
+    /// Every add and removal, oldest first.
+    pub history: Vec<TagEventView>,
+}
+
+/// `POST /api/documents/{id}/tags`: tags to put on and take off.
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, default)]
+pub struct TagEdit {
+    /// Tags to add (already present: nothing is recorded).
+    pub add: Vec<String>,
+    /// Tags to remove (absent: nothing is recorded).
+    pub remove: Vec<String>,
+}
+
+/// A review tag and how many documents the caller may see carry it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReviewTagCount {
+    /// The tag.
+    pub tag: String,
+    /// Documents carrying it.
+    pub documents: usize,
+}
+
+/// `GET /api/review-tags`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, ToSchema)]
+pub struct ReviewTags {
+    /// Tags in use on documents the caller may see, by name.
+    pub tags: Vec<ReviewTagCount>,
+}
+
+/// `POST /api/saved-searches`: a name and the search to keep.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct SavedSearchInput {
+    /// Name, unique among the caller's saved searches (1–100 printable characters).
+    pub name: String,
+    /// The search: query, mode and filters.
+    pub search: SearchParams,
+}
+
+/// A saved search.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SavedSearch {
+    /// Name.
+    pub name: String,
+    /// The search: query, mode and filters.
+    pub search: SearchParams,
+    /// When it was first saved, RFC 3339 UTC.
+    pub created: String,
+    /// When it was last saved.
+    pub updated: String,
+}
+
+/// `GET /api/saved-searches`.
+#[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
+pub struct SavedSearches {
+    /// The caller's saved searches, by name.
+    pub saved: Vec<SavedSearch>,
 }
 
 #[cfg(test)]

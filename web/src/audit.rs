@@ -22,7 +22,9 @@ pub(crate) struct AuditEvent<'a> {
     pub(crate) request_id: &'a str,
     /// Key name (or `local`).
     pub(crate) principal: &'a str,
-    /// `search`, `facets`, `view`, `download`, `upload`, `delete`.
+    /// `search`, `facets`, `view`, `download`, `upload`, `delete`, `ask`, and the
+    /// review actions `terms`, `threads`, `thread`, `near_dups`, `tags`, `tag`,
+    /// `save_search`, `delete_search`.
     pub(crate) action: &'a str,
     /// Query text, where there is one.
     #[serde(skip_serializing_if = "Option::is_none")]

@@ -141,7 +141,7 @@ fn write_keys(path: &Path, keys: Vec<StoredKey>) -> Result<(), KeyError> {
 
 /// Writes a file only its owner may read (hashes are not secrets, but the
 /// list of who has access is nobody else's business).
-fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
+pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
     use std::io::Write;
     let mut opts = std::fs::OpenOptions::new();
     opts.write(true).create(true).truncate(true);

@@ -32,9 +32,9 @@ use crate::{
     routes::{AppState, Ctx},
 };
 
-type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
+pub(crate) type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
 
-fn audit(
+pub(crate) fn audit(
     state: &AppState,
     ctx: &Ctx,
     action: &str,
@@ -55,12 +55,12 @@ fn audit(
     });
 }
 
-fn blocking_error(e: tokio::task::JoinError) -> ApiError {
+pub(crate) fn blocking_error(e: tokio::task::JoinError) -> ApiError {
     ApiError::internal(e)
 }
 
 /// Caps a search's size before it reaches the index.
-fn check_limits(
+pub(crate) fn check_limits(
     state: &AppState,
     q: &str,
     k: Option<usize>,
@@ -143,7 +143,7 @@ pub(crate) async fn search_get(
     do_search(state, ctx, params).await
 }
 
-fn json_rejection(e: JsonRejection) -> ApiError {
+pub(crate) fn json_rejection(e: JsonRejection) -> ApiError {
     if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
         ApiError::new(
             StatusCode::PAYLOAD_TOO_LARGE,
@@ -239,7 +239,7 @@ fn has_own_file(doc: &trawl_search::Document) -> bool {
     doc.meta.parent_id.is_none() && doc.meta.kind != "jsonl"
 }
 
-fn not_found(id: &str) -> ApiError {
+pub(crate) fn not_found(id: &str) -> ApiError {
     // The same answer whether it does not exist or the caller may not see it.
     ApiError::not_found(format!("no document {id:?}"))
 }
@@ -837,7 +837,11 @@ impl utoipa::Modify for BearerAuth {
 #[derive(OpenApi)]
 #[openapi(
     info(title = "trawl", description = "Private, on-prem hybrid search over your documents. Every endpoint under /api (except this one) needs an API key unless the server runs in local single-user mode."),
-    paths(search_get, search_post, facets, list, document, similar, file, upload, job, delete, ask, whoami, healthz, readyz),
+    paths(search_get, search_post, facets, list, document, similar, file, upload, job, delete, ask, whoami, healthz, readyz,
+        crate::review::terms, crate::review::threads, crate::review::thread, crate::review::near_dup_groups,
+        crate::review::document_near_dups, crate::review::document_tags, crate::review::edit_tags,
+        crate::review::review_tags, crate::review::saved_list, crate::review::saved_get,
+        crate::review::saved_put, crate::review::saved_delete),
     components(schemas(crate::ask::AskParams, crate::ask::AskResponse, crate::ask::Citation, crate::ask::AskTimings)),
     modifiers(&BearerAuth)
 )]

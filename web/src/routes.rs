@@ -37,6 +37,8 @@ use crate::{
     handlers,
     jobs::{Jobs, WorkerContext},
     metrics::Metrics,
+    review,
+    saved::SavedStore,
 };
 
 static X_REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
@@ -65,6 +67,7 @@ pub(crate) struct Service {
     pub(crate) metrics: Metrics,
     pub(crate) uploads_dir: PathBuf,
     pub(crate) roots: Vec<PathBuf>,
+    pub(crate) saved: SavedStore,
     buckets: Mutex<HashMap<String, Bucket>>,
 }
 
@@ -80,6 +83,8 @@ pub struct ServiceOptions {
     pub audit_path: PathBuf,
     /// Managed uploads folder.
     pub uploads_dir: PathBuf,
+    /// The saved-searches file.
+    pub saved_searches_path: PathBuf,
     /// How uploads are indexed.
     pub index_options: IndexOptions,
 }
@@ -100,6 +105,7 @@ impl ServiceOptions {
                 .clone()
                 .unwrap_or_else(|| index_dir.join("uploads")),
             keys_file: config.auth.keys_file.clone(),
+            saved_searches_path: index_dir.join("saved-searches.json"),
             config,
             index_options: IndexOptions::default(),
         }
@@ -146,6 +152,12 @@ impl AppState {
                 opts.uploads_dir.display()
             ))
         })?;
+        let saved = SavedStore::open(&opts.saved_searches_path).map_err(|e| {
+            StartError::Files(format!(
+                "saved searches {}: {e}",
+                opts.saved_searches_path.display()
+            ))
+        })?;
         let jobs = Jobs::start(WorkerContext {
             index: index.clone(),
             embedder: embedder.clone(),
@@ -165,6 +177,7 @@ impl AppState {
                 jobs,
                 metrics: Metrics::new(),
                 uploads_dir: opts.uploads_dir,
+                saved,
                 buckets: Mutex::new(HashMap::new()),
             }),
         })
@@ -190,6 +203,11 @@ const ASSETS: &[(&str, &str, &str)] = &[
         "ask.js",
         "text/javascript; charset=utf-8",
         include_str!("../assets/ask.js"),
+    ),
+    (
+        "review.js",
+        "text/javascript; charset=utf-8",
+        include_str!("../assets/review.js"),
     ),
     (
         "app.css",
@@ -226,6 +244,27 @@ pub fn app(state: AppState) -> Router {
         )
         .route("/api/documents/{id}/file", get(handlers::file))
         .route("/api/documents/{id}/similar", get(handlers::similar))
+        .route("/api/terms", post(review::terms))
+        .route("/api/threads", get(review::threads))
+        .route("/api/threads/{id}", get(review::thread))
+        .route("/api/near-dups", get(review::near_dup_groups))
+        .route(
+            "/api/documents/{id}/near-dups",
+            get(review::document_near_dups),
+        )
+        .route(
+            "/api/documents/{id}/tags",
+            get(review::document_tags).post(review::edit_tags),
+        )
+        .route("/api/review-tags", get(review::review_tags))
+        .route(
+            "/api/saved-searches",
+            get(review::saved_list).post(review::saved_put),
+        )
+        .route(
+            "/api/saved-searches/{name}",
+            get(review::saved_get).delete(review::saved_delete),
+        )
         .route("/api/jobs/{id}", get(handlers::job))
         .route("/api/whoami", get(handlers::whoami))
         .route("/metrics", get(handlers::metrics))

@@ -340,6 +340,9 @@ mod filters {
                 if i < 6 { &["policy"] } else { &["memo"] },
                 1_700_000_000 + i as i64 * 86_400,
             );
+            // File times run the other way from document dates, so the two
+            // filters select different documents.
+            d.meta.modified = Some(1_800_000_000 - i as i64 * 86_400);
             w.add_document(d).unwrap();
         }
         w.commit().unwrap();
@@ -449,6 +452,29 @@ mod filters {
                 ..Default::default()
             },
             &|i| (2..=4).contains(&i),
+        );
+        check(
+            Filter {
+                modified_from: Some(1_800_000_000 - 4 * 86_400),
+                modified_to: Some(1_800_000_000 - 2 * 86_400),
+                ..Default::default()
+            },
+            &|i| (2..=4).contains(&i),
+        );
+        check(
+            Filter {
+                modified_to: Some(1_800_000_000 - 9 * 86_400),
+                date_from: Some(1_700_000_000 + 10 * 86_400),
+                ..Default::default()
+            },
+            &|i| i >= 10,
+        );
+        check(
+            Filter {
+                modified_from: Some(1_800_000_000 - 86_400),
+                ..Default::default()
+            },
+            &|i| i <= 1,
         );
         check(
             Filter {

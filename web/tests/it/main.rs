@@ -4,6 +4,7 @@
 mod access;
 mod acl;
 mod limits;
+mod review;
 mod writes;
 
 use std::{
@@ -81,9 +82,11 @@ pub(crate) fn spec() -> IndexSpec {
 }
 
 /// Keys of the test principals.
+#[derive(Clone)]
 pub(crate) struct Keys {
     pub(crate) hr: String,
     pub(crate) it: String,
+    pub(crate) legal: String,
     pub(crate) admin: String,
     pub(crate) file: PathBuf,
 }
@@ -126,6 +129,14 @@ impl Server {
         }
     }
 
+    /// Stops the server as Ctrl-C would and starts a new one over the same
+    /// files and keys.
+    pub(crate) fn restart(mut self, config: Config) -> Server {
+        self.stop_and_join();
+        let dir = self.dir.take().expect("server running");
+        serve(dir, self.keys.clone(), None, None, config)
+    }
+
     pub(crate) fn audit_log(&self) -> String {
         std::fs::read_to_string(self.index_dir().join("audit.jsonl")).unwrap_or_default()
     }
@@ -142,11 +153,17 @@ impl Drop for Server {
     }
 }
 
-/// Builds the corpus and its index, creates three keys, and starts a server.
+/// Builds the corpus and its index, creates the keys, and starts a server.
 pub(crate) fn start(config: Config) -> Server {
+    start_with(config, make_corpus, 6)
+}
+
+/// Builds a corpus with `make` (into `docs/`), indexes it (expecting
+/// `documents` indexed), creates the keys, and starts a server.
+pub(crate) fn start_with(config: Config, make: fn(&Path), documents: usize) -> Server {
     let dir = tempfile::tempdir().unwrap();
     let docs = dir.path().join("docs");
-    make_corpus(&docs);
+    make(&docs);
     let idx = dir.path().join("idx");
     let index = Index::open_or_create(&idx, &spec()).unwrap();
     let e = embedder();
@@ -158,19 +175,26 @@ pub(crate) fn start(config: Config) -> Server {
         &trawl_indexer::NoProgress,
     )
     .unwrap();
-    assert_eq!(report.indexed, 6, "{report:?}");
-    launch(dir, Arc::new(index), None, config)
+    assert_eq!(report.indexed, documents, "{report:?}");
+    drop(index);
+    let keys = create_keys(&dir);
+    serve(dir, keys, None, None, config)
 }
 
-/// Creates the three keys beside `dir`'s index (`idx/`) and serves it.
+/// Creates the standard keys beside `dir`'s index (`idx/`) and serves that index (already
+/// open) with `generator` for `/api/ask`.
 pub(crate) fn launch(
     dir: tempfile::TempDir,
     index: Arc<Index>,
     generator: Option<Arc<dyn trawl_embedder::Generator>>,
     config: Config,
 ) -> Server {
-    let idx = dir.path().join("idx");
-    let e = embedder();
+    let keys = create_keys(&dir);
+    serve(dir, keys, Some(index), generator, config)
+}
+
+/// The keys every test server has, in `dir/keys.json`.
+fn create_keys(dir: &tempfile::TempDir) -> Keys {
     let file = dir.path().join("keys.json");
     let key = |name: &str, groups: &[&str], admin: bool| {
         let groups: Vec<String> = groups.iter().map(|g| g.to_string()).collect();
@@ -178,15 +202,29 @@ pub(crate) fn launch(
             .unwrap()
             .secret
     };
-    let keys = Keys {
+    Keys {
         hr: key("hr-alice", &["hr"], false),
         it: key("it-bob", &["it"], false),
+        legal: key("legal-dana", &["legal"], false),
         admin: key("admin-carol", &[], true),
         file: file.clone(),
-    };
+    }
+}
+
+/// Starts a server over the index in `dir/idx` (opened here unless given) with the keys in
+/// `keys.file`.
+fn serve(
+    dir: tempfile::TempDir,
+    keys: Keys,
+    index: Option<Arc<Index>>,
+    generator: Option<Arc<dyn trawl_embedder::Generator>>,
+    config: Config,
+) -> Server {
+    let idx = dir.path().join("idx");
+    let index = index.unwrap_or_else(|| Arc::new(Index::open_or_create(&idx, &spec()).unwrap()));
     let mut opts = ServiceOptions::for_index(&idx, config);
-    opts.keys_file = Some(file);
-    let state = AppState::new(index, e, generator, opts).unwrap();
+    opts.keys_file = Some(keys.file.clone());
+    let state = AppState::new(index, embedder(), generator, opts).unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
     let (addr_tx, addr_rx) = std::sync::mpsc::channel();
     let thread = std::thread::spawn(move || {

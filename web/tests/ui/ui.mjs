@@ -102,6 +102,36 @@ await page.press('#q', 'Enter');
 await until(async () => (await paths()).some((p) => p.includes('wombat-policy.md')), 'the uploaded document');
 step('an admin upload is indexed and found');
 
+// 6. The review panel: a term report, a review tag from a result row used as a
+// filter, a saved search.
+await page.click('#review-open');
+await page.waitForSelector('#review-panel:not([hidden])');
+await page.fill('#terms-input', 'wombat\n# a comment\ncarrot OR leave\n');
+await page.click('#terms-form button[type=submit]');
+await page.waitForSelector('#terms-table:not([hidden])');
+const rows = await page.$$eval('#terms-table tbody tr', (trs) => trs.map((tr) => [...tr.children].map((c) => c.textContent)));
+assert.equal(rows.length, 2, `term rows: ${rows}`);
+assert.equal(rows[0][0], 'wombat');
+assert.equal(rows[0][1], '1');
+assert.ok(Number(rows[1][1]) >= 1, `carrot OR leave: ${rows[1]}`);
+await shot('06-terms');
+const first = page.locator('#results li').first();
+await first.locator('.review-tools button', { hasText: 'Review tags' }).click();
+await first.locator('.tag-add input').fill('Responsive');
+await first.locator('.tag-add button').click();
+await until(async () => (await first.locator('.review-out').textContent()).includes('responsive'), 'the new tag');
+await page.fill('#q', 'wombat carrot');
+await page.press('#q', 'Enter');
+await page.waitForSelector('#f-review input[id="f-review-responsive"]');
+await page.check('#f-review input[id="f-review-responsive"]');
+await until(async () => new URL(page.url()).searchParams.get('review_tag') === 'responsive', 'the review-tag filter');
+await until(async () => (await paths()).length === 1, 'one tagged result');
+await page.fill('#saved-name', 'tagged wombats');
+await page.click('#saved-form button[type=submit]');
+await until(async () => (await page.textContent('#saved-list')).includes('tagged wombats'), 'the saved search');
+await shot('07-review');
+step('the review panel reports terms, tags a result, filters by the tag and saves the search');
+
 assert.deepEqual(errors, [], 'no script errors');
 await browser.close();
 console.log('UI check passed; screenshots in', OUT);

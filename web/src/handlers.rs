@@ -55,6 +55,24 @@ pub(crate) fn audit(
     });
 }
 
+/// Records an answer: the question and the documents its citations came from.
+fn audit_answer(state: &AppState, ctx: &Ctx, question: &str, response: &crate::ask::AskResponse) {
+    let cited = response
+        .citations
+        .iter()
+        .map(|c| c.doc_id.clone())
+        .collect();
+    audit(
+        state,
+        ctx,
+        "ask",
+        Some(question),
+        None,
+        cited,
+        StatusCode::OK,
+    );
+}
+
 pub(crate) fn blocking_error(e: tokio::task::JoinError) -> ApiError {
     ApiError::internal(e)
 }
@@ -908,19 +926,7 @@ pub(crate) async fn ask(
         })
         .await
         .map_err(blocking_error)??;
-        audit(
-            &state,
-            &ctx,
-            "ask",
-            Some(&question),
-            None,
-            response
-                .citations
-                .iter()
-                .map(|c| c.doc_id.clone())
-                .collect(),
-            StatusCode::OK,
-        );
+        audit_answer(&state, &ctx, &question, &response);
         return Ok(Json(response).into_response());
     }
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(64);
@@ -946,19 +952,7 @@ pub(crate) async fn ask(
         });
         match result {
             Ok(response) => {
-                audit(
-                    &state,
-                    &ctx,
-                    "ask",
-                    Some(&question),
-                    None,
-                    response
-                        .citations
-                        .iter()
-                        .map(|c| c.doc_id.clone())
-                        .collect(),
-                    StatusCode::OK,
-                );
+                audit_answer(&state, &ctx, &question, &response);
                 let citations = serde_json::to_value(&response.citations).unwrap_or_default();
                 let done = serde_json::to_value(&response).unwrap_or_default();
                 let _ = send("citations", citations) && send("done", done);

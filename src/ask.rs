@@ -19,15 +19,6 @@ pub(crate) fn load_generator(args: &GeneratorArgs) -> Result<LlamaGenerator> {
     LlamaGenerator::load(&options).context("loading the generator model")
 }
 
-pub(crate) fn access(groups: &Option<Vec<String>>) -> trawl_search::Access {
-    match groups {
-        None => trawl_search::Access::All,
-        Some(g) => {
-            trawl_search::Access::groups(g.iter().map(|s| s.trim()).filter(|s| !s.is_empty()))
-        }
-    }
-}
-
 pub(crate) fn run(args: AskArgs) -> Result<()> {
     // reject bad input before loading anything
     trawl_web::ask::validate_question(&args.question).map_err(|e| anyhow::anyhow!(e.message))?;
@@ -48,7 +39,7 @@ pub(crate) fn run(args: AskArgs) -> Result<()> {
         ..AskParams::new(args.question.clone())
     };
     let mut out = std::io::stdout().lock();
-    let response = run_ask(asker, &params, &access(&args.groups), &mut |event| {
+    let response = run_ask(asker, &params, &crate::cli::access_of(&args.groups), &mut |event| {
         if !args.json {
             // a closed stdout (e.g. `| head`) stops generation
             let written = match event {

@@ -230,11 +230,17 @@ pub(crate) struct FilterArgs {
 
 impl FilterArgs {
     pub(crate) fn access(&self) -> trawl_search::Access {
-        match &self.groups {
-            None => trawl_search::Access::All,
-            Some(g) => {
-                trawl_search::Access::groups(g.iter().map(|s| s.trim()).filter(|s| !s.is_empty()))
-            }
+        access_of(&self.groups)
+    }
+}
+
+/// The principal named by a `--groups` flag: everything when absent, else public documents
+/// and those of the listed groups.
+pub(crate) fn access_of(groups: &Option<Vec<String>>) -> trawl_search::Access {
+    match groups {
+        None => trawl_search::Access::All,
+        Some(g) => {
+            trawl_search::Access::groups(g.iter().map(|s| s.trim()).filter(|s| !s.is_empty()))
         }
     }
 }

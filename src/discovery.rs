@@ -22,7 +22,7 @@ use trawl_web::{
 };
 
 use crate::{
-    cli::{FilterArgs, IndexLocation},
+    cli::{FilterArgs, IndexLocation, access_of},
     open_index,
 };
 
@@ -171,13 +171,6 @@ pub(crate) struct TagListArgs {
     /// Print JSON.
     #[arg(long)]
     pub(crate) json: bool,
-}
-
-pub(crate) fn access_of(groups: &Option<Vec<String>>) -> Access {
-    match groups {
-        None => Access::All,
-        Some(g) => Access::groups(g.iter().map(|s| s.trim()).filter(|s| !s.is_empty())),
-    }
 }
 
 /// Parses the filter flags shared with `search` (the web layer's parser, so

@@ -313,9 +313,11 @@ impl Embedder for OnnxEmbedder {
     }
 
     fn embed_passages(&self, texts: &[&str]) -> Result<Vec<Vec<f32>>> {
-        // Sorting by length keeps padding (wasted compute) low within a batch.
+        // Sorting by length keeps padding (wasted compute) low within a batch, and longest
+        // first lets the workers finish together: the last groups handed out are the
+        // shortest, so no core idles long while another finishes a long passage.
         let mut order: Vec<usize> = (0..texts.len()).collect();
-        order.sort_by_key(|&i| texts[i].len());
+        order.sort_by_key(|&i| std::cmp::Reverse(texts[i].len()));
         let groups: Vec<&[usize]> = order.chunks(self.options.batch_size.max(1)).collect();
         let embed_group = |session: &Mutex<Session>, group: &[usize]| {
             let inputs: Vec<String> = group
@@ -336,8 +338,7 @@ impl Embedder for OnnxEmbedder {
                 return Ok(out);
             }
         };
-        // each worker takes the next group until none is left, so long and short passages
-        // spread evenly
+        // each worker takes the next group until none is left (longest first, see above)
         let next = AtomicUsize::new(0);
         let results = std::thread::scope(|scope| {
             let handles: Vec<_> = workers

@@ -206,7 +206,7 @@ pub fn index_directory(
     }
     let t = Instant::now();
     writer.commit()?;
-    report.stages.write_s += t.elapsed().as_secs_f64();
+    report.stages.commit_s += t.elapsed().as_secs_f64();
 
     state.pipeline = pipeline_version;
     state.root = std::fs::canonicalize(root)

@@ -274,7 +274,7 @@ pub fn index_jsonl(
     }
     let t = Instant::now();
     writer.commit()?;
-    report.stages.write_s += t.elapsed().as_secs_f64();
+    report.stages.commit_s += t.elapsed().as_secs_f64();
 
     state.jsonl.insert(
         source_key,

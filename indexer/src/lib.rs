@@ -53,6 +53,15 @@ pub use crate::{
     },
 };
 
+/// The text the embedder sees for a chunk: the document's title and the
+/// chunk's heading path give a passage the context its words lack.
+pub fn embed_text(title: &str, section: Option<&str>, text: &str) -> String {
+    match section {
+        Some(s) => format!("{title} — {s}\n{text}"),
+        None => format!("{title}\n{text}"),
+    }
+}
+
 /// Options of an indexing run.
 #[derive(Debug, Clone)]
 pub struct IndexOptions {
@@ -115,7 +124,8 @@ pub struct Skipped {
     pub reason: String,
 }
 
-/// Seconds spent in each stage (extraction runs beside embedding, so these overlap).
+/// Seconds spent in each stage (extraction, embedding and writing run at the
+/// same time, so these overlap; the commit runs alone at the end).
 #[derive(Debug, Clone, Copy, Default, Serialize)]
 pub struct StageTimes {
     /// Scanning and hashing files.
@@ -124,8 +134,10 @@ pub struct StageTimes {
     pub extract_s: f64,
     /// Embedding chunks.
     pub embed_s: f64,
-    /// Writing and committing both indexes.
+    /// Writing documents to both indexes.
     pub write_s: f64,
+    /// The final commit: building the vector graph, flushing tantivy, syncing.
+    pub commit_s: f64,
 }
 
 /// What a run did.

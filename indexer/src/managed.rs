@@ -268,7 +268,7 @@ pub fn index_files(
     }
     let t = Instant::now();
     writer.commit()?;
-    out.report.stages.write_s += t.elapsed().as_secs_f64();
+    out.report.stages.commit_s += t.elapsed().as_secs_f64();
     state.save(index.dir())?;
     let live = state.live_ids();
     cache.save(index.dir(), |id| live.contains(id));

@@ -92,11 +92,7 @@ pub(crate) fn prepare_document(
         .into_iter()
         .map(|c| {
             let text = doc.text[c.range.clone()].to_owned();
-            // The title and heading path give a passage the context its words lack.
-            let embed_text = match &c.section {
-                Some(s) => format!("{} — {s}\n{text}", doc.title),
-                None => format!("{}\n{text}", doc.title),
-            };
+            let embed_text = crate::embed_text(&doc.title, c.section.as_deref(), &text);
             PreparedChunk {
                 key: vector_key(&embed_text),
                 text,
@@ -135,9 +131,22 @@ pub(crate) struct Sinks<'a, 'w> {
     pub(crate) times: &'a mut StageTimes,
 }
 
+/// A batch handed to the embedding thread, waiting to be written.
+struct InFlight {
+    batch: Vec<(usize, Output)>,
+    /// Keys of the chunks sent to the model, in the order of the vectors that come back.
+    keys: Vec<VectorKey>,
+}
+
 /// Prepares every job on a helper thread, embeds (or takes from the cache)
 /// and writes the documents; returns what was written per job, in the order
 /// jobs finished. Only embedding and index errors stop the run.
+///
+/// Three stages run at once: preparing the next jobs, embedding one batch,
+/// and writing the batch embedded before it. Why: the model keeps every core
+/// busy only while it has work; writing a batch (tantivy, the vector cache,
+/// MinHash bookkeeping) between two model calls left the cores idle for that
+/// long.
 pub(crate) fn run<J: Sync>(
     jobs: &[J],
     prepare: &(dyn Fn(&J) -> Output + Sync),
@@ -154,11 +163,13 @@ pub(crate) fn run<J: Sync>(
     } = sinks;
     progress.start(jobs.len());
     let (tx, rx) = mpsc::sync_channel::<(usize, Output)>(64);
-    let mut embed_time = Duration::ZERO;
+    // One batch waits for the model while the previous one is written.
+    let (texts_tx, texts_rx) = mpsc::sync_channel::<Vec<String>>(1);
+    let (vectors_tx, vectors_rx) = mpsc::channel::<Result<Vec<Vec<f32>>>>();
     let mut write_time = Duration::ZERO;
     let mut done = Vec::with_capacity(jobs.len());
 
-    let extract_time = std::thread::scope(|scope| -> Result<Duration> {
+    let (extract_time, embed_time) = std::thread::scope(|scope| -> Result<(Duration, Duration)> {
         let extractor = scope.spawn(move || {
             // Only time spent preparing counts, not time waiting for the embedder.
             let mut busy = Duration::ZERO;
@@ -172,30 +183,63 @@ pub(crate) fn run<J: Sync>(
             }
             busy
         });
-
-        let mut batch: Vec<(usize, Output)> = Vec::new();
-        let mut batch_chunks = 0;
-        let mut flush = |batch: &mut Vec<(usize, Output)>| -> Result<()> {
-            // Only chunks whose exact text was embedded before go to the model.
-            let mut missing: Vec<&PreparedChunk> = Vec::new();
-            for (_, out) in batch.iter() {
-                for c in out.docs.iter().flat_map(|d| &d.chunks) {
-                    if !cache.contains(&c.key) && !missing.iter().any(|m| m.key == c.key) {
-                        missing.push(c);
-                    }
+        let model = scope.spawn(move || {
+            let mut busy = Duration::ZERO;
+            for texts in texts_rx {
+                let refs: Vec<&str> = texts.iter().map(String::as_str).collect();
+                let t = Instant::now();
+                let result = embedder.embed_passages(&refs).map_err(crate::Error::from);
+                busy += t.elapsed();
+                if vectors_tx.send(result).is_err() {
+                    break;
                 }
             }
-            if !missing.is_empty() {
-                let texts: Vec<&str> = missing.iter().map(|c| c.embed_text.as_str()).collect();
-                let t = Instant::now();
-                let vectors = embedder.embed_passages(&texts)?;
-                embed_time += t.elapsed();
-                for (c, v) in missing.iter().zip(vectors) {
-                    cache.insert(c.key, v);
+            busy
+        });
+
+        // Sends the chunks of `batch` that neither the cache nor the batch still
+        // at the model has to the model.
+        let submit = |batch: Vec<(usize, Output)>,
+                      cache: &VectorCache,
+                      at_model: Option<&InFlight>|
+         -> Result<InFlight> {
+            let mut keys = Vec::new();
+            let mut texts = Vec::new();
+            let mut seen = std::collections::HashSet::new();
+            for c in batch
+                .iter()
+                .flat_map(|(_, out)| &out.docs)
+                .flat_map(|d| &d.chunks)
+            {
+                let pending = at_model.is_some_and(|f| f.keys.contains(&c.key));
+                if !cache.contains(&c.key) && !pending && seen.insert(c.key) {
+                    keys.push(c.key);
+                    texts.push(c.embed_text.clone());
+                }
+            }
+            if !texts.is_empty() {
+                texts_tx.send(texts).map_err(|_| {
+                    crate::Error::from(trawl_embedder::Error::Inference(
+                        "the embedding thread stopped".into(),
+                    ))
+                })?;
+            }
+            Ok(InFlight { batch, keys })
+        };
+        // Takes the vectors of `flight` from the model and writes its documents.
+        let mut write = |flight: InFlight, cache: &mut VectorCache| -> Result<()> {
+            if !flight.keys.is_empty() {
+                let vectors = vectors_rx.recv().map_err(|_| {
+                    crate::Error::from(trawl_embedder::Error::Inference(
+                        "the embedding thread stopped".into(),
+                    ))
+                })??;
+                for (key, v) in flight.keys.into_iter().zip(vectors) {
+                    cache.insert(key, v);
                 }
             }
             let t = Instant::now();
-            for (job, out) in batch.drain(..) {
+            for (job, out) in flight.batch {
                 let mut written = Vec::with_capacity(out.docs.len());
                 let mut total = 0;
                 for d in out.docs {
@@ -234,16 +278,34 @@ pub(crate) fn run<J: Sync>(
             Ok(())
         };
 
-        for (job, out) in rx {
-            batch_chunks += out.docs.iter().map(|d| d.chunks.len()).sum::<usize>();
-            batch.push((job, out));
-            if batch_chunks >= opts.embed_batch {
-                flush(&mut batch)?;
-                batch_chunks = 0;
+        let outcome = (|| -> Result<()> {
+            let mut at_model: Option<InFlight> = None;
+            let mut batch: Vec<(usize, Output)> = Vec::new();
+            let mut batch_chunks = 0;
+            for (job, out) in rx.iter() {
+                batch_chunks += out.docs.iter().map(|d| d.chunks.len()).sum::<usize>();
+                batch.push((job, out));
+                if batch_chunks >= opts.embed_batch {
+                    let next = submit(std::mem::take(&mut batch), cache, at_model.as_ref())?;
+                    batch_chunks = 0;
+                    if let Some(previous) = at_model.replace(next) {
+                        write(previous, cache)?;
+                    }
+                }
             }
-        }
-        flush(&mut batch)?;
-        Ok(extractor.join().expect("extraction thread never panics"))
+            let last = submit(batch, cache, at_model.as_ref())?;
+            if let Some(previous) = at_model.take() {
+                write(previous, cache)?;
+            }
+            write(last, cache)
+        })();
+        // Closing the channels stops both helpers, also after an error.
+        drop(rx);
+        drop(texts_tx);
+        drop(vectors_rx);
+        let extract_time = extractor.join().expect("extraction thread never panics");
+        let embed_time = model.join().expect("embedding thread never panics");
+        outcome.map(|()| (extract_time, embed_time))
     })?;
     times.extract_s += extract_time.as_secs_f64();
     times.embed_s += embed_time.as_secs_f64();

@@ -11,7 +11,7 @@ use trawl_embedder::{Embedder, ModelInfo};
 use trawl_indexer::{IndexReport, NoProgress};
 use trawl_search::Hit;
 
-use crate::{embedder, keyword, open_index};
+use crate::{embedder, keyword, keyword_paths, open_index};
 
 /// The real model, counting the passages it is asked to embed.
 struct Counting(AtomicUsize);
@@ -266,4 +266,74 @@ fn runs_follow_edits_deletes_renames_and_sidecar_changes() {
     assert_eq!(r.removed, 1, "{r:?}");
     assert!(keyword(&idx, "laptop").is_empty());
     assert_eq!(r.documents_total, 1, "{r:?}");
+}
+
+/// The real model, failing from its `fail_at`-th call on.
+struct Failing {
+    calls: AtomicUsize,
+    fail_at: usize,
+}
+
+impl Embedder for Failing {
+    fn info(&self) -> &ModelInfo {
+        embedder().info()
+    }
+    fn embed_passages(&self, texts: &[&str]) -> trawl_embedder::Result<Vec<Vec<f32>>> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) >= self.fail_at {
+            return Err(trawl_embedder::Error::Inference("the model crashed".into()));
+        }
+        embedder().embed_passages(texts)
+    }
+    fn embed_query(&self, text: &str) -> trawl_embedder::Result<Vec<f32>> {
+        embedder().embed_query(text)
+    }
+    fn token_spans(&self, text: &str) -> trawl_embedder::Result<Vec<Range<usize>>> {
+        embedder().token_spans(text)
+    }
+}
+
+#[test]
+fn a_model_failure_mid_run_stops_it_and_loses_nothing_committed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = tmp.path().join("docs");
+    let idx = tmp.path().join("idx");
+    copy(
+        "html/expense-reimbursement.html",
+        &docs.join("expense.html"),
+    );
+    let (first, _) = run(&docs, &idx);
+    assert_eq!(first.indexed, 1);
+    for (fixture, name) in [
+        ("html/whistleblower-protection.html", "whistleblower.html"),
+        ("docx/handbook.docx", "handbook.docx"),
+        ("docx/team-charter.docx", "charter.docx"),
+        ("pdf/remote-work-policy.pdf", "remote.pdf"),
+    ] {
+        copy(fixture, &docs.join(name));
+    }
+    // Small batches, so the model fails while earlier batches are being
+    // written and later files are still being extracted.
+    let opts = trawl_indexer::IndexOptions {
+        embed_batch: 2,
+        ..Default::default()
+    };
+    let failing = Failing {
+        calls: AtomicUsize::new(0),
+        fail_at: 3,
+    };
+    let index = open_index(&idx);
+    let err = trawl_indexer::index_directory(&docs, &index, &failing, &opts, &NoProgress)
+        .expect_err("the model failed");
+    assert!(err.to_string().contains("the model crashed"), "{err}");
+    drop(index);
+    // What the first run committed is still there, and nothing half-written is.
+    assert_eq!(keyword_paths(&idx, "reimbursement")[0], "expense.html");
+    assert!(keyword_paths(&idx, "whistleblower").is_empty());
+    // The next run indexes the rest.
+    let index = open_index(&idx);
+    let report =
+        trawl_indexer::index_directory(&docs, &index, embedder(), &opts, &NoProgress).unwrap();
+    assert_eq!(report.indexed, 4, "{report:?}");
+    drop(index);
+    assert!(keyword_paths(&idx, "whistleblower").contains(&"whistleblower.html".to_string()));
 }

@@ -203,6 +203,8 @@ pub struct ExportedChunk {
     pub title: String,
     /// The chunk's text.
     pub text: String,
+    /// The heading path it sits under, if any.
+    pub section: Option<String>,
     /// Its embedding.
     pub vector: Vec<f32>,
 }
@@ -580,6 +582,7 @@ impl Index {
                     doc_id: chunk.doc_id,
                     title: chunk.title,
                     text: chunk.body,
+                    section: (!chunk.section.is_empty()).then_some(chunk.section),
                     vector,
                 });
             }
@@ -629,15 +632,52 @@ impl Index {
         req: &SearchRequest,
         query_vector: Option<&[f32]>,
     ) -> Result<SearchResults> {
+        self.search_then(req, || Ok::<_, Error>(query_vector.map(<[f32]>::to_vec)))
+    }
+
+    /// Runs a search whose query vector `embed` computes on another thread
+    /// while the keyword arm runs on this one (`embed` is not called when the
+    /// mode has no vector arm).
+    ///
+    /// Why: embedding a query takes longer than the whole keyword arm, and one
+    /// search alone leaves a core idle; overlapping the two cuts a hybrid
+    /// search's latency by the keyword arm's time.
+    pub fn search_embedding<E, F>(&self, req: &SearchRequest, embed: F) -> Result<SearchResults, E>
+    where
+        E: From<Error> + Send,
+        F: FnOnce() -> Result<Vec<f32>, E> + Send,
+    {
+        if !req.mode.uses_vector() {
+            return self.search_then(req, || Ok(None));
+        }
+        std::thread::scope(|scope| {
+            let embedding = scope.spawn(embed);
+            self.search_then(req, move || {
+                embedding
+                    .join()
+                    .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+                    .map(Some)
+            })
+        })
+    }
+
+    /// The search itself: `query_vector` is asked for after the keyword arm ran.
+    fn search_then<E: From<Error>>(
+        &self,
+        req: &SearchRequest,
+        query_vector: impl FnOnce() -> Result<Option<Vec<f32>>, E>,
+    ) -> Result<SearchResults, E> {
         if req.k == 0 || req.offset.saturating_add(req.k) > MAX_RESULTS {
             return Err(Error::InvalidRequest(format!(
                 "k must be at least 1 and offset + k at most {MAX_RESULTS}"
-            )));
+            ))
+            .into());
         }
         if req.query.chars().count() > MAX_QUERY_CHARS {
             return Err(Error::InvalidRequest(format!(
                 "query is longer than {MAX_QUERY_CHARS} characters"
-            )));
+            ))
+            .into());
         }
         req.fusion.validate()?;
         let state = self.current();
@@ -669,14 +709,16 @@ impl Index {
             Vec::new()
         };
         let vector_hits: Vec<(u64, f32)> = if req.mode.uses_vector() {
-            let v = query_vector.ok_or_else(|| {
+            let v = query_vector()?.ok_or_else(|| {
                 Error::InvalidRequest(format!("{} search needs a query vector", req.mode))
             })?;
+            let v = v.as_slice();
             if v.len() != self.spec.dim {
                 return Err(Error::Dimension {
                     expected: self.spec.dim,
                     found: v.len(),
-                });
+                }
+                .into());
             }
             let raw = match &restriction {
                 Some(r) => {

@@ -340,12 +340,12 @@ pub fn run_search(
         params.thread.as_deref().filter(|t| !t.trim().is_empty()),
     )?
     .map(Arc::new);
-    let vector = if mode.needs_vector() {
-        Some(embedder.embed_query(&params.q)?)
-    } else {
-        None
-    };
-    let hits = index.search(&req, vector.as_deref())?.hits;
+    // the query is embedded while the keyword arm runs
+    let hits = index
+        .search_embedding(&req, || {
+            embedder.embed_query(&params.q).map_err(ApiError::from)
+        })?
+        .hits;
     let (results, near_dups) = if annotate {
         let groups = crate::discovery::near_dup_groups(index, access, threshold)?;
         let (results, notes) = with_near_dups(hits, &groups, k, collapse);

@@ -197,6 +197,65 @@ fn vector_modes_need_a_vector_of_the_right_length() {
 }
 
 #[test]
+fn embedding_beside_the_keyword_arm_gives_the_same_results_and_errors() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = sample(dir.path());
+    let hits = |r: trawl_search::SearchResults| {
+        r.hits
+            .into_iter()
+            .map(|h| (h.doc_id, h.keyword_rank, h.vector_rank))
+            .collect::<Vec<_>>()
+    };
+    for (q, mode) in [
+        ("flights", Mode::Hybrid),
+        ("terminate", Mode::Hybrid),
+        ("leave", Mode::Vector),
+    ] {
+        let mut req = SearchRequest::new(q);
+        req.mode = mode;
+        let v = axis(2);
+        let direct = index.search(&req, Some(&v)).unwrap();
+        let beside = index
+            .search_embedding(&req, || Ok::<_, trawl_search::Error>(axis(2)))
+            .unwrap();
+        assert_eq!(hits(beside), hits(direct), "{q} {mode}");
+    }
+    // A failing embedder is the caller's error, returned as is.
+    #[derive(Debug, PartialEq)]
+    enum Failure {
+        Model,
+        Search(String),
+    }
+    impl From<trawl_search::Error> for Failure {
+        fn from(e: trawl_search::Error) -> Self {
+            Failure::Search(e.to_string())
+        }
+    }
+    let req = SearchRequest::new("flights");
+    let err = index
+        .search_embedding(&req, || Err::<Vec<f32>, _>(Failure::Model))
+        .unwrap_err();
+    assert_eq!(err, Failure::Model);
+    // A vector of the wrong length is the index's error.
+    let err = index
+        .search_embedding(&req, || Ok::<_, Failure>(vec![1.0, 0.0]))
+        .unwrap_err();
+    assert!(
+        matches!(&err, Failure::Search(m) if m.contains("dimensions")),
+        "{err:?}"
+    );
+    // Keyword mode never asks for a vector.
+    let mut req = SearchRequest::new("flights");
+    req.mode = Mode::Keyword;
+    let res = index
+        .search_embedding(&req, || -> Result<Vec<f32>, Failure> {
+            panic!("keyword search embedded the query")
+        })
+        .unwrap();
+    assert_eq!(hits(res)[0].0, "travel");
+}
+
+#[test]
 fn reopen_sees_committed_data_and_replacing_a_document_keeps_one_copy() {
     let dir = tempfile::tempdir().unwrap();
     {

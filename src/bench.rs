@@ -156,6 +156,8 @@ struct Ingest {
     raw_embed_sample: usize,
     /// `chunks_per_s / raw_embed_chunks_per_s`.
     share_of_ceiling: f64,
+    /// Where the ingest time went (extraction, embedding and writing overlap).
+    stages: trawl_indexer::StageTimes,
 }
 
 #[derive(Debug, Serialize)]
@@ -196,13 +198,18 @@ fn search(args: BenchSearchArgs) -> Result<()> {
         true,
     )?;
 
-    // The ceiling: the same model embedding the same kind of chunks, alone.
+    // The ceiling: the same model embedding the same texts the indexer gave it
+    // (title and section included), alone, sampled evenly over the index.
     eprintln!("bench: raw embedding ceiling…");
-    let sample: Vec<String> = index
-        .export_chunks(Some(args.ceiling_chunks))?
-        .into_iter()
-        .map(|c| c.text)
+    let all = index.export_chunks(None)?;
+    let stride = (all.len() / args.ceiling_chunks.max(1)).max(1);
+    let sample: Vec<String> = all
+        .iter()
+        .step_by(stride)
+        .take(args.ceiling_chunks)
+        .map(|c| trawl_indexer::embed_text(&c.title, c.section.as_deref(), &c.text))
         .collect();
+    drop(all);
     let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
     let t = Instant::now();
     embedder.embed_passages(&refs)?;
@@ -219,6 +226,7 @@ fn search(args: BenchSearchArgs) -> Result<()> {
         raw_embed_chunks_per_s: raw,
         raw_embed_sample: sample.len(),
         share_of_ceiling: chunks_per_s / raw,
+        stages: report.stages,
     };
 
     let queries: Vec<&str> = data
@@ -345,6 +353,10 @@ fn print_search(r: &SearchBench) {
         i.raw_embed_chunks_per_s,
         i.raw_embed_sample,
         i.share_of_ceiling * 100.0
+    );
+    println!(
+        "  {:.1} s: extract {:.1} s, embed {:.1} s, write {:.1} s (at once), then commit {:.1} s",
+        i.seconds, i.stages.extract_s, i.stages.embed_s, i.stages.write_s, i.stages.commit_s
     );
     println!(
         "\n{:<26} {:>9} {:>9} {:>9}",
@@ -528,13 +540,19 @@ struct VectorsBench {
 
 #[derive(Debug, Serialize)]
 struct VectorsRun {
+    vectors: usize,
     m: usize,
     ef_construction: usize,
     build_s: f64,
     build_vectors_per_s: f64,
     index_bytes: u64,
-    /// This process after building and searching (vectors, graph and keyword arm).
+    /// This process before the run (the bench's own data).
+    memory_before: Option<Memory>,
+    /// This process after reopening the index and searching it.
     memory: Option<Memory>,
+    /// `memory - memory_before`: what the reopened index holds resident
+    /// (vectors, graph, keyword arm), plus allocator slack from the build.
+    index_memory_mb: Option<f64>,
     exact: Latency,
     ef: Vec<EfRow>,
 }
@@ -591,6 +609,7 @@ fn synthesize(a: &[f32], b: &[f32], noise: f32, rng: &mut Rng) -> Vec<f32> {
 
 fn vectors(args: BenchVectorsArgs) -> Result<()> {
     let mut rng = Rng(0x9E37_79B9_7F4A_7C15);
+    let largest = args.n.iter().copied().max().unwrap_or(0);
     let (source, real): (String, Vec<Vec<f32>>) = match &args.from {
         Some(dir) => {
             let index = Index::open(dir).with_context(|| format!("opening {}", dir.display()))?;
@@ -610,12 +629,8 @@ fn vectors(args: BenchVectorsArgs) -> Result<()> {
             (format!("{} (+ synthesized neighbours)", dir.display()), v)
         }
         None => {
-            let v = (0..args.n + args.queries)
-                .map(|_| {
-                    let mut v: Vec<f32> = (0..args.dim).map(|_| rng.normal()).collect();
-                    normalize(&mut v);
-                    v
-                })
+            let v = (0..largest.min(100_000) + args.queries)
+                .map(|_| random_unit(args.dim, &mut rng))
                 .collect();
             ("random unit vectors".to_string(), v)
         }
@@ -631,120 +646,20 @@ fn vectors(args: BenchVectorsArgs) -> Result<()> {
             pool.push(v);
         }
     }
-    let base: Vec<Vec<f32>> = (0..args.n)
-        .map(|i| {
-            if i < pool.len() {
-                pool[i].clone()
-            } else {
-                let a = &pool[rng.next() as usize % pool.len()];
-                let b = &pool[rng.next() as usize % pool.len()];
-                synthesize(a, b, args.noise, &mut rng)
-            }
-        })
-        .collect();
-    drop(pool);
+    let random = args.from.is_none();
 
+    let mut sizes = args.n.clone();
+    sizes.sort_unstable();
+    sizes.dedup();
     let mut runs = Vec::new();
-    for &m in &args.m {
-        eprintln!(
-            "bench: building {} vectors with m={m}, ef_construction={}…",
-            base.len(),
-            args.ef_construction
-        );
-        let dir = match &args.work_dir {
-            Some(d) => d.join(format!("m{m}")),
-            None => ModelLocation::trawl_home()
-                .join("bench")
-                .join(format!("vectors-{}-m{m}", std::process::id())),
-        };
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+    for &n in &sizes {
+        for &m in &args.m {
+            runs.push(vectors_run(&args, n, m, dim, random, &pool, &queries)?);
         }
-        std::fs::create_dir_all(&dir)?;
-        let spec = IndexSpec {
-            model_name: "bench".into(),
-            model_fingerprint: "bench".into(),
-            dim,
-            hnsw: HnswParams {
-                m,
-                ef_construction: args.ef_construction,
-                ..HnswParams::default()
-            },
-        };
-        let index = Index::open_or_create(&dir, &spec)?;
-        let t = Instant::now();
-        let mut w = index.writer()?;
-        for (i, v) in base.iter().enumerate() {
-            w.add_document(DocumentInput {
-                doc_id: i.to_string(),
-                path: String::new(),
-                title: String::new(),
-                meta: DocumentMeta::default(),
-                chunks: vec![ChunkInput {
-                    text: String::new(),
-                    page: None,
-                    section: None,
-                    vector: v.clone(),
-                }],
-            })?;
-        }
-        w.commit()?;
-        let build_s = t.elapsed().as_secs_f64();
-
-        let mut exact_ms = Vec::new();
-        let mut truth = Vec::new();
-        for q in &queries {
-            let t = Instant::now();
-            let ids: HashSet<u64> = index
-                .exact_nearest(q, 10)?
-                .into_iter()
-                .map(|x| x.0)
-                .collect();
-            exact_ms.push(ms_since(t));
-            truth.push(ids);
-        }
-        let mut ef_rows = Vec::new();
-        for &ef in &args.ef_search {
-            let mut ms = Vec::new();
-            let mut found = 0;
-            for (q, exact) in queries.iter().zip(&truth) {
-                let t = Instant::now();
-                let got = index.approximate_nearest(q, 10, Some(ef))?;
-                ms.push(ms_since(t));
-                found += got.iter().filter(|x| exact.contains(&x.0)).count();
-            }
-            ef_rows.push(EfRow {
-                ef_search: ef,
-                recall_at_10: found as f64 / (10 * queries.len()) as f64,
-                latency: Latency::of(ms),
-            });
-        }
-        for e in &ef_rows {
-            eprintln!(
-                "bench: m={m} ef_search={}: recall@10 {:.4}, p50 {:.3} ms",
-                e.ef_search, e.recall_at_10, e.latency.p50_ms
-            );
-        }
-        let memory = memory_of("self");
-        let index_bytes = dir_bytes(&dir);
-        drop(index);
-        if args.work_dir.is_none() {
-            let _ = std::fs::remove_dir_all(&dir);
-        }
-        runs.push(VectorsRun {
-            m,
-            ef_construction: args.ef_construction,
-            build_s,
-            build_vectors_per_s: base.len() as f64 / build_s,
-            index_bytes,
-            memory,
-            exact: Latency::of(exact_ms),
-            ef: ef_rows,
-        });
     }
     let report = VectorsBench {
         source,
-        vectors: base.len(),
+        vectors: largest,
         dim,
         queries: queries.len(),
         noise: args.noise,
@@ -755,24 +670,54 @@ fn vectors(args: BenchVectorsArgs) -> Result<()> {
         return Ok(());
     }
     println!(
-        "{} vectors of {} dimensions from {}; {} held-out queries",
+        "up to {} vectors of {} dimensions from {}; {} held-out queries",
         report.vectors, report.dim, report.source, report.queries
     );
+    println!(
+        "\n{:>9} {:>4} {:>8} {:>9} {:>9} {:>10} {:>10} {:>11} {:>12}",
+        "vectors",
+        "m",
+        "build s",
+        "vectors/s",
+        "disk MB",
+        "index MB",
+        "exact p50",
+        "ef=64 rec",
+        "ef=64 p50/99"
+    );
     for r in &report.runs {
+        let ef64 = r.ef.iter().find(|e| e.ef_search == 64);
         println!(
-            "\nm={} ef_construction={}: built in {:.1} s ({:.0} vectors/s), {:.0} MB on disk{}; exact scan p50 {:.2} ms",
+            "{:>9} {:>4} {:>8.1} {:>9.0} {:>9.0} {:>10} {:>8.2}ms {:>11} {:>12}",
+            r.vectors,
             r.m,
-            r.ef_construction,
             r.build_s,
             r.build_vectors_per_s,
             r.index_bytes as f64 / 1e6,
+            r.index_memory_mb
+                .map_or_else(|| "-".to_string(), |mb| format!("{mb:.0}")),
+            r.exact.p50_ms,
+            ef64.map_or_else(|| "-".to_string(), |e| format!("{:.4}", e.recall_at_10)),
+            ef64.map_or_else(
+                || "-".to_string(),
+                |e| format!("{:.2}/{:.2}ms", e.latency.p50_ms, e.latency.p99_ms)
+            ),
+        );
+    }
+    for r in &report.runs {
+        println!(
+            "\n{} vectors, m={} ef_construction={}{}",
+            r.vectors,
+            r.m,
+            r.ef_construction,
             r.memory
                 .map(|m| format!(
-                    ", process RSS {:.0} MB (peak {:.0})",
-                    m.rss_mb, m.peak_rss_mb
+                    "; process RSS {:.0} MB (peak {:.0}, {:.0} before the index)",
+                    m.rss_mb,
+                    m.peak_rss_mb,
+                    r.memory_before.map_or(0.0, |b| b.rss_mb)
                 ))
                 .unwrap_or_default(),
-            r.exact.p50_ms
         );
         println!(
             "{:>10} {:>10} {:>9} {:>9} {:>9}",
@@ -786,6 +731,146 @@ fn vectors(args: BenchVectorsArgs) -> Result<()> {
         }
     }
     Ok(())
+}
+
+fn random_unit(dim: usize, rng: &mut Rng) -> Vec<f32> {
+    let mut v: Vec<f32> = (0..dim).map(|_| rng.normal()).collect();
+    normalize(&mut v);
+    v
+}
+
+/// Builds an index of `n` vectors with `m` links, reopens it from disk and
+/// measures it. The vectors to insert are made for this run in one
+/// allocation and freed before measuring, so the memory reported is the
+/// index's own (searching a reopened index, as a server would).
+fn vectors_run(
+    args: &BenchVectorsArgs,
+    n: usize,
+    m: usize,
+    dim: usize,
+    random: bool,
+    pool: &[Vec<f32>],
+    queries: &[Vec<f32>],
+) -> Result<VectorsRun> {
+    let memory_before = memory_of("self");
+    // Each size draws its own vectors from the same seed: the first `n` of a
+    // bigger run are the vectors of a smaller one.
+    let mut rng = Rng(0x2545_F491_4F6C_DD1D);
+    let mut base: Vec<f32> = Vec::with_capacity(n * dim);
+    for i in 0..n {
+        if i < pool.len() {
+            base.extend_from_slice(&pool[i]);
+        } else if random {
+            base.extend(random_unit(dim, &mut rng));
+        } else {
+            let a = &pool[rng.next() as usize % pool.len()];
+            let b = &pool[rng.next() as usize % pool.len()];
+            base.extend(synthesize(a, b, args.noise, &mut rng));
+        }
+    }
+    eprintln!(
+        "bench: building {n} vectors with m={m}, ef_construction={}…",
+        args.ef_construction
+    );
+    let dir = match &args.work_dir {
+        Some(d) => d.join(format!("n{n}-m{m}")),
+        None => ModelLocation::trawl_home()
+            .join("bench")
+            .join(format!("vectors-{}-n{n}-m{m}", std::process::id())),
+    };
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    std::fs::create_dir_all(&dir)?;
+    let spec = IndexSpec {
+        model_name: "bench".into(),
+        model_fingerprint: "bench".into(),
+        dim,
+        hnsw: HnswParams {
+            m,
+            ef_construction: args.ef_construction,
+            ..HnswParams::default()
+        },
+    };
+    let t = Instant::now();
+    {
+        let index = Index::open_or_create(&dir, &spec)?;
+        let mut w = index.writer()?;
+        for (i, v) in base.chunks_exact(dim).enumerate() {
+            w.add_document(DocumentInput {
+                doc_id: i.to_string(),
+                path: String::new(),
+                title: String::new(),
+                meta: DocumentMeta::default(),
+                chunks: vec![ChunkInput {
+                    text: String::new(),
+                    page: None,
+                    section: None,
+                    vector: v.to_vec(),
+                }],
+            })?;
+        }
+        w.commit()?;
+    }
+    let build_s = t.elapsed().as_secs_f64();
+    drop(base);
+    let index = Index::open(&dir).with_context(|| format!("reopening {}", dir.display()))?;
+
+    let mut exact_ms = Vec::new();
+    let mut truth = Vec::new();
+    for q in queries {
+        let t = Instant::now();
+        let ids: HashSet<u64> = index
+            .exact_nearest(q, 10)?
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
+        exact_ms.push(ms_since(t));
+        truth.push(ids);
+    }
+    let mut ef_rows = Vec::new();
+    for &ef in &args.ef_search {
+        let mut ms = Vec::new();
+        let mut found = 0;
+        for (q, exact) in queries.iter().zip(&truth) {
+            let t = Instant::now();
+            let got = index.approximate_nearest(q, 10, Some(ef))?;
+            ms.push(ms_since(t));
+            found += got.iter().filter(|x| exact.contains(&x.0)).count();
+        }
+        ef_rows.push(EfRow {
+            ef_search: ef,
+            recall_at_10: found as f64 / (10 * queries.len()) as f64,
+            latency: Latency::of(ms),
+        });
+    }
+    for e in &ef_rows {
+        eprintln!(
+            "bench: n={n} m={m} ef_search={}: recall@10 {:.4}, p50 {:.3} ms",
+            e.ef_search, e.recall_at_10, e.latency.p50_ms
+        );
+    }
+    let memory = memory_of("self");
+    let index_bytes = dir_bytes(&dir);
+    drop(index);
+    if args.work_dir.is_none() {
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+    Ok(VectorsRun {
+        vectors: n,
+        m,
+        ef_construction: args.ef_construction,
+        build_s,
+        build_vectors_per_s: n as f64 / build_s,
+        index_bytes,
+        memory_before,
+        memory,
+        index_memory_mb: memory
+            .zip(memory_before)
+            .map(|(after, before)| (after.rss_mb - before.rss_mb).max(0.0)),
+        exact: Latency::of(exact_ms),
+        ef: ef_rows,
+    })
 }
 
 // ---------------------------------------------------------------- bench export

@@ -441,9 +441,10 @@ pub(crate) struct BenchVectorsArgs {
     /// random unit vectors (the hardest case for a graph).
     #[arg(long)]
     pub(crate) from: Option<PathBuf>,
-    /// Vectors to index.
-    #[arg(long, default_value_t = 100_000)]
-    pub(crate) n: usize,
+    /// Vectors to index; several sizes (`100000,300000,1000000`) show how
+    /// build time, memory and latency grow.
+    #[arg(long, value_parser = positive_list, default_value = "100000")]
+    pub(crate) n: std::vec::Vec<usize>,
     /// Dimension of random vectors (ignored with --from).
     #[arg(long, default_value_t = 384)]
     pub(crate) dim: usize,

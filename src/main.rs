@@ -264,8 +264,8 @@ fn print_report(r: &IndexReport, index_dir: &Path) {
         r.chunks_total
     );
     println!(
-        "Time: extract {:.1} s, embed {:.1} s, write {:.1} s.",
-        r.stages.extract_s, r.stages.embed_s, r.stages.write_s
+        "Time: {:.1} s (extract {:.1} s, embed {:.1} s and write {:.1} s at once; commit {:.1} s).",
+        r.elapsed_s, r.stages.extract_s, r.stages.embed_s, r.stages.write_s, r.stages.commit_s
     );
     const SHOWN: usize = 15;
     if !r.skipped.is_empty() {

@@ -467,7 +467,7 @@ fn bench_vectors_reports_recall_against_exact_search() {
         "bench",
         "vectors",
         "--n",
-        "3000",
+        "3000,1500",
         "--dim",
         "32",
         "--queries",
@@ -479,8 +479,16 @@ fn bench_vectors_reports_recall_against_exact_search() {
         "--json",
     ]);
     assert_eq!(report["vectors"], 3000);
-    let run = &report["runs"][0];
+    // sizes run smallest first
+    let (small, run) = (&report["runs"][0], &report["runs"][1]);
+    assert_eq!(small["vectors"], 1500);
+    assert_eq!(run["vectors"], 3000);
     assert_eq!(run["m"], 16);
+    assert!(
+        run["index_bytes"].as_u64().unwrap() > small["index_bytes"].as_u64().unwrap(),
+        "{report:#}"
+    );
+    assert!(run["index_memory_mb"].as_f64().is_some(), "{report:#}");
     let ef = run["ef"].as_array().unwrap();
     let recall = |i: usize| ef[i]["recall_at_10"].as_f64().unwrap();
     assert!((0.0..=1.0).contains(&recall(0)), "{report:#}");
@@ -488,7 +496,12 @@ fn bench_vectors_reports_recall_against_exact_search() {
     // and never fewer than a narrow one.
     assert!(recall(1) >= 0.95, "{report:#}");
     assert!(recall(1) >= recall(0), "{report:#}");
-    assert!(dir.path().join("m16").join("trawl-index.json").is_file());
+    assert!(
+        dir.path()
+            .join("n3000-m16")
+            .join("trawl-index.json")
+            .is_file()
+    );
 }
 
 /// `trawl status --json` of `index`; panics unless the index opens and both arms agree.

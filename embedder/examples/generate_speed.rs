@@ -1,8 +1,8 @@
 //! Measures a GGUF chat model's prompt and generation speed on this machine, for prompts of
 //! several lengths: the figures that decide how long an answer takes to start and to finish.
 //!
-//! `cargo run --release -p trawl-embedder --example generate_speed -- [MODEL.gguf] [THREADS]
-//! [f16|q8]` (default: the model set-up installs; adaptive threads; the 16-bit KV cache). Each length runs three times: the
+//! `cargo run --release -p trawl-embedder --example generate_speed -- [MODEL.gguf] [THREADS]`
+//! (default: the model set-up installs; adaptive threads). Each length runs three times: the
 //! first with a cold cache, the others reuse the system prompt's state, as the service does.
 
 use trawl_embedder::{
@@ -17,17 +17,11 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     let mut args = std::env::args().skip(1);
     let model = args.next().map(std::path::PathBuf::from);
     let threads = args.next().map(|t| t.parse::<usize>()).transpose()?;
-    let kv = args.next().unwrap_or_else(|| "f16".into());
     let mut options = GeneratorOptions::new(GeneratorOptions::default_model_path(model.as_deref()));
     options.threads = threads;
-    options.quantized_kv_cache = match kv.as_str() {
-        "q8" => true,
-        "f16" => false,
-        other => return Err(format!("KV cache {other:?}: expected q8 or f16").into()),
-    };
     let generator = LlamaGenerator::load(&options)?;
     println!(
-        "{} ({} threads, {kv} KV cache)",
+        "{} ({} threads)",
         generator.info().name,
         threads.map_or("adaptive".to_string(), |t| t.to_string())
     );

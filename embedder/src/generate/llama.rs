@@ -13,7 +13,7 @@ use std::sync::{Arc, OnceLock};
 use std::time::{Duration, Instant};
 
 use llama_cpp_2::context::LlamaContext;
-use llama_cpp_2::context::params::{KvCacheType, LlamaContextParams};
+use llama_cpp_2::context::params::LlamaContextParams;
 use llama_cpp_2::llama_backend::LlamaBackend;
 use llama_cpp_2::llama_batch::LlamaBatch;
 use llama_cpp_2::model::params::LlamaModelParams;
@@ -31,8 +31,6 @@ use crate::{Error, Result};
 const DEFAULT_DIR: &str = "smollm2-135m-instruct";
 /// File name of the default generator (installed by `scripts/setup.sh`).
 const DEFAULT_FILE: &str = "SmolLM2-135M-Instruct.Q4_1.gguf";
-/// llama.cpp's `LLAMA_FLASH_ATTN_TYPE_ENABLED`.
-const LLAMA_FLASH_ATTN_ENABLED: i32 = 1;
 /// Tokens the repetition penalty looks back over.
 const PENALTY_WINDOW: i32 = 64;
 
@@ -50,12 +48,6 @@ pub struct GeneratorOptions {
     pub threads: Option<usize>,
     /// Requests that may wait for the model; one more is refused with [`Error::Busy`].
     pub queue_capacity: usize,
-    /// Keep the KV cache in 8 bits (with flash attention) instead of 16: half the
-    /// cache memory and ~10 % faster decoding on 600-token prompts, but ~20 % slower
-    /// prompt processing on CPU (measured with `examples/generate_speed.rs`), so off by
-    /// default: the time to the first token matters more for answers. Falls back to
-    /// 16 bits when the model's attention cannot use it.
-    pub quantized_kv_cache: bool,
 }
 
 impl GeneratorOptions {
@@ -67,7 +59,6 @@ impl GeneratorOptions {
             batch_tokens: 512,
             threads: None,
             queue_capacity: 8,
-            quantized_kv_cache: false,
         }
     }
 
@@ -187,50 +178,32 @@ impl LlamaGenerator {
         let worker_model = Arc::clone(&model);
         let batch_tokens = options.batch_tokens.clamp(32, context_tokens);
         let worker_path = path.clone();
-        let quantized_kv = options.quantized_kv_cache;
         std::thread::Builder::new()
             .name("trawl-generator".into())
             .spawn(move || {
-                let params = |threads: usize, quantized_kv: bool| {
+                let params = |threads: usize| {
                     let t = i32::try_from(threads).unwrap_or(1);
-                    let p = LlamaContextParams::default()
+                    LlamaContextParams::default()
                         .with_n_ctx(NonZeroU32::new(context_tokens))
                         .with_n_batch(batch_tokens)
                         .with_n_ubatch(batch_tokens)
                         .with_n_threads(t)
-                        .with_n_threads_batch(t);
-                    if quantized_kv {
-                        // 8-bit K and V; llama.cpp quantizes V only under flash attention
-                        p.with_flash_attention_policy(LLAMA_FLASH_ATTN_ENABLED)
-                            .with_type_k(KvCacheType::Q8_0)
-                            .with_type_v(KvCacheType::Q8_0)
-                    } else {
-                        p
-                    }
+                        .with_n_threads_batch(t)
                 };
-                let contexts = |quantized_kv: bool| {
+                let contexts =
                     worker_model
-                        .new_context(backend, params(threads, quantized_kv))
+                        .new_context(backend, params(threads))
                         .and_then(|wide| {
                             // llama-cpp-2 cannot change a context's thread count, so the adaptive mode
-                            // keeps a second, single-threaded context (a second KV cache: ~25 MB for
+                            // keeps a second, single-threaded context (a second KV cache: ~50 MB for
                             // SmolLM2 at 2048 tokens)
                             let narrow = if adaptive {
-                                Some(worker_model.new_context(backend, params(1, quantized_kv))?)
+                                Some(worker_model.new_context(backend, params(1))?)
                             } else {
                                 None
                             };
                             Ok((wide, narrow))
-                        })
-                };
-                let contexts = match contexts(quantized_kv) {
-                    Err(e) if quantized_kv => {
-                        // some models' attention cannot run on a quantized cache
-                        tracing::warn!(error = %e, "8-bit KV cache refused; using 16-bit");
-                        contexts(false)
-                    }
-                    other => other,
-                };
+                        });
                 match contexts {
                     Ok((wide, narrow)) => {
                         let _ = ready_tx.send(Ok(()));

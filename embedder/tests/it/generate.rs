@@ -113,46 +113,6 @@ fn reusing_the_previous_prompt_state_leaves_greedy_text_unchanged() {
 }
 
 #[test]
-fn the_8_bit_kv_cache_copies_the_passage_like_the_16_bit_one() {
-    let messages = vec![
-        ChatMessage::new(Role::System, "You copy text exactly."),
-        ChatMessage::new(
-            Role::User,
-            "Repeat this sentence word for word: Employees accrue 1.5 days of annual leave \
-             for each month of service, up to 18 days per calendar year.",
-        ),
-    ];
-    let params = GenerateParams {
-        max_tokens: 40,
-        repeat_penalty: 1.1,
-        ..GenerateParams::default()
-    };
-    let mut texts = Vec::new();
-    for quantized_kv_cache in [false, true] {
-        let options = GeneratorOptions {
-            threads: Some(1),
-            quantized_kv_cache,
-            ..GeneratorOptions::from_env()
-        };
-        let g = LlamaGenerator::load(&options).expect("loads");
-        let out = g
-            .generate(&messages, &params, &mut |_| Flow::Continue)
-            .expect("generates");
-        for fact in ["1.5 days", "18 days"] {
-            assert!(
-                out.text.contains(fact),
-                "{quantized_kv_cache}: {:?}",
-                out.text
-            );
-        }
-        texts.push(out.text);
-    }
-    // the first words agree: the cache's precision must not change what is copied
-    let words = |t: &str| t.split_whitespace().take(8).collect::<Vec<_>>().join(" ");
-    assert_eq!(words(&texts[0]), words(&texts[1]), "{texts:?}");
-}
-
-#[test]
 fn max_tokens_and_stop_sequences_end_generation() {
     let messages = ask("Count from 1 to 50, separated by commas.");
     let (_, limited) = collect(

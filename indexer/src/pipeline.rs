@@ -131,6 +131,11 @@ pub(crate) struct Sinks<'a, 'w> {
     pub(crate) times: &'a mut StageTimes,
 }
 
+/// The embedding thread is gone (it only stops when the run does).
+fn model_stopped() -> crate::Error {
+    trawl_embedder::Error::Inference("the embedding thread stopped".into()).into()
+}
+
 /// A batch handed to the embedding thread, waiting to be written.
 struct InFlight {
     batch: Vec<(usize, Output)>,
@@ -218,22 +223,14 @@ pub(crate) fn run<J: Sync>(
                 }
             }
             if !texts.is_empty() {
-                texts_tx.send(texts).map_err(|_| {
-                    crate::Error::from(trawl_embedder::Error::Inference(
-                        "the embedding thread stopped".into(),
-                    ))
-                })?;
+                texts_tx.send(texts).map_err(|_| model_stopped())?;
             }
             Ok(InFlight { batch, keys })
         };
         // Takes the vectors of `flight` from the model and writes its documents.
         let mut write = |flight: InFlight, cache: &mut VectorCache| -> Result<()> {
             if !flight.keys.is_empty() {
-                let vectors = vectors_rx.recv().map_err(|_| {
-                    crate::Error::from(trawl_embedder::Error::Inference(
-                        "the embedding thread stopped".into(),
-                    ))
-                })??;
+                let vectors = vectors_rx.recv().map_err(|_| model_stopped())??;
                 for (key, v) in flight.keys.into_iter().zip(vectors) {
                     cache.insert(key, v);
                 }

@@ -18,6 +18,7 @@ export TRAWL_BIN="${TRAWL_BIN:-$repo/target/release/trawl}"
 python="${PYTHON:-python3}"
 venv="$TRAWL_HOME/peers-venv"
 requirements="$here/requirements.txt"
+pip_requirements="$here/pip-requirements.txt"
 
 wants_help=false
 for arg in "$@"; do
@@ -28,13 +29,14 @@ if [[ "$wants_help" == false && ! -x "$TRAWL_BIN" ]]; then
     exit 1
 fi
 
-# Reinstall only when requirements.txt changed since the venv was made.
-want=$(sha256sum "$requirements" | cut -d' ' -f1)
+# Reinstall only when the requirements changed since the venv was made.
+want=$(cat "$pip_requirements" "$requirements" | sha256sum | cut -d' ' -f1)
 stamp="$venv/.requirements.sha256"
 if [[ ! -x "$venv/bin/python" || ! -f "$stamp" || "$(cat "$stamp")" != "$want" ]]; then
     echo "peers: creating $venv (pinned LanceDB and Chroma from PyPI)…" >&2
     rm -rf "$venv"
     "$python" -m venv "$venv"
+    "$venv/bin/python" -m pip install --quiet --require-hashes --only-binary=:all: -r "$pip_requirements"
     "$venv/bin/python" -m pip install --quiet --require-hashes --only-binary=:all: -r "$requirements"
     echo "$want" >"$stamp"
 fi

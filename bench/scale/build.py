@@ -25,6 +25,7 @@ import argparse
 import hashlib
 import html.parser
 import json
+import os
 import shutil
 import subprocess
 import sys
@@ -81,6 +82,23 @@ def sha256(path: Path) -> str:
     return h.hexdigest()
 
 
+def download(name: str, debs: Path) -> None:
+    """`apt-get download NAME`; stale package lists (a 404 once the archive
+    moved on to a newer version) are refreshed once, when running as root."""
+    if subprocess.run(["apt-get", "download", name], cwd=debs).returncode == 0:
+        return
+    if os.geteuid() == 0:
+        print(f"apt-get download {name} failed; refreshing the package lists and retrying", file=sys.stderr)
+        subprocess.run(["apt-get", "update"], check=True)
+        if subprocess.run(["apt-get", "download", name], cwd=debs).returncode == 0:
+            return
+    sys.exit(
+        f"error: could not download the Debian package {name} (see apt-get's message above); "
+        "run `sudo apt-get update` if the package lists are stale, or put the .deb in "
+        f"{debs} by hand"
+    )
+
+
 def fetch(work: Path) -> list[dict[str, str]]:
     """Downloads and unpacks the packages into work/; returns what was used."""
     debs = work / "debs"
@@ -89,7 +107,7 @@ def fetch(work: Path) -> list[dict[str, str]]:
     for name in PACKAGES:
         found = sorted(debs.glob(f"{name}_*.deb"))
         if not found:
-            subprocess.run(["apt-get", "download", name], cwd=debs, check=True)
+            download(name, debs)
             found = sorted(debs.glob(f"{name}_*.deb"))
         deb = found[-1]
         root = work / "unpacked" / name

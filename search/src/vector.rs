@@ -4,6 +4,7 @@
 //! - `vector-segments/seg-NNNNNN/` — one segment: flat vectors (`ids.u64`,
 //!   `vectors.f32`, the source of truth) and the graph derived from them, saved
 //!   so opening an index does not rebuild it. Small segments have no graph.
+//!   In memory a graph segment keeps one copy of its vectors, the graph's.
 //! - `vectors-NNNNNN/` — one generation: `manifest.json` naming its segments and
 //!   `tombstones.u64`, the deleted ids still inside them.
 //!
@@ -18,7 +19,7 @@ use std::{
     sync::Arc,
 };
 
-use hnsw_rs::prelude::{Distance, Hnsw, HnswIo};
+use hnsw_rs::prelude::{Distance, Hnsw, HnswIo, Point};
 
 use serde::{Deserialize, Serialize};
 
@@ -133,27 +134,6 @@ impl VectorData {
         self.data.truncate(w * dim);
     }
 
-    fn write(&self, dir: &Path) -> Result<()> {
-        let ids_path = dir.join(IDS_FILE);
-        let mut f = BufWriter::new(std::fs::File::create(&ids_path).at(&ids_path)?);
-        for id in &self.ids {
-            f.write_all(&id.to_le_bytes()).at(&ids_path)?;
-        }
-        f.into_inner()
-            .map_err(|e| e.into_error())
-            .and_then(|f| f.sync_all())
-            .at(&ids_path)?;
-        let vec_path = dir.join(VECTORS_FILE);
-        let mut f = BufWriter::new(std::fs::File::create(&vec_path).at(&vec_path)?);
-        for x in &self.data {
-            f.write_all(&x.to_le_bytes()).at(&vec_path)?;
-        }
-        f.into_inner()
-            .map_err(|e| e.into_error())
-            .and_then(|f| f.sync_all())
-            .at(&vec_path)
-    }
-
     fn read(dir: &Path, dim: usize) -> Result<Self> {
         let ids_path = dir.join(IDS_FILE);
         let vec_path = dir.join(VECTORS_FILE);
@@ -194,7 +174,14 @@ impl VectorData {
 /// it tombstones the id until the segment is compacted or merged.
 pub(crate) struct Segment {
     name: String,
-    vectors: VectorData,
+    dim: usize,
+    ids: Vec<u64>,
+    /// The vectors, flat, when the graph does not hold them (no graph, or one
+    /// whose points could not be matched to `ids`).
+    flat: Vec<f32>,
+    /// `points[i]` is the graph's point for `ids[i]`. Reading vectors through
+    /// the graph instead of keeping a flat copy beside it halves their memory.
+    points: Vec<Arc<Point<'static, f32>>>,
     graph: Option<Hnsw<'static, f32, UnitDot>>,
 }
 
@@ -202,8 +189,9 @@ impl std::fmt::Debug for Segment {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Segment")
             .field("name", &self.name)
-            .field("len", &self.vectors.len())
+            .field("len", &self.len())
             .field("graph", &self.graph.is_some())
+            .field("flat", &!self.flat.is_empty())
             .finish()
     }
 }
@@ -212,7 +200,10 @@ impl Segment {
     /// Builds the graph over `vectors` (all cores), unless the segment is small
     /// enough that scanning it exactly is as fast as walking a graph.
     fn build(name: String, vectors: VectorData, params: HnswParams) -> Self {
-        let graph = (vectors.len() >= GRAPH_MIN).then(|| {
+        if vectors.len() < GRAPH_MIN {
+            return Self::new(name, vectors, None);
+        }
+        let graph = {
             let graph = Hnsw::new(
                 params.m,
                 vectors.len(),
@@ -227,11 +218,37 @@ impl Segment {
             let mut graph = graph;
             graph.set_searching_mode(true);
             graph
-        });
+        };
+        Self::new(name, vectors, Some(graph))
+    }
+
+    /// A segment of `vectors` and their graph, which then holds the only copy of
+    /// the vectors if every point matches the vector of the same id bit for bit.
+    fn new(name: String, vectors: VectorData, graph: Option<Hnsw<'static, f32, UnitDot>>) -> Self {
+        let points = graph
+            .as_ref()
+            .and_then(|g| points_in_order(g, &vectors))
+            .unwrap_or_default();
+        let flat = if points.is_empty() {
+            vectors.data
+        } else {
+            Vec::new()
+        };
         Self {
             name,
-            vectors,
+            dim: vectors.dim,
+            ids: vectors.ids,
+            flat,
+            points,
             graph,
+        }
+    }
+
+    fn vector(&self, i: usize) -> &[f32] {
+        if self.points.is_empty() {
+            &self.flat[i * self.dim..(i + 1) * self.dim]
+        } else {
+            self.points[i].get_v()
         }
     }
 
@@ -247,7 +264,7 @@ impl Segment {
             std::fs::remove_dir_all(&dir).at(&dir)?;
         }
         std::fs::create_dir_all(&dir).at(&dir)?;
-        self.vectors.write(&dir)?;
+        write_vectors(&dir, &self.ids, (0..self.len()).map(|i| self.vector(i)))?;
         if let Some(graph) = &self.graph {
             use hnsw_rs::api::AnnT;
             let written = graph
@@ -277,11 +294,9 @@ impl Segment {
             return Ok(Self::build(name.to_string(), vectors, params));
         }
         match load_graph(&dir) {
-            Ok(graph) if graph.get_nb_point() == vectors.len() => Ok(Self {
-                name: name.to_string(),
-                vectors,
-                graph: Some(graph),
-            }),
+            Ok(graph) if points_in_order(&graph, &vectors).is_some() => {
+                Ok(Self::new(name.to_string(), vectors, Some(graph)))
+            }
             Ok(graph) => {
                 tracing::warn!(
                     dir = %dir.display(),
@@ -299,14 +314,14 @@ impl Segment {
     }
 
     fn len(&self) -> usize {
-        self.vectors.len()
+        self.ids.len()
     }
 
     /// Exact scan over the vectors whose id passes `keep`.
     fn scan(&self, query: &[f32], k: usize, keep: impl Fn(u64) -> bool) -> Vec<(u64, f32)> {
-        let mut scored: Vec<(u64, f32)> = (0..self.vectors.len())
-            .filter(|&i| keep(self.vectors.ids[i]))
-            .map(|i| (self.vectors.ids[i], dot(query, self.vectors.vector(i))))
+        let mut scored: Vec<(u64, f32)> = (0..self.len())
+            .filter(|&i| keep(self.ids[i]))
+            .map(|i| (self.ids[i], dot(query, self.vector(i))))
             .collect();
         sort_best_first(&mut scored);
         scored.truncate(k);
@@ -397,7 +412,7 @@ impl VectorIndex {
         let mut present = HashSet::new();
         for s in &segments {
             let mut n = 0;
-            for id in &s.vectors.ids {
+            for id in &s.ids {
                 if tombstones.contains(id) {
                     n += 1;
                     present.insert(*id);
@@ -548,9 +563,8 @@ impl VectorIndex {
             written.push(Arc::new(Segment::build(new_name(), added, self.params)));
             segments.push(written[0].clone());
         }
-        let live_len = |s: &Segment, t: &HashSet<u64>| {
-            s.vectors.ids.iter().filter(|id| !t.contains(id)).count()
-        };
+        let live_len =
+            |s: &Segment, t: &HashSet<u64>| s.ids.iter().filter(|id| !t.contains(id)).count();
         // Rewrite segments that are mostly dead weight; drop empty ones.
         let mut kept = Vec::with_capacity(segments.len());
         for s in segments {
@@ -631,10 +645,10 @@ impl VectorIndex {
         let mut data = VectorData::new(self.dim);
         for part in parts {
             for i in 0..part.len() {
-                let id = part.vectors.ids[i];
+                let id = part.ids[i];
                 if !tombstones.contains(&id) {
                     data.ids.push(id);
-                    data.data.extend_from_slice(part.vectors.vector(i));
+                    data.data.extend_from_slice(part.vector(i));
                 }
             }
         }
@@ -645,9 +659,9 @@ impl VectorIndex {
     pub(crate) fn for_each_live(&self, mut f: impl FnMut(u64, &[f32])) {
         for segment in &self.segments {
             for i in 0..segment.len() {
-                let id = segment.vectors.ids[i];
+                let id = segment.ids[i];
                 if self.live(id) {
-                    f(id, segment.vectors.vector(i));
+                    f(id, segment.vector(i));
                 }
             }
         }
@@ -657,9 +671,9 @@ impl VectorIndex {
     pub(crate) fn vectors_of(&self, ids: &HashSet<u64>) -> Vec<(u64, Vec<f32>)> {
         let mut out = Vec::with_capacity(ids.len());
         for segment in &self.segments {
-            for (i, id) in segment.vectors.ids.iter().enumerate() {
+            for (i, id) in segment.ids.iter().enumerate() {
                 if ids.contains(id) && self.live(*id) {
-                    out.push((*id, segment.vectors.vector(i).to_vec()));
+                    out.push((*id, segment.vector(i).to_vec()));
                 }
             }
         }
@@ -697,6 +711,64 @@ pub(crate) fn remove_unused_segments<'a>(root: &Path, live: impl IntoIterator<It
 
 fn sort_best_first(scored: &mut [(u64, f32)]) {
     scored.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+}
+
+/// Writes a segment's `ids.u64` and `vectors.f32` (little-endian), synced.
+fn write_vectors<'a>(
+    dir: &Path,
+    ids: &[u64],
+    vectors: impl Iterator<Item = &'a [f32]>,
+) -> Result<()> {
+    let ids_path = dir.join(IDS_FILE);
+    let mut f = BufWriter::new(std::fs::File::create(&ids_path).at(&ids_path)?);
+    for id in ids {
+        f.write_all(&id.to_le_bytes()).at(&ids_path)?;
+    }
+    f.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
+        .at(&ids_path)?;
+    let vec_path = dir.join(VECTORS_FILE);
+    let mut f = BufWriter::new(std::fs::File::create(&vec_path).at(&vec_path)?);
+    for x in vectors.flatten() {
+        f.write_all(&x.to_le_bytes()).at(&vec_path)?;
+    }
+    f.into_inner()
+        .map_err(|e| e.into_error())
+        .and_then(|f| f.sync_all())
+        .at(&vec_path)
+}
+
+/// The graph's points in the order of `vectors`, if the graph holds exactly
+/// those ids with bit-identical vectors (a graph saved beside other vectors,
+/// or built over duplicate ids, does not).
+fn points_in_order(
+    graph: &Hnsw<'static, f32, UnitDot>,
+    vectors: &VectorData,
+) -> Option<Vec<Arc<Point<'static, f32>>>> {
+    if graph.get_nb_point() != vectors.len() {
+        return None;
+    }
+    let mut by_id: std::collections::HashMap<usize, Arc<Point<'static, f32>>> =
+        std::collections::HashMap::with_capacity(vectors.len());
+    for point in graph.get_point_indexation() {
+        by_id.insert(point.get_origin_id(), point);
+    }
+    let mut points = Vec::with_capacity(vectors.len());
+    for (i, id) in vectors.ids.iter().enumerate() {
+        let point = by_id.remove(&usize::try_from(*id).ok()?)?;
+        let same = point.get_v().len() == vectors.dim
+            && point
+                .get_v()
+                .iter()
+                .zip(vectors.vector(i))
+                .all(|(a, b)| a.to_bits() == b.to_bits());
+        if !same {
+            return None;
+        }
+        points.push(point);
+    }
+    Some(points)
 }
 
 fn sync_dir(dir: &Path) -> Result<()> {
@@ -834,10 +906,18 @@ mod tests {
 
         let loaded = reload(root.path(), 1, dim);
         assert_eq!(loaded.len(), 2000);
-        assert_eq!(
-            loaded.segments[0].vectors.ids,
-            index.segments[0].vectors.ids
-        );
+        assert_eq!(loaded.segments[0].ids, index.segments[0].ids);
+        for segment in [&index.segments[0], &loaded.segments[0]] {
+            assert!(
+                segment.flat.is_empty(),
+                "a graph segment keeps no second copy of its vectors"
+            );
+        }
+        let vectors = data(dim, 0..2000, 42);
+        for i in [0, 777, 1999] {
+            assert_eq!(loaded.segments[0].vector(i), vectors.vector(i));
+            assert_eq!(index.segments[0].vector(i), vectors.vector(i));
+        }
         let q = &queries[0];
         assert_eq!(loaded.search(q, 10, None), index.search(q, 10, None));
         assert_eq!(recall(&loaded), before);
@@ -857,7 +937,7 @@ mod tests {
         assert_eq!(g2.len(), 1400);
         assert_eq!(g2.stats().tombstones, 100);
         assert_eq!(g2.segments[0].name, first);
-        let q = g1.segments[0].vectors.vector(5).to_vec();
+        let q = g1.segments[0].vector(5).to_vec();
         assert_eq!(g1.search(&q, 1, None)[0].0, 5, "a vector finds itself");
         for results in [
             g2.search(&q, 50, None),
@@ -939,6 +1019,29 @@ mod tests {
             })
         ));
         assert!(data.push(9, &[f32::NAN, 0.0]).is_err());
+    }
+
+    #[test]
+    fn a_graph_that_disagrees_with_its_vectors_is_rebuilt_from_them() {
+        let dim = 8;
+        let root = tempfile::tempdir().unwrap();
+        let empty = VectorIndex::empty(dim, HnswParams::default());
+        let index = commit(&empty, root.path(), 1, data(dim, 0..1500, 11), &[]);
+        // Other vectors of the same shape under the same ids: the flat files are
+        // the source of truth, so the saved graph must not be trusted.
+        let other = data(dim, 0..1500, 12);
+        let seg = Segment::dir(root.path(), &index.segments[0].name);
+        write_vectors(&seg, &other.ids, (0..other.len()).map(|i| other.vector(i))).unwrap();
+        let loaded = reload(root.path(), 1, dim);
+        for i in [0, 900, 1499] {
+            assert_eq!(loaded.segments[0].vector(i), other.vector(i));
+        }
+        let q = other.vector(900).to_vec();
+        assert_eq!(loaded.search(&q, 1, None)[0].0, 900);
+        assert!(
+            loaded.segments[0].flat.is_empty(),
+            "the rebuilt graph holds the vectors"
+        );
     }
 
     #[test]

@@ -201,7 +201,7 @@ impl Segment {
     /// enough that scanning it exactly is as fast as walking a graph.
     fn build(name: String, vectors: VectorData, params: HnswParams) -> Self {
         if vectors.len() < GRAPH_MIN {
-            return Self::new(name, vectors, None);
+            return Self::new(name, vectors, None, None);
         }
         let graph = {
             let graph = Hnsw::new(
@@ -219,16 +219,20 @@ impl Segment {
             graph.set_searching_mode(true);
             graph
         };
-        Self::new(name, vectors, Some(graph))
+        // Only duplicate ids could make the points not match; then stay flat.
+        let points = points_in_order(&graph, &vectors);
+        Self::new(name, vectors, Some(graph), points)
     }
 
-    /// A segment of `vectors` and their graph, which then holds the only copy of
-    /// the vectors if every point matches the vector of the same id bit for bit.
-    fn new(name: String, vectors: VectorData, graph: Option<Hnsw<'static, f32, UnitDot>>) -> Self {
-        let points = graph
-            .as_ref()
-            .and_then(|g| points_in_order(g, &vectors))
-            .unwrap_or_default();
+    /// A segment of `vectors` and their graph. With `points` (the graph's
+    /// points in the order of `vectors`), the graph holds the only copy.
+    fn new(
+        name: String,
+        vectors: VectorData,
+        graph: Option<Hnsw<'static, f32, UnitDot>>,
+        points: Option<Vec<Arc<Point<'static, f32>>>>,
+    ) -> Self {
+        let points = points.unwrap_or_default();
         let flat = if points.is_empty() {
             vectors.data
         } else {
@@ -294,18 +298,23 @@ impl Segment {
             return Ok(Self::build(name.to_string(), vectors, params));
         }
         match load_graph(&dir) {
-            Ok(graph) if points_in_order(&graph, &vectors).is_some() => {
-                Ok(Self::new(name.to_string(), vectors, Some(graph)))
-            }
-            Ok(graph) => {
-                tracing::warn!(
-                    dir = %dir.display(),
-                    graph = graph.get_nb_point(),
-                    vectors = vectors.len(),
-                    "vector graph does not match its vectors; rebuilding it"
-                );
-                Ok(Self::build(name.to_string(), vectors, params))
-            }
+            Ok(graph) => match points_in_order(&graph, &vectors) {
+                Some(points) => Ok(Self::new(
+                    name.to_string(),
+                    vectors,
+                    Some(graph),
+                    Some(points),
+                )),
+                None => {
+                    tracing::warn!(
+                        dir = %dir.display(),
+                        graph = graph.get_nb_point(),
+                        vectors = vectors.len(),
+                        "vector graph does not match its vectors; rebuilding it"
+                    );
+                    Ok(Self::build(name.to_string(), vectors, params))
+                }
+            },
             Err(e) => {
                 tracing::warn!(dir = %dir.display(), error = %e, "vector graph unreadable; rebuilding it");
                 Ok(Self::build(name.to_string(), vectors, params))

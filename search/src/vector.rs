@@ -728,15 +728,7 @@ fn write_vectors<'a>(
     ids: &[u64],
     vectors: impl Iterator<Item = &'a [f32]>,
 ) -> Result<()> {
-    let ids_path = dir.join(IDS_FILE);
-    let mut f = BufWriter::new(std::fs::File::create(&ids_path).at(&ids_path)?);
-    for id in ids {
-        f.write_all(&id.to_le_bytes()).at(&ids_path)?;
-    }
-    f.into_inner()
-        .map_err(|e| e.into_error())
-        .and_then(|f| f.sync_all())
-        .at(&ids_path)?;
+    write_ids(&dir.join(IDS_FILE), ids)?;
     let vec_path = dir.join(VECTORS_FILE);
     let mut f = BufWriter::new(std::fs::File::create(&vec_path).at(&vec_path)?);
     for x in vectors.flatten() {

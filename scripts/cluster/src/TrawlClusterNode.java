@@ -82,11 +82,10 @@ public final class TrawlClusterNode {
     String zkHost = args[3];
     Files.createDirectories(home);
     Path solrXml = home.resolve("solr.xml");
-    if (!Files.exists(solrXml)) {
-      try (var in = TrawlClusterNode.class.getResourceAsStream("/solr.xml")) {
-        if (in == null) throw new IllegalStateException("solr.xml missing from the launcher's classpath");
-        Files.copy(in, solrXml);
-      }
+    // solr.xml is the launcher's, replaced at every start so a changed one takes effect.
+    try (var in = TrawlClusterNode.class.getResourceAsStream("/solr.xml")) {
+      if (in == null) throw new IllegalStateException("solr.xml missing from the launcher's classpath");
+      Files.copy(in, solrXml, java.nio.file.StandardCopyOption.REPLACE_EXISTING);
     }
     Properties props = new Properties();
     props.setProperty("zkHost", zkHost);

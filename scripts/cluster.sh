@@ -117,7 +117,7 @@ fetch() {
   local why
   if ! why="$(verify_lib "$tmp")"; then
     echo "$why" >&2
-    die "the resolved jars do not match scripts/cluster/artifacts.sha256 (left in $tmp)"
+    die "the resolved jars do not match scripts/cluster/artifacts.sha256 (left in $tmp; if the Maven cache $home/m2 is damaged, delete it to download again)"
   fi
   rm -rf "$lib"
   mv "$tmp" "$lib"
@@ -392,13 +392,15 @@ cmd_down() {
 }
 
 cmd_status() {
-  local ok=0 n pid rss
+  local ok=0 n pid rss total=0
   printf '%-6s %-8s %-30s %s\n' role pid address rss
   for n in zk "${nodes[@]}"; do
     local addr
     if [[ $n == zk ]]; then addr="127.0.0.1:$zk_port"; else addr="$(solr_url "$n")"; fi
     if pid="$(pid_of "$n")"; then
-      rss="$(awk '/VmRSS/ {printf "%d MiB", $2/1024}' "/proc/$pid/status" 2>/dev/null)"
+      rss="$(awk '/VmRSS/ {printf "%d", $2/1024}' "/proc/$pid/status" 2>/dev/null)"
+      total=$((total + ${rss:-0}))
+      rss="$rss MiB"
       local state=up
       if [[ $n == zk ]]; then zk_ok || state="not answering"; else solr_ok "$n" || state="not answering"; fi
       [[ $state == up ]] || ok=1
@@ -408,6 +410,7 @@ cmd_status() {
       ok=1
     fi
   done
+  echo "resident memory (sum of RSS): $total MiB"
   local any=""
   for n in "${nodes[@]}"; do
     if pid_of "$n" >/dev/null && solr_ok "$n"; then

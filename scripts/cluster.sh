@@ -89,7 +89,7 @@ need_tools() {
 verify_lib() { # $1 = folder; prints nothing on success
   local dir="$1" want got
   want="$(cut -d' ' -f3 "$src/artifacts.sha256" | sort)"
-  got="$(cd "$dir" && ls -1 ./*.jar 2>/dev/null | sed 's|^\./||' | sort)"
+  got="$(find "$dir" -maxdepth 1 -type f -name '*.jar' -printf '%f\n' | sort)"
   if [[ "$want" != "$got" ]]; then
     echo "the jars in $dir differ from artifacts.sha256:"
     diff <(echo "$want") <(echo "$got") | sed -n 's/^[<>]/  &/p' | head -20

@@ -119,7 +119,7 @@ fetch() {
     echo "$why" >&2
     die "the resolved jars do not match scripts/cluster/artifacts.sha256 (left in $tmp; if the Maven cache $home/m2 is damaged, delete it to download again)"
   fi
-  rm -rf "$lib"
+  rm -rf "$lib" "$launcher"
   mv "$tmp" "$lib"
 }
 
@@ -129,7 +129,7 @@ build_launcher() {
   want="$(cat "$src/src/TrawlClusterNode.java" "$src/src/solr.xml" "$src/src/log4j2.xml" |
     sha256sum | cut -d' ' -f1)"
   stamp="$launcher/.source.sha256"
-  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$launcher/TrawlClusterNode.class" ]]; then
+  if [[ -f "$stamp" && "$(cat "$stamp")" == "$want" && -f "$launcher/launcher.jar" ]]; then
     return 0
   fi
   rm -rf "$launcher"
@@ -138,6 +138,8 @@ build_launcher() {
     "$src/src/TrawlClusterNode.java" 2>"$logs/javac.log" ||
     die "compiling the launcher failed; see $logs/javac.log"
   cp "$src/src/solr.xml" "$src/src/log4j2.xml" "$launcher/"
+  (cd "$launcher" && "$(java_bin jar)" cf launcher.jar TrawlClusterNode.class solr.xml &&
+    rm TrawlClusterNode.class) || die "packaging the launcher failed"
   echo "$want" >"$stamp"
 }
 
@@ -172,7 +174,7 @@ start_jvm() { # ROLE HEAP ARGS...
     -Djava.awt.headless=true -Dfile.encoding=UTF-8 \
     -Dlog4j2.configurationFile="$launcher/log4j2.xml" -Dsolr.log.dir="$logs" \
     ${TRAWL_CLUSTER_JAVA_OPTS:-} \
-    -cp "$launcher:$lib/*" TrawlClusterNode "$@" \
+    -cp "$launcher/launcher.jar:$lib/*" TrawlClusterNode "$@" \
     </dev/null >>"$log" 2>&1 &
   local spawned=$!
   for _ in $(seq 100); do
@@ -338,9 +340,10 @@ cmd_up() {
   build_launcher
   start_zk
   start_nodes
+  local t_nodes=$((SECONDS - t0))
   ensure_collection
   wait_green
-  say "up in $((SECONDS - t0))s: collection $collection at $(solr_url node1)/$collection (logs in $logs)"
+  say "up in $((SECONDS - t0))s (nodes answering after ${t_nodes}s): collection $collection at $(solr_url node1)/$collection (logs in $logs)"
 }
 
 stop_role() { # sends TERM, waits, then KILL; only to a pid whose command line is ours

@@ -215,7 +215,7 @@ start_zk() {
 }
 
 start_nodes() {
-  local n started=()
+  local n
   for n in "${nodes[@]}"; do
     if pid_of "$n" >/dev/null; then continue; fi
     local port
@@ -223,9 +223,10 @@ start_nodes() {
     port_busy "$port" && die "port $port ($n) is taken by a process this script did not start"
     say "starting Solr $n on 127.0.0.1:$port"
     start_jvm "$n" "$heap" solr "$port" "$data/$n" "127.0.0.1:$zk_port"
-    started+=("$n")
   done
-  for n in "${started[@]}"; do
+  # Every node, not only the ones just started: one left by an interrupted `up` may still be
+  # loading its cores.
+  for n in "${nodes[@]}"; do
     wait_for "Solr $n on port $(node_port "$n")" "$n" 180 solr_ok "$n"
   done
 }

@@ -105,6 +105,57 @@ def knn(base, vector, groups=None, top_k=10, rows=10):
     return call(base, f"{COLLECTION}/select", params)["response"]
 
 
+def murmur3_32(data: bytes, seed: int = 0) -> int:
+    """MurmurHash3 x86_32, as Solr's compositeId router hashes ids (returned signed)."""
+    c1, c2 = 0xCC9E2D51, 0x1B873593
+    h = seed
+    n = len(data) // 4 * 4
+    for i in range(0, n, 4):
+        k = int.from_bytes(data[i : i + 4], "little")
+        k = (k * c1) & 0xFFFFFFFF
+        k = ((k << 15) | (k >> 17)) & 0xFFFFFFFF
+        k = (k * c2) & 0xFFFFFFFF
+        h ^= k
+        h = ((h << 13) | (h >> 19)) & 0xFFFFFFFF
+        h = (h * 5 + 0xE6546B64) & 0xFFFFFFFF
+    k = 0
+    tail = data[n:]
+    if len(tail) == 3:
+        k ^= tail[2] << 16
+    if len(tail) >= 2:
+        k ^= tail[1] << 8
+    if len(tail) >= 1:
+        k ^= tail[0]
+        k = (k * c1) & 0xFFFFFFFF
+        k = ((k << 15) | (k >> 17)) & 0xFFFFFFFF
+        k = (k * c2) & 0xFFFFFFFF
+        h ^= k
+    h ^= len(data)
+    h ^= h >> 16
+    h = (h * 0x85EBCA6B) & 0xFFFFFFFF
+    h ^= h >> 13
+    h = (h * 0xC2B2AE35) & 0xFFFFFFFF
+    h ^= h >> 16
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def composite_hash(chunk_id: str) -> int:
+    """Solr's compositeId hash of "DOC!ORDINAL": top 16 bits from DOC, low 16 from ORDINAL."""
+    doc, _, rest = chunk_id.partition("!")
+    h = (murmur3_32(doc.encode()) & 0xFFFF0000) | (murmur3_32(rest.encode()) & 0x0000FFFF)
+    return h - (1 << 32) if h & 0x80000000 else h
+
+
+def shard_of(chunk_id, shards):
+    h = composite_hash(chunk_id)
+    for name, s in shards.items():
+        lo, hi = (int(x, 16) for x in s["range"].split("-"))
+        lo, hi = (v - (1 << 32) if v & 0x80000000 else v for v in (lo, hi))
+        if lo <= h <= hi:
+            return name
+    raise RuntimeError(f"no shard range holds {chunk_id}")
+
+
 def cluster_status(base):
     return call(
         base, "admin/collections", {"action": "CLUSTERSTATUS", "collection": COLLECTION}
@@ -207,6 +258,17 @@ def main():
           f"achieved replication factor rf={r['responseHeader'].get('rf')}")
     total = call(n1, f"{COLLECTION}/select", {"q": "*:*", "rows": 0})["response"]["numFound"]
     check("all 48 chunks searchable", total == 48, f"numFound={total}")
+    shards = cluster_status(n1)["collections"][COLLECTION]["shards"]
+    placed = call(n1, f"{COLLECTION}/select", {"q": "*:*", "fl": "chunk_id,[shard]", "rows": 100})["response"]["docs"]
+    core_shard = {r["core"]: name for name, s in shards.items() for r in s["replicas"].values()}
+
+    def placed_in(d):  # [shard] is the shard's name, or replica URLs (".../CORE/|...")
+        v = d["[shard]"]
+        return v if v in shards else core_shard.get(v.split("|")[0].rstrip("/").split("/")[-1])
+
+    wrong = [d["chunk_id"] for d in placed if placed_in(d) != shard_of(d["chunk_id"], shards)]
+    check("the smoke's compositeId hash predicts every chunk's shard", not wrong,
+          f"{len(wrong)} of {len(placed)} mispredicted, e.g. {wrong[:3]}" if wrong else f"{len(placed)} chunks")
 
     # BM25 with the permission filter.
     res = bm25(n1, "termination notice", ["legal", "__public__"], rows=20)
@@ -295,8 +357,17 @@ def main():
 
     # A write during the outage: leaders of the victim's shards must be re-elected first
     # (the victim's ZooKeeper session expires after zkClientTimeout), so retry for up to 90 s.
+    # The document goes to a shard whose leader was just killed, so the write has to wait for
+    # the new leader: the id is chosen by the router's hash.
+    victim_node = f"127.0.0.1:{port_of[victim]}_solr"
+    led = {name for name, s in c["collections"][COLLECTION]["shards"].items()
+           for r in s["replicas"].values() if r.get("leader") == "true" and r["node_name"] == victim_node}
+    if not led:  # node1 leads every shard: the write then needs no new leader
+        print("     note: the killed node led no shard", flush=True)
+        led = set(shards)
+    outage_id = next(f"outage{i}" for i in range(1000) if shard_of(f"outage{i}!0", shards) in led)
     outage_doc = {
-        "chunk_id": "outage!0", "doc_id": "outage", "title": "Written during the outage",
+        "chunk_id": f"{outage_id}!0", "doc_id": outage_id, "title": "Written during the outage",
         "body": "A committed document written while a node was down.", "groups": ["legal"],
         "vector": unit([rnd.gauss(0, 1) for _ in range(DIM)]),
     }
@@ -311,7 +382,7 @@ def main():
             write_err = str(e)[:200]
             time.sleep(1)
     write_s = time.time() - t0
-    check("write + commit during the outage", write_err is None,
+    check(f"write + commit during the outage to a shard the dead node led ({shard_of(outage_doc['chunk_id'], shards)})", write_err is None,
           f"accepted {write_s:.1f}s after the kill" + (f"; last error {write_err}" if write_err else ""))
     time.sleep(max(0, 25 - (time.time() - t_kill)))
     stop.set()

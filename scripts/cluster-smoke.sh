@@ -5,4 +5,4 @@
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 bash "$here/cluster.sh" up </dev/null
-exec python3 "$here/cluster/smoke.py"
+exec python3 -B "$here/cluster/smoke.py"

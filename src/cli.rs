@@ -354,10 +354,18 @@ pub(crate) struct EvalArgs {
     /// Fail (exit 1) when hybrid nDCG@10 is below this value.
     #[arg(long)]
     pub(crate) min_hybrid_ndcg: Option<f64>,
+    /// Fail (exit 1) when hybrid nDCG@10 is not above both arms' (the regression gate: fusion
+    /// must never lose to its own better arm).
+    #[arg(long)]
+    pub(crate) require_fusion_gain: bool,
     /// HNSW search breadth for the vector arm [default: the index's]; a large value
     /// approaches exact search, which shows what the approximation costs in quality.
     #[arg(long)]
     pub(crate) ef_search: Option<usize>,
+    /// Write each query's ranked documents per arm (score, rank), the keyword arm's score
+    /// ceiling and its judgments to this JSONL file, for studying fusion outside trawl.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) runs: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) filter: FilterArgs,
     #[command(flatten)]

@@ -175,6 +175,9 @@ pub struct SearchResults {
     pub keyword_candidates: usize,
     /// Chunks the vector arm returned before fusion.
     pub vector_candidates: usize,
+    /// The most a passage could score for this query in the keyword arm (see
+    /// `keyword::score_ceiling`); 0 without query text.
+    pub keyword_ceiling: f32,
 }
 
 /// Counts describing an index.
@@ -686,6 +689,11 @@ impl Index {
         let depth = (wanted * 5).max(100);
         let text_query = keyword::parse(&self.tantivy, &self.parser, &req.query);
         let has_text = !req.query.trim().is_empty();
+        let keyword_ceiling = if has_text {
+            keyword::score_ceiling(&state.searcher, &*text_query, &self.fields)
+        } else {
+            0.0
+        };
         let restriction = filter::restriction(
             &self.fields,
             &req.filter,
@@ -741,7 +749,10 @@ impl Index {
         let keyword_docs = per_document(&state.chunks, &keyword_hits);
         let vector_docs = per_document(&state.chunks, &vector_hits);
         let fused = match req.mode {
-            Mode::Hybrid => req.fusion.fuse(&keyword_docs.ranked, &vector_docs.ranked),
+            Mode::Hybrid => {
+                req.fusion
+                    .fuse(&keyword_docs.ranked, &vector_docs.ranked, keyword_ceiling)
+            }
             Mode::Keyword | Mode::Vector => {
                 let arm = if req.mode == Mode::Keyword {
                     &keyword_docs
@@ -813,6 +824,7 @@ impl Index {
             hits,
             keyword_candidates: keyword_hits.len(),
             vector_candidates: vector_hits.len(),
+            keyword_ceiling,
         })
     }
 }

@@ -92,6 +92,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
         .filter(|q| q["answerable"] == true && q["right"] == false)
         .map(|q| format!("{}: {} -> {}", q["id"], q["question"], q["answer"]))
         .collect();
+    // shown with --nocapture: what to record when the floor moves
+    eprintln!("{summary}");
     assert_eq!(n("unanswerable"), 22, "{summary}");
     assert_eq!(n("ungrounded_answers"), 0, "{summary}");
     assert!(

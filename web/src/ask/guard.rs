@@ -319,20 +319,33 @@ const NEGATIONS: &[&str] = &[
 ];
 
 /// The first content word of `sentence` that is in neither the sources nor the question
-/// (`allowed`, stemmed content words), allowing two: the model may say "you" or "get" but not
-/// bring in facts of its own.
+/// (`allowed`, stemmed content words), allowing one: the model may say "get" for "receive" but
+/// not bring in facts of its own.
 pub(crate) fn added_word(sentence: &str, allowed: &HashSet<String>) -> Option<String> {
     let added: Vec<String> = content_words(sentence)
         .into_iter()
         .filter(|w| !allowed.contains(w) && !w.chars().all(|c| c.is_ascii_digit()))
         .collect();
-    if added.len() > 2 {
+    if added.len() > 1 {
         let mut added = added;
         added.sort();
         added.into_iter().next()
     } else {
         None
     }
+}
+
+/// Whether `sentence` restates `source`: at least two of its content words that the question
+/// does not already have come from the source (or all of them, when it has fewer).
+pub(crate) fn restates(sentence: &str, source: &str, question: &str) -> bool {
+    let q = content_words(question);
+    let src = content_words(source);
+    let own: Vec<String> = content_words(sentence)
+        .into_iter()
+        .filter(|w| !q.contains(w))
+        .collect();
+    let shared = own.iter().filter(|w| src.contains(*w)).count();
+    shared >= 2 || (!own.is_empty() && shared == own.len())
 }
 
 /// A negation the sentence adds to, or drops from, its sources.
@@ -490,5 +503,14 @@ mod tests {
             changed_polarity("You cannot take leave.", "You can take leave."),
             Some("cannot".into())
         );
+    }
+
+    #[test]
+    fn a_sentence_must_restate_its_source() {
+        let source = "You are entitled to 12 weeks of paid time off for the birth of a child.";
+        let question = "How many weeks of parental leave can I take?";
+        assert!(restates("You are entitled to 12 weeks of paid time off", source, question));
+        assert!(!restates("The answer to this question is:", source, question));
+        assert!(!restates("The Tock code for a month is", source, question));
     }
 }

@@ -64,14 +64,7 @@ const DECLINES: &[&str] = &[
 
 const SYSTEM_PROMPT: &str = "You answer questions about company documents using only the numbered sources. \
 Answer in one short sentence that reuses the words of the source. Copy numbers, dates and amounts exactly as the source writes them. \
-End the sentence with its source number in brackets.
-
-Example:
-Sources:
-[2] Leave: You can carry over a maximum of 240 annual leave hours to the next year.
-
-Question: How much annual leave can I carry over?
-Answer: You can carry over a maximum of 240 annual leave hours [2].";
+End the sentence with its source number in brackets, like [1].";
 
 /// Request body of `POST /api/ask`.
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
@@ -132,9 +125,14 @@ impl Default for AskOptions {
 /// unanswerable questions are refused and 3 of 46 answerable ones (see README).
 pub const DEFAULT_MIN_RELEVANCE: f32 = 0.45;
 
-/// Calibrated on `corpora/eval/answers.jsonl` (see README): the best candidate sentence's
-/// score below which the corpus is taken not to answer.
-pub const DEFAULT_MIN_SUPPORT: f32 = 0.0;
+/// Calibrated on `corpora/eval/answers.jsonl` (see README): below this value of the best
+/// candidate sentence's score plus [`RELEVANCE_WEIGHT`] times the best passage's cosine, the
+/// corpus is taken not to answer. At 1.74, 5 more of 22 unanswerable questions were refused
+/// than by the cosine threshold alone, and no answerable question answered right.
+pub const DEFAULT_MIN_SUPPORT: f32 = 1.74;
+
+/// Weight of the best passage's cosine in the "not covered" test (see [`DEFAULT_MIN_SUPPORT`]).
+pub const RELEVANCE_WEIGHT: f32 = 1.5;
 
 /// A numbered source of the answer (or, when nothing relevant was found, a close document).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, utoipa::ToSchema)]
@@ -354,7 +352,14 @@ pub fn run_ask(
     );
     response.support = selection.as_ref().map(|s| s.support);
     let selection = match selection {
-        Some(s) if s.support >= asker.options.min_support && s.focus_found => s,
+        // the best sentence's score and the best passage's cosine together: either alone
+        // separates answerable from unanswerable questions worse (README)
+        Some(s)
+            if s.support + RELEVANCE_WEIGHT * best.unwrap_or(0.0) >= asker.options.min_support
+                && s.focus_found =>
+        {
+            s
+        }
         other => {
             // relevant documents, but no sentence says what the question asks
             response.refused = true;
@@ -448,6 +453,16 @@ pub fn run_ask(
             return Err(format!("cites [{n}], which does not state the answer"));
         }
         let plain = guard::split_citations(&checked.text).0;
+        // "Yes" and "No" are claims no sentence of the sources states
+        let first_word = text::words(&plain).into_iter().next().unwrap_or_default();
+        if first_word == "yes" || first_word == "no" {
+            return Err(format!("the model answered {first_word:?}, which no source says"));
+        }
+        // a sentence that restates none of the selected sentence ("The answer is: [2]") says
+        // nothing the guard can check
+        if !guard::restates(&plain, &texts.concat(), &question) {
+            return Err("the answer restates none of the selected sentence".into());
+        }
         if let Some(word) = guard::added_word(&plain, &allowed_words) {
             return Err(format!("{word:?} is not in the selected sentences"));
         }

@@ -21,7 +21,7 @@
 
 use std::collections::HashSet;
 
-use super::text::{asks_for_figure, content_words, words};
+use super::text::{content_words, words};
 
 /// What the question asks for, read from its wording.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -107,8 +107,13 @@ pub(crate) fn focus(question: &str) -> Focus {
             Focus::Quantity(units)
         };
     }
-    if after(&["how", "long"]).is_some()
-        || after(&["how", "soon"]).is_some()
+    if after(&["how", "long"]).is_some() {
+        // "how long" is a duration or a length ("how long must my password be")
+        let mut units = TIME_UNITS.to_vec();
+        units.extend(["character", "page", "word"]);
+        return Focus::Quantity(units);
+    }
+    if after(&["how", "soon"]).is_some()
         || after(&["how", "quickly"]).is_some()
         || after(&["how", "often"]).is_some()
         || after(&["how", "far", "ahead"]).is_some()
@@ -136,9 +141,6 @@ pub(crate) fn focus(question: &str) -> Focus {
         || q.contains("by when")
     {
         return Focus::When;
-    }
-    if asks_for_figure(question) {
-        return Focus::Figure;
     }
     Focus::Open
 }
@@ -195,7 +197,9 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
     let quantity = |units: &[&str]| {
         ws.iter().enumerate().any(|(i, w)| {
             // "12 weeks", "12-week", "13 days (104 hours)", "one year", "a year"
+            // a range ("3-5", "6-7") is a number; "12-week" is a number and its unit
             let (num, unit_at) = match w.split_once('-') {
+                Some((n, u)) if is_number(n) && is_number(u) => (true, None),
                 Some((n, u)) if is_number(n) && !u.is_empty() => (true, Some(u.to_string())),
                 _ => (is_number(w) && w != "a", None),
             };
@@ -205,7 +209,8 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
             }
             let next: Vec<String> = match unit_at {
                 Some(u) => vec![u],
-                None => ws[i + 1..ws.len().min(i + 3)]
+                // "15 Military Leave days": the unit may follow a few words on
+                None => ws[i + 1..ws.len().min(i + 4)]
                     .iter()
                     .map(|x| x.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
                     .collect(),
@@ -445,6 +450,10 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
         .collect()
 }
 
+/// How far below the best a unit that states the question's focus may score and still be
+/// preferred to it.
+const FOCUS_MARGIN: f32 = 0.35;
+
 /// The answer's units, best first, and the best score.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Selection {
@@ -464,6 +473,17 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             .total_cmp(&scores[b])
             .then(b.cmp(&a)) // ties: the earlier unit
     })?;
+    // a unit nearly as good that states what the question asks ("8 hours") beats one that
+    // does not
+    let focus = focus(question);
+    let best = if states_focus(&focus, &units[best].text) {
+        best
+    } else {
+        (0..units.len().min(scores.len()))
+            .filter(|&i| scores[i] >= scores[best] - FOCUS_MARGIN && states_focus(&focus, &units[i].text))
+            .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+            .unwrap_or(best)
+    };
     let mut picked = vec![best];
     if units[best].text.ends_with(':')
         && let Some(next) = units.get(best + 1)
@@ -471,7 +491,6 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     {
         picked.push(best + 1);
     }
-    let focus = focus(question);
     Some(Selection {
         focus_found: states_focus(&focus, &units[best].text),
         support: scores[best],
@@ -543,9 +562,10 @@ mod tests {
             [
                 "You are entitled to 12 weeks of paid time off for the birth of a child.",
                 "You need supervisor approval for the intermittent option.",
+                "Day: Monday; Hours: 10",
+                "Day: Tuesday; Hours: 9",
             ]
         );
-        // the short table rows have too few words to stand alone
         assert!(u.iter().all(|u| u.heading == "About PPL › Paid parental leave"));
     }
 

@@ -111,29 +111,6 @@ pub(crate) fn content_words(text: &str) -> HashSet<String> {
         .collect()
 }
 
-/// Questions whose answer is a quantity or a date: sentences with figures are preferred.
-pub(crate) fn asks_for_figure(question: &str) -> bool {
-    let q = question.to_lowercase();
-    [
-        "how many",
-        "how much",
-        "how long",
-        "how often",
-        "when",
-        "what date",
-        "deadline",
-        "percentage",
-        "what percent",
-        "how soon",
-        "what year",
-        "cost",
-        "amount",
-        "limit",
-    ]
-    .iter()
-    .any(|p| q.contains(p))
-}
-
 /// Normalized form of a sentence for spotting repeats: its words, citation markers left out.
 fn normalized(s: &str) -> String {
     let mut plain = String::with_capacity(s.len());

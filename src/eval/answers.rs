@@ -365,7 +365,8 @@ pub(super) fn run(
     let relevance = |set: &[&Outcome]| -> Vec<f32> {
         set.iter().map(|o| o.relevance.unwrap_or(-1.0)).collect()
     };
-    let count = |set: &[&Outcome], f: &dyn Fn(&Outcome) -> bool| set.iter().filter(|o| f(o)).count();
+    let count =
+        |set: &[&Outcome], f: &dyn Fn(&Outcome) -> bool| set.iter().filter(|o| f(o)).count();
     let right = count(&ans, &|o| o.right);
     let false_refusals = count(&ans, &|o| o.refused);
     let report = Report {

@@ -489,9 +489,16 @@ mod tests {
     #[test]
     fn added_words_and_flipped_negations_are_caught() {
         let allowed = content_words("You can take up to 12 weeks of unpaid leave. Is FMLA paid?");
-        assert_eq!(added_word("You can take 12 weeks of unpaid leave", &allowed), None);
+        assert_eq!(
+            added_word("You can take 12 weeks of unpaid leave", &allowed),
+            None
+        );
         assert!(
-            added_word("Managers approve sabbaticals for senior engineers", &allowed).is_some()
+            added_word(
+                "Managers approve sabbaticals for senior engineers",
+                &allowed
+            )
+            .is_some()
         );
         let source = "FMLA entitles you to take up to 12 weeks of unpaid leave.";
         assert_eq!(changed_polarity("FMLA leave is unpaid.", source), None);
@@ -509,8 +516,16 @@ mod tests {
     fn a_sentence_must_restate_its_source() {
         let source = "You are entitled to 12 weeks of paid time off for the birth of a child.";
         let question = "How many weeks of parental leave can I take?";
-        assert!(restates("You are entitled to 12 weeks of paid time off", source, question));
-        assert!(!restates("The answer to this question is:", source, question));
+        assert!(restates(
+            "You are entitled to 12 weeks of paid time off",
+            source,
+            question
+        ));
+        assert!(!restates(
+            "The answer to this question is:",
+            source,
+            question
+        ));
         assert!(!restates("The Tock code for a month is", source, question));
     }
 }

@@ -363,7 +363,10 @@ pub fn run_ask(
         other => {
             // relevant documents, but no sentence says what the question asks
             response.refused = true;
-            let closest_unit = other.as_ref().and_then(|s| s.picked.first()).map(|&i| &units[i]);
+            let closest_unit = other
+                .as_ref()
+                .and_then(|s| s.picked.first())
+                .map(|&i| &units[i]);
             response.answer = match closest_unit {
                 Some(u) => {
                     let title = &passages[u.passage - 1].hit.title;
@@ -456,7 +459,9 @@ pub fn run_ask(
         // "Yes" and "No" are claims no sentence of the sources states
         let first_word = text::words(&plain).into_iter().next().unwrap_or_default();
         if first_word == "yes" || first_word == "no" {
-            return Err(format!("the model answered {first_word:?}, which no source says"));
+            return Err(format!(
+                "the model answered {first_word:?}, which no source says"
+            ));
         }
         // a sentence that restates none of the selected sentence ("The answer is: [2]") says
         // nothing the guard can check

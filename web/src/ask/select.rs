@@ -37,7 +37,14 @@ pub(crate) enum Focus {
 }
 
 const TIME_UNITS: &[&str] = &[
-    "minute", "hour", "day", "week", "month", "year", "pay period", "business day",
+    "minute",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "year",
+    "pay period",
+    "business day",
 ];
 
 /// Units a "how many X" question may name, as their stems.
@@ -297,12 +304,19 @@ fn is_heading(block: &[&str]) -> bool {
         && !line.starts_with('•')
         && !line.ends_with(['.', ':', '?', '!', ';', ','])
         && !line.contains(" | ")
-        && line.chars().next().is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+        && line
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
 /// The candidate units of numbered passages (`sections[i]` is passage i+1's heading path,
 /// `cosines[i]` its cosine similarity to the question).
-pub(crate) fn units(passages: &[String], sections: &[Option<String>], cosines: &[f32]) -> Vec<Unit> {
+pub(crate) fn units(
+    passages: &[String],
+    sections: &[Option<String>],
+    cosines: &[f32],
+) -> Vec<Unit> {
     let mut out = Vec::new();
     for (p, text) in passages.iter().enumerate() {
         let passage_cosine = cosines.get(p).copied().unwrap_or(0.0);
@@ -403,10 +417,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
         .enumerate()
         .map(|(i, u)| {
             let s = content_words(&u.text);
-            let h: HashSet<String> = content_words(&u.heading)
-                .difference(&s)
-                .cloned()
-                .collect();
+            let h: HashSet<String> = content_words(&u.heading).difference(&s).cloned().collect();
             let share = |set: &HashSet<String>| {
                 if q.is_empty() {
                     0.0
@@ -436,9 +447,16 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             if u.text.ends_with('?') {
                 penalty += 0.3;
             }
-            if ["refer to", "see ", "check out", "for more", "learn more", "read more"]
-                .iter()
-                .any(|p| lower.starts_with(p))
+            if [
+                "refer to",
+                "see ",
+                "check out",
+                "for more",
+                "learn more",
+                "read more",
+            ]
+            .iter()
+            .any(|p| lower.starts_with(p))
             {
                 penalty += 0.15;
             }
@@ -469,9 +487,7 @@ pub(crate) struct Selection {
 /// with a colon) of the same passage.
 pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<Selection> {
     let best = (0..units.len().min(scores.len())).max_by(|&a, &b| {
-        scores[a]
-            .total_cmp(&scores[b])
-            .then(b.cmp(&a)) // ties: the earlier unit
+        scores[a].total_cmp(&scores[b]).then(b.cmp(&a)) // ties: the earlier unit
     })?;
     // a unit nearly as good that states what the question asks ("8 hours") beats one that
     // does not
@@ -480,7 +496,9 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         best
     } else {
         (0..units.len().min(scores.len()))
-            .filter(|&i| scores[i] >= scores[best] - FOCUS_MARGIN && states_focus(&focus, &units[i].text))
+            .filter(|&i| {
+                scores[i] >= scores[best] - FOCUS_MARGIN && states_focus(&focus, &units[i].text)
+            })
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
             .unwrap_or(best)
     };
@@ -548,8 +566,14 @@ mod tests {
             "Use code #1810 if you are out for 5 or 6 months."
         ));
         let long = focus("How long until comp time expires?");
-        assert!(states_focus(&long, "Comp time expires one year after it is earned."));
-        assert!(!states_focus(&long, "Comp time is forfeited when it expires."));
+        assert!(states_focus(
+            &long,
+            "Comp time expires one year after it is earned."
+        ));
+        assert!(!states_focus(
+            &long,
+            "Comp time is forfeited when it expires."
+        ));
     }
 
     #[test]
@@ -566,7 +590,10 @@ mod tests {
                 "Day: Tuesday; Hours: 9",
             ]
         );
-        assert!(u.iter().all(|u| u.heading == "About PPL › Paid parental leave"));
+        assert!(
+            u.iter()
+                .all(|u| u.heading == "About PPL › Paid parental leave")
+        );
     }
 
     #[test]
@@ -579,7 +606,10 @@ mod tests {
         // equal semantic similarity: wording, focus and penalties decide
         let scores = score("Is FMLA leave paid?", &u, &vec![0.5; u.len()]);
         let s = select("Is FMLA leave paid?", &u, &scores).unwrap();
-        assert_eq!(quote(&u, &s).0, "FMLA entitles you to take up to 12 weeks of unpaid leave per 12 month period [1].");
+        assert_eq!(
+            quote(&u, &s).0,
+            "FMLA entitles you to take up to 12 weeks of unpaid leave per 12 month period [1]."
+        );
     }
 
     #[test]

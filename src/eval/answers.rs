@@ -489,4 +489,53 @@ mod tests {
         assert!(near(suggest(&[0.6, 0.25], &[0.3, 0.1]), 0.175));
         assert_eq!(suggest(&[0.5], &[]), None);
     }
+
+    #[test]
+    fn ungrounded_figures_are_those_no_cited_passage_holds() {
+        let sources = ["Carry over up to 240 hours, or 1,500 dollars."];
+        assert!(ungrounded("You can carry over 240 hours [1].", &sources).is_empty());
+        assert!(ungrounded("It is 1500 dollars [1].", &sources).is_empty());
+        assert_eq!(
+            ungrounded("You can carry over 250 hours [1].", &sources),
+            vec!["250".to_string()]
+        );
+    }
+
+    #[test]
+    fn fact_questions_need_docs_and_a_valid_pattern() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("answers.jsonl");
+        std::fs::write(
+            &path,
+            concat!(
+                r#"{"_id": "a1", "text": "How many weeks?", "fact": "12 WEEKS", "docs": ["hr/a.md"]}"#,
+                "\n",
+                r#"{"_id": "n1", "text": "Is there a dress code?", "fact": null}"#,
+                "\n"
+            ),
+        )
+        .unwrap();
+        let qs = fact_questions(&path).unwrap();
+        assert!(qs[0].answerable && !qs[1].answerable);
+        // facts match case-insensitively
+        assert!(
+            qs[0]
+                .fact
+                .as_ref()
+                .unwrap()
+                .is_match("You get 12 weeks [1].")
+        );
+        std::fs::write(
+            &path,
+            r#"{"_id": "a1", "text": "Q?", "fact": "12", "docs": []}"#,
+        )
+        .unwrap();
+        assert!(fact_questions(&path).is_err());
+        std::fs::write(
+            &path,
+            r#"{"_id": "a1", "text": "Q?", "fact": "(", "docs": ["x"]}"#,
+        )
+        .unwrap();
+        assert!(fact_questions(&path).is_err());
+    }
 }

@@ -544,9 +544,21 @@ mod tests {
             focus("How many weeks of paid parental leave can I take?"),
             Focus::Quantity(vec!["week"])
         );
+        let Focus::Quantity(long) = focus("How long is the probation period?") else {
+            panic!("how long is a quantity");
+        };
+        assert!(
+            long.contains(&"month") && long.contains(&"character"),
+            "{long:?}"
+        );
         assert_eq!(
-            focus("How long is the probation period?"),
+            focus("How soon will I get a decision?"),
             Focus::Quantity(TIME_UNITS.to_vec())
+        );
+        // "when" in the middle of a question is not a question about time
+        assert_eq!(
+            focus("What happens to my comp time when I leave GSA?"),
+            Focus::Open
         );
         assert_eq!(focus("How much does Papa John's pay?"), Focus::Figure);
         assert_eq!(focus("When does comp time expire?"), Focus::When);

@@ -13,7 +13,7 @@ use std::path::Path;
 
 use serde_json::Value;
 
-use super::trawl;
+use super::{discovery::copy_dir, trawl};
 
 /// Measured on this subset with the models of `scripts/setup.sh` (2026-12-03: 36 of 49 right,
 /// 3 false refusals, 18 of 22 unanswerable refused, no ungrounded figure), minus a margin of
@@ -23,19 +23,6 @@ const FLOOR_RIGHT: u64 = 34;
 const MAX_FALSE_REFUSALS: u64 = 4;
 /// At least this many of the 22 unanswerable questions refused.
 const FLOOR_REFUSED_UNANSWERABLE: u64 = 16;
-
-fn copy_dir(from: &Path, to: &Path) {
-    std::fs::create_dir_all(to).unwrap();
-    for e in std::fs::read_dir(from).unwrap() {
-        let e = e.unwrap();
-        let target = to.join(e.file_name());
-        if e.file_type().unwrap().is_dir() {
-            copy_dir(&e.path(), &target);
-        } else {
-            std::fs::copy(e.path(), target).unwrap();
-        }
-    }
-}
 
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {

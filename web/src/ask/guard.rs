@@ -51,7 +51,8 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("twice", 2),
 ];
 
-const MONTHS: &[&str] = &[
+/// Month names, lower-cased (also read by `select` for "when" questions).
+pub(crate) const MONTHS: &[&str] = &[
     "january",
     "february",
     "march",

@@ -21,6 +21,7 @@
 
 use std::collections::HashSet;
 
+use super::guard::MONTHS;
 use super::text::{content_words, words};
 
 /// What the question asks for, read from its wording.
@@ -73,21 +74,6 @@ const WEEKDAYS: &[&str] = &[
     "friday",
     "saturday",
     "sunday",
-];
-
-const MONTHS: &[&str] = &[
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
 ];
 
 /// Reads the question's focus.
@@ -237,7 +223,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         Focus::When => {
             ws.iter().any(|w| {
                 let t = w.trim_matches(|c: char| !c.is_alphanumeric());
-                MONTHS.contains(&t) && t != "may" || WEEKDAYS.contains(&t)
+                (MONTHS.contains(&t) && t != "may") || WEEKDAYS.contains(&t)
             }) || has_digit
                 || quantity(TIME_UNITS)
         }

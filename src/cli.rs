@@ -380,6 +380,15 @@ pub(crate) struct EvalArgs {
     /// Questions without an answer in the corpus, for --answers [default: DATASET/unanswerable.jsonl]
     #[arg(long)]
     pub(crate) unanswerable: Option<PathBuf>,
+    /// Questions with the fact a right answer states, for --answers (JSON lines: `_id`, `text`,
+    /// `fact` a regular expression or null when the corpus cannot answer, `docs` the paths
+    /// holding the fact) [default: DATASET/answers.jsonl when present]
+    #[arg(long)]
+    pub(crate) facts: Option<PathBuf>,
+    /// With --answers: fail (exit 1) when fewer than this share of the fact questions get the
+    /// right fact from the right document.
+    #[arg(long)]
+    pub(crate) min_right: Option<f64>,
     #[command(flatten)]
     pub(crate) generator: GeneratorArgs,
 }

@@ -9,6 +9,7 @@ use std::{
 
 use serde_json::Value;
 
+mod answers;
 mod ask;
 
 const BIN: &str = env!("CARGO_BIN_EXE_trawl");

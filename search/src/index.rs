@@ -160,6 +160,9 @@ pub struct Hit {
     pub vector_rank: Option<usize>,
     /// BM25 score of the best chunk.
     pub keyword_score: Option<f32>,
+    /// That score's share of the most the query could score (0..1): how much of the query
+    /// the passage matched, the keyword signal calibrated fusion uses.
+    pub keyword_share: Option<f32>,
     /// Cosine similarity of the best chunk to the query.
     pub vector_score: Option<f32>,
     /// The document's metadata.
@@ -816,6 +819,8 @@ impl Index {
                 keyword_rank: f.ranks[0],
                 vector_rank: f.ranks[1],
                 keyword_score,
+                keyword_share: keyword_score
+                    .map(|s| crate::fusion::keyword_share(s, keyword_ceiling)),
                 vector_score,
                 meta: chunk.meta,
             });

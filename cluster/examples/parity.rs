@@ -140,9 +140,7 @@ fn main() -> Result<()> {
         docs.len(),
         args.depth
     );
-    println!(
-        "| arm | engine | nDCG@10 | recall@10 | p50 ms | p99 ms | QPS | top-10 overlap |"
-    );
+    println!("| arm | engine | nDCG@10 | recall@10 | p50 ms | p99 ms | QPS | top-10 overlap |");
     println!("| --- | --- | --- | --- | --- | --- | --- | --- |");
     for mode in [Mode::Keyword, Mode::Vector] {
         let mut runs: BTreeMap<&str, Run> = BTreeMap::new();
@@ -265,8 +263,7 @@ fn load_dataset(
         text: String,
     }
     let path = dir.join("queries.jsonl");
-    let file =
-        std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
+    let file = std::fs::File::open(&path).with_context(|| format!("opening {}", path.display()))?;
     let mut queries = Vec::new();
     for line in std::io::BufReader::new(file).lines() {
         let line = line?;

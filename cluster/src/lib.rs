@@ -241,10 +241,7 @@ impl SolrBackend {
             }
             return value.ok_or_else(|| Error::Response {
                 node: node.clone(),
-                reason: format!(
-                    "not JSON: {}",
-                    text.chars().take(200).collect::<String>()
-                ),
+                reason: format!("not JSON: {}", text.chars().take(200).collect::<String>()),
             });
         }
         Err(Error::Unreachable { nodes: tried, last })
@@ -581,7 +578,10 @@ fn filters(p: &mut Vec<(String, String)>, groups: Option<&[String]>, f: &Filter)
         p.push(("fq_groups".into(), list));
     }
     if !f.kinds.is_empty() {
-        p.push(("fq".into(), "{!terms f=kind separator='\u{1f}' v=$fq_kinds}".into()));
+        p.push((
+            "fq".into(),
+            "{!terms f=kind separator='\u{1f}' v=$fq_kinds}".into(),
+        ));
         p.push(("fq_kinds".into(), f.kinds.join("\u{1f}")));
     }
     if let Some(prefix) = &f.path_prefix {

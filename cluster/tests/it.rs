@@ -111,7 +111,10 @@ fn add_replace_delete_round_trip() {
     );
     assert!(hits[0].1 > 0.0, "a BM25 score");
     let files = b.known_files().unwrap();
-    assert_eq!(files.get(&d.path).map(String::as_str), Some("hash-of-memo-v1"));
+    assert_eq!(
+        files.get(&d.path).map(String::as_str),
+        Some("hash-of-memo-v1")
+    );
 
     // Replaced whole: one chunk now, the other two gone, the new hash recorded.
     d.chunks.truncate(1);
@@ -147,10 +150,7 @@ fn add_replace_delete_round_trip() {
         doc_id: "a!b".into(),
         ..Default::default()
     };
-    assert!(matches!(
-        b.add_document(&bad),
-        Err(Error::InvalidInput(_))
-    ));
+    assert!(matches!(b.add_document(&bad), Err(Error::InvalidInput(_))));
 }
 
 #[test]
@@ -159,16 +159,37 @@ fn permission_filter_is_inside_knn() {
     let run = run_id("acl");
     let query = unit(5, 1.0, 6, 0.0);
     // The secret document is the query itself; the visible ones are further off.
-    let secret = doc(&run, "secret", &["hr"], &["salary table of every employee"], &query);
-    let legal = doc(&run, "legal", &["legal"], &["salary dispute memo"], &unit(5, 1.0, 6, 1.0));
-    let public = doc(&run, "public", &[], &["salary policy for everyone"], &unit(5, 1.0, 6, 2.0));
+    let secret = doc(
+        &run,
+        "secret",
+        &["hr"],
+        &["salary table of every employee"],
+        &query,
+    );
+    let legal = doc(
+        &run,
+        "legal",
+        &["legal"],
+        &["salary dispute memo"],
+        &unit(5, 1.0, 6, 1.0),
+    );
+    let public = doc(
+        &run,
+        "public",
+        &[],
+        &["salary policy for everyone"],
+        &unit(5, 1.0, 6, 2.0),
+    );
     b.add_documents(&[secret.clone(), legal.clone(), public.clone()])
         .unwrap();
     b.commit().unwrap();
 
     let all = b.vector(&query, None, &scope(&run), 5).unwrap();
     assert_eq!(all.len(), 3);
-    assert_eq!(all[0].0.doc_id, secret.doc_id, "unfiltered, the secret is nearest");
+    assert_eq!(
+        all[0].0.doc_id, secret.doc_id,
+        "unfiltered, the secret is nearest"
+    );
     assert!((all[0].1 - 1.0).abs() < 1e-3, "cosine 1, got {}", all[0].1);
     assert!(
         (all[1].1 - std::f32::consts::FRAC_1_SQRT_2).abs() < 1e-3,
@@ -303,8 +324,8 @@ fn fails_over_when_the_first_node_is_down() {
     }
     assert!(err.to_string().contains(&dead), "{err}");
 
-    let missing = SolrBackend::connect(&format!("solr://{}/no_such_collection", NODES[0]))
-        .unwrap_err();
+    let missing =
+        SolrBackend::connect(&format!("solr://{}/no_such_collection", NODES[0])).unwrap_err();
     assert!(matches!(missing, Error::Solr { .. }), "{missing}");
     assert!(matches!(
         SolrBackend::connect("solr://127.0.0.1:18983").unwrap_err(),

@@ -421,7 +421,7 @@ impl SolrBackend {
     }
 
     /// The BM25 arm: the `k` best chunks for `query` (plain words; edismax over `content`
-    /// plus a 0.3 title match, like the embedded engine), best first, with their BM25 score.
+    /// plus a 0.3 title match, summed like the embedded engine), best first, with their BM25 score.
     /// `groups`: the principal's groups (public documents are always visible); `None` is
     /// full access.
     pub fn keyword(
@@ -435,7 +435,9 @@ impl SolrBackend {
             return Ok(Vec::new());
         }
         let mut p = params(&[
-            ("q", "{!edismax qf='content title^0.3' v=$qq}"),
+            // tie=1: a term's field scores add up (content + 0.3 x title) like tantivy's
+            // parser, instead of dismax's max, which drowns the title match.
+            ("q", "{!edismax qf='content title^0.3' tie=1.0 v=$qq}"),
             ("qq", query),
             ("fl", "chunk_id,score"),
             ("rows", &k.to_string()),

@@ -237,11 +237,11 @@ fn percentile(sorted: &[f64], p: f64) -> f64 {
     sorted[((sorted.len() - 1) as f64 * p).round() as usize]
 }
 
-/// Judged queries (id, text) in file order and their judgments.
-fn load_dataset(
-    dir: &Path,
-    split: &str,
-) -> Result<(Vec<(String, String)>, HashMap<String, Judgments>)> {
+/// Judged queries (id, text) in file order, and the judgments by query id.
+type Dataset = (Vec<(String, String)>, HashMap<String, Judgments>);
+
+/// Loads the judged queries of `split`.
+fn load_dataset(dir: &Path, split: &str) -> Result<Dataset> {
     let qrels_path = dir.join("qrels").join(format!("{split}.tsv"));
     let mut qrels: HashMap<String, Judgments> = HashMap::new();
     let file = std::fs::File::open(&qrels_path)

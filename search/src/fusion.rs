@@ -21,8 +21,9 @@ pub enum Fusion {
     /// Scores on scales that mean the same from one query to the next, combined as
     /// `w · cosine + (1 − w) · keyword share`: the keyword score as a share of the most the
     /// query could score (each term's IDF at BM25's saturation ceiling), the cosine as it is.
-    /// A document missing from an arm's list scores that list's lowest score there, the most
-    /// it could have had.
+    /// A document missing from the keyword list scores nothing there when the list holds every
+    /// match, else the list's lowest share (the most it could have had below the cut); one
+    /// missing from the vector list scores that list's lowest cosine.
     Calibrated {
         /// Weight of the vector arm, between 0 and 1.
         vector_weight: f32,
@@ -95,12 +96,14 @@ impl Fusion {
     }
 
     /// Fuses two lists of `(id, score)`, each best first: BM25 scores, whose most any passage
-    /// could score for this query is `keyword_ceiling`, and cosines.
+    /// could score for this query is `keyword_ceiling` (`keyword_complete`: the list holds
+    /// every match, it was not cut at the search depth), and cosines.
     pub(crate) fn fuse(
         &self,
         keyword: &[(u64, f32)],
         vector: &[(u64, f32)],
         keyword_ceiling: f32,
+        keyword_complete: bool,
     ) -> Vec<Fused> {
         match *self {
             Fusion::Rrf { k } => {
@@ -109,9 +112,13 @@ impl Fusion {
                 reciprocal_rank_fusion(&[&kw, &vec], k)
             }
             Fusion::Convex { vector_weight } => convex_fusion(keyword, vector, vector_weight),
-            Fusion::Calibrated { vector_weight } => {
-                calibrated_fusion(keyword, vector, keyword_ceiling, vector_weight)
-            }
+            Fusion::Calibrated { vector_weight } => calibrated_fusion(
+                keyword,
+                vector,
+                keyword_ceiling,
+                keyword_complete,
+                vector_weight,
+            ),
         }
     }
 }
@@ -129,20 +136,25 @@ pub fn calibrated_fusion(
     keyword: &[(u64, f32)],
     vector: &[(u64, f32)],
     keyword_ceiling: f32,
+    keyword_complete: bool,
     vector_weight: f32,
 ) -> Vec<Fused> {
     let keyword: Vec<(u64, f32)> = keyword
         .iter()
         .map(|&(id, s)| (id, keyword_share(s, keyword_ceiling)))
         .collect();
-    weighted_sum(&[(&keyword, 1.0 - vector_weight), (vector, vector_weight)])
+    weighted_sum(&[
+        (&keyword, 1.0 - vector_weight, keyword_complete),
+        (vector, vector_weight, false),
+    ])
 }
 
 /// `Σ weight · score` per item over lists already on comparable scales; an item missing from
-/// a list scores that list's lowest score there (the most it could have had below the cut).
-fn weighted_sum(lists: &[(&[(u64, f32)], f32)]) -> Vec<Fused> {
+/// a list scores 0 there when the list is complete (it holds every match), else the list's
+/// lowest score (the most it could have had below the cut).
+fn weighted_sum(lists: &[(&[(u64, f32)], f32, bool)]) -> Vec<Fused> {
     let mut by_id: HashMap<u64, Fused> = HashMap::new();
-    for (arm, &(list, weight)) in lists.iter().enumerate() {
+    for (arm, &(list, weight, _)) in lists.iter().enumerate() {
         for (i, &(id, score)) in list.iter().enumerate() {
             let entry = by_id.entry(id).or_insert_with(|| Fused {
                 id,
@@ -155,9 +167,9 @@ fn weighted_sum(lists: &[(&[(u64, f32)], f32)]) -> Vec<Fused> {
             }
         }
     }
-    for (arm, &(list, weight)) in lists.iter().enumerate() {
+    for (arm, &(list, weight, complete)) in lists.iter().enumerate() {
         let floor = list.iter().map(|h| h.1).fold(f32::INFINITY, f32::min);
-        if !floor.is_finite() {
+        if complete || !floor.is_finite() {
             continue;
         }
         for f in by_id.values_mut().filter(|f| f.ranks[arm].is_none()) {
@@ -312,7 +324,7 @@ mod tests {
         // document 2 matched nothing but is semantically close.
         let kw = [(1, 2.0), (3, 1.5)];
         let vec = [(2, 0.72), (1, 0.30), (3, 0.25)];
-        let fused = calibrated_fusion(&kw, &vec, 20.0, 0.4);
+        let fused = calibrated_fusion(&kw, &vec, 20.0, false, 0.4);
         assert_eq!(fused[0].id, 2, "{fused:?}");
         // Min-max made document 1's weak match a full 1.0 and let it win.
         assert_eq!(convex_fusion(&kw, &vec, 0.4)[0].id, 1);
@@ -322,9 +334,13 @@ mod tests {
             (two.score - (0.4 * 0.72 + 0.6 * 1.5 / 20.0)).abs() < 1e-6,
             "{two:?}"
         );
-        // A strong keyword match (most of the query's ceiling) does win.
-        let strong = calibrated_fusion(&[(1, 17.0)], &vec, 20.0, 0.4);
-        assert_eq!(strong[0].id, 1);
+        // A strong keyword match (most of the query's ceiling) does win, when it is the only
+        // match (a complete list: the others matched nothing) ...
+        let strong = calibrated_fusion(&[(1, 17.0)], &vec, 20.0, true, 0.4);
+        assert_eq!(strong[0].id, 1, "{strong:?}");
+        // ... but a list cut at the search depth credits the others with its lowest share.
+        let cut = calibrated_fusion(&[(1, 17.0)], &vec, 20.0, false, 0.4);
+        assert_eq!(cut[0].id, 2, "{cut:?}");
     }
 
     #[test]

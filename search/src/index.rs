@@ -753,8 +753,14 @@ impl Index {
         let vector_docs = per_document(&state.chunks, &vector_hits);
         let fused = match req.mode {
             Mode::Hybrid => {
-                req.fusion
-                    .fuse(&keyword_docs.ranked, &vector_docs.ranked, keyword_ceiling)
+                // Fewer hits than asked for: the keyword list holds every matching passage.
+                let keyword_complete = keyword_hits.len() < depth;
+                req.fusion.fuse(
+                    &keyword_docs.ranked,
+                    &vector_docs.ranked,
+                    keyword_ceiling,
+                    keyword_complete,
+                )
             }
             Mode::Keyword | Mode::Vector => {
                 let arm = if req.mode == Mode::Keyword {

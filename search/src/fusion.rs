@@ -149,10 +149,13 @@ pub fn calibrated_fusion(
     ])
 }
 
+/// A ranked list `(id, score)`, its weight, and whether it holds every match.
+type WeightedList<'a> = (&'a [(u64, f32)], f32, bool);
+
 /// `Σ weight · score` per item over lists already on comparable scales; an item missing from
 /// a list scores 0 there when the list is complete (it holds every match), else the list's
 /// lowest score (the most it could have had below the cut).
-fn weighted_sum(lists: &[(&[(u64, f32)], f32, bool)]) -> Vec<Fused> {
+fn weighted_sum(lists: &[WeightedList<'_>]) -> Vec<Fused> {
     let mut by_id: HashMap<u64, Fused> = HashMap::new();
     for (arm, &(list, weight, _)) in lists.iter().enumerate() {
         for (i, &(id, score)) in list.iter().enumerate() {

@@ -223,7 +223,7 @@ pub(crate) struct FilterArgs {
     /// public documents and those of these groups are returned, counted or quoted.
     #[arg(long, value_delimiter = ',')]
     pub(crate) groups: Option<Vec<String>>,
-    /// Hybrid fusion: calibrated[:WEIGHT], rrf[:K] or convex[:WEIGHT] (default calibrated:0.4).
+    /// Hybrid fusion: calibrated, calibrated:WEIGHT, rrf, rrf:K, convex or convex:WEIGHT (default calibrated:0.4).
     #[arg(long)]
     pub(crate) fusion: Option<String>,
 }

@@ -158,25 +158,7 @@ fn fact_questions(path: &Path) -> Result<Vec<Question>> {
 
 /// Numbers written with digits, thousands separators dropped; citation markers excluded.
 fn figures(text: &str) -> Vec<String> {
-    let mut plain = String::with_capacity(text.len());
-    let mut rest = text;
-    while let Some(open) = rest.find('[') {
-        plain.push_str(&rest[..open]);
-        match rest[open..].find(']') {
-            Some(close)
-                if rest[open + 1..open + close]
-                    .chars()
-                    .all(|c| c.is_ascii_digit() || c == ',' || c == ' ') =>
-            {
-                rest = &rest[open + close + 1..];
-            }
-            _ => {
-                plain.push('[');
-                rest = &rest[open + 1..];
-            }
-        }
-    }
-    plain.push_str(rest);
+    let plain = trawl_web::ask::without_citations(text);
     plain
         .split(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.'))
         .map(|w| w.trim_matches([',', '.']).replace(',', ""))

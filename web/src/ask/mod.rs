@@ -27,6 +27,8 @@ mod guard;
 mod select;
 mod text;
 
+pub use text::without_citations;
+
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};

@@ -111,10 +111,10 @@ pub(crate) fn content_words(text: &str) -> HashSet<String> {
         .collect()
 }
 
-/// Normalized form of a sentence for spotting repeats: its words, citation markers left out.
-fn normalized(s: &str) -> String {
-    let mut plain = String::with_capacity(s.len());
-    let mut rest = s;
+/// `text` with its citation markers (`[1]`, `[2, 3]`) left out; other brackets stay.
+pub fn without_citations(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut rest = text;
     while let Some(open) = rest.find('[') {
         plain.push_str(&rest[..open]);
         match rest[open..].find(']') {
@@ -132,6 +132,12 @@ fn normalized(s: &str) -> String {
         }
     }
     plain.push_str(rest);
+    plain
+}
+
+/// Normalized form of a sentence for spotting repeats: its words, citation markers left out.
+fn normalized(s: &str) -> String {
+    let plain = without_citations(s);
     words(&plain).join(" ")
 }
 

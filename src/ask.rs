@@ -3,7 +3,7 @@
 use std::io::Write;
 
 use anyhow::{Context, Result};
-use trawl_embedder::{Flow, GeneratorOptions, LlamaGenerator};
+use trawl_generator::{Flow, GeneratorOptions, LlamaGenerator};
 use trawl_web::ask::{AskEvent, AskOptions, AskParams, AskResponse, Asker, run_ask};
 
 use crate::cli::{AskArgs, GeneratorArgs};

@@ -426,7 +426,7 @@ fn serve(args: ServeArgs) -> Result<()> {
     let stats = index.stats();
     // the server still searches without a generator; only /api/ask needs it
     let generator = match ask::load_generator(&args.generator) {
-        Ok(g) => Some(Arc::new(g) as Arc<dyn trawl_embedder::Generator>),
+        Ok(g) => Some(Arc::new(g) as Arc<dyn trawl_generator::Generator>),
         Err(e) => {
             tracing::warn!("{e:#}; /api/ask is disabled");
             None

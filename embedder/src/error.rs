@@ -61,22 +61,4 @@ pub enum Error {
     /// Tokenizing or running the model on some input failed.
     #[error("embedding failed: {0}")]
     Inference(String),
-    /// The generator's queue is full: the caller should retry later.
-    #[error("the generator is busy (its queue is full); try again shortly")]
-    Busy,
-    /// The prompt plus the requested answer does not fit the generator's context window.
-    #[error(
-        "the prompt takes {tokens} tokens; with {max_tokens} tokens for the answer it exceeds the model's context of {limit} tokens"
-    )]
-    PromptTooLong {
-        /// Tokens in the templated prompt.
-        tokens: usize,
-        /// Tokens requested for the answer.
-        max_tokens: usize,
-        /// The context window.
-        limit: usize,
-    },
-    /// Text generation failed inside the runtime.
-    #[error("generation failed: {0}")]
-    Generation(String),
 }

@@ -3,13 +3,11 @@
 //! This crate owns everything about embedding models: where their files live
 //! ([`ModelLocation`]), what a model directory must contain ([`ModelManifest`]),
 //! loading ONNX Runtime and a BERT-style encoder ([`OnnxEmbedder`]), and the
-//! pooling that turns token states into one normalized vector; and local text
-//! generation behind the [`Generator`] trait ([`LlamaGenerator`]: GGUF chat models
-//! through llama.cpp). It knows nothing of indexes, files to index, retrieval or
-//! HTTP: callers see only the [`Embedder`] and [`Generator`] traits.
+//! pooling that turns token states into one normalized vector. It knows nothing
+//! of indexes, files to index, retrieval, text generation (`trawl-generator`) or
+//! HTTP: callers see only the [`Embedder`] trait.
 
 mod error;
-mod generate;
 mod location;
 mod manifest;
 mod onnx;
@@ -17,10 +15,6 @@ mod pooling;
 
 pub use crate::{
     error::{Error, Result},
-    generate::{
-        ChatMessage, FinishReason, Flow, GenerateParams, Generation, Generator, GeneratorInfo,
-        GeneratorOptions, LlamaGenerator, Role, Sampling,
-    },
     location::ModelLocation,
     manifest::{ModelManifest, Pooling},
     onnx::{OnnxEmbedder, OnnxOptions},

@@ -12,7 +12,8 @@ use std::{collections::HashSet, io::BufRead, path::Path};
 use anyhow::{Context, Result};
 use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
-use trawl_embedder::{Embedder, Flow};
+use trawl_embedder::Embedder;
+use trawl_generator::Flow;
 use trawl_search::Index;
 use trawl_web::ask::{AskOptions, AskParams, AskResponse, Asker, run_ask};
 
@@ -455,7 +456,7 @@ pub(super) fn run(
     below_floor.map_or(Ok(()), Err)
 }
 
-fn generator_name(g: &dyn trawl_embedder::Generator) -> String {
+fn generator_name(g: &dyn trawl_generator::Generator) -> String {
     g.info().name.clone()
 }
 

@@ -896,7 +896,7 @@ pub(crate) async fn ask(
     use std::convert::Infallible;
 
     use axum::response::sse::{Event, KeepAlive, Sse};
-    use trawl_embedder::Flow;
+    use trawl_generator::Flow;
 
     use crate::ask::{AskEvent, AskOptions, Asker, run_ask, validate_question};
 

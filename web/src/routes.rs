@@ -25,7 +25,8 @@ use tower_http::{
     request_id::{MakeRequestUuid, PropagateRequestIdLayer, SetRequestIdLayer},
     trace::{DefaultOnResponse, TraceLayer},
 };
-use trawl_embedder::{Embedder, Generator};
+use trawl_embedder::Embedder;
+use trawl_generator::Generator;
 use trawl_indexer::IndexOptions;
 use trawl_search::Index;
 

@@ -2,8 +2,6 @@
 //!
 //! They fail (never skip) when the model is missing: CI installs it.
 
-mod generate;
-
 use std::sync::OnceLock;
 
 use trawl_embedder::{Embedder, ModelLocation, OnnxEmbedder, OnnxOptions};

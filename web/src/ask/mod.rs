@@ -32,7 +32,8 @@ pub use text::without_citations;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
-use trawl_embedder::{ChatMessage, Embedder, Flow, GenerateParams, Generator, Role};
+use trawl_embedder::Embedder;
+use trawl_generator::{ChatMessage, Flow, GenerateParams, Generator, Role};
 use trawl_search::{Access, Hit, Index, Mode, SearchRequest};
 
 use crate::ApiError;
@@ -534,7 +535,7 @@ pub fn run_ask(
     // the last sentence: judged unless the token budget cut it off after a complete one
     if rejection.is_none() && accepted.len() < max_sentences {
         let sentences = text::sentences(&attach_citations(&raw));
-        let cut_off = generation.finish == trawl_embedder::FinishReason::MaxTokens;
+        let cut_off = generation.finish == trawl_generator::FinishReason::MaxTokens;
         for sentence in sentences.iter().skip(done) {
             if cut_off && !accepted.is_empty() {
                 break;
@@ -603,9 +604,9 @@ fn cancelled() -> ApiError {
     }
 }
 
-fn generator_error(e: trawl_embedder::Error) -> ApiError {
+fn generator_error(e: trawl_generator::Error) -> ApiError {
     match e {
-        trawl_embedder::Error::Busy => ApiError {
+        trawl_generator::Error::Busy => ApiError {
             status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
             code: "busy",
             message: e.to_string(),

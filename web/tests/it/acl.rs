@@ -11,7 +11,7 @@ use std::{
 };
 
 use serde_json::Value;
-use trawl_embedder::{GeneratorOptions, LlamaGenerator};
+use trawl_generator::{GeneratorOptions, LlamaGenerator};
 use trawl_search::Index;
 use trawl_web::config::Config;
 

@@ -186,7 +186,7 @@ pub(crate) fn start_with(config: Config, make: fn(&Path), documents: usize) -> S
 pub(crate) fn launch(
     dir: tempfile::TempDir,
     index: Arc<Index>,
-    generator: Option<Arc<dyn trawl_embedder::Generator>>,
+    generator: Option<Arc<dyn trawl_generator::Generator>>,
     config: Config,
 ) -> Server {
     let keys = create_keys(&dir);
@@ -217,7 +217,7 @@ fn serve(
     dir: tempfile::TempDir,
     keys: Keys,
     index: Option<Arc<Index>>,
-    generator: Option<Arc<dyn trawl_embedder::Generator>>,
+    generator: Option<Arc<dyn trawl_generator::Generator>>,
     config: Config,
 ) -> Server {
     let idx = dir.path().join("idx");

@@ -20,11 +20,12 @@ use llama_cpp_2::model::params::LlamaModelParams;
 use llama_cpp_2::model::{LlamaChatMessage, LlamaChatTemplate, LlamaModel};
 use llama_cpp_2::sampling::LlamaSampler;
 
-use super::stream::{Pushed, TextStream};
-use super::{
+use crate::stream::{Pushed, TextStream};
+use crate::{
     ChatMessage, FinishReason, Flow, GenerateParams, Generation, Generator, GeneratorInfo, Sampling,
 };
-use crate::location::ModelLocation;
+use trawl_embedder::ModelLocation;
+
 use crate::{Error, Result};
 
 /// Directory of the default generator under `$TRAWL_HOME/models`.

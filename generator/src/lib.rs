@@ -1,20 +1,22 @@
-//! Text generation: chat messages in, tokens streamed out.
+//! Text generation for trawl: chat messages in, tokens streamed out.
 //!
-//! This module owns the [`Generator`] trait (what callers see: messages, sampling, stop
+//! This crate owns the [`Generator`] trait (what callers see: messages, sampling, stop
 //! sequences, a token budget, streaming with cancellation, token counting for prompt
 //! budgeting) and its llama.cpp implementation [`LlamaGenerator`], which serves any GGUF chat
 //! model with the chat template stored in the file. It knows nothing of retrieval or
 //! citations: grounding answers is the caller's job.
 
+mod error;
 mod llama;
 mod stream;
 
-pub use self::llama::{GeneratorOptions, LlamaGenerator};
+pub use crate::{
+    error::{Error, Result},
+    llama::{GeneratorOptions, LlamaGenerator},
+};
 
 use std::path::PathBuf;
 use std::time::Duration;
-
-use crate::Result;
 
 /// Who wrote a chat message.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -170,7 +172,7 @@ pub struct GeneratorInfo {
 ///
 /// Implementations are shared across threads; concurrent calls are queued fairly (first come,
 /// first served) in a bounded queue, and a call that finds the queue full fails at once with
-/// [`crate::Error::Busy`] instead of waiting.
+/// [`Error::Busy`] instead of waiting.
 pub trait Generator: Send + Sync {
     /// The model behind this generator.
     fn info(&self) -> &GeneratorInfo;

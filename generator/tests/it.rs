@@ -5,7 +5,7 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock, mpsc};
 
-use trawl_embedder::{
+use trawl_generator::{
     ChatMessage, Error, FinishReason, Flow, GenerateParams, Generator, GeneratorOptions,
     LlamaGenerator, Role, Sampling,
 };
@@ -31,7 +31,7 @@ fn ask(question: &str) -> Vec<ChatMessage> {
 fn collect(
     messages: &[ChatMessage],
     params: &GenerateParams,
-) -> (Vec<String>, trawl_embedder::Generation) {
+) -> (Vec<String>, trawl_generator::Generation) {
     let mut pieces = Vec::new();
     let g = generator()
         .generate(messages, params, &mut |t| {

@@ -1,11 +1,11 @@
 //! Measures a GGUF chat model's prompt and generation speed on this machine, for prompts of
 //! several lengths: the figures that decide how long an answer takes to start and to finish.
 //!
-//! `cargo run --release -p trawl-embedder --example generate_speed -- [MODEL.gguf] [THREADS]`
+//! `cargo run --release -p trawl-generator --example generate_speed -- [MODEL.gguf] [THREADS]`
 //! (default: the model set-up installs; adaptive threads). Each length runs three times: the
 //! first with a cold cache, the others reuse the system prompt's state, as the service does.
 
-use trawl_embedder::{
+use trawl_generator::{
     ChatMessage, Flow, GenerateParams, Generator, GeneratorOptions, LlamaGenerator, Role,
 };
 

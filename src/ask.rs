@@ -4,7 +4,7 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use trawl_generator::{Flow, GeneratorOptions, LlamaGenerator};
-use trawl_web::ask::{AskEvent, AskOptions, AskParams, AskResponse, Asker, run_ask};
+use trawl_service::ask::{AskEvent, AskOptions, AskParams, AskResponse, Asker, run_ask};
 
 use crate::cli::{AskArgs, GeneratorArgs};
 
@@ -21,11 +21,10 @@ pub(crate) fn load_generator(args: &GeneratorArgs) -> Result<LlamaGenerator> {
 
 pub(crate) fn run(args: AskArgs) -> Result<()> {
     // reject bad input before loading anything
-    trawl_web::ask::validate_question(&args.question).map_err(|e| anyhow::anyhow!(e.message))?;
+    trawl_service::ask::validate_question(&args.question)?;
     let index_dir = args.index.path();
-    let index = trawl_search::Index::open(&index_dir)
-        .with_context(|| format!("opening index {}", index_dir.display()))?;
     let embedder = crate::load_embedder(&args.model)?;
+    let index = crate::open_index_for(&index_dir, &embedder)?;
     let generator = load_generator(&args.generator)?;
     let options = AskOptions::default();
     let asker = Asker {
@@ -39,10 +38,14 @@ pub(crate) fn run(args: AskArgs) -> Result<()> {
         ..AskParams::new(args.question.clone())
     };
     let mut out = std::io::stdout().lock();
-    let response = run_ask(asker, &params, &crate::cli::access_of(&args.groups), &mut |event| {
-        if !args.json {
-            // a closed stdout (e.g. `| head`) stops generation
-            let written = match event {
+    let response = run_ask(
+        asker,
+        &params,
+        &crate::cli::access_of(&args.groups),
+        &mut |event| {
+            if !args.json {
+                // a closed stdout (e.g. `| head`) stops generation
+                let written = match event {
                 AskEvent::Progress => Ok(()),
                 AskEvent::Text(t) => write!(out, "{t}").and_then(|()| out.flush()),
                 AskEvent::Replace(t) => write!(
@@ -51,13 +54,13 @@ pub(crate) fn run(args: AskArgs) -> Result<()> {
                 )
                 .and_then(|()| out.flush()),
             };
-            if written.is_err() {
-                return Flow::Stop;
+                if written.is_err() {
+                    return Flow::Stop;
+                }
             }
-        }
-        Flow::Continue
-    })
-    .map_err(|e| anyhow::anyhow!(e.message))?;
+            Flow::Continue
+        },
+    )?;
     if args.json {
         writeln!(out, "{}", serde_json::to_string_pretty(&response)?)?;
     } else {

@@ -31,7 +31,7 @@ use trawl_search::{
     Access, ChunkInput, DocumentInput, DocumentMeta, HnswParams, Index, IndexSpec, Mode,
     SearchRequest,
 };
-use trawl_web::api::{SearchParams, run_search};
+use trawl_service::api::{SearchParams, run_search};
 
 use crate::{
     cli::{BenchCommand, BenchExportArgs, BenchSearchArgs, BenchVectorsArgs},
@@ -254,8 +254,7 @@ fn search(args: BenchSearchArgs) -> Result<()> {
             let mut params = SearchParams::new(*q);
             params.mode = Some(mode.to_string());
             let t = Instant::now();
-            run_search(&index, &embedder, &params, &Access::All)
-                .map_err(|e| anyhow::anyhow!("{}", e.message))?;
+            run_search(&index, &embedder, &params, &Access::All)?;
             with_embed.push(ms_since(t));
             let mut req = SearchRequest::new(*q);
             req.mode = mode;

@@ -191,9 +191,10 @@ pub(crate) struct SearchArgs {
     pub(crate) json: bool,
 }
 
-/// Filters and permissions shared by `search` and `eval`.
+/// The metadata filter flags every listing command takes: the CLI face of the service's
+/// `FilterSpec`, which parses and checks them.
 #[derive(Debug, Args)]
-pub(crate) struct FilterArgs {
+pub(crate) struct FilterFlags {
     /// Only these file types (comma-separated: pdf,docx,markdown,…).
     #[arg(long)]
     pub(crate) kind: Option<String>,
@@ -219,6 +220,28 @@ pub(crate) struct FilterArgs {
     /// Files modified on or before YYYY-MM-DD.
     #[arg(long)]
     pub(crate) modified_to: Option<String>,
+}
+
+impl FilterFlags {
+    pub(crate) fn spec(&self) -> trawl_service::filter::FilterSpec {
+        trawl_service::filter::FilterSpec {
+            kind: self.kind.clone(),
+            tag: self.tag.clone(),
+            custodian: self.custodian.clone(),
+            path: self.path.clone(),
+            from: self.from.clone(),
+            to: self.to.clone(),
+            modified_from: self.modified_from.clone(),
+            modified_to: self.modified_to.clone(),
+        }
+    }
+}
+
+/// Filters and permissions shared by `search` and `eval`.
+#[derive(Debug, Args)]
+pub(crate) struct FilterArgs {
+    #[command(flatten)]
+    pub(crate) meta: FilterFlags,
     /// Search as a principal in these access groups (comma-separated): only
     /// public documents and those of these groups are returned, counted or quoted.
     #[arg(long, value_delimiter = ',')]
@@ -229,6 +252,10 @@ pub(crate) struct FilterArgs {
 }
 
 impl FilterArgs {
+    pub(crate) fn spec(&self) -> trawl_service::filter::FilterSpec {
+        self.meta.spec()
+    }
+
     pub(crate) fn access(&self) -> trawl_search::Access {
         access_of(&self.groups)
     }
@@ -254,24 +281,8 @@ pub(crate) struct SimilarArgs {
     /// Number of documents to show.
     #[arg(long, short, default_value_t = 10)]
     pub(crate) k: usize,
-    /// Only these file types (comma-separated).
-    #[arg(long)]
-    pub(crate) kind: Option<String>,
-    /// Only documents with any of these tags (comma-separated).
-    #[arg(long)]
-    pub(crate) tag: Option<String>,
-    /// Only these custodians (comma-separated).
-    #[arg(long)]
-    pub(crate) custodian: Option<String>,
-    /// Only paths starting with this prefix.
-    #[arg(long)]
-    pub(crate) path: Option<String>,
-    /// Documents dated on or after YYYY-MM-DD.
-    #[arg(long)]
-    pub(crate) from: Option<String>,
-    /// Documents dated on or before YYYY-MM-DD.
-    #[arg(long)]
-    pub(crate) to: Option<String>,
+    #[command(flatten)]
+    pub(crate) filter: FilterFlags,
     /// As a principal in these access groups (comma-separated): a document of
     /// another group is neither listed nor usable as the source.
     #[arg(long, value_delimiter = ',')]

@@ -14,12 +14,10 @@ use std::{
 use anyhow::{Context, Result, bail};
 use clap::{Args, Subcommand, ValueEnum};
 use serde::Serialize;
-use trawl_indexer::{NearDups, Thread};
+use trawl_indexer::NearDups;
 use trawl_search::{Access, Filter, Index, TagJournal, TagOp, TermsRequest};
-use trawl_web::{
-    api::{SearchParams, SearchResponse},
-    discovery,
-};
+use trawl_service::thread::Thread;
+use trawl_service::{api::SearchResponse, discovery};
 
 use crate::{
     cli::{FilterArgs, IndexLocation, access_of},
@@ -173,24 +171,13 @@ pub(crate) struct TagListArgs {
     pub(crate) json: bool,
 }
 
-/// Parses the filter flags shared with `search` (the web layer's parser, so
-/// both read dates the same way).
+/// Parses the filter flags shared with `search` (through the service's one parser, so the
+/// CLI and the API read dates the same way).
 pub(crate) fn filter_of(f: &FilterArgs) -> Result<Filter> {
-    let params = SearchParams {
-        kind: f.kind.clone(),
-        tag: f.tag.clone(),
-        custodian: f.custodian.clone(),
-        path: f.path.clone(),
-        from: f.from.clone(),
-        to: f.to.clone(),
-        modified_from: f.modified_from.clone(),
-        modified_to: f.modified_to.clone(),
-        ..SearchParams::new("")
-    };
-    params.filter().map_err(|e| anyhow::anyhow!(e.message))
+    Ok(f.spec().filter()?)
 }
 
-/// The documents a review restriction allows (see [`trawl_web::discovery::restriction`]).
+/// The documents a review restriction allows (see [`trawl_service::discovery::restriction`]).
 pub(crate) fn restriction(
     index: &Index,
     access: &Access,

@@ -16,7 +16,8 @@ use clap::Parser;
 use trawl_embedder::{Embedder, ModelLocation, OnnxEmbedder, OnnxOptions};
 use trawl_indexer::{ChunkOptions, IndexOptions, IndexReport};
 use trawl_search::{Index, IndexSpec};
-use trawl_web::api::{SearchParams, SearchResponse};
+use trawl_service::api::{SearchParams, SearchResponse};
+use trawl_service::filter::Filtered;
 
 use crate::cli::{
     Cli, Command, IndexArgs, ModelArgs, RestoreArgs, SearchArgs, ServeArgs, SimilarArgs,
@@ -91,8 +92,14 @@ pub(crate) fn spec_for(embedder: &dyn Embedder) -> IndexSpec {
     }
 }
 
+/// Opens an index for a command that does not embed.
 pub(crate) fn open_index(path: &Path) -> Result<Index> {
-    Index::open(path).with_context(|| format!("opening index {}", path.display()))
+    Ok(trawl_service::open_index(path)?)
+}
+
+/// Opens an index for a command that embeds with `embedder`: refuses one built by another model.
+pub(crate) fn open_index_for(path: &Path, embedder: &dyn Embedder) -> Result<Index> {
+    Ok(trawl_service::open_index_for(path, embedder.info())?)
 }
 
 /// `trawl status`: the index's counts, model and size, and whether both arms agree.
@@ -284,22 +291,14 @@ fn print_report(r: &IndexReport, index_dir: &Path) {
 
 fn search(args: SearchArgs) -> Result<()> {
     let index_dir = args.index.path();
-    let index = open_index(&index_dir)?;
     let embedder = load_embedder(&args.model)?;
+    let index = open_index_for(&index_dir, &embedder)?;
     let f = &args.filter;
     let r = &args.review;
     let params = SearchParams {
         k: Some(args.k),
         mode: Some(args.mode.clone()),
         offset: Some(args.offset),
-        kind: f.kind.clone(),
-        tag: f.tag.clone(),
-        custodian: f.custodian.clone(),
-        path: f.path.clone(),
-        from: f.from.clone(),
-        to: f.to.clone(),
-        modified_from: f.modified_from.clone(),
-        modified_to: f.modified_to.clone(),
         fusion: f.fusion.clone(),
         review_tag: (!r.review_tag.is_empty()).then(|| r.review_tag.join(",")),
         thread: r.thread.clone(),
@@ -307,10 +306,9 @@ fn search(args: SearchArgs) -> Result<()> {
         near_dups: Some(r.any()),
         collapse_near_dups: Some(r.collapse_near_dups),
         near_dup_threshold: Some(r.near_dup_threshold),
-        ..SearchParams::new(args.query.clone())
+        ..SearchParams::filtered(args.query.clone(), f.spec())
     };
-    let response = trawl_web::api::run_search(&index, &embedder, &params, &f.access())
-        .map_err(|e| anyhow::anyhow!(e.message))?;
+    let response = trawl_service::api::run_search(&index, &embedder, &params, &f.access())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&response)?);
     } else {
@@ -322,23 +320,18 @@ fn search(args: SearchArgs) -> Result<()> {
 
 fn similar(args: SimilarArgs) -> Result<()> {
     let index = open_index(&args.index.path())?;
-    let params = trawl_web::api::SimilarParams {
+    let mut params = trawl_service::api::SimilarParams {
         limit: Some(args.k),
-        kind: args.kind.clone(),
-        tag: args.tag.clone(),
-        custodian: args.custodian.clone(),
-        path: args.path.clone(),
-        from: args.from.clone(),
-        to: args.to.clone(),
+        ..Default::default()
     };
+    params.set_filter_spec(args.filter.spec());
     let access = match &args.groups {
         None => trawl_search::Access::All,
         Some(g) => {
             trawl_search::Access::groups(g.iter().map(|s| s.trim()).filter(|s| !s.is_empty()))
         }
     };
-    let response = trawl_web::api::run_similar(&index, &args.doc_id, &params, &access)
-        .map_err(|e| anyhow::anyhow!(e.message))?
+    let response = trawl_service::api::run_similar(&index, &args.doc_id, &params, &access)?
         .ok_or_else(|| {
             anyhow::anyhow!("no document {:?} (or not visible to --groups)", args.doc_id)
         })?;
@@ -412,17 +405,9 @@ fn serve(args: ServeArgs) -> Result<()> {
         .clone()
         .or_else(|| config.index.path.clone())
         .unwrap_or_else(|| args.index.path());
-    let index = open_index(&index_dir)?;
     let embedder = load_embedder(&args.model)?;
-    let spec = index.spec();
-    if spec.model_fingerprint != embedder.info().fingerprint {
-        bail!(
-            "index {} was built with model {} but {} is loaded; re-index or pass the same --model-dir",
-            index_dir.display(),
-            spec.model_name,
-            embedder.info().name
-        );
-    }
+    let index = open_index_for(&index_dir, &embedder)
+        .with_context(|| format!("serving {}", index_dir.display()))?;
     let stats = index.stats();
     // the server still searches without a generator; only /api/ask needs it
     let generator = match ask::load_generator(&args.generator) {

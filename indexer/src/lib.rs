@@ -22,14 +22,12 @@ mod meta;
 mod neardup;
 mod pipeline;
 mod state;
-mod thread;
 
 pub use crate::{
     chunk::ChunkOptions,
     error::{Error, Result},
     extract::{DocKind, ExtractError, parse_iso_date as parse_date},
     neardup::{NEAR_DUPS_FILE, NearDupGroup, NearDupMember, NearDups},
-    thread::{MessageInput, Thread, ThreadMessage, build_threads},
 };
 
 /// Joins a child document's path to its container's: an attachment or a mailbox's message is

@@ -15,7 +15,7 @@ use serde::{Deserialize, Serialize};
 use trawl_embedder::Embedder;
 use trawl_generator::Flow;
 use trawl_search::Index;
-use trawl_web::ask::{AskOptions, AskParams, AskResponse, Asker, run_ask};
+use trawl_service::ask::{AskOptions, AskParams, AskResponse, Asker, run_ask};
 
 use super::{Dataset, percentile};
 use crate::cli::EvalArgs;
@@ -159,7 +159,7 @@ fn fact_questions(path: &Path) -> Result<Vec<Question>> {
 
 /// Numbers written with digits, thousands separators dropped; citation markers excluded.
 fn figures(text: &str) -> Vec<String> {
-    let plain = trawl_web::ask::without_citations(text);
+    let plain = trawl_service::ask::without_citations(text);
     plain
         .split(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.'))
         .map(|w| w.trim_matches([',', '.']).replace(',', ""))
@@ -286,7 +286,7 @@ pub(super) fn run(
             &access,
             &mut |_| Flow::Continue,
         )
-        .map_err(|e| anyhow::anyhow!("{}: {}", q.id, e.message))?;
+        .with_context(|| q.id.clone())?;
         let cited: Vec<String> = r
             .citations
             .iter()

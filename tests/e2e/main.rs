@@ -388,6 +388,67 @@ fn bad_invocations_fail_with_a_clear_message() {
     );
 }
 
+/// A copy of the shared index whose manifest names another model of the same dimension, as
+/// an index built with a tuned or replaced model would.
+fn index_of_another_model() -> (tempfile::TempDir, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let copy = dir.path().join("idx");
+    for entry in walkdir::WalkDir::new(shared_index()) {
+        let entry = entry.unwrap();
+        let to = copy.join(entry.path().strip_prefix(shared_index()).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&to).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &to).unwrap();
+        }
+    }
+    let manifest = copy.join("trawl-index.json");
+    let mut meta: Value =
+        serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();
+    let spec = meta.get_mut("spec").expect("trawl-index.json has a spec");
+    spec["model_fingerprint"] = Value::from("0123456789abcdef-another-model");
+    spec["model_name"] = Value::from("another-model");
+    std::fs::write(&manifest, serde_json::to_string(&meta).unwrap()).unwrap();
+    (dir, copy)
+}
+
+#[test]
+fn every_command_that_embeds_refuses_an_index_of_another_model() {
+    let (_dir, idx) = index_of_another_model();
+    for args in [
+        &["search", "parental leave"][..],
+        &["search", "parental leave", "--mode", "keyword"][..],
+        &["ask", "How many weeks of parental leave?"][..],
+    ] {
+        let out = Command::new(BIN)
+            .args(args)
+            .arg("--index")
+            .arg(&idx)
+            .output()
+            .unwrap();
+        assert!(
+            !out.status.success(),
+            "{args:?} used an index of another model"
+        );
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(
+            err.contains("built with model another-model") && err.contains("--model-dir"),
+            "{args:?}: {err}"
+        );
+    }
+    // Commands that do not embed still read it.
+    let out = Command::new(BIN)
+        .args(["status", "--index"])
+        .arg(&idx)
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+}
+
 fn urlencode(s: &str) -> String {
     s.bytes()
         .map(|b| match b {

@@ -73,31 +73,47 @@ impl ApiError {
     }
 }
 
+impl From<trawl_service::Error> for ApiError {
+    /// The one place a use case's error becomes an HTTP status. Internal details stay in the
+    /// server log (written where the error was made).
+    fn from(e: trawl_service::Error) -> Self {
+        use trawl_service::Error as E;
+        let status = match &e {
+            E::Invalid { .. } | E::Cancelled => StatusCode::BAD_REQUEST,
+            E::NotFound(_) => StatusCode::NOT_FOUND,
+            E::Locked(_) | E::ModelMismatch(_) => StatusCode::CONFLICT,
+            E::Busy(_) => StatusCode::SERVICE_UNAVAILABLE,
+            E::Internal(_) => {
+                return Self {
+                    status: StatusCode::INTERNAL_SERVER_ERROR,
+                    code: "internal",
+                    message: "internal error; see the server log".into(),
+                };
+            }
+        };
+        Self {
+            status,
+            code: e.code(),
+            message: e.to_string(),
+        }
+    }
+}
+
 impl From<trawl_indexer::Error> for ApiError {
     fn from(e: trawl_indexer::Error) -> Self {
-        match e {
-            trawl_indexer::Error::InvalidMetadata(m) => Self::bad_request("invalid_metadata", m),
-            trawl_indexer::Error::Search(e) => e.into(),
-            other => Self::internal(other),
-        }
+        trawl_service::Error::from(e).into()
     }
 }
 
 impl From<trawl_search::Error> for ApiError {
     fn from(e: trawl_search::Error) -> Self {
-        if e.is_user_error() {
-            Self::bad_request("invalid_search", e.to_string())
-        } else if let trawl_search::Error::Locked(_) = e {
-            Self::new(StatusCode::CONFLICT, "index_busy", e.to_string())
-        } else {
-            Self::internal(e)
-        }
+        trawl_service::Error::from(e).into()
     }
 }
 
 impl From<trawl_embedder::Error> for ApiError {
     fn from(e: trawl_embedder::Error) -> Self {
-        Self::internal(e)
+        trawl_service::Error::from(e).into()
     }
 }
 

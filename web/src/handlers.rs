@@ -957,10 +957,11 @@ pub(crate) async fn ask(
                 let done = serde_json::to_value(&response).unwrap_or_default();
                 let _ = send("citations", citations) && send("done", done);
             }
-            Err(e) if e.code == "cancelled" => {
+            Err(trawl_service::Error::Cancelled) => {
                 tracing::info!("client went away; generation cancelled");
             }
             Err(e) => {
+                let e = ApiError::from(e);
                 let _ = send(
                     "error",
                     serde_json::json!({ "code": e.code, "message": e.message }),

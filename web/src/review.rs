@@ -359,7 +359,7 @@ pub(crate) async fn edit_tags(
     // Every tag is checked before anything is recorded.
     let norm = |tags: &[String]| -> Result<Vec<String>, ApiError> {
         tags.iter()
-            .map(|t| TagJournal::normalize(t).map_err(discovery::review_tag_error))
+            .map(|t| TagJournal::normalize(t).map_err(|e| discovery::review_tag_error(e).into()))
             .collect()
     };
     let (add, remove) = (norm(&edit.add)?, norm(&edit.remove)?);

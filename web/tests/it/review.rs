@@ -39,7 +39,7 @@ fn memo(changed: &str) -> String {
 }
 
 fn set_mtime(path: &Path, day: &str) {
-    let secs = trawl_web::api::parse_date(day).unwrap();
+    let secs = trawl_service::filter::parse_date(day).unwrap();
     let t = SystemTime::UNIX_EPOCH + Duration::from_secs(secs as u64 + 12 * 3600);
     std::fs::File::options()
         .write(true)

@@ -36,7 +36,7 @@ use trawl_embedder::Embedder;
 use trawl_generator::{ChatMessage, Flow, GenerateParams, Generator, Role};
 use trawl_search::{Access, Hit, Index, Mode, SearchRequest};
 
-use crate::ApiError;
+use crate::Error;
 
 /// Longest question accepted, in characters.
 pub const MAX_QUESTION_CHARS: usize = 2000;
@@ -248,16 +248,13 @@ pub struct Asker<'a> {
 }
 
 /// Checks a question before any work: not empty, not too long.
-pub fn validate_question(question: &str) -> Result<(), ApiError> {
+pub fn validate_question(question: &str) -> Result<(), Error> {
     if question.trim().is_empty() {
-        return Err(ApiError::bad_request(
-            "empty_question",
-            "the question is empty",
-        ));
+        return Err(Error::invalid("empty_question", "the question is empty"));
     }
     let n = question.chars().count();
     if n > MAX_QUESTION_CHARS {
-        return Err(ApiError::bad_request(
+        return Err(Error::invalid(
             "question_too_long",
             format!("the question has {n} characters; at most {MAX_QUESTION_CHARS} are accepted"),
         ));
@@ -278,10 +275,11 @@ pub fn run_ask(
     params: &AskParams,
     access: &Access,
     on_event: &mut dyn FnMut(AskEvent<'_>) -> Flow,
-) -> Result<AskResponse, ApiError> {
+) -> Result<AskResponse, Error> {
     let started = Instant::now();
     let question = params.question.trim().to_string();
     validate_question(&question)?;
+    crate::check_model(asker.index, asker.embedder.info())?;
     let k = params.k.unwrap_or(4).clamp(1, 10);
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
 
@@ -528,9 +526,9 @@ pub fn run_ask(
             }
             Flow::Continue
         });
-    let generation = generation.map_err(generator_error)?;
+    let generation = generation.map_err(Error::from)?;
     if client_gone {
-        return Err(cancelled());
+        return Err(Error::Cancelled);
     }
     // the last sentence: judged unless the token budget cut it off after a complete one
     if rejection.is_none() && accepted.len() < max_sentences {
@@ -548,7 +546,7 @@ pub fn run_ask(
                 on_event,
             ) {
                 Ok(true) => {}
-                Ok(false) => return Err(cancelled()),
+                Ok(false) => return Err(Error::Cancelled),
                 Err(reason) => {
                     rejection = Some(reason);
                     break;
@@ -577,7 +575,7 @@ pub fn run_ask(
             let (answer, used) = select::quote(&units, &selection);
             first_text.get_or_insert_with(|| ms(started));
             if on_event(AskEvent::Replace(&answer)) == Flow::Stop {
-                return Err(cancelled());
+                return Err(Error::Cancelled);
             }
             (answer, used)
         }
@@ -594,25 +592,6 @@ pub fn run_ask(
     timings.total_ms = ms(started);
     response.timings = timings;
     Ok(response)
-}
-
-fn cancelled() -> ApiError {
-    ApiError {
-        status: axum::http::StatusCode::BAD_REQUEST,
-        code: "cancelled",
-        message: "the client stopped the request".into(),
-    }
-}
-
-fn generator_error(e: trawl_generator::Error) -> ApiError {
-    match e {
-        trawl_generator::Error::Busy => ApiError {
-            status: axum::http::StatusCode::SERVICE_UNAVAILABLE,
-            code: "busy",
-            message: e.to_string(),
-        },
-        other => ApiError::internal(other),
-    }
 }
 
 /// The relevance signal the refusal threshold applies to: the best cosine similarity between
@@ -675,7 +654,7 @@ fn read_passages(
     asker: Asker<'_>,
     hits: impl Iterator<Item = Hit>,
     access: &Access,
-) -> Result<Vec<Passage>, ApiError> {
+) -> Result<Vec<Passage>, Error> {
     let mut out = Vec::new();
     for hit in hits {
         if let Some(text) = asker.index.passage_text(hit.chunk_id, access)? {
@@ -690,7 +669,7 @@ fn embed_units(
     embedder: &dyn Embedder,
     query_vector: &[f32],
     units: &[select::Unit],
-) -> Result<Vec<f32>, ApiError> {
+) -> Result<Vec<f32>, Error> {
     if units.is_empty() {
         return Ok(Vec::new());
     }
@@ -739,11 +718,14 @@ mod tests {
 
     #[test]
     fn questions_are_validated() {
-        assert_eq!(validate_question("  ").unwrap_err().code, "empty_question");
+        assert_eq!(
+            validate_question("  ").unwrap_err().code(),
+            "empty_question"
+        );
         let long = "a".repeat(50_000);
         let err = validate_question(&long).unwrap_err();
-        assert_eq!(err.code, "question_too_long");
-        assert!(err.message.contains("50000"), "{}", err.message);
+        assert_eq!(err.code(), "question_too_long");
+        assert!(err.to_string().contains("50000"), "{err}");
         assert!(validate_question("How many days of leave?").is_ok());
     }
 }

@@ -9,19 +9,20 @@
 
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
-use trawl_indexer::{MessageInput, NearDupGroup, NearDups, Thread};
+use trawl_indexer::{NearDupGroup, NearDups};
 use trawl_search::{Access, DocumentInfo, Filter, Index, TagJournal};
 
 use crate::{
-    ApiError,
+    Error,
     api::{NearDupGroupView, NearDupMemberView, ThreadMessageView, ThreadSummary, ThreadView},
+    thread::{MessageInput, Thread},
 };
 
 /// Default Jaccard similarity for near-duplicate groups.
 pub const DEFAULT_NEAR_DUP_THRESHOLD: f64 = 0.8;
 
 /// Documents carrying any of `tags`, or `None` when no tag is asked for.
-pub fn tagged(index: &Index, tags: &[String]) -> Result<Option<HashSet<String>>, ApiError> {
+pub fn tagged(index: &Index, tags: &[String]) -> Result<Option<HashSet<String>>, Error> {
     if tags.is_empty() {
         return Ok(None);
     }
@@ -33,9 +34,9 @@ pub fn tagged(index: &Index, tags: &[String]) -> Result<Option<HashSet<String>>,
 }
 
 /// A malformed tag is the caller's error; anything else is ours.
-pub(crate) fn review_tag_error(e: trawl_search::Error) -> ApiError {
+pub fn review_tag_error(e: trawl_search::Error) -> Error {
     if e.is_user_error() {
-        ApiError::bad_request("invalid_review_tag", e.to_string())
+        Error::invalid("invalid_review_tag", e.to_string())
     } else {
         e.into()
     }
@@ -49,14 +50,14 @@ pub fn restriction(
     access: &Access,
     tags: &[String],
     thread: Option<&str>,
-) -> Result<Option<HashSet<String>>, ApiError> {
+) -> Result<Option<HashSet<String>>, Error> {
     let only = tagged(index, tags)?;
     let Some(t) = thread else {
         return Ok(only);
     };
     let threads = load_threads(index, access, false)?;
     let thread = threads.iter().find(|th| th.id == t).ok_or_else(|| {
-        ApiError::bad_request(
+        Error::invalid(
             "unknown_thread",
             format!("no thread {t:?} (see `trawl threads` or GET /api/threads)"),
         )
@@ -69,7 +70,7 @@ pub fn restriction(
 }
 
 /// The e-mail documents `access` may see.
-fn emails(index: &Index, access: &Access) -> Result<Vec<DocumentInfo>, ApiError> {
+fn emails(index: &Index, access: &Access) -> Result<Vec<DocumentInfo>, Error> {
     let filter = Filter {
         kinds: vec!["email".into()],
         ..Filter::default()
@@ -82,7 +83,7 @@ fn message_input(
     access: &Access,
     d: &DocumentInfo,
     with_text: bool,
-) -> Result<MessageInput, ApiError> {
+) -> Result<MessageInput, Error> {
     let mut m = MessageInput::from_extra(&d.doc_id, &d.meta.extra, d.meta.date);
     m.path = d.path.clone();
     if with_text {
@@ -93,16 +94,12 @@ fn message_input(
 
 /// E-mail threads of the documents `access` may see; texts are read when
 /// inclusiveness is wanted.
-pub fn load_threads(
-    index: &Index,
-    access: &Access,
-    with_text: bool,
-) -> Result<Vec<Thread>, ApiError> {
+pub fn load_threads(index: &Index, access: &Access, with_text: bool) -> Result<Vec<Thread>, Error> {
     let msgs = emails(index, access)?
         .iter()
         .map(|d| message_input(index, access, d, with_text))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(trawl_indexer::build_threads(msgs))
+    Ok(crate::thread::build_threads(msgs))
 }
 
 /// Addresses in From, To and Cc of these documents, sorted and deduplicated.
@@ -125,12 +122,12 @@ fn participants<'a>(docs: impl Iterator<Item = &'a DocumentInfo>) -> Vec<String>
 
 /// Threads `access` may see (of two or more messages unless `all`), only
 /// the one holding `doc_id` when given.
-pub(crate) fn thread_list(
+pub fn thread_list(
     index: &Index,
     access: &Access,
     all: bool,
     doc_id: Option<&str>,
-) -> Result<Vec<ThreadSummary>, ApiError> {
+) -> Result<Vec<ThreadSummary>, Error> {
     let docs: HashMap<String, DocumentInfo> = emails(index, access)?
         .into_iter()
         .map(|d| (d.doc_id.clone(), d))
@@ -139,7 +136,7 @@ pub(crate) fn thread_list(
         .values()
         .map(|d| message_input(index, access, d, false))
         .collect::<Result<Vec<_>, _>>()?;
-    Ok(trawl_indexer::build_threads(msgs)
+    Ok(crate::thread::build_threads(msgs)
         .into_iter()
         .filter(|t| all || t.messages.len() > 1)
         .filter(|t| doc_id.is_none_or(|id| t.messages.iter().any(|m| m.doc_id == id)))
@@ -160,11 +157,7 @@ pub(crate) fn thread_list(
 
 /// One thread with its messages in order and their inclusiveness, or
 /// `None` when `access` sees no thread `id`.
-pub(crate) fn thread_view(
-    index: &Index,
-    access: &Access,
-    id: &str,
-) -> Result<Option<ThreadView>, ApiError> {
+pub fn thread_view(index: &Index, access: &Access, id: &str) -> Result<Option<ThreadView>, Error> {
     let docs: HashMap<String, DocumentInfo> = emails(index, access)?
         .into_iter()
         .map(|d| (d.doc_id.clone(), d))
@@ -173,7 +166,7 @@ pub(crate) fn thread_view(
         .values()
         .map(|d| message_input(index, access, d, false))
         .collect::<Result<Vec<_>, _>>()?;
-    let Some(found) = trawl_indexer::build_threads(msgs)
+    let Some(found) = crate::thread::build_threads(msgs)
         .into_iter()
         .find(|t| t.id == id)
     else {
@@ -187,7 +180,7 @@ pub(crate) fn thread_view(
         .filter_map(|m| docs.get(&m.doc_id))
         .map(|d| message_input(index, access, d, true))
         .collect::<Result<Vec<_>, _>>()?;
-    let thread = trawl_indexer::build_threads(with_text)
+    let thread = crate::thread::build_threads(with_text)
         .into_iter()
         .find(|t| t.id == id)
         .unwrap_or(found);
@@ -224,7 +217,7 @@ pub fn near_dup_groups(
     index: &Index,
     access: &Access,
     threshold: f64,
-) -> Result<Vec<NearDupGroup>, ApiError> {
+) -> Result<Vec<NearDupGroup>, Error> {
     let nd = NearDups::load(index.dir());
     let visible = match access {
         Access::All => None,
@@ -234,11 +227,11 @@ pub fn near_dup_groups(
 }
 
 /// Groups with their members' paths and titles.
-pub(crate) fn group_views(
+pub fn group_views(
     index: &Index,
     access: &Access,
     groups: &[NearDupGroup],
-) -> Result<Vec<NearDupGroupView>, ApiError> {
+) -> Result<Vec<NearDupGroupView>, Error> {
     let ids: HashSet<String> = groups
         .iter()
         .flat_map(|g| g.members.iter().map(|m| m.doc_id.clone()))
@@ -270,10 +263,7 @@ pub(crate) fn group_views(
 }
 
 /// Review tags in use on documents `access` may see, with document counts.
-pub(crate) fn review_tag_counts(
-    index: &Index,
-    access: &Access,
-) -> Result<BTreeMap<String, usize>, ApiError> {
+pub fn review_tag_counts(index: &Index, access: &Access) -> Result<BTreeMap<String, usize>, Error> {
     let current = TagJournal::new(index.dir())
         .current()
         .map_err(review_tag_error)?;

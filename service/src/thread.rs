@@ -24,8 +24,6 @@ use std::collections::{BTreeMap, HashMap, HashSet};
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
-use crate::hex;
-
 /// Share of a message's own word 3-grams a later message must contain for the
 /// earlier one to be non-inclusive (quoting tools rewrap lines and drop
 /// signatures, so exact containment is too strict).
@@ -281,7 +279,7 @@ pub fn build_threads(mut msgs: Vec<MessageInput>) -> Vec<Thread> {
             .clone()
             .unwrap_or_else(|| msgs[root].doc_id.clone());
         threads.push(Thread {
-            id: format!("t-{}", &hex(&Sha256::digest(key.as_bytes()))[..12]),
+            id: format!("t-{}", &hex::encode(Sha256::digest(key.as_bytes()))[..12]),
             subject: subjects[root].0.clone(),
             messages: members
                 .iter()

@@ -9,14 +9,18 @@ use std::{
 use serde::{Deserialize, Serialize};
 use trawl_embedder::Embedder;
 use trawl_indexer::NearDupGroup;
-use trawl_search::{Access, Filter, Fusion, Hit, Index, Mode, SearchRequest};
+use trawl_search::{Access, Fusion, Hit, Index, Mode, SearchRequest};
 use utoipa::{IntoParams, ToSchema};
 
-use crate::ApiError;
+use crate::{
+    Error,
+    filter::{FilterSpec, Filtered, list},
+};
 
 /// Default number of results.
 pub const DEFAULT_K: usize = 10;
 
+crate::filter_fields! {
 /// Parameters of a search, as in `GET /api/search?q=…&k=…&mode=…&offset=…`
 /// or the JSON body of `POST /api/search`.
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema, IntoParams)]
@@ -34,30 +38,6 @@ pub struct SearchParams {
     /// Documents to skip, for paging.
     #[serde(default)]
     pub offset: Option<usize>,
-    /// File types, comma-separated (`pdf,docx`).
-    #[serde(default)]
-    pub kind: Option<String>,
-    /// Tags, comma-separated; a document needs any one of them.
-    #[serde(default)]
-    pub tag: Option<String>,
-    /// Custodians, comma-separated.
-    #[serde(default)]
-    pub custodian: Option<String>,
-    /// Path prefix, relative to the indexed folder.
-    #[serde(default)]
-    pub path: Option<String>,
-    /// Earliest document date, `YYYY-MM-DD`.
-    #[serde(default)]
-    pub from: Option<String>,
-    /// Latest document date, `YYYY-MM-DD` (inclusive).
-    #[serde(default)]
-    pub to: Option<String>,
-    /// Earliest file modification date, `YYYY-MM-DD`.
-    #[serde(default)]
-    pub modified_from: Option<String>,
-    /// Latest file modification date, `YYYY-MM-DD` (inclusive).
-    #[serde(default)]
-    pub modified_to: Option<String>,
     /// Hybrid fusion: `calibrated[:WEIGHT]` (default 0.4), `rrf[:K]` or `convex[:WEIGHT]`.
     #[serde(default)]
     pub fusion: Option<String>,
@@ -78,6 +58,7 @@ pub struct SearchParams {
     #[serde(default)]
     pub near_dup_threshold: Option<f64>,
 }
+}
 
 impl SearchParams {
     /// A hybrid search for `q` with defaults for everything else.
@@ -87,6 +68,12 @@ impl SearchParams {
             k: None,
             mode: None,
             offset: None,
+            fusion: None,
+            review_tag: None,
+            thread: None,
+            near_dups: None,
+            collapse_near_dups: None,
+            near_dup_threshold: None,
             kind: None,
             tag: None,
             custodian: None,
@@ -95,64 +82,14 @@ impl SearchParams {
             to: None,
             modified_from: None,
             modified_to: None,
-            fusion: None,
-            review_tag: None,
-            thread: None,
-            near_dups: None,
-            collapse_near_dups: None,
-            near_dup_threshold: None,
         }
     }
 
-    /// The metadata filter these parameters describe.
-    pub fn filter(&self) -> Result<Filter, ApiError> {
-        let date = |v: &Option<String>, end_of_day: bool| -> Result<Option<i64>, ApiError> {
-            match v.as_deref().map(str::trim).filter(|s| !s.is_empty()) {
-                None => Ok(None),
-                Some(s) => parse_date(s)
-                    .map(|t| Some(if end_of_day { t + 86_399 } else { t }))
-                    .ok_or_else(|| {
-                        ApiError::bad_request(
-                            "invalid_date",
-                            format!("{s:?} is not a date (YYYY-MM-DD)"),
-                        )
-                    }),
-            }
-        };
-        let ranges = [
-            (
-                "from",
-                date(&self.from, false)?,
-                "to",
-                date(&self.to, true)?,
-            ),
-            (
-                "modified_from",
-                date(&self.modified_from, false)?,
-                "modified_to",
-                date(&self.modified_to, true)?,
-            ),
-        ];
-        for (a_name, a, b_name, b) in ranges {
-            if let (Some(a), Some(b)) = (a, b)
-                && a > b
-            {
-                return Err(ApiError::bad_request(
-                    "invalid_date",
-                    format!("{a_name} is after {b_name}"),
-                ));
-            }
-        }
-        Ok(Filter {
-            kinds: list(&self.kind),
-            tags: list(&self.tag),
-            custodians: list(&self.custodian),
-            path_prefix: self.path.clone().filter(|p| !p.trim().is_empty()),
-            date_from: date(&self.from, false)?,
-            date_to: date(&self.to, true)?,
-            modified_from: date(&self.modified_from, false)?,
-            modified_to: date(&self.modified_to, true)?,
-        })
+    /// A search for `q` with these filters and defaults for everything else.
+    pub fn filtered(q: impl Into<String>, spec: FilterSpec) -> Self {
+        let mut params = Self::new(q);
+        params.set_filter_spec(spec);
+        params
     }
 
     /// The review tags asked for.
@@ -161,40 +98,22 @@ impl SearchParams {
     }
 
     /// The near-duplicate threshold asked for (or the default), checked.
-    pub fn near_dup_threshold(&self) -> Result<f64, ApiError> {
+    pub fn near_dup_threshold(&self) -> Result<f64, Error> {
         check_threshold(self.near_dup_threshold)
     }
 }
 
-/// A comma-separated parameter's values.
-fn list(v: &Option<String>) -> Vec<String> {
-    v.as_deref()
-        .unwrap_or("")
-        .split(',')
-        .map(str::trim)
-        .filter(|s| !s.is_empty())
-        .map(str::to_owned)
-        .collect()
-}
-
 /// `threshold` or the default, when it is above 0 and at most 1.
-pub(crate) fn check_threshold(threshold: Option<f64>) -> Result<f64, ApiError> {
+pub fn check_threshold(threshold: Option<f64>) -> Result<f64, Error> {
     let t = threshold.unwrap_or(crate::discovery::DEFAULT_NEAR_DUP_THRESHOLD);
     if t > 0.0 && t <= 1.0 {
         Ok(t)
     } else {
-        Err(ApiError::bad_request(
+        Err(Error::invalid(
             "invalid_threshold",
             format!("near-duplicate threshold {t} must be above 0 and at most 1"),
         ))
     }
-}
-
-/// `YYYY-MM-DD` → Unix seconds at midnight UTC.
-pub fn parse_date(s: &str) -> Option<i64> {
-    // The indexer's parser also takes times; filters take plain dates only.
-    let plain = s.len() == 10 && s.as_bytes()[4] == b'-' && s.as_bytes()[7] == b'-';
-    plain.then(|| trawl_indexer::parse_date(s)).flatten()
 }
 
 /// One result document.
@@ -304,13 +223,14 @@ pub fn run_search(
     embedder: &dyn Embedder,
     params: &SearchParams,
     access: &Access,
-) -> Result<SearchResponse, ApiError> {
+) -> Result<SearchResponse, Error> {
     let started = Instant::now();
+    crate::check_model(index, embedder.info())?;
     let mode = match params.mode.as_deref() {
         None | Some("") => Mode::default(),
         Some(m) => m
             .parse::<Mode>()
-            .map_err(|e| ApiError::bad_request("invalid_mode", e.to_string()))?,
+            .map_err(|e| Error::invalid("invalid_mode", e.to_string()))?,
     };
     let k = params.k.unwrap_or(DEFAULT_K);
     let offset = params.offset.unwrap_or(0);
@@ -331,10 +251,10 @@ pub fn run_search(
     if let Some(f) = params.fusion.as_deref().filter(|f| !f.is_empty()) {
         req.fusion = f
             .parse::<Fusion>()
-            .map_err(|e| ApiError::bad_request("invalid_fusion", e.to_string()))?;
+            .map_err(|e| Error::invalid("invalid_fusion", e.to_string()))?;
     }
     if params.q.trim().is_empty() {
-        return Err(ApiError::bad_request("empty_query", "the query is empty"));
+        return Err(Error::invalid("empty_query", "the query is empty"));
     }
     req.doc_ids = crate::discovery::restriction(
         index,
@@ -346,7 +266,7 @@ pub fn run_search(
     // the query is embedded while the keyword arm runs
     let hits = index
         .search_embedding(&req, || {
-            embedder.embed_query(&params.q).map_err(ApiError::from)
+            embedder.embed_query(&params.q).map_err(Error::from)
         })?
         .hits;
     let (results, near_dups) = if annotate {
@@ -368,6 +288,7 @@ pub fn run_search(
 /// Default number of similar documents.
 pub const DEFAULT_SIMILAR: usize = 10;
 
+crate::filter_fields! {
 /// Parameters of `GET /api/documents/{id}/similar`: how many, and the same
 /// filters as a search.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, IntoParams)]
@@ -376,18 +297,7 @@ pub const DEFAULT_SIMILAR: usize = 10;
 pub struct SimilarParams {
     /// Number of documents to return (default 10).
     pub limit: Option<usize>,
-    /// File types, comma-separated.
-    pub kind: Option<String>,
-    /// Tags, comma-separated.
-    pub tag: Option<String>,
-    /// Custodians, comma-separated.
-    pub custodian: Option<String>,
-    /// Path prefix.
-    pub path: Option<String>,
-    /// Earliest date, `YYYY-MM-DD`.
-    pub from: Option<String>,
-    /// Latest date, `YYYY-MM-DD`.
-    pub to: Option<String>,
+}
 }
 
 /// `GET /api/documents/{id}/similar`: the documents nearest to one document.
@@ -411,18 +321,9 @@ pub fn run_similar(
     doc_id: &str,
     params: &SimilarParams,
     access: &Access,
-) -> Result<Option<SimilarResponse>, ApiError> {
+) -> Result<Option<SimilarResponse>, Error> {
     let started = Instant::now();
-    let filter = SearchParams {
-        kind: params.kind.clone(),
-        tag: params.tag.clone(),
-        custodian: params.custodian.clone(),
-        path: params.path.clone(),
-        from: params.from.clone(),
-        to: params.to.clone(),
-        ..SearchParams::new("")
-    }
-    .filter()?;
+    let filter = params.filter()?;
     let k = params.limit.unwrap_or(DEFAULT_SIMILAR);
     let Some(hits) = index.similar(doc_id, k, &filter, access)? else {
         return Ok(None);
@@ -434,43 +335,17 @@ pub fn run_similar(
     }))
 }
 
+crate::filter_fields! {
 /// Parameters of `GET /api/documents`: filters and a page.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, IntoParams)]
 #[serde(deny_unknown_fields, default)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// File types, comma-separated.
-    pub kind: Option<String>,
-    /// Tags, comma-separated.
-    pub tag: Option<String>,
-    /// Custodians, comma-separated.
-    pub custodian: Option<String>,
-    /// Path prefix.
-    pub path: Option<String>,
-    /// Earliest date, `YYYY-MM-DD`.
-    pub from: Option<String>,
-    /// Latest date, `YYYY-MM-DD`.
-    pub to: Option<String>,
     /// Documents per page (default 100).
     pub limit: Option<usize>,
     /// Documents to skip.
     pub offset: Option<usize>,
 }
-
-impl ListParams {
-    /// The metadata filter these parameters describe.
-    pub fn filter(&self) -> Result<Filter, ApiError> {
-        SearchParams {
-            kind: self.kind.clone(),
-            tag: self.tag.clone(),
-            custodian: self.custodian.clone(),
-            path: self.path.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            ..SearchParams::new("")
-        }
-        .filter()
-    }
 }
 
 /// One document of a listing.
@@ -560,6 +435,7 @@ fn with_near_dups(
     (shown, notes)
 }
 
+crate::filter_fields! {
 /// Parameters of `GET /api/facets`: a search's query and filters.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, IntoParams)]
 #[serde(deny_unknown_fields, default)]
@@ -567,38 +443,13 @@ fn with_near_dups(
 pub struct FacetParams {
     /// Query text; empty counts every document.
     pub q: Option<String>,
-    /// File types, comma-separated.
-    pub kind: Option<String>,
-    /// Tags, comma-separated.
-    pub tag: Option<String>,
-    /// Custodians, comma-separated.
-    pub custodian: Option<String>,
-    /// Path prefix.
-    pub path: Option<String>,
-    /// Earliest date, `YYYY-MM-DD`.
-    pub from: Option<String>,
-    /// Latest date, `YYYY-MM-DD`.
-    pub to: Option<String>,
-    /// Earliest file modification date, `YYYY-MM-DD`.
-    pub modified_from: Option<String>,
-    /// Latest file modification date, `YYYY-MM-DD`.
-    pub modified_to: Option<String>,
+}
 }
 
 impl FacetParams {
     /// The same query and filters as search parameters.
     pub fn as_search(&self) -> SearchParams {
-        SearchParams {
-            kind: self.kind.clone(),
-            tag: self.tag.clone(),
-            custodian: self.custodian.clone(),
-            path: self.path.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            modified_from: self.modified_from.clone(),
-            modified_to: self.modified_to.clone(),
-            ..SearchParams::new(self.q.clone().unwrap_or_default())
-        }
+        SearchParams::filtered(self.q.clone().unwrap_or_default(), self.filter_spec())
     }
 }
 
@@ -760,49 +611,27 @@ pub struct DeleteResponse {
     pub deleted: Vec<String>,
 }
 
+crate::filter_fields! {
 /// `POST /api/terms`: a search-term report's terms and restrictions.
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TermsParams {
     /// One query per term, in the search syntax plus `a w/N b` and `a pre/N b`.
     pub terms: Vec<String>,
-    /// File types, comma-separated.
-    pub kind: Option<String>,
-    /// Tags, comma-separated.
-    pub tag: Option<String>,
-    /// Custodians, comma-separated.
-    pub custodian: Option<String>,
-    /// Path prefix.
-    pub path: Option<String>,
-    /// Earliest document date, `YYYY-MM-DD`.
-    pub from: Option<String>,
-    /// Latest document date, `YYYY-MM-DD`.
-    pub to: Option<String>,
-    /// Earliest file modification date, `YYYY-MM-DD`.
-    pub modified_from: Option<String>,
-    /// Latest file modification date, `YYYY-MM-DD`.
-    pub modified_to: Option<String>,
     /// Review tags, comma-separated: only documents carrying one are counted.
     pub review_tag: Option<String>,
     /// Only the messages of this e-mail thread are counted.
     pub thread: Option<String>,
+}
 }
 
 impl TermsParams {
     /// The filters as search parameters.
     pub fn as_search(&self) -> SearchParams {
         SearchParams {
-            kind: self.kind.clone(),
-            tag: self.tag.clone(),
-            custodian: self.custodian.clone(),
-            path: self.path.clone(),
-            from: self.from.clone(),
-            to: self.to.clone(),
-            modified_from: self.modified_from.clone(),
-            modified_to: self.modified_to.clone(),
             review_tag: self.review_tag.clone(),
             thread: self.thread.clone(),
-            ..SearchParams::new("")
+            ..SearchParams::filtered("", self.filter_spec())
         }
     }
 }
@@ -1069,6 +898,7 @@ pub struct SavedSearches {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::filter::parse_date;
 
     #[test]
     fn dates_parse_to_utc_midnight() {
@@ -1096,6 +926,6 @@ mod tests {
         assert_eq!(f.kinds, vec!["pdf", "docx"]);
         assert_eq!(f.date_to, Some(86_399));
         p.from = Some("soon".into());
-        assert_eq!(p.filter().unwrap_err().code, "invalid_date");
+        assert_eq!(p.filter().unwrap_err().code(), "invalid_date");
     }
 }

@@ -125,10 +125,7 @@ pub(crate) fn run(args: ExportArgs) -> Result<()> {
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
-    Sha256::digest(bytes)
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(bytes))
 }
 
 /// Writes files under the export root, recording each one's hash.

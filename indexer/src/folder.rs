@@ -18,12 +18,10 @@ use trawl_search::{DocumentMeta, Index};
 
 use crate::{
     DocKind, Error, IndexOptions, IndexReport, Progress, Result, Skipped,
-    cache::VectorCache,
     extract::{self, Limits, Node, SECTION_SEPARATOR},
-    hex,
     meta::{RULE_FILES, SIDECAR_SUFFIX, UserMeta},
-    neardup,
-    pipeline::{self, Output, Sinks},
+    pipeline::{self, Output},
+    session::Session,
     state::{DocEntry, FileEntry, State},
 };
 
@@ -65,20 +63,15 @@ pub fn index_directory(
         return Err(Error::NotADirectory(root.to_path_buf()));
     }
     let mut report = IndexReport::default();
-    // The writer's lock comes first: the state read below must be the one no
-    // other writer (a server upload or delete) changes until this run saves.
-    let mut writer = index.writer()?;
-    let mut state = State::load(index.dir())?;
-    state.root = std::fs::canonicalize(root)
+    let mut session = Session::begin(index, embedder, opts)?;
+    session.state.root = std::fs::canonicalize(root)
         .ok()
         .map(|p| p.to_string_lossy().into_owned());
-    let mut cache = VectorCache::load(index.dir(), embedder.info());
-    let mut near_dups = neardup::Store::load(index.dir());
     let pipeline_version = crate::pipeline_version(opts);
-    let same_pipeline = state.pipeline == pipeline_version;
+    let same_pipeline = session.state.pipeline == pipeline_version;
 
     let scan_started = Instant::now();
-    let found = scan(root, &state, opts, &mut report)?;
+    let found = scan(root, &session.state, opts, &mut report)?;
     report.files_seen = found.len() + report.skipped.len();
 
     // Group files by content: one document per distinct content.
@@ -93,7 +86,8 @@ pub fn index_directory(
     for (doc_id, files) in &mut by_doc {
         // The path already indexed stays the document's path while it exists,
         // so adding a copy does not re-index the original.
-        if let Some(i) = state
+        if let Some(i) = session
+            .state
             .documents
             .get(doc_id)
             .and_then(|known| files.iter().position(|f| f.rel == known.path))
@@ -101,14 +95,14 @@ pub fn index_directory(
             files.swap(0, i);
         }
         let primary = files[0];
-        if let Some(upload) = state.uploads.get(doc_id) {
+        if let Some(upload) = session.state.uploads.get(doc_id) {
             // Already in the index as an upload: that copy stays the document.
             for f in files.iter() {
                 report.duplicates.push((f.rel.clone(), upload.path.clone()));
             }
             continue;
         }
-        if state.deleted.contains(doc_id) {
+        if session.state.deleted.contains(doc_id) {
             for f in files.iter() {
                 report.skipped.push(Skipped {
                     path: f.rel.clone(),
@@ -125,8 +119,8 @@ pub fn index_directory(
         }
         // A document without a near-duplicate signature (indexed by an older
         // trawl) is prepared again; its vectors come from the cache.
-        let unchanged = near_dups.contains(doc_id)
-            && state.documents.get(doc_id).is_some_and(|known| {
+        let unchanged = session.has_signature(doc_id)
+            && session.state.documents.get(doc_id).is_some_and(|known| {
                 same_pipeline && known.path == primary.rel && known.meta_hash == primary.meta_hash
             });
         if unchanged {
@@ -138,7 +132,8 @@ pub fn index_directory(
             });
         }
     }
-    let gone: Vec<String> = state
+    let gone: Vec<String> = session
+        .state
         .documents
         .keys()
         .filter(|id| !by_doc.contains_key(*id))
@@ -148,10 +143,10 @@ pub fn index_directory(
 
     let present: BTreeSet<&str> = found.iter().map(|f| f.rel.as_str()).collect();
     for doc_id in &gone {
-        if let Some(entry) = state.documents.remove(doc_id) {
-            writer.delete_document(doc_id)?;
+        if let Some(entry) = session.state.documents.remove(doc_id) {
+            session.writer.delete_document(doc_id)?;
             for child in &entry.children {
-                writer.delete_document(child)?;
+                session.writer.delete_document(child)?;
             }
             if present.contains(entry.path.as_str()) {
                 report.updated += 1;
@@ -162,40 +157,28 @@ pub fn index_directory(
     }
 
     let prepare = |job: &Job<'_>| prepare_file(job, embedder, opts);
-    let done = pipeline::run(
-        &jobs,
-        &prepare,
-        Sinks {
-            embedder,
-            writer: &mut writer,
-            cache: &mut cache,
-            near_dups: &mut near_dups,
-            opts,
-            progress,
-            times: &mut report.stages,
-        },
-    )?;
+    let done = session.run(&jobs, &prepare, progress, &mut report.stages)?;
 
     for d in done {
         let job = &jobs[d.job];
         report.skipped.extend(d.skipped);
-        let previous = state.documents.remove(&job.doc_id);
+        let previous = session.state.documents.remove(&job.doc_id);
         let old_children = previous.map(|p| p.children).unwrap_or_default();
         let Some(((_, _), children)) = d.docs.split_first() else {
             // A file that failed extraction this time must not keep stale content.
-            writer.delete_document(&job.doc_id)?;
+            session.writer.delete_document(&job.doc_id)?;
             for child in &old_children {
-                writer.delete_document(child)?;
+                session.writer.delete_document(child)?;
             }
             continue;
         };
         let children: Vec<String> = children.iter().map(|(id, _)| id.clone()).collect();
         for child in old_children.iter().filter(|c| !children.contains(c)) {
-            writer.delete_document(child)?;
+            session.writer.delete_document(child)?;
         }
         report.indexed += d.docs.len();
         report.chunks += d.docs.iter().map(|(_, n)| n).sum::<usize>();
-        state.documents.insert(
+        session.state.documents.insert(
             job.doc_id.clone(),
             DocEntry {
                 path: job.file.rel.clone(),
@@ -204,27 +187,20 @@ pub fn index_directory(
             },
         );
     }
-    let t = Instant::now();
-    writer.commit()?;
-    report.stages.commit_s += t.elapsed().as_secs_f64();
-
-    state.pipeline = pipeline_version;
-    state.root = std::fs::canonicalize(root)
+    session.state.pipeline = pipeline_version;
+    session.state.root = std::fs::canonicalize(root)
         .ok()
         .map(|p| p.to_string_lossy().into_owned());
-    state.files = found
+    session.state.files = found
         .into_iter()
         .map(|f| {
             let mut entry = f.entry;
             let id = doc_id_of(&entry.sha256);
-            entry.doc_id = state.documents.contains_key(&id).then_some(id);
+            entry.doc_id = session.state.documents.contains_key(&id).then_some(id);
             (f.rel, entry)
         })
         .collect();
-    state.save(index.dir())?;
-    let live = state.live_ids();
-    cache.save(index.dir(), |id| live.contains(id));
-    near_dups.save(index.dir(), |id| live.contains(id))?;
+    session.commit(&mut report.stages)?;
 
     crate::finish(&mut report, index, started);
     Ok(report)
@@ -379,7 +355,7 @@ fn scan(
                 prev.sha256.clone()
             }
             _ => match std::fs::read(path) {
-                Ok(bytes) => hex(&Sha256::digest(&bytes)),
+                Ok(bytes) => hex::encode(Sha256::digest(&bytes)),
                 Err(e) => {
                     report.skipped.push(Skipped {
                         path: rel,
@@ -517,7 +493,7 @@ pub(crate) fn prepare_file(job: &Job<'_>, embedder: &dyn Embedder, opts: &IndexO
         let doc_id = match &parent_id {
             None => job.doc_id.clone(),
             // Tied to the parent: the same attachment in two e-mails is two documents.
-            Some(parent) => doc_id_of(&hex(&Sha256::digest(
+            Some(parent) => doc_id_of(&hex::encode(Sha256::digest(
                 format!("{parent}/{i}/{}", node.sha256).as_bytes(),
             ))),
         };

@@ -19,11 +19,10 @@ use trawl_search::{DocumentMeta, Index};
 
 use crate::{
     Error, IndexOptions, IndexReport, Progress, Result, Skipped,
-    cache::VectorCache,
     extract::Extracted,
-    hex, neardup,
-    pipeline::{self, Output, Sinks},
-    state::{JsonlSource, State},
+    pipeline::{self, Output},
+    session::Session,
+    state::JsonlSource,
 };
 
 /// Longest title made from a record's text when it has none, in words.
@@ -77,7 +76,7 @@ pub(crate) fn parse_line(line: &str) -> std::result::Result<Option<Record>, Stri
         id,
         title,
         text,
-        hash: hex(&h.finalize()),
+        hash: hex::encode(h.finalize()),
     }))
 }
 
@@ -162,23 +161,19 @@ pub fn index_jsonl(
         .file_name()
         .map_or_else(|| source_key.clone(), |n| n.to_string_lossy().into_owned());
     let mut report = IndexReport::default();
-    // Lock first, so no other writer changes the state between load and save.
-    let mut writer = index.writer()?;
-    let mut state = State::load(index.dir())?;
-    let mut cache = VectorCache::load(index.dir(), embedder.info());
-    let mut near_dups = neardup::Store::load(index.dir());
+    let mut session = Session::begin(index, embedder, opts)?;
 
     let scan_started = Instant::now();
     let (records, skipped) = read_records(file, &name)?;
     report.files_seen = records.len() + skipped.len();
     report.skipped = skipped;
     let pipeline = crate::pipeline_version(opts);
-    let previous = state.jsonl.remove(&source_key).unwrap_or_default();
+    let previous = session.state.jsonl.remove(&source_key).unwrap_or_default();
     let same_pipeline = previous.pipeline == pipeline;
     let mut kept: BTreeMap<String, String> = BTreeMap::new();
     let mut to_index: Vec<&Record> = Vec::new();
     for r in &records {
-        if state.deleted.contains(&r.id) {
+        if session.state.deleted.contains(&r.id) {
             report.skipped.push(Skipped {
                 path: format!("{name}#{}", r.id),
                 reason: "deleted through the API".to_owned(),
@@ -202,7 +197,7 @@ pub fn index_jsonl(
     let present: HashMap<&str, ()> = records.iter().map(|r| (r.id.as_str(), ())).collect();
     for id in previous.records.keys() {
         if !present.contains_key(id.as_str()) {
-            writer.delete_document(id)?;
+            session.writer.delete_document(id)?;
             report.removed += 1;
         }
     }
@@ -242,19 +237,7 @@ pub fn index_jsonl(
             },
         }
     };
-    let done = pipeline::run(
-        &to_index,
-        &prepare,
-        Sinks {
-            embedder,
-            writer: &mut writer,
-            cache: &mut cache,
-            near_dups: &mut near_dups,
-            opts,
-            progress,
-            times: &mut report.stages,
-        },
-    )?;
+    let done = session.run(&to_index, &prepare, progress, &mut report.stages)?;
     for d in done {
         let r = to_index[d.job];
         report.skipped.extend(d.skipped);
@@ -267,26 +250,20 @@ pub fn index_jsonl(
             // A record that no longer yields text must not keep its old chunks.
             None => {
                 if previous.records.contains_key(&r.id) {
-                    writer.delete_document(&r.id)?;
+                    session.writer.delete_document(&r.id)?;
                 }
             }
         }
     }
-    let t = Instant::now();
-    writer.commit()?;
-    report.stages.commit_s += t.elapsed().as_secs_f64();
 
-    state.jsonl.insert(
+    session.state.jsonl.insert(
         source_key,
         JsonlSource {
             pipeline,
             records: kept,
         },
     );
-    state.save(index.dir())?;
-    let live = state.live_ids();
-    cache.save(index.dir(), |id| live.contains(id));
-    near_dups.save(index.dir(), |id| live.contains(id))?;
+    session.commit(&mut report.stages)?;
 
     crate::finish(&mut report, index, started);
     Ok(report)

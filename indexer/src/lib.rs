@@ -21,6 +21,7 @@ mod managed;
 mod meta;
 mod neardup;
 mod pipeline;
+mod session;
 mod state;
 
 pub use crate::{
@@ -221,8 +222,4 @@ fn finish(report: &mut IndexReport, index: &Index, started: std::time::Instant) 
         chunks = report.chunks,
         "indexing finished"
     );
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
 }

@@ -19,11 +19,9 @@ use trawl_search::Index;
 
 use crate::{
     Error, IndexOptions, IndexReport, NoProgress, Result,
-    cache::VectorCache,
     folder::{self, Found, Job},
-    hex,
     meta::UserMeta,
-    pipeline::{self, Sinks},
+    session::Session,
     state::{DocEntry, FileEntry, State},
 };
 
@@ -131,10 +129,7 @@ pub fn index_files(
     let started = Instant::now();
     let user = meta.to_user()?;
     let meta_hash = user.hash();
-    let mut writer = index.writer()?;
-    let mut state = State::load(index.dir())?;
-    let mut cache = VectorCache::load(index.dir(), embedder.info());
-    let mut near_dups = crate::neardup::Store::load(index.dir());
+    let mut session = Session::begin(index, embedder, opts)?;
     let mut out = FilesReport::default();
     out.report.files_seen = files.len();
 
@@ -171,12 +166,13 @@ pub fn index_files(
                 }
             },
         };
-        let sha256 = hex(&Sha256::digest(&bytes));
+        let sha256 = hex::encode(Sha256::digest(&bytes));
         let doc_id = folder::doc_id_of(&sha256);
-        let existing = state
+        let existing = session
+            .state
             .documents
             .get(&doc_id)
-            .or_else(|| state.uploads.get(&doc_id))
+            .or_else(|| session.state.uploads.get(&doc_id))
             .map(|d| d.path.clone())
             .or_else(|| {
                 found
@@ -220,19 +216,7 @@ pub fn index_files(
         })
         .collect();
     let prepare = |job: &Job<'_>| folder::prepare_file(job, embedder, opts);
-    let done = pipeline::run(
-        &jobs,
-        &prepare,
-        Sinks {
-            embedder,
-            writer: &mut writer,
-            cache: &mut cache,
-            near_dups: &mut near_dups,
-            opts,
-            progress: &NoProgress,
-            times: &mut out.report.stages,
-        },
-    )?;
+    let done = session.run(&jobs, &prepare, &NoProgress, &mut out.report.stages)?;
     for d in done {
         let job = &jobs[d.job];
         let slot = found[d.job].0;
@@ -256,8 +240,8 @@ pub fn index_files(
             doc_id: job.doc_id.clone(),
             attachments: children.len(),
         });
-        state.deleted.remove(&job.doc_id);
-        state.uploads.insert(
+        session.state.deleted.remove(&job.doc_id);
+        session.state.uploads.insert(
             job.doc_id.clone(),
             DocEntry {
                 path: job.file.rel.clone(),
@@ -266,13 +250,7 @@ pub fn index_files(
             },
         );
     }
-    let t = Instant::now();
-    writer.commit()?;
-    out.report.stages.commit_s += t.elapsed().as_secs_f64();
-    state.save(index.dir())?;
-    let live = state.live_ids();
-    cache.save(index.dir(), |id| live.contains(id));
-    near_dups.save(index.dir(), |id| live.contains(id))?;
+    session.commit(&mut out.report.stages)?;
     out.files = outcomes
         .into_iter()
         .zip(files)

@@ -12,7 +12,7 @@ use std::collections::BTreeMap;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 
-use crate::{extract::parse_iso_date, hex};
+use crate::extract::parse_iso_date;
 
 /// Suffix of a sidecar file.
 pub(crate) const SIDECAR_SUFFIX: &str = ".meta.json";
@@ -126,7 +126,7 @@ impl UserMeta {
             return String::new();
         }
         let json = serde_json::to_vec(self).expect("metadata serializes");
-        hex(&Sha256::digest(&json))
+        hex::encode(Sha256::digest(&json))
     }
 }
 

@@ -156,10 +156,7 @@ pub(crate) fn write_private(path: &Path, bytes: &[u8]) -> std::io::Result<()> {
 }
 
 fn hash_hex(secret: &str) -> String {
-    Sha256::digest(secret.as_bytes())
-        .iter()
-        .map(|b| format!("{b:02x}"))
-        .collect()
+    hex::encode(Sha256::digest(secret.as_bytes()))
 }
 
 fn valid_name(s: &str) -> bool {
@@ -203,16 +200,10 @@ pub fn create_key(
         )));
     }
     let secret_bytes: [u8; 32] = rand::random();
-    let secret = format!(
-        "{KEY_PREFIX}{}",
-        secret_bytes
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect::<String>()
-    );
+    let secret = format!("{KEY_PREFIX}{}", hex::encode(secret_bytes));
     let id_bytes: [u8; 4] = rand::random();
     let stored = StoredKey {
-        id: id_bytes.iter().map(|b| format!("{b:02x}")).collect(),
+        id: hex::encode(id_bytes),
         name: name.to_owned(),
         groups: groups.to_vec(),
         admin,

@@ -445,7 +445,7 @@ pub(crate) async fn file(
         };
         let path = resolve_file(&st, &doc.path).ok_or_else(unavailable)?;
         let bytes = std::fs::read(&path).map_err(|_| unavailable())?;
-        let hash: String = Sha256::digest(&bytes).iter().map(|b| format!("{b:02x}")).collect();
+        let hash = hex::encode(Sha256::digest(&bytes));
         if hash != doc.meta.sha256 {
             return Err(unavailable());
         }

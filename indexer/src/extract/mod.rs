@@ -406,7 +406,7 @@ pub(crate) fn extract_tree_here(
             match result {
                 Ok((kind, doc)) => {
                     text_left -= doc.text.len() as u64;
-                    let sha = crate::hex(&Sha256::digest(&a.bytes));
+                    let sha = hex::encode(Sha256::digest(&a.bytes));
                     push_node(
                         &mut tree,
                         &mut queue,

@@ -160,6 +160,14 @@ pub(crate) struct IndexArgs {
     pub(crate) overlap_tokens: usize,
     #[command(flatten)]
     pub(crate) hnsw: HnswArgs,
+    /// Also store the documents on a cluster, `solr://HOST:PORT[,HOST:PORT…]/COLLECTION`:
+    /// the local index (--index) is then this worker's extraction and embedding cache.
+    #[arg(long, env = "TRAWL_BACKEND")]
+    pub(crate) backend: Option<String>,
+    /// Index only this worker's share of the folder, I/N (1-based): several machines split a
+    /// folder by a stable hash of each path. Needs --backend.
+    #[arg(long, requires = "backend")]
+    pub(crate) worker: Option<crate::cluster::Worker>,
     /// Print the run's report as JSON (progress goes to stderr as plain lines).
     #[arg(long)]
     pub(crate) json: bool,
@@ -182,6 +190,9 @@ pub(crate) struct SearchArgs {
     /// hybrid, keyword or vector.
     #[arg(long, default_value = "hybrid")]
     pub(crate) mode: String,
+    /// Search a cluster instead of the local index, `solr://HOST:PORT[,HOST:PORT…]/COLLECTION`.
+    #[arg(long, env = "TRAWL_BACKEND")]
+    pub(crate) backend: Option<String>,
     #[command(flatten)]
     pub(crate) filter: FilterArgs,
     #[command(flatten)]

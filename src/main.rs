@@ -3,6 +3,7 @@
 mod ask;
 mod bench;
 mod cli;
+mod cluster;
 mod discovery;
 mod eval;
 mod export;
@@ -222,8 +223,11 @@ fn index(args: IndexArgs) -> Result<()> {
             target_tokens: args.chunk_tokens,
             overlap_tokens: args.overlap_tokens,
         },
+        share: args.worker.map(cluster::Worker::share),
         ..IndexOptions::default()
     };
+    // Connect before the long part, so a wrong URL fails at once.
+    let backend = args.backend.as_deref().map(cluster::connect).transpose()?;
     let max_tokens = embedder.info().max_tokens.saturating_sub(2);
     if args.chunk_tokens > max_tokens {
         bail!(
@@ -235,10 +239,24 @@ fn index(args: IndexArgs) -> Result<()> {
     let report = trawl_indexer::index_path(&args.dir, &index, &embedder, &opts, &progress)
         .with_context(|| format!("indexing {}", args.dir.display()))?;
     progress.finish();
+    let pushed = match &backend {
+        Some(b) => Some(cluster::push(&index, b, args.worker)?),
+        None => None,
+    };
     if args.json {
-        println!("{}", serde_json::to_string_pretty(&report)?);
+        let mut value = serde_json::to_value(&report)?;
+        if let Some(p) = &pushed {
+            value["cluster"] = serde_json::to_value(p)?;
+        }
+        println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print_report(&report, &index_dir);
+        if let (Some(p), Some(url)) = (&pushed, &args.backend) {
+            println!(
+                "Cluster {url}: {} documents stored, {} unchanged, {} removed; {} chunks in the collection.",
+                p.stored, p.unchanged, p.deleted, p.cluster_chunks
+            );
+        }
     }
     Ok(())
 }
@@ -292,7 +310,6 @@ fn print_report(r: &IndexReport, index_dir: &Path) {
 fn search(args: SearchArgs) -> Result<()> {
     let index_dir = args.index.path();
     let embedder = load_embedder(&args.model)?;
-    let index = open_index_for(&index_dir, &embedder)?;
     let f = &args.filter;
     let r = &args.review;
     let params = SearchParams {
@@ -308,7 +325,21 @@ fn search(args: SearchArgs) -> Result<()> {
         near_dup_threshold: Some(r.near_dup_threshold),
         ..SearchParams::filtered(args.query.clone(), f.spec())
     };
-    let response = trawl_service::api::run_search(&index, &embedder, &params, &f.access())?;
+    let response = match &args.backend {
+        Some(url) => {
+            let backend = cluster::connect(url)?;
+            trawl_service::cluster::run_search_on_cluster(
+                &backend,
+                &embedder,
+                &params,
+                &f.access(),
+            )?
+        }
+        None => {
+            let index = open_index_for(&index_dir, &embedder)?;
+            trawl_service::api::run_search(&index, &embedder, &params, &f.access())?
+        }
+    };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&response)?);
     } else {

@@ -123,6 +123,37 @@ pub struct Filter {
     pub date_from: Option<i64>,
     /// Document date at or before this (Unix seconds).
     pub date_to: Option<i64>,
+    /// Only documents with any of these tags; empty means any.
+    pub tags: Vec<String>,
+    /// Only these custodians; empty means any.
+    pub custodians: Vec<String>,
+    /// File modified at or after this (Unix seconds).
+    pub modified_from: Option<i64>,
+    /// File modified at or before this (Unix seconds).
+    pub modified_to: Option<i64>,
+}
+
+/// What a result shows of a chunk: its stored fields.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct StoredChunk {
+    /// Source path.
+    pub path: String,
+    /// Document title.
+    pub title: String,
+    /// File type.
+    pub kind: String,
+    /// The chunk's text.
+    pub text: String,
+    /// Heading path, if any.
+    pub section: Option<String>,
+    /// 1-based page, if the format has pages.
+    pub page: Option<u32>,
+    /// Free-form tags.
+    pub tags: Vec<String>,
+    /// Custodian.
+    pub custodian: Option<String>,
+    /// Document date, Unix seconds.
+    pub date: Option<i64>,
 }
 
 /// Whether `path` falls in share `i` of `n` (0-based: `i < n`): a stable partition by the
@@ -369,6 +400,20 @@ impl SolrBackend {
         self.update(&json!({ "delete": { "query": query } }).to_string(), false)
     }
 
+    /// Deletes every document stored under one of `paths` (a file gone from a worker's share).
+    /// Visible after [`Self::commit`].
+    pub fn delete_paths(&self, paths: &[String]) -> Result<()> {
+        for batch in paths.chunks(DOCS_PER_DELETE) {
+            let query = batch
+                .iter()
+                .map(|p| format!("path:{}", escape(p)))
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            self.update(&json!({ "delete": { "query": query } }).to_string(), false)?;
+        }
+        Ok(())
+    }
+
     /// Deletes every chunk in the collection. Visible after [`Self::commit`].
     pub fn delete_all(&self) -> Result<()> {
         self.update(r#"{"delete":{"query":"*:*"}}"#, false)
@@ -476,6 +521,70 @@ impl SolrBackend {
         p.push(("q".into(), q));
         filters(&mut p, groups, filter)?;
         self.hits(&self.select(&p)?, |s| 2.0 * s - 1.0)
+    }
+
+    /// The stored fields of `chunks` (those `groups` may see; the others are absent), for
+    /// showing results: one request, whatever the number of chunks.
+    pub fn stored(
+        &self,
+        chunks: &[ChunkRef],
+        groups: Option<&[String]>,
+    ) -> Result<HashMap<ChunkRef, StoredChunk>> {
+        if chunks.is_empty() {
+            return Ok(HashMap::new());
+        }
+        // Comma-separated: a `separator` local parameter is not honoured in `q` (Solr 9.10
+        // found nothing with one); trawl's document ids are hex, a comma in one is skipped.
+        let ids = chunks
+            .iter()
+            .map(ChunkRef::chunk_id)
+            .filter(|id| !id.contains(','))
+            .collect::<Vec<_>>()
+            .join(",");
+        let mut p = params(&[
+            ("q", "{!terms f=chunk_id v=$ids}"),
+            ("ids", &ids),
+            (
+                "fl",
+                "chunk_id,path,title,kind,body,section,page,tags,custodian,date",
+            ),
+            ("rows", &chunks.len().to_string()),
+        ]);
+        filters(&mut p, groups, &Filter::default())?;
+        let v = self.select(&p)?;
+        let text = |d: &Value, f: &str| d.get(f).and_then(Value::as_str).map(str::to_owned);
+        let mut out = HashMap::new();
+        for d in docs(&v) {
+            let Some(chunk) = text(d, "chunk_id").as_deref().and_then(ChunkRef::parse) else {
+                continue;
+            };
+            out.insert(
+                chunk,
+                StoredChunk {
+                    path: text(d, "path").unwrap_or_default(),
+                    title: text(d, "title").unwrap_or_default(),
+                    kind: text(d, "kind").unwrap_or_default(),
+                    text: text(d, "body").unwrap_or_default(),
+                    section: text(d, "section"),
+                    page: d.get("page").and_then(Value::as_u64).map(|n| n as u32),
+                    tags: d
+                        .get("tags")
+                        .and_then(Value::as_array)
+                        .map(|a| {
+                            a.iter()
+                                .filter_map(Value::as_str)
+                                .map(str::to_owned)
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    custodian: text(d, "custodian"),
+                    date: text(d, "date")
+                        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+                        .map(|t| t.as_second()),
+                },
+            );
+        }
+        Ok(out)
     }
 
     /// The text of a document's chunks in order, or `None` when it is missing or `groups`
@@ -590,17 +699,31 @@ fn filters(p: &mut Vec<(String, String)>, groups: Option<&[String]>, f: &Filter)
         p.push(("fq".into(), "{!prefix f=path v=$fq_path}".into()));
         p.push(("fq_path".into(), prefix.clone()));
     }
-    if f.date_from.is_some() || f.date_to.is_some() {
-        let from = f.date_from.map(solr_date).transpose()?;
-        let to = f.date_to.map(solr_date).transpose()?;
-        p.push((
-            "fq".into(),
-            format!(
-                "date:[{} TO {}]",
-                from.as_deref().unwrap_or("*"),
-                to.as_deref().unwrap_or("*")
-            ),
-        ));
+    for (field, values) in [("tags", &f.tags), ("custodian", &f.custodians)] {
+        if !values.is_empty() {
+            p.push((
+                "fq".into(),
+                format!("{{!terms f={field} separator='\u{1f}' v=$fq_{field}}}"),
+            ));
+            p.push((format!("fq_{field}"), values.join("\u{1f}")));
+        }
+    }
+    for (field, from, to) in [
+        ("date", f.date_from, f.date_to),
+        ("modified", f.modified_from, f.modified_to),
+    ] {
+        if from.is_some() || to.is_some() {
+            let from = from.map(solr_date).transpose()?;
+            let to = to.map(solr_date).transpose()?;
+            p.push((
+                "fq".into(),
+                format!(
+                    "{field}:[{} TO {}]",
+                    from.as_deref().unwrap_or("*"),
+                    to.as_deref().unwrap_or("*")
+                ),
+            ));
+        }
     }
     Ok(())
 }

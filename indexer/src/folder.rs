@@ -71,7 +71,11 @@ pub fn index_directory(
     let same_pipeline = session.state.pipeline == pipeline_version;
 
     let scan_started = Instant::now();
-    let found = scan(root, &session.state, opts, &mut report)?;
+    let mut found = scan(root, &session.state, opts, &mut report)?;
+    if let Some(share) = &opts.share {
+        // Another worker's files are not this run's: neither indexed nor counted as removed.
+        found.retain(|f| (share.0)(&f.rel));
+    }
     report.files_seen = found.len() + report.skipped.len();
 
     // Group files by content: one document per distinct content.

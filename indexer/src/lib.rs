@@ -85,6 +85,19 @@ pub struct IndexOptions {
     /// Extraction of one file that takes longer than this is abandoned and the
     /// file skipped (its worker thread is left to finish on its own).
     pub extract_timeout: Duration,
+    /// Only files whose path (relative to the folder) this accepts become documents: a
+    /// worker's share of a folder indexed by several machines. `None` takes every file.
+    pub share: Option<PathShare>,
+}
+
+/// A predicate over relative paths choosing a worker's share of a folder.
+#[derive(Clone)]
+pub struct PathShare(pub std::sync::Arc<dyn Fn(&str) -> bool + Send + Sync>);
+
+impl std::fmt::Debug for PathShare {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("PathShare(..)")
+    }
 }
 
 impl Default for IndexOptions {
@@ -96,6 +109,7 @@ impl Default for IndexOptions {
             max_text_bytes: 32 * 1024 * 1024,
             embed_batch: 64,
             extract_timeout: Duration::from_secs(60),
+            share: None,
         }
     }
 }

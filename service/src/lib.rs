@@ -13,6 +13,7 @@
 
 pub mod api;
 pub mod ask;
+pub mod cluster;
 pub mod discovery;
 mod error;
 pub mod filter;

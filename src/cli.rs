@@ -160,6 +160,16 @@ pub(crate) struct IndexArgs {
     pub(crate) overlap_tokens: usize,
     #[command(flatten)]
     pub(crate) hnsw: HnswArgs,
+    /// OCR of scanned PDF pages and images: off, auto (pages without a text
+    /// layer, and images) or force (every PDF page, replacing its text layer).
+    #[arg(long, env = "TRAWL_OCR", default_value = "auto", value_parser = clap::value_parser!(trawl_indexer::OcrMode))]
+    pub(crate) ocr: trawl_indexer::OcrMode,
+    /// Tesseract languages, `+`-joined (e.g. eng+deu; each needs its tesseract-ocr-LANG package).
+    #[arg(long, env = "TRAWL_OCR_LANGUAGES", default_value = "eng")]
+    pub(crate) ocr_languages: String,
+    /// Seconds one page may take to render and OCR before it is given up.
+    #[arg(long, default_value_t = 60)]
+    pub(crate) ocr_page_timeout: u64,
     /// Print the run's report as JSON (progress goes to stderr as plain lines).
     #[arg(long)]
     pub(crate) json: bool,

@@ -215,6 +215,12 @@ fn index(args: IndexArgs) -> Result<()> {
             target_tokens: args.chunk_tokens,
             overlap_tokens: args.overlap_tokens,
         },
+        ocr: trawl_indexer::OcrOptions {
+            mode: args.ocr,
+            languages: args.ocr_languages.clone(),
+            page_timeout: std::time::Duration::from_secs(args.ocr_page_timeout.max(1)),
+            ..trawl_indexer::OcrOptions::default()
+        },
         ..IndexOptions::default()
     };
     let max_tokens = embedder.info().max_tokens.saturating_sub(2);
@@ -267,6 +273,14 @@ fn print_report(r: &IndexReport, index_dir: &Path) {
         "Time: {:.1} s (extract {:.1} s, embed {:.1} s and write {:.1} s at once; commit {:.1} s).",
         r.elapsed_s, r.stages.extract_s, r.stages.embed_s, r.stages.write_s, r.stages.commit_s
     );
+    if r.ocr_pages > 0 {
+        println!(
+            "OCR: {} pages in {:.1} s ({:.2} pages/s), part of extract.",
+            r.ocr_pages,
+            r.ocr_s,
+            r.ocr_pages as f64 / r.ocr_s.max(1e-9)
+        );
+    }
     const SHOWN: usize = 15;
     if !r.skipped.is_empty() {
         println!("Skipped:");

@@ -233,12 +233,12 @@ pub fn index_jsonl(
             Ok(p) => Output {
                 label: path,
                 docs: vec![p],
-                skipped: Vec::new(),
+                ..Output::default()
             },
             Err(reason) => Output {
                 label: path.clone(),
-                docs: Vec::new(),
                 skipped: vec![Skipped { path, reason }],
+                ..Output::default()
             },
         }
     };

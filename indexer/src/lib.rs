@@ -27,7 +27,11 @@ mod thread;
 pub use crate::{
     chunk::ChunkOptions,
     error::{Error, Result},
-    extract::{DocKind, ExtractError, parse_iso_date as parse_date},
+    extract::{
+        DocKind, ExtractError,
+        ocr::{OcrMode, OcrOptions},
+        parse_iso_date as parse_date,
+    },
     neardup::{NEAR_DUPS_FILE, NearDupGroup, NearDupMember, NearDups},
     thread::{MessageInput, Thread, ThreadMessage, build_threads},
 };
@@ -82,6 +86,8 @@ pub struct IndexOptions {
     /// Extraction of one file that takes longer than this is abandoned and the
     /// file skipped (its worker thread is left to finish on its own).
     pub extract_timeout: Duration,
+    /// OCR of scanned PDF pages and images.
+    pub ocr: OcrOptions,
 }
 
 impl Default for IndexOptions {
@@ -93,6 +99,7 @@ impl Default for IndexOptions {
             max_text_bytes: 32 * 1024 * 1024,
             embed_batch: 64,
             extract_timeout: Duration::from_secs(60),
+            ocr: OcrOptions::default(),
         }
     }
 }
@@ -167,6 +174,10 @@ pub struct IndexReport {
     pub elapsed_s: f64,
     /// Where the time went.
     pub stages: StageTimes,
+    /// Pages read by OCR (scanned PDF pages, images, TIFF pages).
+    pub ocr_pages: usize,
+    /// Seconds spent on OCR (part of `stages.extract_s`).
+    pub ocr_s: f64,
 }
 
 /// Indexes `path`: a folder with [`index_directory`], a `.jsonl` file with

@@ -337,3 +337,61 @@ fn a_model_failure_mid_run_stops_it_and_loses_nothing_committed() {
     drop(index);
     assert!(keyword_paths(&idx, "whistleblower").contains(&"whistleblower.html".to_string()));
 }
+
+#[test]
+fn scans_spreadsheets_and_archives_are_found_with_page_sheet_and_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = tmp.path().join("docs");
+    let idx = tmp.path().join("idx");
+    copy(
+        "ocr/affiliate-agreement-scan.pdf",
+        &docs.join("legal/affiliate-agreement-scan.pdf"),
+    );
+    copy(
+        "sheet/performance-calendar.ods",
+        &docs.join("hr/performance-calendar.ods"),
+    );
+    copy("zip/production.zip", &docs.join("received/production.zip"));
+    copy(
+        "pdf/non-competition-amendment.pdf",
+        &docs.join("legal/non-competition-amendment.pdf"),
+    );
+    let (report, _) = run(&docs, &idx);
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    // The scan's two pages were OCR'd, the text-layer contract's were not.
+    assert_eq!(report.ocr_pages, 2, "{report:?}");
+    assert!(report.ocr_s > 0.0);
+    eprintln!(
+        "OCR: {} pages in {:.1} s of a {:.1} s run ({:.0} % of it)",
+        report.ocr_pages,
+        report.ocr_s,
+        report.elapsed_s,
+        100.0 * report.ocr_s / report.elapsed_s
+    );
+
+    // A clause of the scanned contract is found, on its page.
+    let hits = keyword(&idx, "\"thirty (30) day prior written notice\"");
+    let scan = hit(&hits, "legal/affiliate-agreement-scan.pdf");
+    assert_eq!(scan.page, Some(2));
+    assert_eq!(scan.meta.kind, "pdf");
+    assert_eq!(scan.meta.extra["ocr_pages"], "1,2");
+
+    // A cell value is found under its sheet's name.
+    let hits = keyword(&idx, "Wednesday");
+    let sheet = hit(&hits, "hr/performance-calendar.ods");
+    assert_eq!(sheet.section.as_deref(), Some("Work schedule"));
+    assert_eq!(sheet.meta.kind, "ods");
+    // So is the copy inside the zip inside the zip, named by its path.
+    let nested = hit(
+        &hits,
+        "received/production.zip › volume-2.zip › schedules/performance-calendar.xlsx",
+    );
+    assert_eq!(nested.meta.kind, "xlsx");
+    assert!(nested.meta.parent_id.is_some());
+    // Archive members are documents of their own.
+    let handbook = &keyword(&idx, "parental")[0];
+    assert_eq!(
+        handbook.path,
+        "received/production.zip › policies/handbook.docx"
+    );
+}

@@ -1,6 +1,9 @@
 //! A folder of over a thousand hostile files, generated from the real fixtures:
-//! truncated and bit-flipped PDFs, DOCX, e-mails and HTML, zip bombs inside
-//! DOCX, deeply nested HTML, invalid UTF-8, a huge single line, empty files,
+//! truncated and bit-flipped PDFs, DOCX, e-mails, HTML, spreadsheets, zip
+//! archives and scanned pages (PDF, PNG, TIFF, read by OCR), zip bombs inside
+//! DOCX, workbooks and archives (flat and nested), members named to climb
+//! out of the archive, spreadsheet cells repeated a billion times, deeply
+//! nested HTML, invalid UTF-8, a huge single line, empty files,
 //! wrong extensions, a symlink loop and an unreadable file. One indexing run
 //! over it must not panic or hang, must account for every file (indexed,
 //! duplicate or skipped with a reason), and must leave both arms consistent
@@ -59,6 +62,20 @@ fn docx_bomb(bytes: usize) -> Vec<u8> {
     out.into_inner()
 }
 
+/// A zip archive of `(name, bytes)` members, deflated.
+fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in members {
+        zip.start_file(*name, opts).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
 /// Writes the hostile corpus into `dir`; returns how many regular files it holds.
 fn generate(dir: &Path) -> usize {
     let mut rng = Rng(0x5EED_1234_ABCD_0001);
@@ -70,6 +87,10 @@ fn generate(dir: &Path) -> usize {
         ("eml", fixture("email/remote-work-announcement.eml")),
         ("eml", fixture("email/cpython-msg_22.eml")),
         ("mbox", fixture("email/remote-work-thread.mbox")),
+        ("xlsx", fixture("sheet/performance-calendar.xlsx")),
+        ("xls", fixture("sheet/performance-calendar.xls")),
+        ("ods", fixture("sheet/performance-calendar.ods")),
+        ("zip", fixture("zip/production.zip")),
     ];
     let mut samples = samples;
     for entry in
@@ -117,6 +138,74 @@ fn generate(dir: &Path) -> usize {
         }
         write(format!("empty.{ext}"), b"");
     }
+    // Scanned pages go through OCR, which takes a second or more a page:
+    // a few damaged variants of each, not a hundred.
+    for (ext, bytes) in [
+        ("pdf", fixture("ocr/affiliate-agreement-scan.pdf")),
+        ("tif", fixture("ocr/affiliate-agreement-scan.tif")),
+        ("png", fixture("ocr/affiliate-agreement-page-1.png")),
+    ] {
+        for t in 1..4 {
+            write(
+                format!("scan-trunc-{t}.{ext}"),
+                &bytes[..bytes.len() * t / 4],
+            );
+        }
+        for v in 0..3 {
+            let mut b = bytes.clone();
+            for _ in 0..8 {
+                let i = rng.below(b.len());
+                b[i] ^= 1 << rng.below(8);
+            }
+            write(format!("scan-flip-{v}.{ext}"), &b);
+        }
+    }
+    for ext in ["xlsx", "xls", "ods", "zip", "png", "tif"] {
+        for v in 0..5 {
+            let n = 1 + rng.below(20_000);
+            let noise: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+            write(format!("noise-{v}.{ext}"), &noise);
+        }
+    }
+    // Archives: a bomb, a zip of zips that together unpack past the limit,
+    // members named to climb out, a workbook whose sheet inflates past it,
+    // an ODS cell repeated a billion times in a row repeated a billion times.
+    let spaces = vec![b' '; 16 << 20];
+    write("bomb.zip".into(), &zip_of(&[("spaces.txt", &spaces)]));
+    let part = zip_of(&[("spaces.txt", &spaces[..(1900 << 10)])]);
+    let parts: Vec<(String, Vec<u8>)> = (0..16)
+        .map(|i| (format!("part-{i}.zip"), part.clone()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = parts.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+    write("bomb-nested.zip".into(), &zip_of(&refs));
+    write(
+        "climb.zip".into(),
+        &zip_of(&[
+            (
+                "../../../etc/cron.d/evil.txt",
+                b"Severance is paid in a lump sum.",
+            ),
+            ("/abs/path.txt", b"Absolute member names are made relative."),
+        ]),
+    );
+    write(
+        "bomb-sheet.xlsx".into(),
+        &zip_of(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            ("xl/worksheets/sheet1.xml", &spaces),
+        ]),
+    );
+    let repeated = r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row table:number-rows-repeated="1000000000"><table:table-cell table:number-columns-repeated="1000000000"><text:p>v</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+    write(
+        "repeated.ods".into(),
+        &zip_of(&[
+            (
+                "mimetype",
+                b"application/vnd.oasis.opendocument.spreadsheet",
+            ),
+            ("content.xml", repeated.as_bytes()),
+        ]),
+    );
     // Zip bombs: the test lowers the unpack limit to 2 MB, so these are far
     // past it and just past it (and cheap to build); plus a crafted one.
     write("bomb-16mb.docx".into(), &docx_bomb(16 << 20));
@@ -231,6 +320,8 @@ fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
         "bomb-crafted.docx",
         "too-big.txt",
         "nested-unclosed.html",
+        "bomb.zip › spaces.txt",
+        "bomb-sheet.xlsx",
     ] {
         let reason = reason_of(bomb);
         assert!(!reason.is_empty(), "{bomb}: {reason}");
@@ -256,6 +347,15 @@ fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
     assert!(report.skipped.len() > 200, "{}", report.skipped.len());
     assert!(report.indexed > 100, "{}", report.indexed);
 
+    // A zip of zips stops at the shared unpack budget: some parts are refused.
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|s| s.path.starts_with("bomb-nested.zip › ") && s.reason.contains("too large")),
+        "{:?}",
+        report.skipped
+    );
     // Both arms agree and the good document is still found.
     let stats = index.stats();
     assert_eq!(stats.chunks, stats.vectors, "{stats:?}");
@@ -263,6 +363,14 @@ fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
     let hits = keyword(&idx, "bereavement");
     assert!(
         hits.iter().any(|h| h.path == "good.md"),
+        "{:?}",
+        hits.iter().map(|h| &h.path).collect::<Vec<_>>()
+    );
+    // Member names cannot climb out of their archive.
+    let hits = keyword(&idx, "severance");
+    assert!(
+        hits.iter()
+            .any(|h| h.path == "climb.zip › etc/cron.d/evil.txt"),
         "{:?}",
         hits.iter().map(|h| &h.path).collect::<Vec<_>>()
     );

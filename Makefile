@@ -15,11 +15,14 @@ run: setup build
 	$(TRAWL) index corpora --index "$(INDEX)"
 	$(TRAWL) serve --index "$(INDEX)" --addr "$(ADDR)"
 
-## test: what CI runs — formatting, lints, every test (with the real model), docs
+## test: what CI runs — formatting, lints, every test (with the real model and a real
+## SolrCloud started by scripts/cluster.sh for the cluster crate's tests), docs
 test: setup
 	$(CARGO) fmt --all --check
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
+	bash scripts/cluster.sh up
 	$(CARGO) test --workspace --locked
+	bash scripts/cluster.sh down
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked
 
 ## setup: fetch and verify ONNX Runtime and the embedding model into $(TRAWL_HOME)

@@ -233,7 +233,7 @@ pub(crate) struct FilterArgs {
     /// public documents and those of these groups are returned, counted or quoted.
     #[arg(long, value_delimiter = ',')]
     pub(crate) groups: Option<Vec<String>>,
-    /// Hybrid fusion: rrf, rrf:K, convex or convex:WEIGHT (default convex:0.5).
+    /// Hybrid fusion: calibrated, calibrated:WEIGHT, rrf, rrf:K, convex or convex:WEIGHT (default calibrated:0.4).
     #[arg(long)]
     pub(crate) fusion: Option<String>,
 }
@@ -364,10 +364,18 @@ pub(crate) struct EvalArgs {
     /// Fail (exit 1) when hybrid nDCG@10 is below this value.
     #[arg(long)]
     pub(crate) min_hybrid_ndcg: Option<f64>,
+    /// Fail (exit 1) when hybrid nDCG@10 is not above both arms' (the regression gate: fusion
+    /// must never lose to its own better arm).
+    #[arg(long)]
+    pub(crate) require_fusion_gain: bool,
     /// HNSW search breadth for the vector arm [default: the index's]; a large value
     /// approaches exact search, which shows what the approximation costs in quality.
     #[arg(long)]
     pub(crate) ef_search: Option<usize>,
+    /// Write each query's ranked documents per arm (score, rank), the keyword arm's score
+    /// ceiling and its judgments to this JSONL file, for studying fusion outside trawl.
+    #[arg(long, value_name = "FILE")]
+    pub(crate) runs: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) filter: FilterArgs,
     #[command(flatten)]
@@ -382,6 +390,15 @@ pub(crate) struct EvalArgs {
     /// Questions without an answer in the corpus, for --answers [default: DATASET/unanswerable.jsonl]
     #[arg(long)]
     pub(crate) unanswerable: Option<PathBuf>,
+    /// Questions with the fact a right answer states, for --answers (JSON lines: `_id`, `text`,
+    /// `fact` a regular expression or null when the corpus cannot answer, `docs` the paths
+    /// holding the fact) [default: DATASET/answers.jsonl when present]
+    #[arg(long)]
+    pub(crate) facts: Option<PathBuf>,
+    /// With --answers: fail (exit 1) when fewer than this share of the fact questions get the
+    /// right fact from the right document.
+    #[arg(long)]
+    pub(crate) min_right: Option<f64>,
     #[command(flatten)]
     pub(crate) generator: GeneratorArgs,
 }

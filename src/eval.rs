@@ -66,6 +66,44 @@ struct Report {
     timings: Timings,
 }
 
+/// One query's rankings per arm, as `--runs` writes them.
+#[derive(Debug, Default, Serialize)]
+struct RunRecord {
+    id: String,
+    query: String,
+    keyword_ceiling: f32,
+    /// Mode → documents best first with their score in that mode.
+    arms: BTreeMap<String, Vec<(String, f32)>>,
+    judgments: Judgments,
+}
+
+/// What judgments name: with `by_path`, a file. An attachment or a mailbox's message is
+/// indexed as a child document (`mail/x.mbox › message-1.eml`) but judged as part of its
+/// file, so a child hit counts for the file, once, at the rank of its first appearance.
+fn judged_units(hits: impl Iterator<Item = (String, f32)>, by_path: bool) -> Vec<(String, f32)> {
+    let mut seen = std::collections::HashSet::new();
+    hits.filter_map(|(unit, score)| {
+        let unit = match (
+            by_path,
+            unit.split_once(trawl_indexer::CHILD_PATH_SEPARATOR),
+        ) {
+            (true, Some((file, _))) => file.to_owned(),
+            _ => unit,
+        };
+        seen.insert(unit.clone()).then_some((unit, score))
+    })
+    .collect()
+}
+
+fn write_runs(path: &Path, runs: &[RunRecord]) -> Result<()> {
+    let mut out = String::new();
+    for r in runs {
+        out.push_str(&serde_json::to_string(r)?);
+        out.push('\n');
+    }
+    std::fs::write(path, out).with_context(|| format!("writing {}", path.display()))
+}
+
 #[derive(Debug, Serialize)]
 struct Timings {
     index_s: f64,
@@ -291,6 +329,16 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
     }
 
     let mut reports = BTreeMap::new();
+    // Per query: (mode, ranked (document, score)) and the keyword ceiling, for `--runs`.
+    let mut runs: Vec<RunRecord> = queries
+        .iter()
+        .map(|(id, text)| RunRecord {
+            id: id.clone(),
+            query: text.clone(),
+            judgments: data.qrels[id].clone(),
+            ..RunRecord::default()
+        })
+        .collect();
     for mode in [Mode::Keyword, Mode::Vector, Mode::Hybrid] {
         let mut metrics = Vec::with_capacity(queries.len());
         let mut latency = Vec::with_capacity(queries.len());
@@ -302,13 +350,20 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
             req.access = access.clone();
             req.ef_search = args.ef_search;
             let t = Instant::now();
-            let hits = index.search(&req, Some(v))?.hits;
+            let results = index.search(&req, Some(v))?;
             latency.push(t.elapsed().as_secs_f64() * 1e3);
-            let ranked: Vec<String> = hits
-                .into_iter()
-                .map(|h| if by_path { h.path } else { h.doc_id })
-                .collect();
+            let record = &mut runs[metrics.len()];
+            record.keyword_ceiling = results.keyword_ceiling;
+            let scored = judged_units(
+                results
+                    .hits
+                    .into_iter()
+                    .map(|h| (if by_path { h.path } else { h.doc_id }, h.score)),
+                by_path,
+            );
+            let ranked: Vec<String> = scored.iter().map(|(d, _)| d.clone()).collect();
             metrics.push(Metrics::of(&ranked, &data.qrels[id]));
+            record.arms.insert(mode.to_string(), scored);
         }
         latency.sort_by(f64::total_cmp);
         reports.insert(
@@ -319,6 +374,9 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
                 p95_ms: percentile(&latency, 0.95),
             },
         );
+    }
+    if let Some(path) = &args.runs {
+        write_runs(path, &runs)?;
     }
     embed_ms.sort_by(f64::total_cmp);
     let stats = index.stats();
@@ -381,6 +439,19 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
         bail!(
             "hybrid nDCG@10 {:.4} is below the floor {floor:.4}",
             report.hybrid.metrics.ndcg_10
+        );
+    }
+    let best_arm = report
+        .keyword
+        .metrics
+        .ndcg_10
+        .max(report.vector.metrics.ndcg_10);
+    if args.require_fusion_gain && report.hybrid.metrics.ndcg_10 <= best_arm {
+        bail!(
+            "hybrid nDCG@10 {:.4} is not above the better arm's {best_arm:.4} (keyword {:.4}, vector {:.4})",
+            report.hybrid.metrics.ndcg_10,
+            report.keyword.metrics.ndcg_10,
+            report.vector.metrics.ndcg_10
         );
     }
     Ok(())

@@ -36,6 +36,10 @@ pub use crate::{
     thread::{MessageInput, Thread, ThreadMessage, build_threads},
 };
 
+/// Joins a child document's path to its container's: an attachment or a mailbox's message is
+/// `mail/x.mbox › message-1.eml`.
+pub const CHILD_PATH_SEPARATOR: &str = extract::SECTION_SEPARATOR;
+
 /// The folder whose files the index at `index_dir` was built from (the
 /// files' paths are relative to it), when a folder was indexed.
 pub fn source_root(index_dir: &Path) -> Result<Option<std::path::PathBuf>> {

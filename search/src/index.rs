@@ -160,6 +160,9 @@ pub struct Hit {
     pub vector_rank: Option<usize>,
     /// BM25 score of the best chunk.
     pub keyword_score: Option<f32>,
+    /// That score's share of the most the query could score (0..1): how much of the query
+    /// the passage matched, the keyword signal calibrated fusion uses.
+    pub keyword_share: Option<f32>,
     /// Cosine similarity of the best chunk to the query.
     pub vector_score: Option<f32>,
     /// The document's metadata.
@@ -175,6 +178,9 @@ pub struct SearchResults {
     pub keyword_candidates: usize,
     /// Chunks the vector arm returned before fusion.
     pub vector_candidates: usize,
+    /// The most a passage could score for this query in the keyword arm (see
+    /// `keyword::score_ceiling`); 0 without query text.
+    pub keyword_ceiling: f32,
 }
 
 /// Counts describing an index.
@@ -686,6 +692,11 @@ impl Index {
         let depth = (wanted * 5).max(100);
         let text_query = keyword::parse(&self.tantivy, &self.parser, &req.query);
         let has_text = !req.query.trim().is_empty();
+        let keyword_ceiling = if has_text {
+            keyword::score_ceiling(&state.searcher, &*text_query, &self.fields)
+        } else {
+            0.0
+        };
         let restriction = filter::restriction(
             &self.fields,
             &req.filter,
@@ -741,7 +752,16 @@ impl Index {
         let keyword_docs = per_document(&state.chunks, &keyword_hits);
         let vector_docs = per_document(&state.chunks, &vector_hits);
         let fused = match req.mode {
-            Mode::Hybrid => req.fusion.fuse(&keyword_docs.ranked, &vector_docs.ranked),
+            Mode::Hybrid => {
+                // Fewer hits than asked for: the keyword list holds every matching passage.
+                let keyword_complete = keyword_hits.len() < depth;
+                req.fusion.fuse(
+                    &keyword_docs.ranked,
+                    &vector_docs.ranked,
+                    keyword_ceiling,
+                    keyword_complete,
+                )
+            }
             Mode::Keyword | Mode::Vector => {
                 let arm = if req.mode == Mode::Keyword {
                     &keyword_docs
@@ -805,6 +825,8 @@ impl Index {
                 keyword_rank: f.ranks[0],
                 vector_rank: f.ranks[1],
                 keyword_score,
+                keyword_share: keyword_score
+                    .map(|s| crate::fusion::keyword_share(s, keyword_ceiling)),
                 vector_score,
                 meta: chunk.meta,
             });
@@ -813,6 +835,7 @@ impl Index {
             hits,
             keyword_candidates: keyword_hits.len(),
             vector_candidates: vector_hits.len(),
+            keyword_ceiling,
         })
     }
 }

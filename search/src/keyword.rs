@@ -265,9 +265,97 @@ pub(crate) fn query_parser(index: &tantivy::Index, fields: &Fields) -> QueryPars
     parser
 }
 
+/// BM25's saturation parameter in tantivy (`k1`); a term's score never exceeds `idf · (k1 + 1)`.
+const BM25_K1: f32 = 1.2;
+
+/// The most any passage could score for `query` under BM25: for each distinct term, its IDF
+/// times the saturation ceiling `k1 + 1`, times its field's boost (the light title match).
+///
+/// Why: a BM25 score means nothing on its own (it grows with the query's length and its words'
+/// rarity), but its share of what the query could score at best does: a passage matching one
+/// common word of a long question gets a small share, one matching every rare word a large one.
+/// Dividing by this is what lets keyword scores be fused on a scale that means the same from one
+/// query to the next, where min-max over the hits would make any best hit 1.0.
+pub(crate) fn score_ceiling(searcher: &Searcher, query: &dyn Query, fields: &Fields) -> f32 {
+    let mut seen = std::collections::HashSet::new();
+    let mut ceiling = 0.0f32;
+    let docs = searcher.num_docs();
+    query.query_terms(&mut |term, _| {
+        if !seen.insert(term.clone()) {
+            return;
+        }
+        let boost = if term.field() == fields.title {
+            TITLE_BOOST
+        } else if term.field() == fields.content || term.field() == fields.body {
+            1.0
+        } else {
+            return;
+        };
+        let df = searcher.doc_freq(term).unwrap_or(0);
+        let idf = (1.0 + (docs as f32 - df as f32 + 0.5) / (df as f32 + 0.5)).ln();
+        ceiling += boost * idf * (BM25_K1 + 1.0);
+    });
+    ceiling
+}
+
 /// Longest edit distance a fuzzy term may ask for; `term~5` is treated as `term~2`
 /// (longer distances match nearly every short word and cost a full term-dictionary scan).
 const MAX_FUZZY_DISTANCE: u32 = 2;
+
+/// Contraction and possessive endings dropped with their apostrophe (`contract's` → `contract`,
+/// `I'm` → `I`), as the analyzer would otherwise index them as words of their own.
+const APOSTROPHE_SUFFIXES: [&str; 7] = ["s", "m", "t", "re", "ve", "ll", "d"];
+
+/// Reads what a person typed as they meant it before the query grammar sees it.
+///
+/// Why: tantivy's grammar takes `'` as the start of a quoted phrase, only ASCII spaces as
+/// spaces and a lone `-` as a negation, so a plain question went wrong in three ways: "what is
+/// the contract's term?" searched for the phrase `s term`, a no-break space (common in pasted
+/// text) glued two words into one, and "sick leave - can I donate?" excluded "can". Outside
+/// double-quoted phrases this turns every Unicode space into a space, drops an apostrophe inside
+/// a word with its contraction ending (or splits the word there), and drops a dash standing
+/// alone. Deliberate syntax is kept: `'a phrase'` after a space, `-word`, `"…"`.
+pub(crate) fn plain_query(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    let mut in_phrase = false;
+    let mut i = 0;
+    while i < chars.len() {
+        let c = chars[i];
+        let prev = i.checked_sub(1).map(|p| chars[p]);
+        let next = chars.get(i + 1).copied();
+        if c == '"' {
+            in_phrase = !in_phrase;
+            out.push(c);
+        } else if c.is_whitespace() {
+            out.push(' ');
+        } else if in_phrase {
+            out.push(c);
+        } else if matches!(c, '\'' | '\u{2019}')
+            && prev.is_some_and(char::is_alphanumeric)
+            && next.is_some_and(char::is_alphanumeric)
+        {
+            let end = (i + 1..chars.len())
+                .find(|&j| !chars[j].is_alphanumeric())
+                .unwrap_or(chars.len());
+            let suffix: String = chars[i + 1..end].iter().collect::<String>().to_lowercase();
+            if APOSTROPHE_SUFFIXES.contains(&suffix.as_str()) {
+                i = end;
+                continue;
+            }
+            out.push(' ');
+        } else if c == '-'
+            && prev.is_none_or(char::is_whitespace)
+            && next.is_none_or(char::is_whitespace)
+        {
+            out.push(' ');
+        } else {
+            out.push(c);
+        }
+        i += 1;
+    }
+    out
+}
 
 /// Parses `text` leniently: syntax errors degrade to the parts that parse
 /// instead of failing the search. A single unquoted word with `~N` is a fuzzy
@@ -275,7 +363,8 @@ const MAX_FUZZY_DISTANCE: u32 = 2;
 /// reads the first as a plain term and rejects the second, so those leaves are
 /// built here and the rest left to the parser.
 pub(crate) fn parse(index: &tantivy::Index, parser: &QueryParser, text: &str) -> Box<dyn Query> {
-    let (ast, errors) = tantivy::query_grammar::parse_query_lenient(text);
+    let text = plain_query(text);
+    let (ast, errors) = tantivy::query_grammar::parse_query_lenient(&text);
     if !errors.is_empty() {
         tracing::debug!(?errors, query = text, "query parsed leniently");
     }
@@ -586,6 +675,33 @@ mod tests {
     fn highlight_escapes_text_and_marks_ranges() {
         let html = highlight_html("a <b> & leave", &[std::ops::Range { start: 8, end: 13 }]);
         assert_eq!(html, "a &lt;b&gt; &amp; <mark>leave</mark>");
+    }
+
+    #[test]
+    fn plain_questions_read_as_typed() {
+        assert_eq!(
+            plain_query("On what date will the contract's initial term expire?"),
+            "On what date will the contract initial term expire?"
+        );
+        assert_eq!(plain_query("I\u{2019}m giving"), "I giving");
+        assert_eq!(plain_query("O'Brien v. Smith"), "O Brien v. Smith");
+        assert_eq!(
+            plain_query("any\u{a0} warranty\u{2003}term"),
+            "any  warranty term"
+        );
+        assert_eq!(
+            plain_query("a long illness - can coworkers help -"),
+            "a long illness   can coworkers help  "
+        );
+        // Deliberate syntax stays.
+        for q in [
+            "'exact phrase' -excluded",
+            "\"the party's consent\" AND notice",
+            "non-compete",
+            "title:leave",
+        ] {
+            assert_eq!(plain_query(q), q);
+        }
     }
 
     #[test]

@@ -26,7 +26,7 @@ pub use crate::{
     documents::DocumentInfo,
     error::{Error, Result},
     filter::{Access, Filter},
-    fusion::{Fused, Fusion, convex_fusion, reciprocal_rank_fusion},
+    fusion::{Fused, Fusion, calibrated_fusion, convex_fusion, reciprocal_rank_fusion},
     index::{
         ChunkInput, DocumentInput, DocumentMeta, ExportedChunk, Hit, Index, IndexStats,
         IndexWriter, Mode, SearchRequest, SearchResults,

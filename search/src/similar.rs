@@ -133,6 +133,7 @@ impl Index {
                 keyword_rank: None,
                 vector_rank: Some(rank + 1),
                 keyword_score: None,
+                keyword_share: None,
                 vector_score: Some(score),
                 meta: chunk.meta,
             });

@@ -1,9 +1,16 @@
 //! `trawl eval --answers`: grounded-answer quality on judged questions, plus refusals on
 //! questions the corpus cannot answer.
+//!
+//! With a facts file (`DATASET/answers.jsonl`, or `--facts`), each question carries the fact a
+//! right answer must state (a regular expression) and the documents that hold it, so the
+//! report counts answers that are right (the fact, citing a document that holds it), wrong,
+//! refused although answerable, and refusals of the questions the corpus cannot answer. Without
+//! one, the dataset's judged queries are used and only "cites a relevant document" is known.
 
-use std::{io::BufRead, path::Path};
+use std::{collections::HashSet, io::BufRead, path::Path};
 
 use anyhow::{Context, Result};
+use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use trawl_embedder::{Embedder, Flow};
 use trawl_search::Index;
@@ -12,17 +19,38 @@ use trawl_web::ask::{AskOptions, AskParams, AskResponse, Asker, run_ask};
 use super::{Dataset, percentile};
 use crate::cli::EvalArgs;
 
+/// One question to ask, with what a right answer must contain.
+struct Question {
+    id: String,
+    text: String,
+    answerable: bool,
+    /// The fact a right answer states (facts file only).
+    fact: Option<Regex>,
+    /// Documents (paths, or ids for BEIR datasets) that hold the answer.
+    relevant: HashSet<String>,
+}
+
 #[derive(Debug, Serialize)]
 struct Outcome {
     id: String,
     question: String,
     answerable: bool,
-    /// Best cosine similarity of a retrieved passage: the refusal signal.
+    /// The expected fact's regular expression, when known.
+    fact: Option<String>,
+    /// Best cosine similarity of a retrieved passage: the first refusal signal.
     relevance: Option<f32>,
+    /// How well the best candidate sentence answers the question: the second refusal signal.
+    support: Option<f32>,
     refused: bool,
     fallback: bool,
     fallback_reason: Option<String>,
     cites_relevant: bool,
+    /// The answer states the expected fact.
+    states_fact: bool,
+    /// States the fact and cites a document that holds it.
+    right: bool,
+    /// Figures of the answer found in none of its cited passages.
+    ungrounded: Vec<String>,
     answer: String,
     generated: Option<String>,
     cited: Vec<String>,
@@ -40,11 +68,24 @@ struct Report {
     min_relevance: f32,
     answerable: usize,
     unanswerable: usize,
+    /// Whether questions carry expected facts (else only `cited_relevant_rate` is meaningful).
+    with_facts: bool,
+    /// Answerable questions answered with the expected fact, citing a document that holds it.
+    right: usize,
+    /// Answerable questions answered (not refused) but not right.
+    wrong: usize,
+    /// Answerable questions answered "not found".
+    false_refusals: usize,
+    /// Unanswerable questions answered "not found".
+    refused_unanswerable: usize,
+    /// Answers (not refusals) with a figure absent from every cited passage.
+    ungrounded_answers: usize,
+    right_rate: f64,
     /// Answerable questions whose citations include a judged-relevant document.
     cited_relevant_rate: f64,
-    /// Answerable questions answered "not found".
+    /// Answerable questions answered "not found", as a share of them.
     false_refusal_rate: f64,
-    /// Unanswerable questions answered "not found".
+    /// Unanswerable questions answered "not found", as a share of them.
     refusal_rate: f64,
     /// Answered questions whose generated answer failed the guard (extractive instead).
     fallback_rate: f64,
@@ -53,18 +94,25 @@ struct Report {
     first_token_p50_ms: f64,
     first_token_p95_ms: f64,
     first_text_p50_ms: f64,
+    first_text_p95_ms: f64,
     prompt_tokens_p50: f64,
     tokens_per_s_p50: f64,
     questions: Vec<Outcome>,
 }
 
-fn read_questions(path: &Path) -> Result<Vec<(String, String)>> {
-    #[derive(Deserialize)]
-    struct Q {
-        #[serde(rename = "_id")]
-        id: String,
-        text: String,
-    }
+#[derive(Deserialize)]
+struct RawQuestion {
+    #[serde(rename = "_id")]
+    id: String,
+    text: String,
+    /// Regular expression (facts file only); null: the corpus cannot answer it.
+    #[serde(default)]
+    fact: Option<String>,
+    #[serde(default)]
+    docs: Vec<String>,
+}
+
+fn read_questions(path: &Path) -> Result<Vec<RawQuestion>> {
     let file = std::fs::File::open(path).with_context(|| format!("opening {}", path.display()))?;
     let mut out = Vec::new();
     for (i, line) in std::io::BufReader::new(file).lines().enumerate() {
@@ -72,11 +120,61 @@ fn read_questions(path: &Path) -> Result<Vec<(String, String)>> {
         if line.trim().is_empty() {
             continue;
         }
-        let q: Q =
+        let q: RawQuestion =
             serde_json::from_str(&line).with_context(|| format!("{}:{}", path.display(), i + 1))?;
-        out.push((q.id, q.text));
+        out.push(q);
     }
     Ok(out)
+}
+
+/// The facts file's questions: answerable ones carry a fact and the documents holding it.
+fn fact_questions(path: &Path) -> Result<Vec<Question>> {
+    read_questions(path)?
+        .into_iter()
+        .map(|q| {
+            let fact = q
+                .fact
+                .as_deref()
+                .map(|f| {
+                    RegexBuilder::new(f)
+                        .case_insensitive(true)
+                        .build()
+                        .with_context(|| format!("{}: fact of {}", path.display(), q.id))
+                })
+                .transpose()?;
+            if fact.is_some() && q.docs.is_empty() {
+                anyhow::bail!("{}: {} has a fact but no docs", path.display(), q.id);
+            }
+            Ok(Question {
+                id: q.id,
+                text: q.text,
+                answerable: fact.is_some(),
+                fact,
+                relevant: q.docs.into_iter().collect(),
+            })
+        })
+        .collect()
+}
+
+/// Numbers written with digits, thousands separators dropped; citation markers excluded.
+fn figures(text: &str) -> Vec<String> {
+    let plain = trawl_web::ask::without_citations(text);
+    plain
+        .split(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.'))
+        .map(|w| w.trim_matches([',', '.']).replace(',', ""))
+        .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        .collect()
+}
+
+/// Figures of `answer` that none of `sources` contains.
+fn ungrounded(answer: &str, sources: &[&str]) -> Vec<String> {
+    let known: HashSet<String> = sources.iter().flat_map(|s| figures(s)).collect();
+    let mut out: Vec<String> = figures(answer)
+        .into_iter()
+        .filter(|f| !known.contains(f))
+        .collect();
+    out.dedup();
+    out
 }
 
 /// Best split between answerable and unanswerable relevance values: the midpoint that
@@ -126,31 +224,68 @@ pub(super) fn run(
     } else {
         Vec::new()
     };
+    let facts_path = args
+        .facts
+        .clone()
+        .or_else(|| Some(args.dataset.join("answers.jsonl")).filter(|p| p.is_file()));
     let limit = args.limit.unwrap_or(usize::MAX);
-    let questions: Vec<(&String, &String, bool)> = data
-        .queries
-        .iter()
+    let mut questions: Vec<Question> = match &facts_path {
+        Some(path) => fact_questions(path)?,
+        None => data
+            .queries
+            .iter()
+            .map(|(id, q)| Question {
+                id: id.clone(),
+                text: q.clone(),
+                answerable: true,
+                fact: None,
+                relevant: data
+                    .qrels
+                    .get(id)
+                    .map(|j| {
+                        j.iter()
+                            .filter(|&(_, &g)| g > 0)
+                            .map(|(d, _)| d.clone())
+                            .collect()
+                    })
+                    .unwrap_or_default(),
+            })
+            .collect(),
+    };
+    let with_facts = facts_path.is_some();
+    let known: HashSet<String> = questions.iter().map(|q| q.id.clone()).collect();
+    questions.extend(
+        unanswerable
+            .into_iter()
+            .filter(|q| !known.contains(&q.id))
+            .map(|q| Question {
+                id: q.id,
+                text: q.text,
+                answerable: false,
+                fact: None,
+                relevant: HashSet::new(),
+            }),
+    );
+    // --limit takes the first N of each group, so a subset still has both kinds
+    let (answerable_qs, unanswerable_qs): (Vec<Question>, Vec<Question>) =
+        questions.into_iter().partition(|q| q.answerable);
+    let questions: Vec<Question> = answerable_qs
+        .into_iter()
         .take(limit)
-        .map(|(id, q)| (id, q, true))
-        .chain(
-            unanswerable
-                .iter()
-                .take(limit)
-                .map(|(id, q)| (id, q, false)),
-        )
+        .chain(unanswerable_qs.into_iter().take(limit))
         .collect();
     let mut outcomes = Vec::new();
-    for (n, (id, question, answerable)) in questions.iter().enumerate() {
+    for (n, q) in questions.iter().enumerate() {
         if !args.json {
             eprint!("\ranswering {}/{}", n + 1, questions.len());
         }
         let r: AskResponse = run_ask(
             asker,
-            &AskParams::new(question.as_str()),
+            &AskParams::new(q.text.as_str()),
             &access,
             &mut |_| Flow::Continue,
         )
-        .map_err(|e| anyhow::anyhow!("{id}: {}", e.message))?;
+        .map_err(|e| anyhow::anyhow!("{}: {}", q.id, e.message))?;
         let cited: Vec<String> = r
             .citations
             .iter()
@@ -162,20 +297,28 @@ pub(super) fn run(
                 }
             })
             .collect();
-        let cites_relevant = *answerable
-            && data
-                .qrels
-                .get(*id)
-                .is_some_and(|j| cited.iter().any(|c| j.get(c).is_some_and(|&g| g > 0)));
+        let answered = q.answerable && !r.refused;
+        let cites_relevant = answered && cited.iter().any(|c| q.relevant.contains(c));
+        let states_fact = answered && q.fact.as_ref().is_some_and(|f| f.is_match(&r.answer));
+        let sources: Vec<&str> = r.citations.iter().map(|c| c.text.as_str()).collect();
         outcomes.push(Outcome {
-            id: (*id).clone(),
-            question: (*question).clone(),
-            answerable: *answerable,
+            id: q.id.clone(),
+            question: q.text.clone(),
+            answerable: q.answerable,
+            fact: q.fact.as_ref().map(|f| f.as_str().to_string()),
             relevance: r.relevance,
+            support: r.support,
             refused: r.refused,
             fallback: r.fallback,
             fallback_reason: r.fallback_reason.clone(),
             cites_relevant,
+            states_fact,
+            right: states_fact && cites_relevant,
+            ungrounded: if r.refused {
+                Vec::new()
+            } else {
+                ungrounded(&r.answer, &sources)
+            },
             answer: r.answer.clone(),
             generated: r.generated.clone(),
             cited,
@@ -204,35 +347,72 @@ pub(super) fn run(
     let relevance = |set: &[&Outcome]| -> Vec<f32> {
         set.iter().map(|o| o.relevance.unwrap_or(-1.0)).collect()
     };
+    let count =
+        |set: &[&Outcome], f: &dyn Fn(&Outcome) -> bool| set.iter().filter(|o| f(o)).count();
+    let right = count(&ans, &|o| o.right);
+    let false_refusals = count(&ans, &|o| o.refused);
     let report = Report {
         dataset: data.name.clone(),
         model: generator_name(&generator),
         min_relevance: options.min_relevance,
         answerable: ans.len(),
         unanswerable: unans.len(),
-        cited_relevant_rate: rate(ans.iter().filter(|o| o.cites_relevant).count(), ans.len()),
-        false_refusal_rate: rate(ans.iter().filter(|o| o.refused).count(), ans.len()),
-        refusal_rate: rate(unans.iter().filter(|o| o.refused).count(), unans.len()),
-        fallback_rate: rate(
-            answered.iter().filter(|o| o.fallback).count(),
-            answered.len(),
-        ),
+        with_facts,
+        right,
+        wrong: ans.len() - right - false_refusals,
+        false_refusals,
+        refused_unanswerable: count(&unans, &|o| o.refused),
+        ungrounded_answers: count(&answered, &|o| !o.ungrounded.is_empty()),
+        right_rate: rate(right, ans.len()),
+        cited_relevant_rate: rate(count(&ans, &|o| o.cites_relevant), ans.len()),
+        false_refusal_rate: rate(false_refusals, ans.len()),
+        refusal_rate: rate(count(&unans, &|o| o.refused), unans.len()),
+        fallback_rate: rate(count(&answered, &|o| o.fallback), answered.len()),
         suggested_min_relevance: suggest(&relevance(&ans), &relevance(&unans)),
         first_token_p50_ms: percentile(&first_token, 0.5),
         first_token_p95_ms: percentile(&first_token, 0.95),
         first_text_p50_ms: percentile(&first_text, 0.5),
+        first_text_p95_ms: percentile(&first_text, 0.95),
         prompt_tokens_p50: percentile(&prompt_tokens, 0.5),
         tokens_per_s_p50: percentile(&speed, 0.5),
         questions: outcomes,
     };
+    let below_floor = args
+        .min_right
+        .filter(|&floor| report.right_rate < floor)
+        .map(|floor| {
+            anyhow::anyhow!(
+                "right answers {:.1}% are below the floor {:.1}%",
+                100.0 * report.right_rate,
+                100.0 * floor
+            )
+        });
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
-        return Ok(());
+        return below_floor.map_or(Ok(()), Err);
     }
     println!(
         "{}: {} answerable + {} unanswerable questions, generator {}",
         report.dataset, report.answerable, report.unanswerable, report.model
     );
+    if report.with_facts {
+        println!(
+            "right fact + right source: {}/{} ({:.1}%)   wrong: {}   false refusals: {} ({:.1}%)",
+            report.right,
+            report.answerable,
+            100.0 * report.right_rate,
+            report.wrong,
+            report.false_refusals,
+            100.0 * report.false_refusal_rate
+        );
+        println!(
+            "unanswerable refused: {}/{} ({:.1}%)   answers with a figure absent from their cited passages: {}",
+            report.refused_unanswerable,
+            report.unanswerable,
+            100.0 * report.refusal_rate,
+            report.ungrounded_answers
+        );
+    }
     println!(
         "citations include a relevant document: {:.1}%   false refusals: {:.1}%   refusals on unanswerable: {:.1}%",
         100.0 * report.cited_relevant_rate,
@@ -244,11 +424,12 @@ pub(super) fn run(
         100.0 * report.fallback_rate
     );
     println!(
-        "time to first token p50 {:.0} ms, p95 {:.0} ms (retrieval included; prompt p50 {:.0} tokens); first text shown p50 {:.0} ms; {:.0} tokens/s p50",
+        "time to first token p50 {:.0} ms, p95 {:.0} ms (retrieval included; prompt p50 {:.0} tokens); first text shown p50 {:.0} ms, p95 {:.0} ms; {:.0} tokens/s p50",
         report.first_token_p50_ms,
         report.first_token_p95_ms,
         report.prompt_tokens_p50,
         report.first_text_p50_ms,
+        report.first_text_p95_ms,
         report.tokens_per_s_p50
     );
     match report.suggested_min_relevance {
@@ -258,7 +439,20 @@ pub(super) fn run(
         ),
         None => println!("refusal threshold {:.3}", report.min_relevance),
     }
-    Ok(())
+    if report.with_facts {
+        for o in report.questions.iter().filter(|o| {
+            (o.answerable && !o.right) || (!o.answerable && !o.refused) || !o.ungrounded.is_empty()
+        }) {
+            let what = match (o.answerable, o.refused) {
+                (true, true) => "false refusal",
+                (true, false) => "wrong",
+                (false, _) => "answered, not covered",
+            };
+            let answer: String = o.answer.chars().take(160).collect();
+            println!("  {} {what}: {:?} -> {answer:?}", o.id, o.question);
+        }
+    }
+    below_floor.map_or(Ok(()), Err)
 }
 
 fn generator_name(g: &dyn trawl_embedder::Generator) -> String {
@@ -276,5 +470,54 @@ mod tests {
         // overlap: one error either way, the lower threshold wins
         assert!(near(suggest(&[0.6, 0.25], &[0.3, 0.1]), 0.175));
         assert_eq!(suggest(&[0.5], &[]), None);
+    }
+
+    #[test]
+    fn ungrounded_figures_are_those_no_cited_passage_holds() {
+        let sources = ["Carry over up to 240 hours, or 1,500 dollars."];
+        assert!(ungrounded("You can carry over 240 hours [1].", &sources).is_empty());
+        assert!(ungrounded("It is 1500 dollars [1].", &sources).is_empty());
+        assert_eq!(
+            ungrounded("You can carry over 250 hours [1].", &sources),
+            vec!["250".to_string()]
+        );
+    }
+
+    #[test]
+    fn fact_questions_need_docs_and_a_valid_pattern() {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("answers.jsonl");
+        std::fs::write(
+            &path,
+            concat!(
+                r#"{"_id": "a1", "text": "How many weeks?", "fact": "12 WEEKS", "docs": ["hr/a.md"]}"#,
+                "\n",
+                r#"{"_id": "n1", "text": "Is there a dress code?", "fact": null}"#,
+                "\n"
+            ),
+        )
+        .unwrap();
+        let qs = fact_questions(&path).unwrap();
+        assert!(qs[0].answerable && !qs[1].answerable);
+        // facts match case-insensitively
+        assert!(
+            qs[0]
+                .fact
+                .as_ref()
+                .unwrap()
+                .is_match("You get 12 weeks [1].")
+        );
+        std::fs::write(
+            &path,
+            r#"{"_id": "a1", "text": "Q?", "fact": "12", "docs": []}"#,
+        )
+        .unwrap();
+        assert!(fact_questions(&path).is_err());
+        std::fs::write(
+            &path,
+            r#"{"_id": "a1", "text": "Q?", "fact": "(", "docs": ["x"]}"#,
+        )
+        .unwrap();
+        assert!(fact_questions(&path).is_err());
     }
 }

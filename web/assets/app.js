@@ -139,7 +139,7 @@
       const snip = el('p', { class: 'snippet' });
       snip.innerHTML = r.snippet_html; // escaped by the server; only <mark> is markup
       const scores = el('div', { class: 'scores' },
-        `score ${fmt(r.score)} · keyword #${r.keyword_rank ?? '–'} (${fmt(r.keyword_score)}) · semantic #${r.vector_rank ?? '–'} (${fmt(r.vector_score)})`);
+        `score ${fmt(r.score)} · keyword #${r.keyword_rank ?? '–'} (${fmt(r.keyword_score)}${r.keyword_share == null ? '' : `, ${Math.round(r.keyword_share * 100)}% of the query`}) · semantic #${r.vector_rank ?? '–'} (${fmt(r.vector_score)})`);
       const like = el('button', { type: 'button', class: 'link similar' }, 'Similar');
       like.addEventListener('click', () => similar(r.doc_id, r.title || r.path));
       scores.append(' · ', like);

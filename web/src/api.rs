@@ -58,7 +58,7 @@ pub struct SearchParams {
     /// Latest file modification date, `YYYY-MM-DD` (inclusive).
     #[serde(default)]
     pub modified_to: Option<String>,
-    /// Hybrid fusion: `rrf[:K]` or `convex[:WEIGHT]`.
+    /// Hybrid fusion: `calibrated[:WEIGHT]` (default 0.4), `rrf[:K]` or `convex[:WEIGHT]`.
     #[serde(default)]
     pub fusion: Option<String>,
     /// Review tags, comma-separated; a document needs any one of them.
@@ -224,6 +224,8 @@ pub struct SearchResult {
     pub vector_rank: Option<usize>,
     /// BM25 score of the passage.
     pub keyword_score: Option<f32>,
+    /// The BM25 score's share of the most the query could score (0..1), what hybrid fuses.
+    pub keyword_share: Option<f32>,
     /// Cosine similarity of the passage to the query.
     pub vector_score: Option<f32>,
     /// File type: `markdown`, `text`, `pdf`, …
@@ -253,6 +255,7 @@ impl From<Hit> for SearchResult {
             keyword_rank: h.keyword_rank,
             vector_rank: h.vector_rank,
             keyword_score: h.keyword_score,
+            keyword_share: h.keyword_share,
             vector_score: h.vector_score,
             kind: h.meta.kind,
             tags: h.meta.tags,

@@ -156,20 +156,52 @@ fn ocr_pages(
     (done, started.elapsed())
 }
 
-/// The first line that reads like a title: not an exhibit number or page
-/// number, a few words, not a whole sentence.
+/// The first line that reads like a title: a few words, not a whole sentence, not an exhibit
+/// or page number, and not one of the filing legends that open many contracts ("Certain
+/// confidential information … has been omitted", "EXECUTION VERSION").
+///
+/// Why the legends matter: the title is indexed with every passage and seen by the embedder
+/// before each one, so a legend as title made every passage of a contract match
+/// "confidential", "information" and "exhibit" and pulled its vectors towards each other.
 fn title_line(text: &str) -> Option<String> {
     text.lines()
         .map(str::trim)
         .filter(|l| !l.is_empty())
-        .take(10)
+        .take(15)
         .find(|l| {
             let lower = l.to_lowercase();
             l.chars().filter(|c| c.is_alphabetic()).count() >= 4
                 && !lower.starts_with("exhibit")
                 && l.chars().count() <= 120
+                && l.split_whitespace().count() <= 12
+                && !is_legend(&lower)
         })
         .map(str::to_owned)
+}
+
+/// Whether a (lower-cased) line belongs to a filing legend or a cover note rather than a title.
+fn is_legend(lower: &str) -> bool {
+    const MARKERS: [&str; 14] = [
+        "[*",
+        "[ *",
+        "confidential",
+        "omitted",
+        "redacted",
+        "securities and exchange",
+        "regulation s-k",
+        "item 601",
+        "execution version",
+        "execution copy",
+        "for reference only",
+        "table of contents",
+        "page ",
+        "last updated",
+    ];
+    MARKERS.iter().any(|m| lower.contains(m))
+        || lower.trim_end_matches(['.', ' ']).parse::<f64>().is_ok()
+        // A line that ends a sentence or runs on into the next is prose, not a title.
+        || lower.ends_with('.') && lower.split_whitespace().count() > 3
+        || lower.ends_with(',')
 }
 
 fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, ExtractError> {
@@ -282,4 +314,40 @@ pub(super) fn parse_pdf_date(s: &str) -> Option<i64> {
         _ => 0,
     };
     unix_seconds(date, time, offset)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::title_line;
+
+    #[test]
+    fn title_skips_filing_legends_and_cover_notes() {
+        // Openings of contracts in the shared CUAD corpus, as pdftotext reads them.
+        let cases = [
+            (
+                "Exhibit 10.1\n[***] = Certain confidential information contained in this document,\nmarked by brackets, has been omitted because it is both\n(i) not material and (ii) would likely be competitively harmful if publicly disclosed.\nSUPPLY AGREEMENT\nThis Supply Agreement is made",
+                "SUPPLY AGREEMENT",
+            ),
+            (
+                "Exhibit 10.14\nEXECUTION VERSION\n[***] Certain confidential information contained in this document\nMAINTENANCE AGREEMENT",
+                "MAINTENANCE AGREEMENT",
+            ),
+            (
+                "CONFIDENTIAL TREATMENT HAS BEEN REQUESTED FOR PORTIONS OF THIS EXHIBIT. THE\nCONFIDENTIAL PORTIONS HAVE BEEN REDACTED AND ARE DENOTED BY [*]. THE\nSPONSORSHIP AGREEMENT",
+                "SPONSORSHIP AGREEMENT",
+            ),
+            (
+                "Exhibit 10.33\nLast Updated: April 6, 2007\nCHASE AFFILIATE AGREEMENT\nTHIS AGREEMENT sets forth the terms",
+                "CHASE AFFILIATE AGREEMENT",
+            ),
+            (
+                "EXHIBIT 10.2\nDISTRIBUTOR AGREEMENT\n",
+                "DISTRIBUTOR AGREEMENT",
+            ),
+        ];
+        for (text, want) in cases {
+            assert_eq!(title_line(text).as_deref(), Some(want), "{text}");
+        }
+        assert_eq!(title_line("Exhibit 4\n12\n\n"), None);
+    }
 }

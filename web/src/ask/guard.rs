@@ -7,7 +7,7 @@
 //! passages that exist. A sentence without markers is attributed to the passage sharing most
 //! of its content words, and fails when it shares none.
 
-use std::collections::BTreeSet;
+use std::collections::{BTreeSet, HashSet};
 
 use super::text::{content_words, words};
 
@@ -51,7 +51,8 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("twice", 2),
 ];
 
-const MONTHS: &[&str] = &[
+/// Month names, lower-cased (also read by `select` for "when" questions).
+pub(crate) const MONTHS: &[&str] = &[
     "january",
     "february",
     "march",
@@ -311,6 +312,63 @@ pub(crate) fn check_sentence(sentence: &str, passages: &[String]) -> Result<Chec
     })
 }
 
+/// Words that turn a statement around; a generated sentence must keep those of its sources
+/// and add none ("12 weeks of unpaid leave" must not become "12 weeks of paid leave").
+const NEGATIONS: &[&str] = &[
+    "not", "no", "never", "cannot", "can't", "won't", "don't", "doesn't", "isn't", "aren't",
+    "unpaid", "without", "none", "nor",
+];
+
+/// The first content word of `sentence` that is in neither the sources nor the question
+/// (`allowed`, stemmed content words), allowing one: the model may say "get" for "receive" but
+/// not bring in facts of its own.
+pub(crate) fn added_word(sentence: &str, allowed: &HashSet<String>) -> Option<String> {
+    let added: Vec<String> = content_words(sentence)
+        .into_iter()
+        .filter(|w| !allowed.contains(w) && !w.chars().all(|c| c.is_ascii_digit()))
+        .collect();
+    if added.len() > 1 {
+        let mut added = added;
+        added.sort();
+        added.into_iter().next()
+    } else {
+        None
+    }
+}
+
+/// Whether `sentence` restates `source`: at least two of its content words that the question
+/// does not already have come from the source (or all of them, when it has fewer).
+pub(crate) fn restates(sentence: &str, source: &str, question: &str) -> bool {
+    let q = content_words(question);
+    let src = content_words(source);
+    let own: Vec<String> = content_words(sentence)
+        .into_iter()
+        .filter(|w| !q.contains(w))
+        .collect();
+    let shared = own.iter().filter(|w| src.contains(*w)).count();
+    shared >= 2 || (!own.is_empty() && shared == own.len())
+}
+
+/// A negation the sentence adds to, or drops from, its sources.
+pub(crate) fn changed_polarity(sentence: &str, sources: &str) -> Option<String> {
+    let mine: HashSet<String> = words(sentence)
+        .into_iter()
+        .filter(|w| NEGATIONS.contains(&w.as_str()))
+        .collect();
+    let theirs: HashSet<String> = words(sources)
+        .into_iter()
+        .filter(|w| NEGATIONS.contains(&w.as_str()))
+        .collect();
+    if let Some(added) = mine.difference(&theirs).next() {
+        return Some(added.clone());
+    }
+    // a source that says "unpaid" or "not" must be echoed by some negation
+    if mine.is_empty() {
+        return theirs.into_iter().min();
+    }
+    None
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -427,5 +485,48 @@ mod tests {
             .into_iter()
             .collect();
         assert_eq!(n, ["0.5", "1", "1500", "20", "2024", "25", "5"]);
+    }
+
+    #[test]
+    fn added_words_and_flipped_negations_are_caught() {
+        let allowed = content_words("You can take up to 12 weeks of unpaid leave. Is FMLA paid?");
+        assert_eq!(
+            added_word("You can take 12 weeks of unpaid leave", &allowed),
+            None
+        );
+        assert!(
+            added_word(
+                "Managers approve sabbaticals for senior engineers",
+                &allowed
+            )
+            .is_some()
+        );
+        let source = "FMLA entitles you to take up to 12 weeks of unpaid leave.";
+        assert_eq!(changed_polarity("FMLA leave is unpaid.", source), None);
+        assert_eq!(
+            changed_polarity("FMLA leave is paid.", source),
+            Some("unpaid".into())
+        );
+        assert_eq!(
+            changed_polarity("You cannot take leave.", "You can take leave."),
+            Some("cannot".into())
+        );
+    }
+
+    #[test]
+    fn a_sentence_must_restate_its_source() {
+        let source = "You are entitled to 12 weeks of paid time off for the birth of a child.";
+        let question = "How many weeks of parental leave can I take?";
+        assert!(restates(
+            "You are entitled to 12 weeks of paid time off",
+            source,
+            question
+        ));
+        assert!(!restates(
+            "The answer to this question is:",
+            source,
+            question
+        ));
+        assert!(!restates("The Tock code for a month is", source, question));
     }
 }

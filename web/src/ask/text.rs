@@ -1,5 +1,5 @@
-//! Plain-text helpers of grounded answering: sentences, content words, the extractive answer
-//! and repetition cutting. Pure functions, no model.
+//! Plain-text helpers of grounded answering: sentences, content words and repetition cutting.
+//! Pure functions, no model.
 
 use std::collections::HashSet;
 
@@ -111,124 +111,10 @@ pub(crate) fn content_words(text: &str) -> HashSet<String> {
         .collect()
 }
 
-/// Questions whose answer is a quantity or a date: sentences with figures are preferred.
-pub(crate) fn asks_for_figure(question: &str) -> bool {
-    let q = question.to_lowercase();
-    [
-        "how many",
-        "how much",
-        "how long",
-        "how often",
-        "when",
-        "what date",
-        "deadline",
-        "percentage",
-        "what percent",
-        "how soon",
-        "what year",
-        "cost",
-        "amount",
-        "limit",
-    ]
-    .iter()
-    .any(|p| q.contains(p))
-}
-
-/// A sentence of a numbered passage, a candidate for the extractive answer.
-#[derive(Debug, Clone, PartialEq)]
-pub(crate) struct Candidate {
-    /// Citation number of its passage (1-based, as in the prompt).
-    pub(crate) passage: usize,
-    /// The sentence.
-    pub(crate) text: String,
-}
-
-/// Every sentence of the passages that could stand alone as part of an answer.
-pub(crate) fn candidates(passages: &[String]) -> Vec<Candidate> {
-    let mut out = Vec::new();
-    for (i, p) in passages.iter().enumerate() {
-        for s in sentences(p) {
-            let n_words = words(&s).len();
-            if (4..=80).contains(&n_words) {
-                out.push(Candidate {
-                    passage: i + 1,
-                    text: s,
-                });
-            }
-        }
-    }
-    out
-}
-
-/// Scores candidates against the question: shared content words (as a share of the
-/// question's), plus `semantic[i]` (cosine of the question and the sentence, when the caller
-/// embedded them), a bonus for figures when the question asks for one, and one (0.2 / rank) for
-/// passages retrieved higher.
-pub(crate) fn score_candidates(
-    question: &str,
-    candidates: &[Candidate],
-    semantic: Option<&[f32]>,
-) -> Vec<f32> {
-    let q = content_words(question);
-    let figure = asks_for_figure(question);
-    candidates
-        .iter()
-        .enumerate()
-        .map(|(i, c)| {
-            let s = content_words(&c.text);
-            let lexical = if q.is_empty() {
-                0.0
-            } else {
-                q.intersection(&s).count() as f32 / q.len() as f32
-            };
-            let semantic = semantic.and_then(|v| v.get(i)).copied().unwrap_or(0.0);
-            let has_figure = c.text.chars().any(|ch| ch.is_ascii_digit());
-            let figure_bonus = if figure && has_figure { 0.15 } else { 0.0 };
-            let rank_bonus = 0.2 / c.passage as f32;
-            lexical + semantic + figure_bonus + rank_bonus
-        })
-        .collect()
-}
-
-/// The extractive answer: the best one or two sentences, each followed by its citation, and
-/// the citation numbers used. A second sentence is added only when it scores within 10% of
-/// the best and the answer stays short.
-pub(crate) fn extractive_answer(candidates: &[Candidate], scores: &[f32]) -> (String, Vec<usize>) {
-    let mut order: Vec<usize> = (0..candidates.len().min(scores.len())).collect();
-    order.sort_by(|&a, &b| scores[b].total_cmp(&scores[a]).then(a.cmp(&b)));
-    let Some(&best) = order.first() else {
-        return (String::new(), Vec::new());
-    };
-    let mut picked = vec![best];
-    if let Some(&second) = order.get(1)
-        && scores[second] >= 0.9 * scores[best]
-        && candidates[best].text.len() + candidates[second].text.len() <= 400
-        && content_words(&candidates[second].text) != content_words(&candidates[best].text)
-    {
-        picked.push(second);
-    }
-    // read in passage order, as the documents say it
-    picked.sort_by_key(|&i| (candidates[i].passage, i));
-    let mut text = String::new();
-    let mut cited = Vec::new();
-    for i in picked {
-        let c = &candidates[i];
-        if !text.is_empty() {
-            text.push(' ');
-        }
-        text.push_str(&c.text);
-        text.push_str(&format!(" [{}]", c.passage));
-        if !cited.contains(&c.passage) {
-            cited.push(c.passage);
-        }
-    }
-    (text, cited)
-}
-
-/// Normalized form of a sentence for spotting repeats: its words, citation markers left out.
-fn normalized(s: &str) -> String {
-    let mut plain = String::with_capacity(s.len());
-    let mut rest = s;
+/// `text` with its citation markers (`[1]`, `[2, 3]`) left out; other brackets stay.
+pub fn without_citations(text: &str) -> String {
+    let mut plain = String::with_capacity(text.len());
+    let mut rest = text;
     while let Some(open) = rest.find('[') {
         plain.push_str(&rest[..open]);
         match rest[open..].find(']') {
@@ -246,6 +132,12 @@ fn normalized(s: &str) -> String {
         }
     }
     plain.push_str(rest);
+    plain
+}
+
+/// Normalized form of a sentence for spotting repeats: its words, citation markers left out.
+fn normalized(s: &str) -> String {
+    let plain = without_citations(s);
     words(&plain).join(" ")
 }
 
@@ -309,48 +201,6 @@ mod tests {
         let mut w: Vec<_> = w.into_iter().collect();
         w.sort();
         assert_eq!(w, vec!["bereavement", "day", "leave"]);
-    }
-
-    fn check_extractive(question: &str, passages: &[&str], expect: &str) {
-        let passages: Vec<String> = passages.iter().map(|s| s.to_string()).collect();
-        let c = candidates(&passages);
-        let scores = score_candidates(question, &c, None);
-        let (answer, _) = extractive_answer(&c, &scores);
-        assert_eq!(answer, expect);
-    }
-
-    #[test]
-    fn extractive_answer_picks_the_sentence_that_answers() {
-        check_extractive(
-            "How many days of bereavement leave do I get?",
-            &[
-                "Our leave policy covers many situations. Bereavement leave is 3 days for a close family member. Ask your manager.",
-                "Annual leave is 25 days per year for every employee in the company.",
-            ],
-            "Bereavement leave is 3 days for a close family member. [1]",
-        );
-    }
-
-    #[test]
-    fn extractive_answer_prefers_figures_for_quantity_questions() {
-        let passages: Vec<String> = vec![
-            "Parental leave is a benefit for new parents and adoptive parents alike.".into(),
-            "Employees receive 12 weeks of paid parental leave.".into(),
-        ];
-        let c = candidates(&passages);
-        let scores = score_candidates("How long is parental leave?", &c, None);
-        assert!(scores[1] > scores[0] - 0.1, "{scores:?}");
-        let (answer, cited) = extractive_answer(&c, &scores);
-        assert!(
-            answer.contains("12 weeks of paid parental leave. [2]"),
-            "{answer}"
-        );
-        assert!(cited.contains(&2));
-    }
-
-    #[test]
-    fn extractive_answer_of_nothing_is_empty() {
-        assert_eq!(extractive_answer(&[], &[]), (String::new(), vec![]));
     }
 
     #[test]

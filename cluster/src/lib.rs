@@ -1,0 +1,670 @@
+//! trawl's passages on a SolrCloud collection (issue 19, preview).
+//!
+//! One Solr document per chunk, in the `trawl` configset of `scripts/cluster/`: the chunk id is
+//! `DOC_ID!ORDINAL`, so Solr's `compositeId` router keeps every chunk of a document on one
+//! shard; `title`, `section` and `body` are copied into `content`, which BM25 searches (tantivy's
+//! combined `content` field); `vector` is the chunk's unit-length embedding (HNSW, dot product).
+//!
+//! [`SolrBackend`] owns the HTTP conversation: writes ([`SolrBackend::add_documents`],
+//! [`SolrBackend::delete_document`], [`SolrBackend::commit`]), the incremental state that lets
+//! any worker resume any share ([`SolrBackend::known_files`], [`worker_share`]), and the two
+//! search arms with the principal's groups as a filter *inside* retrieval
+//! ([`SolrBackend::keyword`], [`SolrBackend::vector`]: the `fq` pre-filters Solr's kNN).
+//! Requests go to the first node of the URL that answers; a node that refuses a connection is
+//! skipped (failover) and the next request starts at the node that last answered.
+//!
+//! It knows nothing of files, extraction, embedding or fusion: the caller hands it chunks with
+//! vectors, and aggregates and fuses the chunk hits it returns.
+
+mod error;
+mod url;
+
+use std::collections::HashMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Duration;
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+pub use crate::error::{Error, Result};
+pub use crate::url::ClusterUrl;
+
+/// The group stored on a document that names no groups; every principal may see it.
+pub const PUBLIC_GROUP: &str = "__public__";
+
+/// Most chunks sent in one update request (a 384-float chunk is ~4-8 KB of JSON).
+const CHUNKS_PER_REQUEST: usize = 500;
+/// Most documents whose surplus chunks one delete-by-query removes (two clauses each,
+/// under Lucene's 1024-clause limit).
+const DOCS_PER_DELETE: usize = 200;
+/// Rows per page when reading whole result sets (documents, the file state).
+const PAGE_ROWS: usize = 1000;
+
+/// A chunk of a document to store, with its vector.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct ChunkInput {
+    /// The chunk's text.
+    pub text: String,
+    /// Heading path it sits under, if any.
+    pub section: Option<String>,
+    /// 1-based page, where the format has pages.
+    pub page: Option<u32>,
+    /// Its embedding: unit length, the collection's dimension (384 in the `trawl` configset).
+    pub vector: Vec<f32>,
+}
+
+/// A whole document to store: the embedded engine's `DocumentInput` flattened.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct DocumentInput {
+    /// Stable id (no `!`: it is the routing prefix of the chunk ids).
+    pub doc_id: String,
+    /// Source path as given at indexing; the key of the incremental state.
+    pub path: String,
+    /// Title shown in results.
+    pub title: String,
+    /// File type (`pdf`, `markdown`, …).
+    pub kind: String,
+    /// Access groups allowed to see it; empty means everyone ([`PUBLIC_GROUP`]).
+    pub groups: Vec<String>,
+    /// Free-form tags.
+    pub tags: Vec<String>,
+    /// Person whose files these are.
+    pub custodian: Option<String>,
+    /// Document date, Unix seconds.
+    pub date: Option<i64>,
+    /// File modification time, Unix seconds.
+    pub modified: Option<i64>,
+    /// sha256 of the file's bytes (hex): the content hash [`SolrBackend::known_files`] returns.
+    pub sha256: String,
+    /// The chunks, in order (ordinal = position).
+    pub chunks: Vec<ChunkInput>,
+}
+
+/// One chunk: its document and position in it. Solr's id is `DOC_ID!ORDINAL`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct ChunkRef {
+    /// The document.
+    pub doc_id: String,
+    /// 0-based position of the chunk in the document.
+    pub ordinal: u32,
+}
+
+impl ChunkRef {
+    /// Solr's `chunk_id`: `DOC_ID!ORDINAL`.
+    pub fn chunk_id(&self) -> String {
+        format!("{}!{}", self.doc_id, self.ordinal)
+    }
+
+    /// Parses `DOC_ID!ORDINAL`.
+    pub fn parse(chunk_id: &str) -> Option<Self> {
+        let (doc_id, ordinal) = chunk_id.rsplit_once('!')?;
+        Some(Self {
+            doc_id: doc_id.to_owned(),
+            ordinal: ordinal.parse().ok()?,
+        })
+    }
+}
+
+impl std::fmt::Display for ChunkRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{}!{}", self.doc_id, self.ordinal)
+    }
+}
+
+/// Metadata conditions applied inside both arms (as `fq`s), like `trawl_search::Filter`.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Filter {
+    /// Only these file types (any of them); empty means any.
+    pub kinds: Vec<String>,
+    /// Only paths starting with this.
+    pub path_prefix: Option<String>,
+    /// Document date at or after this (Unix seconds).
+    pub date_from: Option<i64>,
+    /// Document date at or before this (Unix seconds).
+    pub date_to: Option<i64>,
+}
+
+/// Whether `path` falls in share `i` of `n` (0-based: `i < n`): a stable partition by the
+/// sha256 of the path, so every path is in exactly one share whatever the machine, run or
+/// file list. `false` when `n == 0` or `i >= n`.
+pub fn worker_share(path: &str, i: usize, n: usize) -> bool {
+    if n == 0 || i >= n {
+        return false;
+    }
+    let digest = Sha256::digest(path.as_bytes());
+    let mut head = [0u8; 8];
+    head.copy_from_slice(&digest[..8]);
+    (u64::from_be_bytes(head) % n as u64) as usize == i
+}
+
+/// A SolrCloud collection holding trawl's chunks, reached through any of several nodes.
+#[derive(Debug)]
+pub struct SolrBackend {
+    url: ClusterUrl,
+    agent: ureq::Agent,
+    /// Index into `url.nodes` of the node that answered last: where the next request starts.
+    preferred: AtomicUsize,
+}
+
+/// One request to send to whichever node answers.
+enum Body<'a> {
+    /// `application/x-www-form-urlencoded` (searches: a vector does not fit in a URL).
+    Form(&'a [(String, String)]),
+    /// `application/json` (updates).
+    Json(&'a str),
+}
+
+impl SolrBackend {
+    /// Connects to the collection named by `url`
+    /// (`solr://HOST:PORT[,HOST:PORT...]/COLLECTION`): checks that a node answers for the
+    /// collection, trying the nodes in order.
+    pub fn connect(url: &str) -> Result<Self> {
+        let url: ClusterUrl = url.parse()?;
+        let config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .timeout_connect(Some(Duration::from_secs(3)))
+            .timeout_global(Some(Duration::from_secs(120)))
+            .build();
+        let backend = Self {
+            url,
+            agent: config.into(),
+            preferred: AtomicUsize::new(0),
+        };
+        backend.count()?;
+        Ok(backend)
+    }
+
+    /// The parsed URL.
+    pub fn url(&self) -> &ClusterUrl {
+        &self.url
+    }
+
+    /// The node requests go to first (`HOST:PORT`): the one that answered last.
+    pub fn current_node(&self) -> &str {
+        &self.url.nodes[self.preferred.load(Ordering::Relaxed) % self.url.nodes.len()]
+    }
+
+    /// Sends `body` to `/solr/COLLECTION/{handler}` on the first node that takes the
+    /// connection, starting at the one that answered last; the JSON answer.
+    fn send(&self, handler: &str, query: &str, body: Body<'_>) -> Result<Value> {
+        let n = self.url.nodes.len();
+        let start = self.preferred.load(Ordering::Relaxed);
+        let mut tried = Vec::with_capacity(n);
+        let mut last = String::new();
+        for step in 0..n {
+            let at = (start + step) % n;
+            let node = &self.url.nodes[at];
+            let target = format!(
+                "http://{node}/solr/{}/{handler}?wt=json{query}",
+                self.url.collection
+            );
+            let request = self.agent.post(&target);
+            let sent = match body {
+                Body::Form(params) => request.send_form(params.iter().map(|(k, v)| (k, v))),
+                Body::Json(text) => request
+                    .header("Content-Type", "application/json")
+                    .send(text),
+            };
+            let mut response = match sent {
+                Ok(r) => r,
+                Err(e) => {
+                    // The node did not answer (refused, reset, timed out, unknown host): the
+                    // next one may. Solr updates are idempotent by id, so a resend is safe.
+                    tried.push(node.clone());
+                    last = format!("{node}: {e}");
+                    continue;
+                }
+            };
+            self.preferred.store(at, Ordering::Relaxed);
+            let status = response.status().as_u16();
+            let text = response
+                .body_mut()
+                .read_to_string()
+                .map_err(|e| Error::Response {
+                    node: node.clone(),
+                    reason: format!("reading the body: {e}"),
+                })?;
+            let value: Option<Value> = serde_json::from_str(&text).ok();
+            if status >= 400 {
+                let message = value
+                    .as_ref()
+                    .and_then(|v| v.pointer("/error/msg"))
+                    .and_then(Value::as_str)
+                    .map(str::to_owned)
+                    .unwrap_or_else(|| text.chars().take(300).collect());
+                return Err(Error::Solr {
+                    node: node.clone(),
+                    status,
+                    message,
+                });
+            }
+            return value.ok_or_else(|| Error::Response {
+                node: node.clone(),
+                reason: format!("not JSON: {}", text.chars().take(200).collect::<String>()),
+            });
+        }
+        Err(Error::Unreachable { nodes: tried, last })
+    }
+
+    fn select(&self, params: &[(String, String)]) -> Result<Value> {
+        self.send("select", "", Body::Form(params))
+    }
+
+    fn update(&self, body: &str, commit: bool) -> Result<()> {
+        let query = if commit {
+            "&commit=true&waitSearcher=true"
+        } else {
+            ""
+        };
+        self.send("update", query, Body::Json(body)).map(drop)
+    }
+
+    /// Stores one document, replacing every chunk it had. Visible after [`Self::commit`].
+    pub fn add_document(&self, doc: &DocumentInput) -> Result<()> {
+        self.add_documents(std::slice::from_ref(doc))
+    }
+
+    /// Stores documents in batched update requests, each replacing the document whole: chunk
+    /// `i` overwrites `DOC_ID!i`, and one delete-by-query per batch removes the chunks past
+    /// the new count (a shorter new version leaves none behind, and the new chunks are never
+    /// touched by the delete, whatever order the shards apply them in). Visible after
+    /// [`Self::commit`].
+    pub fn add_documents(&self, docs: &[DocumentInput]) -> Result<()> {
+        for doc in docs {
+            validate_doc_id(&doc.doc_id)?;
+        }
+        let mut body = String::from("{");
+        let mut chunks_in_body = 0;
+        let flush = |body: &mut String, chunks: &mut usize| -> Result<()> {
+            if body.len() > 1 {
+                body.push('}');
+                self.update(body, false)?;
+            }
+            body.clear();
+            body.push('{');
+            *chunks = 0;
+            Ok(())
+        };
+        for doc in docs {
+            let date = doc.date.map(solr_date).transpose()?;
+            let modified = doc.modified.map(solr_date).transpose()?;
+            let groups: Vec<&str> = if doc.groups.is_empty() {
+                vec![PUBLIC_GROUP]
+            } else {
+                doc.groups.iter().map(String::as_str).collect()
+            };
+            for (ordinal, chunk) in doc.chunks.iter().enumerate() {
+                if chunk.vector.iter().any(|x| !x.is_finite()) || chunk.vector.is_empty() {
+                    return Err(Error::InvalidInput(format!(
+                        "chunk {ordinal} of document {} has an empty or non-finite vector",
+                        doc.doc_id
+                    )));
+                }
+                let mut solr = json!({
+                    "chunk_id": ChunkRef { doc_id: doc.doc_id.clone(), ordinal: ordinal as u32 }.chunk_id(),
+                    "doc_id": doc.doc_id,
+                    "ordinal": ordinal,
+                    "path": doc.path,
+                    "title": doc.title,
+                    "body": chunk.text,
+                    "kind": doc.kind,
+                    "groups": groups,
+                    "sha256": doc.sha256,
+                    "vector": chunk.vector,
+                });
+                let fields = solr.as_object_mut().expect("an object literal");
+                if let Some(section) = &chunk.section {
+                    fields.insert("section".into(), section.as_str().into());
+                }
+                if let Some(page) = chunk.page {
+                    fields.insert("page".into(), page.into());
+                }
+                if !doc.tags.is_empty() {
+                    fields.insert("tags".into(), json!(doc.tags));
+                }
+                if let Some(c) = &doc.custodian {
+                    fields.insert("custodian".into(), c.as_str().into());
+                }
+                if let Some(d) = &date {
+                    fields.insert("date".into(), d.as_str().into());
+                }
+                if let Some(m) = &modified {
+                    fields.insert("modified".into(), m.as_str().into());
+                }
+                if body.len() > 1 {
+                    body.push(',');
+                }
+                // Solr's JSON update format takes repeated "add" keys in one object.
+                let _ = write!(body, "\"add\":{{\"doc\":{solr}}}");
+                chunks_in_body += 1;
+                if chunks_in_body >= CHUNKS_PER_REQUEST {
+                    flush(&mut body, &mut chunks_in_body)?;
+                }
+            }
+        }
+        flush(&mut body, &mut chunks_in_body)?;
+        for batch in docs.chunks(DOCS_PER_DELETE) {
+            let query = batch
+                .iter()
+                .map(|d| {
+                    format!(
+                        "(+doc_id:{} +ordinal:[{} TO *])",
+                        escape(&d.doc_id),
+                        d.chunks.len()
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join(" OR ");
+            self.update(&json!({ "delete": { "query": query } }).to_string(), false)?;
+        }
+        Ok(())
+    }
+
+    /// Deletes every chunk of a document (nothing when it is not stored). Visible after
+    /// [`Self::commit`].
+    pub fn delete_document(&self, doc_id: &str) -> Result<()> {
+        validate_doc_id(doc_id)?;
+        let query = format!("doc_id:{}", escape(doc_id));
+        self.update(&json!({ "delete": { "query": query } }).to_string(), false)
+    }
+
+    /// Deletes every chunk in the collection. Visible after [`Self::commit`].
+    pub fn delete_all(&self) -> Result<()> {
+        self.update(r#"{"delete":{"query":"*:*"}}"#, false)
+    }
+
+    /// Makes every update so far durable and visible to searches (hard commit, new searcher).
+    pub fn commit(&self) -> Result<()> {
+        self.update(r#"{"commit":{}}"#, true)
+    }
+
+    /// Chunks stored and committed.
+    pub fn count(&self) -> Result<u64> {
+        let v = self.select(&params(&[("q", "*:*"), ("rows", "0")]))?;
+        v.pointer("/response/numFound")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| self.bad_response("no response.numFound"))
+    }
+
+    /// The incremental state: each stored document's path → content hash (`sha256`), read
+    /// from the first chunk of every document, so any worker can resume any share.
+    pub fn known_files(&self) -> Result<HashMap<String, String>> {
+        let mut files = HashMap::new();
+        let mut cursor = "*".to_owned();
+        loop {
+            let v = self.select(&params(&[
+                ("q", "*:*"),
+                ("fq", "ordinal:0"),
+                ("fl", "path,sha256"),
+                ("sort", "chunk_id asc"),
+                ("rows", &PAGE_ROWS.to_string()),
+                ("cursorMark", &cursor),
+            ]))?;
+            for doc in docs(&v) {
+                if let (Some(path), Some(hash)) = (
+                    doc.get("path").and_then(Value::as_str),
+                    doc.get("sha256").and_then(Value::as_str),
+                ) {
+                    files.insert(path.to_owned(), hash.to_owned());
+                }
+            }
+            let next = v
+                .get("nextCursorMark")
+                .and_then(Value::as_str)
+                .ok_or_else(|| self.bad_response("no nextCursorMark"))?;
+            if next == cursor {
+                return Ok(files);
+            }
+            cursor = next.to_owned();
+        }
+    }
+
+    /// The BM25 arm: the `k` best chunks for `query` (plain words; edismax over `content`
+    /// plus a 0.3 title match, summed like the embedded engine), best first, with their BM25 score.
+    /// `groups`: the principal's groups (public documents are always visible); `None` is
+    /// full access.
+    pub fn keyword(
+        &self,
+        query: &str,
+        groups: Option<&[String]>,
+        filter: &Filter,
+        k: usize,
+    ) -> Result<Vec<(ChunkRef, f32)>> {
+        if query.trim().is_empty() || k == 0 {
+            return Ok(Vec::new());
+        }
+        let mut p = params(&[
+            // tie=1: a term's field scores add up (content + 0.3 x title) like tantivy's
+            // parser, instead of dismax's max, which drowns the title match.
+            ("q", "{!edismax qf='content title^0.3' tie=1.0 v=$qq}"),
+            ("qq", query),
+            ("fl", "chunk_id,score"),
+            ("rows", &k.to_string()),
+        ]);
+        filters(&mut p, groups, filter)?;
+        self.hits(&self.select(&p)?, |s| s)
+    }
+
+    /// The kNN arm: the `k` chunks nearest `vector` (unit length) among those `groups` and
+    /// `filter` allow — the filters run inside the HNSW search, not after it — best first,
+    /// with their cosine similarity (Solr's `(1 + dot) / 2` converted back).
+    pub fn vector(
+        &self,
+        vector: &[f32],
+        groups: Option<&[String]>,
+        filter: &Filter,
+        k: usize,
+    ) -> Result<Vec<(ChunkRef, f32)>> {
+        if k == 0 {
+            return Ok(Vec::new());
+        }
+        if vector.is_empty() || vector.iter().any(|x| !x.is_finite()) {
+            return Err(Error::InvalidInput(
+                "the query vector is empty or not finite".into(),
+            ));
+        }
+        let mut q = format!("{{!knn f=vector topK={k}}}[");
+        for (i, x) in vector.iter().enumerate() {
+            if i > 0 {
+                q.push(',');
+            }
+            let _ = write!(q, "{x}");
+        }
+        q.push(']');
+        let mut p = params(&[("fl", "chunk_id,score"), ("rows", &k.to_string())]);
+        p.push(("q".into(), q));
+        filters(&mut p, groups, filter)?;
+        self.hits(&self.select(&p)?, |s| 2.0 * s - 1.0)
+    }
+
+    /// The text of a document's chunks in order, or `None` when it is missing or `groups`
+    /// may not see it (the same answer, like a 404).
+    pub fn document(&self, doc_id: &str, groups: Option<&[String]>) -> Result<Option<Vec<String>>> {
+        let mut texts = Vec::new();
+        let mut start = 0usize;
+        loop {
+            let mut p = params(&[
+                ("q", "{!term f=doc_id v=$d}"),
+                ("d", doc_id),
+                ("fl", "ordinal,body"),
+                ("sort", "ordinal asc"),
+                ("start", &start.to_string()),
+                ("rows", &PAGE_ROWS.to_string()),
+            ]);
+            filters(&mut p, groups, &Filter::default())?;
+            let v = self.select(&p)?;
+            let page = docs(&v);
+            for doc in page {
+                texts.push(
+                    doc.get("body")
+                        .and_then(Value::as_str)
+                        .unwrap_or_default()
+                        .to_owned(),
+                );
+            }
+            let found = v
+                .pointer("/response/numFound")
+                .and_then(Value::as_u64)
+                .unwrap_or(0) as usize;
+            start += page.len();
+            if page.is_empty() || start >= found {
+                break;
+            }
+        }
+        Ok((!texts.is_empty()).then_some(texts))
+    }
+
+    fn hits(&self, v: &Value, score: impl Fn(f32) -> f32) -> Result<Vec<(ChunkRef, f32)>> {
+        docs(v)
+            .iter()
+            .map(|d| {
+                let id = d
+                    .get("chunk_id")
+                    .and_then(Value::as_str)
+                    .and_then(ChunkRef::parse)
+                    .ok_or_else(|| self.bad_response("a hit without a DOC!ORDINAL chunk_id"))?;
+                let s = d
+                    .get("score")
+                    .and_then(Value::as_f64)
+                    .ok_or_else(|| self.bad_response("a hit without a score"))?;
+                Ok((id, score(s as f32)))
+            })
+            .collect()
+    }
+
+    fn bad_response(&self, reason: &str) -> Error {
+        Error::Response {
+            node: self.current_node().to_owned(),
+            reason: reason.to_owned(),
+        }
+    }
+}
+
+fn params(pairs: &[(&str, &str)]) -> Vec<(String, String)> {
+    pairs
+        .iter()
+        .map(|(k, v)| ((*k).to_owned(), (*v).to_owned()))
+        .collect()
+}
+
+fn docs(v: &Value) -> &[Value] {
+    v.pointer("/response/docs")
+        .and_then(Value::as_array)
+        .map_or(&[], Vec::as_slice)
+}
+
+/// Separator of the groups list in `{!terms}`: a control character no group name carries.
+const GROUP_SEPARATOR: char = '\u{1f}';
+
+/// Adds the permission and metadata `fq`s; values travel as separate parameters
+/// (`v=$name`), never spliced into query syntax.
+fn filters(p: &mut Vec<(String, String)>, groups: Option<&[String]>, f: &Filter) -> Result<()> {
+    if let Some(groups) = groups {
+        if let Some(g) = groups.iter().find(|g| g.contains(GROUP_SEPARATOR)) {
+            return Err(Error::InvalidInput(format!(
+                "group name {g:?} contains a control character"
+            )));
+        }
+        let list = groups
+            .iter()
+            .map(String::as_str)
+            .filter(|g| !g.is_empty())
+            .chain([PUBLIC_GROUP])
+            .collect::<Vec<_>>()
+            .join(&GROUP_SEPARATOR.to_string());
+        p.push((
+            "fq".into(),
+            format!("{{!terms f=groups separator='{GROUP_SEPARATOR}' v=$fq_groups}}"),
+        ));
+        p.push(("fq_groups".into(), list));
+    }
+    if !f.kinds.is_empty() {
+        p.push((
+            "fq".into(),
+            "{!terms f=kind separator='\u{1f}' v=$fq_kinds}".into(),
+        ));
+        p.push(("fq_kinds".into(), f.kinds.join("\u{1f}")));
+    }
+    if let Some(prefix) = &f.path_prefix {
+        p.push(("fq".into(), "{!prefix f=path v=$fq_path}".into()));
+        p.push(("fq_path".into(), prefix.clone()));
+    }
+    if f.date_from.is_some() || f.date_to.is_some() {
+        let from = f.date_from.map(solr_date).transpose()?;
+        let to = f.date_to.map(solr_date).transpose()?;
+        p.push((
+            "fq".into(),
+            format!(
+                "date:[{} TO {}]",
+                from.as_deref().unwrap_or("*"),
+                to.as_deref().unwrap_or("*")
+            ),
+        ));
+    }
+    Ok(())
+}
+
+/// Unix seconds → Solr's date format (`2023-01-01T00:00:00Z`).
+fn solr_date(seconds: i64) -> Result<String> {
+    jiff::Timestamp::from_second(seconds)
+        .map(|t| t.to_string())
+        .map_err(|e| Error::InvalidInput(format!("date {seconds}: {e}")))
+}
+
+fn validate_doc_id(doc_id: &str) -> Result<()> {
+    if doc_id.is_empty() || doc_id.contains('!') {
+        return Err(Error::InvalidInput(format!(
+            "document id {doc_id:?} is empty or contains `!` (the chunk id's routing separator)"
+        )));
+    }
+    Ok(())
+}
+
+/// Escapes a term for Lucene's query syntax.
+fn escape(term: &str) -> String {
+    let mut out = String::with_capacity(term.len() + 4);
+    for c in term.chars() {
+        if c.is_whitespace() || "\\+-!():^[]\"{}~*?|&/".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn chunk_ids_round_trip() {
+        let c = ChunkRef {
+            doc_id: "ab12".into(),
+            ordinal: 7,
+        };
+        assert_eq!(c.chunk_id(), "ab12!7");
+        assert_eq!(ChunkRef::parse("ab12!7"), Some(c));
+        assert_eq!(ChunkRef::parse("ab12"), None);
+        assert_eq!(ChunkRef::parse("ab12!x"), None);
+    }
+
+    #[test]
+    fn shares_partition_paths() {
+        for n in 1..6 {
+            for p in 0..200 {
+                let path = format!("folder/file-{p}.pdf");
+                let owners = (0..n).filter(|&i| worker_share(&path, i, n)).count();
+                assert_eq!(owners, 1, "{path} in {owners} of {n} shares");
+            }
+        }
+        assert!(!worker_share("a", 0, 0));
+        assert!(!worker_share("a", 2, 2));
+    }
+
+    #[test]
+    fn escapes_query_syntax() {
+        assert_eq!(escape("a b:c-d"), "a\\ b\\:c\\-d");
+        assert_eq!(solr_date(0).unwrap(), "1970-01-01T00:00:00Z");
+    }
+}

@@ -1,0 +1,621 @@
+//! Answer-sentence selection: which sentence of the retrieved passages states what the
+//! question asks for.
+//!
+//! Search ranks passages; an answer needs one sentence. A passage is split into units —
+//! prose sentences, list items, table rows — with its headings kept as context, not as
+//! candidates (a heading alone is never an answer). Each unit is cleaned of what is not prose
+//! (list markers, "(See below.)", escaped markdown, bare links) and scored by:
+//! - its own embedding's cosine similarity to the question (the caller embeds the units);
+//! - shared content words with the question, and with the headings above it (weighted less);
+//! - the question's *focus*: "how many weeks" wants a number of weeks, "how much" a figure,
+//!   "when" a date or a duration, "what percentage" a percentage — a unit that states the
+//!   focus gains, a unit without any figure loses when a figure is wanted;
+//! - its passage's retrieval rank;
+//! - penalties for worked examples ("For example: you went on FMLA for 4 weeks…"), questions,
+//!   and navigation text ("Refer to the … page").
+//!
+//! The best unit is the answer; a second is added only when the first is a lead-in ending in
+//! a colon, so one right sentence is preferred over several loosely related ones. The best
+//! score ([`Selection::support`]) is the second refusal signal: when no unit answers the
+//! question's focus, the corpus does not say.
+
+use std::collections::HashSet;
+
+use super::guard::MONTHS;
+use super::text::{content_words, words};
+
+/// What the question asks for, read from its wording.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Focus {
+    /// A number followed by one of these units ("how many weeks", "how long").
+    Quantity(Vec<&'static str>),
+    /// Any figure: an amount, a count, a percentage ("how much", "what percentage").
+    Figure,
+    /// A date, a weekday or time of day, or a duration ("when", "by what date").
+    When,
+    /// Nothing that can be checked on the wording of a sentence.
+    Open,
+}
+
+const TIME_UNITS: &[&str] = &[
+    "minute",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "year",
+    "pay period",
+    "business day",
+];
+
+/// Units a "how many X" question may name, as their stems.
+const COUNT_UNITS: &[&str] = &[
+    "minute",
+    "hour",
+    "day",
+    "week",
+    "month",
+    "year",
+    "character",
+    "time",
+    "percent",
+    "credit hour",
+    "pay period",
+    "password",
+    "trip",
+    "dollar",
+];
+
+const WEEKDAYS: &[&str] = &[
+    "monday",
+    "tuesday",
+    "wednesday",
+    "thursday",
+    "friday",
+    "saturday",
+    "sunday",
+];
+
+/// Reads the question's focus.
+pub(crate) fn focus(question: &str) -> Focus {
+    let q = question.to_lowercase();
+    let ws = words(&q);
+    let after = |phrase: &[&str]| -> Option<usize> {
+        ws.windows(phrase.len())
+            .position(|w| w.iter().zip(phrase).all(|(a, b)| a == b))
+            .map(|i| i + phrase.len())
+    };
+    if let Some(i) = after(&["how", "many"]) {
+        // the unit is among the next words: "how many weeks", "how many days of leave"
+        let units: Vec<&'static str> = ws[i..ws.len().min(i + 3)]
+            .iter()
+            .filter_map(|w| {
+                let s = stem(w);
+                COUNT_UNITS.iter().find(|u| **u == s).copied()
+            })
+            .collect();
+        return if units.is_empty() {
+            Focus::Figure
+        } else {
+            Focus::Quantity(units)
+        };
+    }
+    if after(&["how", "long"]).is_some() {
+        // "how long" is a duration or a length ("how long must my password be")
+        let mut units = TIME_UNITS.to_vec();
+        units.extend(["character", "page", "word"]);
+        return Focus::Quantity(units);
+    }
+    if after(&["how", "soon"]).is_some()
+        || after(&["how", "quickly"]).is_some()
+        || after(&["how", "often"]).is_some()
+        || after(&["how", "far", "ahead"]).is_some()
+        || after(&["how", "much", "time"]).is_some()
+    {
+        return Focus::Quantity(TIME_UNITS.to_vec());
+    }
+    if after(&["how", "much"]).is_some()
+        || q.contains("percent")
+        || q.contains("what share")
+        || q.contains("what rate")
+        || q.contains("what fee")
+        || q.contains("what is the cap")
+        || q.contains("what is the most")
+        || q.contains("what is the maximum")
+        || q.contains("what is the minimum")
+        || q.contains("what is the lowest")
+        || q.contains("what is the longest")
+    {
+        return Focus::Figure;
+    }
+    if ws.first().is_some_and(|w| w == "when")
+        || after(&["what", "date"]).is_some()
+        || q.contains("deadline")
+        || q.contains("by when")
+    {
+        return Focus::When;
+    }
+    Focus::Open
+}
+
+fn stem(w: &str) -> String {
+    let w = w.trim_end_matches("'s");
+    if w.len() > 3 && w.ends_with('s') && !w.ends_with("ss") {
+        w[..w.len() - 1].to_string()
+    } else {
+        w.to_string()
+    }
+}
+
+/// Whether a word is a number: digits (with separators, a currency or percent sign) or a
+/// number word.
+fn is_number(w: &str) -> bool {
+    let t = w.trim_matches(|c: char| "$€£%(),.".contains(c));
+    (!t.is_empty() && t.chars().any(|c| c.is_ascii_digit()))
+        || matches!(
+            t,
+            "one"
+                | "two"
+                | "three"
+                | "four"
+                | "five"
+                | "six"
+                | "seven"
+                | "eight"
+                | "nine"
+                | "ten"
+                | "eleven"
+                | "twelve"
+                | "fifteen"
+                | "twenty"
+                | "thirty"
+                | "forty"
+                | "fifty"
+                | "sixty"
+                | "ninety"
+                | "hundred"
+                | "a"
+        )
+}
+
+/// Whether `text` states what `focus` asks for.
+pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
+    let lower = text.to_lowercase();
+    let ws: Vec<String> = lower
+        .split(|c: char| c.is_whitespace() || c == '/' || c == '(' || c == ')')
+        .filter(|w| !w.is_empty())
+        .map(str::to_string)
+        .collect();
+    let has_digit = lower.chars().any(|c| c.is_ascii_digit());
+    let quantity = |units: &[&str]| {
+        ws.iter().enumerate().any(|(i, w)| {
+            // "12 weeks", "12-week", "13 days (104 hours)", "one year", "a year"
+            // a range ("3-5", "6-7") is a number; "12-week" is a number and its unit
+            let (num, unit_at) = match w.split_once('-') {
+                Some((n, u)) if is_number(n) && is_number(u) => (true, None),
+                Some((n, u)) if is_number(n) && !u.is_empty() => (true, Some(u.to_string())),
+                _ => (is_number(w) && w != "a", None),
+            };
+            let a_unit = w == "a" || w == "an" || w == "every" || w == "each";
+            if !(num || a_unit) {
+                return false;
+            }
+            let next: Vec<String> = match unit_at {
+                Some(u) => vec![u],
+                // "15 Military Leave days": the unit may follow a few words on
+                None => ws[i + 1..ws.len().min(i + 4)]
+                    .iter()
+                    .map(|x| x.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+                    .collect(),
+            };
+            next.iter().any(|n| {
+                let s = stem(n);
+                units.iter().any(|u| {
+                    let first = u.split(' ').next().unwrap_or(u);
+                    s == first || s == *u
+                })
+            }) && (num || !next.is_empty())
+        })
+    };
+    match focus {
+        Focus::Quantity(units) => quantity(units),
+        Focus::Figure => has_digit || ws.iter().any(|w| is_number(w) && w != "a"),
+        Focus::When => {
+            ws.iter().any(|w| {
+                let t = w.trim_matches(|c: char| !c.is_alphanumeric());
+                (MONTHS.contains(&t) && t != "may") || WEEKDAYS.contains(&t)
+            }) || has_digit
+                || quantity(TIME_UNITS)
+        }
+        Focus::Open => true,
+    }
+}
+
+/// A unit of a passage that could answer on its own.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Unit {
+    /// Citation number of its passage (1-based).
+    pub(crate) passage: usize,
+    /// Position in the passage (consecutive units of one passage are adjacent).
+    pub(crate) position: usize,
+    /// The cleaned text.
+    pub(crate) text: String,
+    /// Headings above it (the passage's section and headings inside the passage).
+    pub(crate) heading: String,
+    /// Cosine similarity of its whole passage to the question (the document's topic).
+    pub(crate) passage_cosine: f32,
+}
+
+/// Removes what is not prose: cross-references, escaped markdown, bare links, stray markers.
+pub(crate) fn clean(text: &str) -> String {
+    let mut s = text.replace("\\", "");
+    for noise in [
+        "(See below.)",
+        "(see below.)",
+        "(See below)",
+        "(see below)",
+        "(See above.)",
+        "(see above)",
+        "(See above)",
+    ] {
+        s = s.replace(noise, "");
+    }
+    let kept: Vec<&str> = s
+        .split_whitespace()
+        .filter(|w| !(w.starts_with("http://") || w.starts_with("https://")))
+        .map(|w| w.trim_start_matches('•'))
+        .filter(|w| !w.is_empty() && !matches!(*w, "*" | "**" | "-" | "|" | "#"))
+        .collect();
+    let joined = kept.join(" ");
+    joined
+        .trim_matches(|c: char| c == '|' || c == ',' || c == ';' || c.is_whitespace())
+        .replace(" ,", ",")
+        .replace(" .", ".")
+        .to_string()
+}
+
+/// Splits one line of prose into sentences (see [`super::text::sentences`]).
+fn line_sentences(line: &str) -> Vec<String> {
+    super::text::sentences(line)
+}
+
+/// Whether a line looks like a heading: short, one line in its block, no sentence end.
+fn is_heading(block: &[&str]) -> bool {
+    let [line] = block else {
+        return false;
+    };
+    let line = line.trim();
+    let n = line.split_whitespace().count();
+    (1..=9).contains(&n)
+        && !line.starts_with('•')
+        && !line.ends_with(['.', ':', '?', '!', ';', ','])
+        && !line.contains(" | ")
+        && line
+            .chars()
+            .next()
+            .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
+}
+
+/// The candidate units of numbered passages (`sections[i]` is passage i+1's heading path,
+/// `cosines[i]` its cosine similarity to the question).
+pub(crate) fn units(
+    passages: &[String],
+    sections: &[Option<String>],
+    cosines: &[f32],
+) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for (p, text) in passages.iter().enumerate() {
+        let passage_cosine = cosines.get(p).copied().unwrap_or(0.0);
+        let section = sections.get(p).cloned().flatten().unwrap_or_default();
+        let mut heading = section.clone();
+        let mut position = 0;
+        let mut push = |out: &mut Vec<Unit>, raw: &str, heading: &str| {
+            let cleaned = clean(raw);
+            let n = words(&cleaned).len();
+            if (4..=90).contains(&n) && cleaned.chars().filter(|c| c.is_alphabetic()).count() >= 12
+            {
+                out.push(Unit {
+                    passage: p + 1,
+                    position,
+                    text: cleaned,
+                    heading: heading.to_string(),
+                    passage_cosine,
+                });
+                position += 1;
+            }
+        };
+        // blocks are separated by blank lines; a one-line short block is a heading
+        let mut blocks: Vec<Vec<&str>> = vec![Vec::new()];
+        for line in text.lines() {
+            if line.trim().is_empty() {
+                if blocks.last().is_some_and(|b| !b.is_empty()) {
+                    blocks.push(Vec::new());
+                }
+            } else if let Some(b) = blocks.last_mut() {
+                b.push(line);
+            }
+        }
+        for block in blocks.iter().filter(|b| !b.is_empty()) {
+            if is_heading(block) {
+                let h = block[0].trim();
+                heading = if section.is_empty() || section.ends_with(h) {
+                    if section.is_empty() {
+                        h.to_string()
+                    } else {
+                        section.clone()
+                    }
+                } else {
+                    format!("{section} › {h}")
+                };
+                continue;
+            }
+            let table: Vec<&&str> = block.iter().filter(|l| l.contains(" | ")).collect();
+            if table.len() >= 2 && table.len() == block.len() {
+                let cells = |l: &str| -> Vec<String> {
+                    l.split(" | ")
+                        .map(|c| clean(c.trim()))
+                        .filter(|c| !c.is_empty())
+                        .collect()
+                };
+                let header = cells(table[0]);
+                for row in &table[1..] {
+                    let row = cells(row);
+                    let text = if header.len() == row.len() {
+                        header
+                            .iter()
+                            .zip(&row)
+                            .map(|(h, c)| format!("{h}: {c}"))
+                            .collect::<Vec<_>>()
+                            .join("; ")
+                    } else {
+                        row.join("; ")
+                    };
+                    push(&mut out, &text, &heading);
+                }
+                continue;
+            }
+            for line in block {
+                let line = line.trim();
+                if let Some(item) = line.strip_prefix('•') {
+                    // a list item is a unit of its own (long items are split into sentences)
+                    for s in line_sentences(item) {
+                        push(&mut out, &s, &heading);
+                    }
+                } else {
+                    for s in line_sentences(line) {
+                        push(&mut out, &s, &heading);
+                    }
+                }
+            }
+        }
+    }
+    out
+}
+
+/// Scores of units against the question (see the module documentation for the terms).
+/// `semantic[i]` is the cosine similarity of unit i's embedding and the question's.
+pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32> {
+    let q = content_words(question);
+    let focus = focus(question);
+    let wants_figure = !matches!(focus, Focus::Open);
+    units
+        .iter()
+        .enumerate()
+        .map(|(i, u)| {
+            let s = content_words(&u.text);
+            let h: HashSet<String> = content_words(&u.heading).difference(&s).cloned().collect();
+            let share = |set: &HashSet<String>| {
+                if q.is_empty() {
+                    0.0
+                } else {
+                    q.intersection(set).count() as f32 / q.len() as f32
+                }
+            };
+            let lexical = 0.35 * share(&s) + 0.3 * share(&h);
+            let semantic = semantic.get(i).copied().unwrap_or(0.0);
+            let mut focus_term = 0.0;
+            if wants_figure {
+                if states_focus(&focus, &u.text) {
+                    focus_term += 0.2;
+                } else if !u.text.chars().any(|c| c.is_ascii_digit()) {
+                    focus_term -= 0.1;
+                }
+            }
+            let lower = u.text.to_lowercase();
+            let mut penalty = 0.0;
+            if lower.starts_with("for example")
+                || lower.starts_with("example")
+                || lower.starts_with("e.g")
+                || lower.starts_with("for instance")
+            {
+                penalty += 0.25;
+            }
+            if u.text.ends_with('?') {
+                penalty += 0.3;
+            }
+            if [
+                "refer to",
+                "see ",
+                "check out",
+                "for more",
+                "learn more",
+                "read more",
+            ]
+            .iter()
+            .any(|p| lower.starts_with(p))
+            {
+                penalty += 0.15;
+            }
+            // a sentence is only as relevant as the passage it stands in: "3 weeks" in a
+            // timesheet code list does not answer a parental-leave question
+            let rank = 0.08 / u.passage as f32 + 0.5 * u.passage_cosine;
+            semantic + lexical + focus_term + rank - penalty
+        })
+        .collect()
+}
+
+/// How far below the best a unit that states the question's focus may score and still be
+/// preferred to it.
+const FOCUS_MARGIN: f32 = 0.35;
+
+/// The answer's units, best first, and the best score.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Selection {
+    /// Indexes into the units, in reading order.
+    pub(crate) picked: Vec<usize>,
+    /// Score of the best unit: how well the corpus answers the question.
+    pub(crate) support: f32,
+    /// Whether the best unit states the question's focus (always true for open questions).
+    pub(crate) focus_found: bool,
+}
+
+/// Picks the answer: the best unit, and the unit after it when the best is a lead-in (ends
+/// with a colon) of the same passage.
+pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<Selection> {
+    let best = (0..units.len().min(scores.len())).max_by(|&a, &b| {
+        scores[a].total_cmp(&scores[b]).then(b.cmp(&a)) // ties: the earlier unit
+    })?;
+    // a unit nearly as good that states what the question asks ("8 hours") beats one that
+    // does not
+    let focus = focus(question);
+    let best = if states_focus(&focus, &units[best].text) {
+        best
+    } else {
+        (0..units.len().min(scores.len()))
+            .filter(|&i| {
+                scores[i] >= scores[best] - FOCUS_MARGIN && states_focus(&focus, &units[i].text)
+            })
+            .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+            .unwrap_or(best)
+    };
+    let mut picked = vec![best];
+    if units[best].text.ends_with(':')
+        && let Some(next) = units.get(best + 1)
+        && next.passage == units[best].passage
+    {
+        picked.push(best + 1);
+    }
+    Some(Selection {
+        focus_found: states_focus(&focus, &units[best].text),
+        support: scores[best],
+        picked,
+    })
+}
+
+/// The extractive answer of a selection: its units verbatim, each followed by its citation.
+pub(crate) fn quote(units: &[Unit], selection: &Selection) -> (String, Vec<usize>) {
+    let mut text = String::new();
+    let mut cited = Vec::new();
+    for &i in &selection.picked {
+        let u = &units[i];
+        if !text.is_empty() {
+            text.push(' ');
+        }
+        let body = u.text.trim_end_matches(['.', ':', ';']);
+        text.push_str(&format!("{body} [{}].", u.passage));
+        if !cited.contains(&u.passage) {
+            cited.push(u.passage);
+        }
+    }
+    (text, cited)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn focus_reads_the_unit_the_question_wants() {
+        assert_eq!(
+            focus("How many weeks of paid parental leave can I take?"),
+            Focus::Quantity(vec!["week"])
+        );
+        let Focus::Quantity(long) = focus("How long is the probation period?") else {
+            panic!("how long is a quantity");
+        };
+        assert!(
+            long.contains(&"month") && long.contains(&"character"),
+            "{long:?}"
+        );
+        assert_eq!(
+            focus("How soon will I get a decision?"),
+            Focus::Quantity(TIME_UNITS.to_vec())
+        );
+        // "when" in the middle of a question is not a question about time
+        assert_eq!(
+            focus("What happens to my comp time when I leave GSA?"),
+            Focus::Open
+        );
+        assert_eq!(focus("How much does Papa John's pay?"), Focus::Figure);
+        assert_eq!(focus("When does comp time expire?"), Focus::When);
+        assert_eq!(focus("Is FMLA leave paid?"), Focus::Open);
+    }
+
+    #[test]
+    fn states_focus_needs_the_number_and_its_unit() {
+        let weeks = focus("How many weeks of leave?");
+        assert!(states_focus(
+            &weeks,
+            "You are entitled to 12 weeks of paid time off."
+        ));
+        assert!(states_focus(&weeks, "The 12-week agreement applies."));
+        assert!(!states_focus(
+            &weeks,
+            "Use code #1810 if you are out for 5 or 6 months."
+        ));
+        let long = focus("How long until comp time expires?");
+        assert!(states_focus(
+            &long,
+            "Comp time expires one year after it is earned."
+        ));
+        assert!(!states_focus(
+            &long,
+            "Comp time is forfeited when it expires."
+        ));
+    }
+
+    #[test]
+    fn units_drop_headings_and_markup_and_keep_items_and_rows() {
+        let passage = "Paid parental leave\n\n• You are entitled to 12 weeks of paid time off for the birth of a child. (See below.)\n• You need supervisor approval for the intermittent option.\n\nDay | Hours | \nMonday | 10 | \nTuesday | 9 | ";
+        let u = units(&[passage.to_string()], &[Some("About PPL".into())], &[]);
+        let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "You are entitled to 12 weeks of paid time off for the birth of a child.",
+                "You need supervisor approval for the intermittent option.",
+                "Day: Monday; Hours: 10",
+                "Day: Tuesday; Hours: 9",
+            ]
+        );
+        assert!(
+            u.iter()
+                .all(|u| u.heading == "About PPL › Paid parental leave")
+        );
+    }
+
+    #[test]
+    fn the_rule_beats_the_worked_example_and_the_neighbour() {
+        let passages = vec![
+            "FMLA entitles you to take up to 12 weeks of unpaid leave per 12 month period.\n\nFor example: you went on FMLA for 4 weeks in March and used sick leave to be paid during those 4 weeks.".to_string(),
+            "Extended Out of Office - #1810: intended for if you are out of office for 3 weeks or longer, such as using Paid Parental Leave part-time each week for 5 or 6 months.".to_string(),
+        ];
+        let u = units(&passages, &[None, None], &[]);
+        // equal semantic similarity: wording, focus and penalties decide
+        let scores = score("Is FMLA leave paid?", &u, &vec![0.5; u.len()]);
+        let s = select("Is FMLA leave paid?", &u, &scores).unwrap();
+        assert_eq!(
+            quote(&u, &s).0,
+            "FMLA entitles you to take up to 12 weeks of unpaid leave per 12 month period [1]."
+        );
+    }
+
+    #[test]
+    fn a_lead_in_brings_its_first_item() {
+        let passage = "You can use sick leave for:\n• Doctor and medical appointments for you or a family member";
+        let u = units(&[passage.to_string()], &[None], &[]);
+        let s = select("what can I use sick leave for", &u, &[0.9, 0.5]).unwrap();
+        assert_eq!(s.picked, vec![0, 1]);
+        assert!(s.focus_found);
+    }
+}

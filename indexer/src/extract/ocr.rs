@@ -263,6 +263,9 @@ fn tiff_pages(b: &[u8]) -> u32 {
     n.max(1)
 }
 
+/// Each OCR'd PDF page (1-based) with its text, or why it has none.
+pub(super) type PageResults = Vec<(u32, Result<String, ExtractError>)>;
+
 /// OCRs pages `pages` (1-based) of the PDF `bytes`: each is rendered with
 /// `pdftoppm` and read by tesseract, within the page budget. A page that
 /// fails is `Err` with why, the others go on.
@@ -271,7 +274,7 @@ pub(super) fn pdf_pages(
     pages: &[u32],
     opts: &OcrOptions,
     allowance: &Allowance,
-) -> Result<Vec<(u32, Result<String, ExtractError>)>, ExtractError> {
+) -> Result<PageResults, ExtractError> {
     if !tool_available("pdftoppm") {
         return Err(missing("pdftoppm", "poppler-utils"));
     }

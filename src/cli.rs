@@ -161,15 +161,21 @@ pub(crate) struct IndexArgs {
     #[command(flatten)]
     pub(crate) hnsw: HnswArgs,
     /// OCR of scanned PDF pages and images: off, auto (pages without a text
-    /// layer, and images) or force (every PDF page, replacing its text layer).
-    #[arg(long, env = "TRAWL_OCR", default_value = "auto", value_parser = clap::value_parser!(trawl_indexer::OcrMode))]
-    pub(crate) ocr: trawl_indexer::OcrMode,
-    /// Tesseract languages, `+`-joined (e.g. eng+deu; each needs its tesseract-ocr-LANG package).
-    #[arg(long, env = "TRAWL_OCR_LANGUAGES", default_value = "eng")]
-    pub(crate) ocr_languages: String,
-    /// Seconds one page may take to render and OCR before it is given up.
-    #[arg(long, default_value_t = 60)]
-    pub(crate) ocr_page_timeout: u64,
+    /// layer, and images) or force (every PDF page, replacing its text layer)
+    /// [default: `[ocr] mode`, else auto]
+    #[arg(long, env = "TRAWL_OCR", value_parser = clap::value_parser!(trawl_indexer::OcrMode))]
+    pub(crate) ocr: Option<trawl_indexer::OcrMode>,
+    /// Tesseract languages, `+`-joined (e.g. eng+deu; each needs its tesseract-ocr-LANG
+    /// package) [default: `[ocr] languages`, else eng]
+    #[arg(long, env = "TRAWL_OCR_LANGUAGES")]
+    pub(crate) ocr_languages: Option<String>,
+    /// Seconds one page may take to render and OCR before it is given up
+    /// [default: `[ocr] page_timeout_s`, else 60]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) ocr_page_timeout: Option<u64>,
+    /// Configuration file, read for its `[ocr]` section [default: $TRAWL_HOME/trawl.toml, used when present]
+    #[arg(long, env = "TRAWL_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
     /// Print the run's report as JSON (progress goes to stderr as plain lines).
     #[arg(long)]
     pub(crate) json: bool,

@@ -192,6 +192,27 @@ fn restore(args: RestoreArgs) -> Result<()> {
     Ok(())
 }
 
+/// How `trawl index` runs OCR: flags and environment over `trawl.toml`'s `[ocr]`.
+fn ocr_options(args: &IndexArgs) -> Result<trawl_indexer::OcrOptions> {
+    let (config_path, required) = keys::config_path(&cli::ConfigArgs {
+        config: args.config.clone(),
+        keys_file: None,
+    });
+    let mut ocr = Config::load(&config_path, required)?.ocr;
+    if let Some(m) = args.ocr {
+        ocr.mode = m;
+    }
+    if let Some(l) = &args.ocr_languages {
+        ocr.languages.clone_from(l);
+    }
+    if let Some(t) = args.ocr_page_timeout {
+        ocr.page_timeout_s = t;
+    }
+    ocr.validate()
+        .map_err(|e| anyhow::anyhow!("OCR options: {e}"))?;
+    Ok(ocr.options())
+}
+
 fn index(args: IndexArgs) -> Result<()> {
     let embedder = load_embedder(&args.model)?;
     let index_dir = args.index.path();
@@ -215,12 +236,7 @@ fn index(args: IndexArgs) -> Result<()> {
             target_tokens: args.chunk_tokens,
             overlap_tokens: args.overlap_tokens,
         },
-        ocr: trawl_indexer::OcrOptions {
-            mode: args.ocr,
-            languages: args.ocr_languages.clone(),
-            page_timeout: std::time::Duration::from_secs(args.ocr_page_timeout.max(1)),
-            ..trawl_indexer::OcrOptions::default()
-        },
+        ocr: ocr_options(&args)?,
         ..IndexOptions::default()
     };
     let max_tokens = embedder.info().max_tokens.saturating_sub(2);

@@ -407,6 +407,9 @@ pub(crate) fn print_results(r: &SearchResponse) {
         }
         if let Some(p) = hit.page {
             place.push_str(&format!(", p. {p}"));
+            if hit.ocr {
+                place.push_str(" (OCR)");
+            }
         }
         println!("    {place}");
         println!("    {}", hit.snippet.replace('\n', " "));

@@ -36,6 +36,20 @@ pub use crate::{
     thread::{MessageInput, Thread, ThreadMessage, build_threads},
 };
 
+/// The metadata key under which the pages whose text came from OCR are
+/// recorded, comma-separated and 1-based (`"1,3"`).
+pub const OCR_PAGES_KEY: &str = "ocr_pages";
+
+/// Whether page `page` of a document with metadata `extra` was read by OCR
+/// (a scanned PDF page without a text layer, an image, a TIFF page).
+pub fn is_ocr_page(extra: &std::collections::BTreeMap<String, String>, page: u32) -> bool {
+    extra.get(OCR_PAGES_KEY).is_some_and(|pages| {
+        pages
+            .split(',')
+            .any(|p| p.trim().parse::<u32>() == Ok(page))
+    })
+}
+
 /// Joins a child document's path to its container's: an attachment or a mailbox's message is
 /// `mail/x.mbox › message-1.eml`.
 pub const CHILD_PATH_SEPARATOR: &str = extract::SECTION_SEPARATOR;

@@ -463,7 +463,7 @@ pub(crate) fn extract(
         extracted
             .meta
             .extra
-            .insert("ocr_pages".to_owned(), pages.join(","));
+            .insert(crate::OCR_PAGES_KEY.to_owned(), pages.join(","));
     }
     if extracted.text.trim().is_empty() {
         return Err(if kind == DocKind::Pdf {

@@ -224,10 +224,17 @@ fn is_jsonl(path: &Path) -> bool {
 
 /// Identifies the extraction and chunking a document was built with: when it
 /// changes, documents are prepared again (the vector cache keeps unchanged
-/// passages from being re-embedded).
+/// passages from being re-embedded). The OCR mode and languages are part of
+/// it, so turning OCR on reads the scanned pages of PDFs already indexed
+/// without them; time budgets are not, as they change no page that finishes.
 fn pipeline_version(opts: &IndexOptions) -> String {
+    let ocr = match opts.ocr.mode {
+        OcrMode::Off => "off".to_owned(),
+        OcrMode::Auto => format!("auto-{}", opts.ocr.languages),
+        OcrMode::Force => format!("force-{}", opts.ocr.languages),
+    };
     format!(
-        "extract-{}/chunk-{}-{}",
+        "extract-{}/chunk-{}-{}/ocr-{ocr}",
         extract::VERSION,
         opts.chunking.target_tokens,
         opts.chunking.overlap_tokens

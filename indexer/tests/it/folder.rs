@@ -8,7 +8,7 @@ use std::{
 };
 
 use trawl_embedder::{Embedder, ModelInfo};
-use trawl_indexer::{IndexReport, NoProgress};
+use trawl_indexer::{IndexOptions, IndexReport, NoProgress, OcrMode, OcrOptions};
 use trawl_search::Hit;
 
 use crate::{embedder, keyword, keyword_paths, open_index};
@@ -394,4 +394,41 @@ fn scans_spreadsheets_and_archives_are_found_with_page_sheet_and_path() {
         handbook.path,
         "received/production.zip › policies/handbook.docx"
     );
+}
+
+#[test]
+fn turning_ocr_on_reads_the_scanned_pages_of_pdfs_already_indexed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = tmp.path().join("docs");
+    let idx = tmp.path().join("idx");
+    // Three pages with a text layer, then a scanned page: indexed without
+    // OCR, the scan's words are missing but the file is not skipped.
+    copy(
+        "ocr/policy-then-scanned-page.pdf",
+        &docs.join("policy-then-scanned-page.pdf"),
+    );
+    let with = |mode: OcrMode| IndexOptions {
+        ocr: OcrOptions {
+            mode,
+            ..OcrOptions::default()
+        },
+        ..IndexOptions::default()
+    };
+    let run_with = |opts: &IndexOptions| {
+        let index = open_index(&idx);
+        trawl_indexer::index_directory(&docs, &index, embedder(), opts, &NoProgress).unwrap()
+    };
+    let off = run_with(&with(OcrMode::Off));
+    assert_eq!((off.indexed, off.ocr_pages), (1, 0), "{off:?}");
+    assert!(keyword_paths(&idx, "affiliate").is_empty());
+    // Same options again: nothing to do.
+    let again = run_with(&with(OcrMode::Off));
+    assert_eq!((again.indexed, again.unchanged), (0, 1), "{again:?}");
+    // OCR on: the unchanged file is read again, its scanned page only.
+    let auto = run_with(&with(OcrMode::Auto));
+    assert_eq!((auto.indexed, auto.ocr_pages), (1, 1), "{auto:?}");
+    let hits = keyword(&idx, "affiliate");
+    let scan = hit(&hits, "policy-then-scanned-page.pdf");
+    assert_eq!(scan.page, Some(4));
+    assert_eq!(scan.meta.extra["ocr_pages"], "4");
 }

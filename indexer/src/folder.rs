@@ -166,6 +166,8 @@ pub fn index_directory(
     for d in done {
         let job = &jobs[d.job];
         report.skipped.extend(d.skipped);
+        report.ocr_pages += d.ocr.pages;
+        report.ocr_s += d.ocr.time.as_secs_f64();
         let previous = session.state.documents.remove(&job.doc_id);
         let old_children = previous.map(|p| p.children).unwrap_or_default();
         let Some(((_, _), children)) = d.docs.split_first() else {
@@ -398,7 +400,8 @@ fn may_extract(path: &Path) -> bool {
         .unwrap_or(0);
     matches!(
         DocKind::sniff(&head[..n], None),
-        Ok(DocKind::Pdf | DocKind::Docx | DocKind::Html | DocKind::Email | DocKind::Mbox)
+        // A zip under another name is a .jar, .epub or .apk, not a folder of documents.
+        Ok(k) if !matches!(k, DocKind::Text | DocKind::Markdown | DocKind::Zip)
     )
 }
 
@@ -468,6 +471,8 @@ pub(crate) fn prepare_file(job: &Job<'_>, embedder: &dyn Embedder, opts: &IndexO
     let limits = Limits {
         max_unpacked: opts.max_unpacked_bytes,
         max_text: opts.max_text_bytes,
+        ocr: opts.ocr.clone(),
+        allowance: None,
     };
     let tree = match extract::extract_tree(
         name,
@@ -491,6 +496,10 @@ pub(crate) fn prepare_file(job: &Job<'_>, embedder: &dyn Embedder, opts: &IndexO
             .collect::<Vec<_>>()
             .join(SECTION_SEPARATOR)
     };
+    for node in &tree.nodes {
+        out.ocr.pages += node.doc.ocr_pages.len();
+        out.ocr.time += node.doc.ocr_time;
+    }
     let mut ids: Vec<String> = Vec::with_capacity(tree.nodes.len());
     for (i, node) in tree.nodes.iter().enumerate() {
         let parent_id = node.parent.map(|p| ids[p].clone());

@@ -228,12 +228,12 @@ pub fn index_jsonl(
             Ok(p) => Output {
                 label: path,
                 docs: vec![p],
-                skipped: Vec::new(),
+                ..Output::default()
             },
             Err(reason) => Output {
                 label: path.clone(),
-                docs: Vec::new(),
                 skipped: vec![Skipped { path, reason }],
+                ..Output::default()
             },
         }
     };

@@ -27,9 +27,27 @@ mod state;
 pub use crate::{
     chunk::ChunkOptions,
     error::{Error, Result},
-    extract::{DocKind, ExtractError, parse_iso_date as parse_date},
+    extract::{
+        DocKind, ExtractError,
+        ocr::{OcrMode, OcrOptions},
+        parse_iso_date as parse_date,
+    },
     neardup::{NEAR_DUPS_FILE, NearDupGroup, NearDupMember, NearDups},
 };
+
+/// The metadata key under which the pages whose text came from OCR are
+/// recorded, comma-separated and 1-based (`"1,3"`).
+pub const OCR_PAGES_KEY: &str = "ocr_pages";
+
+/// Whether page `page` of a document with metadata `extra` was read by OCR
+/// (a scanned PDF page without a text layer, an image, a TIFF page).
+pub fn is_ocr_page(extra: &std::collections::BTreeMap<String, String>, page: u32) -> bool {
+    extra.get(OCR_PAGES_KEY).is_some_and(|pages| {
+        pages
+            .split(',')
+            .any(|p| p.trim().parse::<u32>() == Ok(page))
+    })
+}
 
 /// Joins a child document's path to its container's: an attachment or a mailbox's message is
 /// `mail/x.mbox › message-1.eml`.
@@ -88,6 +106,8 @@ pub struct IndexOptions {
     /// Only files whose path (relative to the folder) this accepts become documents: a
     /// worker's share of a folder indexed by several machines. `None` takes every file.
     pub share: Option<PathShare>,
+    /// OCR of scanned PDF pages and images.
+    pub ocr: OcrOptions,
 }
 
 /// A predicate over relative paths choosing a worker's share of a folder.
@@ -110,6 +130,7 @@ impl Default for IndexOptions {
             embed_batch: 64,
             extract_timeout: Duration::from_secs(60),
             share: None,
+            ocr: OcrOptions::default(),
         }
     }
 }
@@ -184,6 +205,10 @@ pub struct IndexReport {
     pub elapsed_s: f64,
     /// Where the time went.
     pub stages: StageTimes,
+    /// Pages read by OCR (scanned PDF pages, images, TIFF pages).
+    pub ocr_pages: usize,
+    /// Seconds spent on OCR (part of `stages.extract_s`).
+    pub ocr_s: f64,
 }
 
 /// Indexes `path`: a folder with [`index_directory`], a `.jsonl` file with
@@ -212,10 +237,17 @@ fn is_jsonl(path: &Path) -> bool {
 
 /// Identifies the extraction and chunking a document was built with: when it
 /// changes, documents are prepared again (the vector cache keeps unchanged
-/// passages from being re-embedded).
+/// passages from being re-embedded). The OCR mode and languages are part of
+/// it, so turning OCR on reads the scanned pages of PDFs already indexed
+/// without them; time budgets are not, as they change no page that finishes.
 fn pipeline_version(opts: &IndexOptions) -> String {
+    let ocr = match opts.ocr.mode {
+        OcrMode::Off => "off".to_owned(),
+        OcrMode::Auto => format!("auto-{}", opts.ocr.languages),
+        OcrMode::Force => format!("force-{}", opts.ocr.languages),
+    };
     format!(
-        "extract-{}/chunk-{}-{}",
+        "extract-{}/chunk-{}-{}/ocr-{ocr}",
         extract::VERSION,
         opts.chunking.target_tokens,
         opts.chunking.overlap_tokens

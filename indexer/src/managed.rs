@@ -221,6 +221,8 @@ pub fn index_files(
         let job = &jobs[d.job];
         let slot = found[d.job].0;
         out.report.skipped.extend(d.skipped.iter().cloned());
+        out.report.ocr_pages += d.ocr.pages;
+        out.report.ocr_s += d.ocr.time.as_secs_f64();
         let Some(((_, _), children)) = d.docs.split_first() else {
             let reason = d
                 .skipped

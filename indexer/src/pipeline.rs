@@ -62,6 +62,15 @@ pub(crate) struct Output {
     pub(crate) label: String,
     pub(crate) docs: Vec<Prepared>,
     pub(crate) skipped: Vec<Skipped>,
+    /// Pages OCR'd for this job and the time it took.
+    pub(crate) ocr: OcrWork,
+}
+
+/// Pages read by OCR and the time spent on them.
+#[derive(Debug, Default, Clone, Copy)]
+pub(crate) struct OcrWork {
+    pub(crate) pages: usize,
+    pub(crate) time: Duration,
 }
 
 /// A job whose documents are written (not yet committed).
@@ -71,6 +80,7 @@ pub(crate) struct Done {
     /// `(doc_id, chunks)` of every document written, the job's own first.
     pub(crate) docs: Vec<(String, usize)>,
     pub(crate) skipped: Vec<Skipped>,
+    pub(crate) ocr: OcrWork,
 }
 
 /// Chunks `doc` and builds the texts the embedder sees.
@@ -269,6 +279,7 @@ pub(crate) fn run<J: Sync>(
                     job,
                     docs: written,
                     skipped: out.skipped,
+                    ocr: out.ocr,
                 });
             }
             write_time += t.elapsed();

@@ -135,6 +135,8 @@ pub struct SearchResult {
     pub snippet_html: String,
     /// Page of the passage, where the format has pages.
     pub page: Option<u32>,
+    /// The passage's page was read by OCR (a scan or an image): its text may hold misread words.
+    pub ocr: bool,
     /// Heading path of the passage.
     pub section: Option<String>,
     /// Rank of the passage in the keyword arm.
@@ -169,6 +171,9 @@ impl From<Hit> for SearchResult {
             score: h.score,
             snippet: h.snippet,
             snippet_html: h.snippet_html,
+            ocr: h
+                .page
+                .is_some_and(|p| trawl_indexer::is_ocr_page(&h.meta.extra, p)),
             page: h.page,
             section: h.section,
             keyword_rank: h.keyword_rank,
@@ -508,6 +513,8 @@ pub struct ChunkView {
     pub text: String,
     /// Page, where the format has pages.
     pub page: Option<u32>,
+    /// The page was read by OCR (a scan or an image): its text may hold misread words.
+    pub ocr: bool,
     /// Heading path.
     pub section: Option<String>,
 }
@@ -563,6 +570,9 @@ impl DocumentResponse {
                 chunk_id: c.chunk_id,
                 ordinal: c.ordinal,
                 text: c.text,
+                ocr: c
+                    .page
+                    .is_some_and(|p| trawl_indexer::is_ocr_page(&m.extra, p)),
                 page: c.page,
                 section: c.section,
             })

@@ -179,6 +179,8 @@ pub fn run_search_on_cluster(
             snippet_html: escape_html(&snippet),
             snippet,
             page: s.page,
+            // The cluster does not store which pages were OCR'd yet.
+            ocr: false,
             section: s.section.clone(),
             keyword_rank,
             vector_rank,

@@ -12,6 +12,7 @@ use serde_json::Value;
 mod answers;
 mod ask;
 mod cluster;
+mod formats;
 
 const BIN: &str = env!("CARGO_BIN_EXE_trawl");
 

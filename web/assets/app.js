@@ -132,7 +132,7 @@
       open.addEventListener('click', () => openDoc(r, li));
       const parts = [r.path];
       if (r.section) parts.push(r.section);
-      if (r.page) parts.push('p. ' + r.page);
+      if (r.page) parts.push('p. ' + r.page + (r.ocr ? ' (OCR)' : ''));
       const where = el('p', { class: 'where' }, parts.join(' › '));
       if (r.date) where.append(' · ' + day(r.date));
       if (r.tags.length) where.append(el('span', { class: 'tags' }, ...r.tags.map((t) => el('span', { class: 'tag' }, t))));
@@ -243,7 +243,7 @@
     const words = terms(last ? last.query : '');
     let target = null;
     for (const c of d.chunks) {
-      const loc = [c.section, c.page && 'p. ' + c.page].filter(Boolean).join(' · ');
+      const loc = [c.section, c.page && 'p. ' + c.page + (c.ocr ? ' (OCR)' : '')].filter(Boolean).join(' · ');
       const hitChunk = c.chunk_id === hit.chunk_id;
       const div = el('div', { class: 'chunk' + (hitChunk ? ' hit' : '') }, loc ? el('span', { class: 'loc' }, loc) : null,
         hitChunk ? highlighted(c.text, words) : c.text);

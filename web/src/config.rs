@@ -7,9 +7,11 @@
 use std::{
     net::SocketAddr,
     path::{Path, PathBuf},
+    time::Duration,
 };
 
 use serde::{Deserialize, Serialize};
+use trawl_indexer::{OcrMode, OcrOptions};
 
 /// The whole file. Unknown keys are errors, so a typo never silently keeps a default.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -25,6 +27,8 @@ pub struct Config {
     pub limits: Limits,
     /// `[audit]`.
     pub audit: AuditConfig,
+    /// `[ocr]`.
+    pub ocr: OcrConfig,
     /// `[[keys]]`: API keys written by hand (only their SHA-256 is stored).
     pub keys: Vec<KeyConfig>,
 }
@@ -124,7 +128,8 @@ impl Default for Limits {
             rate_per_s: 20.0,
             burst: 40,
             upload_extensions: [
-                "pdf", "docx", "html", "htm", "md", "markdown", "txt", "eml", "mbox",
+                "pdf", "docx", "html", "htm", "md", "markdown", "txt", "eml", "mbox", "msg",
+                "xlsx", "xlsm", "xls", "ods", "pptx", "zip", "png", "jpg", "jpeg", "tif", "tiff",
             ]
             .map(str::to_owned)
             .to_vec(),
@@ -151,6 +156,64 @@ impl Default for AuditConfig {
             max_bytes: 64 * 1024 * 1024,
             keep: 10,
         }
+    }
+}
+
+/// `[ocr]`: how scanned PDF pages and images are read, by `trawl index`
+/// (whose flags win over it) and for uploads.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct OcrConfig {
+    /// `off`, `auto` (images, and PDF pages without a text layer) or `force`
+    /// (every PDF page too, replacing its text layer); default `auto`.
+    pub mode: OcrMode,
+    /// Tesseract languages, `+`-joined (default `eng`); each needs its
+    /// `tesseract-ocr-LANG` Debian package.
+    pub languages: String,
+    /// Seconds one page may take to render and read before it is given up (default 60).
+    pub page_timeout_s: u64,
+}
+
+impl Default for OcrConfig {
+    fn default() -> Self {
+        let d = OcrOptions::default();
+        Self {
+            mode: d.mode,
+            languages: d.languages,
+            page_timeout_s: d.page_timeout.as_secs(),
+        }
+    }
+}
+
+impl OcrConfig {
+    /// The indexer's options for this section.
+    pub fn options(&self) -> OcrOptions {
+        OcrOptions {
+            mode: self.mode,
+            languages: self.languages.clone(),
+            page_timeout: Duration::from_secs(self.page_timeout_s),
+            ..OcrOptions::default()
+        }
+    }
+
+    /// Checks the values: a language list tesseract can take, a positive time-out.
+    pub fn validate(&self) -> Result<(), String> {
+        // Codes like `eng`, `chi_sim` or `script/Latin`; no dots, so no `..` out of tessdata.
+        let ok = |l: &str| {
+            !l.is_empty()
+                && l.bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'/')
+        };
+        if !self.languages.split('+').all(ok) {
+            return Err(format!(
+                "ocr: languages {:?} must be tesseract language codes joined by + (e.g. eng+deu)",
+                self.languages
+            ));
+        }
+        if self.page_timeout_s == 0 {
+            return Err("ocr: page_timeout_s must be positive".into());
+        }
+        Ok(())
     }
 }
 
@@ -212,6 +275,7 @@ impl Config {
         if l.max_offset + l.max_k > 1000 {
             return Err("limits: max_offset + max_k may be at most 1000".into());
         }
+        self.ocr.validate()?;
         for k in &self.keys {
             if k.sha256.len() != 64 || !k.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(format!("keys: {:?} needs a 64-digit hex sha256", k.name));
@@ -262,5 +326,41 @@ mod tests {
         let mut c = Config::default();
         c.limits.max_k = 0;
         assert!(c.validate().is_err());
+        assert!(toml::from_str::<Config>("[ocr]\nmode = \"sometimes\"").is_err());
+        for bad in ["", "eng+", "-l eng", "eng deu"] {
+            let mut c = Config::default();
+            c.ocr.languages = bad.into();
+            assert!(c.validate().is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn uploads_accept_the_new_formats_and_only_what_the_indexer_reads() {
+        let accepted = Limits::default().upload_extensions;
+        for ext in [
+            "msg", "xlsx", "xlsm", "xls", "ods", "pptx", "zip", "png", "jpg", "jpeg", "tif", "tiff",
+        ] {
+            assert!(accepted.iter().any(|e| e == ext), "{ext} is refused");
+        }
+        for ext in &accepted {
+            let name = format!("upload.{ext}");
+            assert!(
+                trawl_indexer::DocKind::detect(Path::new(&name)).is_some(),
+                "{ext} is accepted but no extractor reads it"
+            );
+        }
+    }
+
+    #[test]
+    fn the_ocr_section_sets_how_uploads_are_read() {
+        let c: Config =
+            toml::from_str("[ocr]\nmode = \"force\"\nlanguages = \"eng+deu\"\npage_timeout_s = 5")
+                .unwrap();
+        c.validate().unwrap();
+        let o = c.ocr.options();
+        assert_eq!(o.mode, OcrMode::Force);
+        assert_eq!(o.languages, "eng+deu");
+        assert_eq!(o.page_timeout, Duration::from_secs(5));
+        assert_eq!(Config::default().ocr.options(), OcrOptions::default());
     }
 }

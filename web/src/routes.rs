@@ -107,8 +107,11 @@ impl ServiceOptions {
                 .unwrap_or_else(|| index_dir.join("uploads")),
             keys_file: config.auth.keys_file.clone(),
             saved_searches_path: index_dir.join("saved-searches.json"),
+            index_options: IndexOptions {
+                ocr: config.ocr.options(),
+                ..IndexOptions::default()
+            },
             config,
-            index_options: IndexOptions::default(),
         }
     }
 }

@@ -21,7 +21,7 @@ use super::{ExtractError, Extracted, FormatMeta, Limits, TextBuilder, parse_iso_
 pub(super) fn extract(
     bytes: &[u8],
     fallback_title: &str,
-    limits: Limits,
+    limits: &Limits,
 ) -> Result<Extracted, ExtractError> {
     let mut zip = zip::ZipArchive::new(Cursor::new(bytes))
         .map_err(|e| ExtractError::Corrupt(format!("DOCX: not a valid zip archive ({e})")))?;
@@ -36,12 +36,12 @@ pub(super) fn extract(
         return Err(ExtractError::Unsupported(what.to_owned()));
     }
     let mut budget = limits.max_unpacked;
-    let document = read_part(&mut zip, "word/document.xml", &mut budget)?
+    let document = read_part(&mut zip, "word/document.xml", &mut budget, "DOCX")?
         .ok_or_else(|| ExtractError::Corrupt("DOCX: no word/document.xml".to_owned()))?;
-    let styles = read_part(&mut zip, "word/styles.xml", &mut budget)?
+    let styles = read_part(&mut zip, "word/styles.xml", &mut budget, "DOCX")?
         .map(|x| heading_styles(&x))
         .unwrap_or_default();
-    let core = read_part(&mut zip, "docProps/core.xml", &mut budget)?
+    let core = read_part(&mut zip, "docProps/core.xml", &mut budget, "DOCX")?
         .map(|x| core_properties(&x))
         .unwrap_or_default();
 
@@ -69,21 +69,23 @@ pub(super) fn extract(
     })
 }
 
-/// Reads one archive member, charging its size to `budget`.
-fn read_part(
+/// Reads one archive member of a `format` file (named in errors), charging
+/// its size to `budget`.
+pub(super) fn read_part(
     zip: &mut zip::ZipArchive<Cursor<&[u8]>>,
     name: &str,
     budget: &mut u64,
+    format: &str,
 ) -> Result<Option<String>, ExtractError> {
     let mut file = match zip.by_name(name) {
         Ok(f) => f,
         Err(zip::result::ZipError::FileNotFound) => return Ok(None),
         Err(e) if e.to_string().to_lowercase().contains("password") => {
-            return Err(ExtractError::Encrypted(
-                "DOCX parts are encrypted".to_owned(),
-            ));
+            return Err(ExtractError::Encrypted(format!(
+                "{format} parts are encrypted"
+            )));
         }
-        Err(e) => return Err(ExtractError::Corrupt(format!("DOCX {name}: {e}"))),
+        Err(e) => return Err(ExtractError::Corrupt(format!("{format} {name}: {e}"))),
     };
     if file.size() > *budget {
         return Err(ExtractError::TooLarge(format!(
@@ -96,7 +98,7 @@ fn read_part(
     (&mut file)
         .take(*budget + 1)
         .read_to_end(&mut buf)
-        .map_err(|e| ExtractError::Corrupt(format!("DOCX {name}: {e}")))?;
+        .map_err(|e| ExtractError::Corrupt(format!("{format} {name}: {e}")))?;
     if buf.len() as u64 > *budget {
         return Err(ExtractError::TooLarge(format!(
             "{name} unpacks to more than {} bytes",
@@ -106,18 +108,21 @@ fn read_part(
     *budget -= buf.len() as u64;
     String::from_utf8(buf)
         .map(Some)
-        .map_err(|_| ExtractError::Corrupt(format!("DOCX {name}: not UTF-8")))
+        .map_err(|_| ExtractError::Corrupt(format!("{format} {name}: not UTF-8")))
 }
 
-fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
-    e.try_get_attribute(name)
-        .ok()
-        .flatten()
-        .and_then(|a| a.unescape_value().ok())
-        .map(|v| v.into_owned())
+pub(super) fn attr(e: &BytesStart<'_>, name: &str) -> Option<String> {
+    e.try_get_attribute(name).ok().flatten().and_then(|a| {
+        // Parts are UTF-8; `unescape_value` is gone once quick-xml's
+        // `encoding` feature is on (calamine turns it on).
+        let raw = String::from_utf8_lossy(&a.value).into_owned();
+        quick_xml::escape::unescape(&raw)
+            .ok()
+            .map(|v| v.into_owned())
+    })
 }
 
-fn entity(r: &BytesRef<'_>) -> Option<String> {
+pub(super) fn entity(r: &BytesRef<'_>) -> Option<String> {
     if let Ok(Some(c)) = r.resolve_char_ref() {
         return Some(c.to_string());
     }

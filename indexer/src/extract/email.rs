@@ -53,7 +53,7 @@ pub(super) fn looks_like_headers(start: &[u8]) -> bool {
     known >= 2
 }
 
-fn addresses(a: Option<&Address<'_>>) -> Option<String> {
+pub(super) fn addresses(a: Option<&Address<'_>>) -> Option<String> {
     let list: Vec<String> = a?
         .iter()
         .map(|addr| match (addr.name(), addr.address()) {
@@ -67,7 +67,7 @@ fn addresses(a: Option<&Address<'_>>) -> Option<String> {
     (!list.is_empty()).then(|| list.join(", "))
 }
 
-fn text_header(v: &HeaderValue<'_>) -> Option<String> {
+pub(super) fn text_header(v: &HeaderValue<'_>) -> Option<String> {
     let s = match v {
         HeaderValue::Text(t) => format!("<{t}>"),
         HeaderValue::TextList(l) => l

@@ -9,11 +9,16 @@
 //! `catch_unwind`, and [`extract_tree`] runs on a worker thread with a time
 //! budget, so one bad file cannot stop or hang a run.
 
+mod archive;
 mod docx;
 mod email;
 mod html;
 mod markdown;
+mod msg;
+pub(crate) mod ocr;
 mod pdf;
+mod pptx;
+mod sheet;
 mod text;
 
 use std::{
@@ -31,7 +36,7 @@ use sha2::{Digest, Sha256};
 pub(crate) const SECTION_SEPARATOR: &str = " › ";
 
 /// Bumped whenever extraction output changes, so documents are re-extracted.
-pub(crate) const VERSION: u32 = 4;
+pub(crate) const VERSION: u32 = 5;
 
 /// Attachments inside attachments are followed this deep.
 const MAX_DEPTH: usize = 3;
@@ -54,6 +59,20 @@ pub enum DocKind {
     Email,
     /// A Unix mailbox of messages (`.mbox`).
     Mbox,
+    /// A zip archive; its members are child documents.
+    Zip,
+    /// Excel workbook (Office Open XML, `.xlsx`/`.xlsm`).
+    Xlsx,
+    /// Excel 97–2003 workbook (`.xls`).
+    Xls,
+    /// OpenDocument spreadsheet (`.ods`).
+    Ods,
+    /// A scanned page or photo (PNG, JPEG, TIFF), read by OCR.
+    Image,
+    /// PowerPoint presentation (Office Open XML, `.pptx`).
+    Pptx,
+    /// One Outlook message (`.msg`); shown, threaded and filtered as `email`.
+    Msg,
 }
 
 impl DocKind {
@@ -67,6 +86,14 @@ impl DocKind {
             DocKind::Html => "html",
             DocKind::Email => "email",
             DocKind::Mbox => "mbox",
+            DocKind::Zip => "zip",
+            DocKind::Xlsx => "xlsx",
+            DocKind::Xls => "xls",
+            DocKind::Ods => "ods",
+            DocKind::Image => "image",
+            DocKind::Pptx => "pptx",
+            // The same kind as an .eml: threads, custodians and filters treat them alike.
+            DocKind::Msg => "email",
         }
     }
 
@@ -82,6 +109,13 @@ impl DocKind {
             "html" | "htm" | "xhtml" => Some(DocKind::Html),
             "eml" => Some(DocKind::Email),
             "mbox" => Some(DocKind::Mbox),
+            "zip" => Some(DocKind::Zip),
+            "xlsx" | "xlsm" => Some(DocKind::Xlsx),
+            "xls" => Some(DocKind::Xls),
+            "ods" => Some(DocKind::Ods),
+            "pptx" => Some(DocKind::Pptx),
+            "msg" => Some(DocKind::Msg),
+            "png" | "jpg" | "jpeg" | "tif" | "tiff" => Some(DocKind::Image),
             _ => None,
         }
     }
@@ -93,15 +127,17 @@ impl DocKind {
         if find(head, b"%PDF-").is_some() {
             return Ok(DocKind::Pdf);
         }
-        if bytes.starts_with(b"PK\x03\x04") {
-            return Ok(DocKind::Docx); // other zip files are told apart when opened
+        if bytes.starts_with(b"PK\x03\x04") || bytes.starts_with(b"PK\x05\x06") {
+            return zip_kind(bytes, hint);
+        }
+        if bytes.starts_with(OLE2_MAGIC) {
+            return ole_kind(bytes, hint);
+        }
+        if image_ext(bytes).is_some() {
+            return Ok(DocKind::Image);
         }
         if let Some(what) = known_binary(bytes) {
-            return Err(if hint == Some(DocKind::Docx) && what.starts_with("OLE2") {
-                ExtractError::Encrypted("password-protected Office document".into())
-            } else {
-                ExtractError::Unsupported(what.to_owned())
-            });
+            return Err(ExtractError::Unsupported(what.to_owned()));
         }
         let start = trim_ascii_start(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes));
         let lower: Vec<u8> = start[..start.len().min(256)].to_ascii_lowercase();
@@ -119,6 +155,23 @@ impl DocKind {
                     "not a DOCX: not a zip archive".to_owned(),
                 ));
             }
+            Some(k @ (DocKind::Xlsx | DocKind::Ods | DocKind::Pptx | DocKind::Zip)) => {
+                return Err(ExtractError::Corrupt(format!(
+                    "not {}: not a zip archive",
+                    k.name()
+                )));
+            }
+            Some(DocKind::Xls | DocKind::Msg) => {
+                return Err(ExtractError::Corrupt(
+                    "not an Outlook message or Excel 97-2003 workbook: not an OLE2 compound file"
+                        .to_owned(),
+                ));
+            }
+            Some(DocKind::Image) => {
+                return Err(ExtractError::Corrupt(
+                    "not an image: no PNG, JPEG or TIFF signature".to_owned(),
+                ));
+            }
             _ => {}
         }
         if hint == Some(DocKind::Mbox) || (hint.is_none() && start.starts_with(b"From ")) {
@@ -132,15 +185,116 @@ impl DocKind {
     }
 }
 
+/// Which zip-based format `bytes` are, from the archive's members: Office
+/// Open XML and OpenDocument files are zip archives told apart by their
+/// parts (OOXML) or their `mimetype` member (ODF). When the central
+/// directory cannot be read (a truncated file, or only the file's first
+/// bytes at hand), the first member's name decides, then the extension.
+fn zip_kind(bytes: &[u8], hint: Option<DocKind>) -> Result<DocKind, ExtractError> {
+    let Ok(mut zip) = zip::ZipArchive::new(std::io::Cursor::new(bytes)) else {
+        // A local file header: signature, 22 bytes of fields, name length at 26.
+        let name_len = bytes
+            .get(26..28)
+            .map_or(0, |n| usize::from(u16::from_le_bytes([n[0], n[1]])));
+        let first = bytes.get(30..30 + name_len).unwrap_or_default();
+        let zip_based = |k: &DocKind| {
+            matches!(
+                k,
+                DocKind::Docx | DocKind::Xlsx | DocKind::Ods | DocKind::Pptx
+            )
+        };
+        return Ok(if first.starts_with(b"word/") {
+            DocKind::Docx
+        } else if first.starts_with(b"xl/") {
+            DocKind::Xlsx
+        } else if first.starts_with(b"ppt/") {
+            DocKind::Pptx
+        } else {
+            hint.filter(zip_based).unwrap_or(DocKind::Zip)
+        });
+    };
+    let has = |zip: &zip::ZipArchive<_>, name: &str| zip.index_for_name(name).is_some();
+    if has(&zip, "word/document.xml") {
+        return Ok(DocKind::Docx);
+    }
+    if has(&zip, "xl/workbook.xml") {
+        return Ok(DocKind::Xlsx);
+    }
+    if has(&zip, "xl/workbook.bin") {
+        return Err(ExtractError::Unsupported(
+            "Excel binary workbook (.xlsb)".to_owned(),
+        ));
+    }
+    if has(&zip, "ppt/presentation.xml") {
+        return Ok(DocKind::Pptx);
+    }
+    let mut mimetype = Vec::new();
+    if let Ok(f) = zip.by_name("mimetype") {
+        let _ = std::io::Read::read_to_end(&mut std::io::Read::take(f, 128), &mut mimetype);
+    }
+    match mimetype.strip_prefix(b"application/vnd.oasis.opendocument.") {
+        Some(b"spreadsheet") => Ok(DocKind::Ods),
+        Some(other) => Err(ExtractError::Unsupported(format!(
+            "OpenDocument {}",
+            String::from_utf8_lossy(other)
+        ))),
+        None => Ok(DocKind::Zip),
+    }
+}
+
+const OLE2_MAGIC: &[u8] = b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1";
+
+/// Which OLE2 compound file `bytes` are, from its root streams; when the
+/// directory cannot be read (only the first bytes at hand), the extension.
+fn ole_kind(bytes: &[u8], hint: Option<DocKind>) -> Result<DocKind, ExtractError> {
+    let Ok(cf) = cfb::CompoundFile::open(std::io::Cursor::new(bytes)) else {
+        return match hint {
+            Some(k @ (DocKind::Xls | DocKind::Msg)) => Ok(k),
+            Some(DocKind::Docx) => Err(ExtractError::Encrypted(
+                "password-protected Office document".into(),
+            )),
+            _ => Err(ExtractError::Unsupported(
+                "OLE2 compound file (legacy Office or Outlook)".to_owned(),
+            )),
+        };
+    };
+    if cf.exists("/EncryptionInfo") || cf.exists("/EncryptedPackage") {
+        return Err(ExtractError::Encrypted(
+            "password-protected Office document".into(),
+        ));
+    }
+    if cf.exists("/Workbook") || cf.exists("/Book") {
+        return Ok(DocKind::Xls);
+    }
+    let what = if cf.exists("/WordDocument") {
+        "Word 97-2003 document (.doc)"
+    } else if cf.exists("/PowerPoint Document") {
+        "PowerPoint 97-2003 presentation (.ppt)"
+    } else if cf.exists("/__properties_version1.0") {
+        return Ok(DocKind::Msg);
+    } else {
+        "OLE2 compound file"
+    };
+    Err(ExtractError::Unsupported(what.to_owned()))
+}
+
+/// The file extension tesseract expects for an image's bytes, from its
+/// magic number: PNG, JPEG, TIFF (both byte orders).
+fn image_ext(bytes: &[u8]) -> Option<&'static str> {
+    if bytes.starts_with(b"\x89PNG") {
+        Some("png")
+    } else if bytes.starts_with(b"\xFF\xD8\xFF") {
+        Some("jpg")
+    } else if bytes.starts_with(b"II*\0") || bytes.starts_with(b"MM\0*") {
+        Some("tif")
+    } else {
+        None
+    }
+}
+
 /// Magic numbers of common formats no extractor reads.
 fn known_binary(bytes: &[u8]) -> Option<&'static str> {
     const MAGIC: &[(&[u8], &str)] = &[
-        (
-            b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1",
-            "OLE2 (legacy .doc/.xls/.msg)",
-        ),
-        (b"\x89PNG", "PNG image"),
-        (b"\xFF\xD8\xFF", "JPEG image"),
         (b"GIF8", "GIF image"),
         (b"\x1F\x8B", "gzip archive"),
         (b"7z\xBC\xAF", "7-Zip archive"),
@@ -200,6 +354,13 @@ pub(crate) struct Extracted {
     pub(crate) page_starts: Vec<usize>,
     pub(crate) meta: FormatMeta,
     pub(crate) attachments: Vec<Attachment>,
+    /// Members that could not be returned as attachments, with why (an
+    /// encrypted or oversized archive member).
+    pub(crate) failed: Vec<(String, ExtractError)>,
+    /// Pages (1-based) whose text came from OCR.
+    pub(crate) ocr_pages: Vec<u32>,
+    /// Time spent on OCR.
+    pub(crate) ocr_time: Duration,
 }
 
 impl Extracted {
@@ -249,13 +410,16 @@ pub enum ExtractError {
     TooMuchText(u64),
 }
 
-/// Limits that keep one file from using unbounded memory.
-#[derive(Debug, Clone, Copy)]
+/// Limits that keep one file from using unbounded memory, and how OCR runs.
+#[derive(Debug, Clone)]
 pub(crate) struct Limits {
     /// Most bytes unpacked from one archive (DOCX) or attachment.
     pub(crate) max_unpacked: u64,
     /// Most bytes of text extracted from one file, its attachments included.
     pub(crate) max_text: u64,
+    pub(crate) ocr: ocr::OcrOptions,
+    /// Extra time OCR asked for, read by [`extract_tree`]'s time-out.
+    pub(crate) allowance: Option<ocr::Allowance>,
 }
 
 /// Extracts `bytes`, named `name` (the name gives the extension hint and the
@@ -263,7 +427,7 @@ pub(crate) struct Limits {
 pub(crate) fn extract(
     name: &str,
     bytes: &[u8],
-    limits: Limits,
+    limits: &Limits,
 ) -> Result<(DocKind, Extracted), ExtractError> {
     let path = Path::new(name);
     let hint = DocKind::detect(path);
@@ -277,13 +441,29 @@ pub(crate) fn extract(
         DocKind::Markdown => markdown::extract(&text::decode_text(bytes)?, &fallback_title),
         DocKind::Text => text::extract(&text::decode_text(bytes)?, &fallback_title),
         DocKind::Html => html::extract(&html::decode(bytes)?, &fallback_title),
-        DocKind::Pdf => pdf::extract(bytes, &fallback_title, limits.max_text)?,
+        DocKind::Pdf => pdf::extract(bytes, &fallback_title, limits)?,
         DocKind::Docx => docx::extract(bytes, &fallback_title, limits)?,
         DocKind::Email => email::extract(bytes, &fallback_title)?,
         DocKind::Mbox => email::extract_mbox(bytes, &fallback_title)?,
+        DocKind::Zip => archive::extract(bytes, &fallback_title, limits)?,
+        DocKind::Xlsx => sheet::extract_xlsx(bytes, &fallback_title, limits)?,
+        DocKind::Xls => sheet::extract_xls(bytes, &fallback_title, limits)?,
+        DocKind::Ods => sheet::extract_ods(bytes, &fallback_title, limits)?,
+        DocKind::Image => extract_image(bytes, &fallback_title, limits)?,
+        DocKind::Pptx => pptx::extract(bytes, &fallback_title, limits)?,
+        DocKind::Msg => msg::extract(bytes, &fallback_title, limits)?,
     };
     if extracted.text.len() as u64 > limits.max_text {
         return Err(ExtractError::TooMuchText(limits.max_text));
+    }
+    let mut extracted = extracted;
+    if !extracted.ocr_pages.is_empty() {
+        // Shown with the document's metadata: which pages are machine-read.
+        let pages: Vec<String> = extracted.ocr_pages.iter().map(u32::to_string).collect();
+        extracted
+            .meta
+            .extra
+            .insert(crate::OCR_PAGES_KEY.to_owned(), pages.join(","));
     }
     if extracted.text.trim().is_empty() {
         return Err(if kind == DocKind::Pdf {
@@ -293,6 +473,48 @@ pub(crate) fn extract(
         });
     }
     Ok((kind, extracted))
+}
+
+/// An image: its OCR'd text, one page per frame of a multi-page TIFF.
+fn extract_image(
+    bytes: &[u8],
+    fallback_title: &str,
+    limits: &Limits,
+) -> Result<Extracted, ExtractError> {
+    let ext = image_ext(bytes).unwrap_or("png");
+    let what = match ext {
+        "png" => "PNG image",
+        "jpg" => "JPEG image",
+        _ => "TIFF image",
+    };
+    if limits.ocr.mode == ocr::OcrMode::Off {
+        return Err(ExtractError::Unsupported(format!("{what} (OCR is off)")));
+    }
+    let allowance = limits.allowance.clone().unwrap_or_default();
+    let started = std::time::Instant::now();
+    let pages = ocr::image_pages(bytes, ext, &limits.ocr, &allowance)?;
+    let mut text = String::new();
+    let mut page_starts = Vec::with_capacity(pages.len());
+    for p in &pages {
+        page_starts.push(text.len());
+        pdf::push_page(&mut text, p);
+        if text.len() as u64 > limits.max_text {
+            return Err(ExtractError::TooMuchText(limits.max_text));
+        }
+    }
+    let text = text.trim_end().to_owned();
+    for s in &mut page_starts {
+        *s = (*s).min(text.len());
+    }
+    let n = u32::try_from(pages.len()).unwrap_or(u32::MAX);
+    Ok(Extracted {
+        title: fallback_title.to_owned(),
+        text,
+        page_starts,
+        ocr_pages: (1..=n).collect(),
+        ocr_time: started.elapsed(),
+        ..Extracted::default()
+    })
 }
 
 /// One document of a file: the file itself or something inside it.
@@ -329,11 +551,16 @@ pub(crate) fn extract_tree(
     timeout: Duration,
 ) -> Result<Tree, ExtractError> {
     let (tx, rx) = mpsc::channel();
+    let allowance = ocr::Allowance::default();
+    let limits = Limits {
+        allowance: Some(allowance.clone()),
+        ..limits
+    };
     let spawned = std::thread::Builder::new()
         .name("trawl-extract".into())
         .spawn(move || {
             let result = catch_unwind(AssertUnwindSafe(|| {
-                extract_tree_here(&name, &bytes, sha256, limits)
+                extract_tree_here(&name, &bytes, sha256, &limits)
             }))
             .unwrap_or_else(|panic| Err(ExtractError::Crashed(panic_message(&*panic))));
             let _ = tx.send(result);
@@ -343,11 +570,21 @@ pub(crate) fn extract_tree(
             "could not start a worker thread: {e}"
         )));
     }
-    match rx.recv_timeout(timeout) {
-        Ok(result) => result,
-        Err(mpsc::RecvTimeoutError::Timeout) => Err(ExtractError::TimedOut(timeout.as_secs())),
-        Err(mpsc::RecvTimeoutError::Disconnected) => {
-            Err(ExtractError::Crashed("worker thread died".into()))
+    // The budget grows while OCR runs (each page grants its own budget), so
+    // wait in slices and look at the deadline again after each.
+    let started = std::time::Instant::now();
+    loop {
+        let deadline = timeout + allowance.granted();
+        let left = deadline.saturating_sub(started.elapsed());
+        if left.is_zero() {
+            return Err(ExtractError::TimedOut(deadline.as_secs()));
+        }
+        match rx.recv_timeout(left.min(Duration::from_millis(500))) {
+            Ok(result) => return result,
+            Err(mpsc::RecvTimeoutError::Timeout) => {}
+            Err(mpsc::RecvTimeoutError::Disconnected) => {
+                return Err(ExtractError::Crashed("worker thread died".into()));
+            }
         }
     }
 }
@@ -357,11 +594,14 @@ pub(crate) fn extract_tree_here(
     name: &str,
     bytes: &[u8],
     sha256: String,
-    limits: Limits,
+    limits: &Limits,
 ) -> Result<Tree, ExtractError> {
     let (kind, doc) = extract(name, bytes, limits)?;
     // The text budget is shared by the file and everything inside it.
     let mut text_left = limits.max_text - doc.text.len() as u64;
+    // So is the unpack budget, for what archives hold: a zip of zips each
+    // within the limit must not unpack to the limit times the fan-out.
+    let mut unpacked_left = limits.max_unpacked;
     let mut tree = Tree::default();
     let mut queue = Vec::new();
     push_node(
@@ -380,6 +620,7 @@ pub(crate) fn extract_tree_here(
         let (parent, attachments): (usize, Vec<Attachment>) = std::mem::take(&mut queue[next]);
         next += 1;
         let depth = tree.nodes[parent].names.len();
+        let from_archive = tree.nodes[parent].kind == DocKind::Zip;
         for a in attachments {
             let mut names = tree.nodes[parent].names.clone();
             names.push(a.name.clone());
@@ -390,18 +631,30 @@ pub(crate) fn extract_tree_here(
                 ));
                 continue;
             }
-            if a.bytes.len() as u64 > limits.max_unpacked {
-                tree.failed.push((
-                    names,
-                    ExtractError::TooLarge(format!("{} bytes", a.bytes.len())),
-                ));
+            let size = a.bytes.len() as u64;
+            let budget = if from_archive {
+                unpacked_left
+            } else {
+                limits.max_unpacked
+            };
+            if size > budget {
+                tree.failed
+                    .push((names, ExtractError::TooLarge(format!("{size} bytes"))));
                 continue;
+            }
+            if from_archive {
+                unpacked_left -= size;
             }
             let inner = Limits {
                 max_text: text_left,
-                ..limits
+                max_unpacked: if from_archive {
+                    unpacked_left
+                } else {
+                    limits.max_unpacked
+                },
+                ..limits.clone()
             };
-            let result = catch_unwind(AssertUnwindSafe(|| extract(&a.name, &a.bytes, inner)))
+            let result = catch_unwind(AssertUnwindSafe(|| extract(&a.name, &a.bytes, &inner)))
                 .unwrap_or_else(|panic| Err(ExtractError::Crashed(panic_message(&*panic))));
             match result {
                 Ok((kind, doc)) => {
@@ -437,6 +690,11 @@ fn push_node(
     size: usize,
 ) {
     let attachments = std::mem::take(&mut doc.attachments);
+    for (name, e) in std::mem::take(&mut doc.failed) {
+        let mut path = names.clone();
+        path.push(name);
+        tree.failed.push((path, e));
+    }
     tree.nodes.push(Node {
         parent,
         names,
@@ -555,6 +813,11 @@ impl TextBuilder {
         });
         self.text.push_str(&name);
         self.end_block();
+    }
+
+    /// Bytes of text so far.
+    pub(crate) fn len(&self) -> usize {
+        self.text.len()
     }
 
     /// Whether nothing was written since the last line break.

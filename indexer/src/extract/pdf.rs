@@ -1,21 +1,31 @@
 //! PDF: text page by page with pdf-extract, falling back to lopdf's simpler
 //! text extraction for a page pdf-extract rejects or panics on; title,
 //! author and creation date from the document information dictionary.
+//! Pages without a text layer (scans) are OCR'd when OCR is on (see
+//! [`super::ocr`]).
 //!
 //! pdf-extract panics on some real-world files, so every call into it runs
 //! under `catch_unwind`: a bad page costs that page, not the file or the run.
 
-use std::panic::{AssertUnwindSafe, catch_unwind};
+use std::{
+    panic::{AssertUnwindSafe, catch_unwind},
+    time::{Duration, Instant},
+};
 
 use pdf_extract::{Document, Object, PlainTextOutput, output_doc_page};
 
-use super::{ExtractError, Extracted, FormatMeta, panic_message, unix_seconds};
+use super::{
+    ExtractError, Extracted, FormatMeta, Limits,
+    ocr::{self, OcrMode},
+    panic_message, unix_seconds,
+};
 
 pub(super) fn extract(
     bytes: &[u8],
     fallback_title: &str,
-    max_text: u64,
+    limits: &Limits,
 ) -> Result<Extracted, ExtractError> {
+    let max_text = limits.max_text;
     let mut doc = guarded(|| Document::load_mem(bytes))?
         .map_err(|e| ExtractError::Corrupt(format!("PDF: {e}")))?;
     if doc.is_encrypted() {
@@ -28,9 +38,8 @@ pub(super) fn extract(
     if pages.is_empty() {
         return Err(ExtractError::Corrupt("PDF has no pages".to_owned()));
     }
-    let mut text = String::new();
-    let mut page_starts = Vec::with_capacity(pages.len());
-    let mut unreadable = 0;
+    let mut texts: Vec<Option<String>> = Vec::with_capacity(pages.len());
+    let mut layer_bytes = 0u64;
     for &n in &pages {
         let primary = guarded(|| {
             let mut s = String::new();
@@ -43,12 +52,23 @@ pub(super) fn extract(
                 _ => None,
             },
         };
+        layer_bytes += page.as_ref().map_or(0, |p| p.len() as u64);
+        // Stop reading pages once over the budget rather than after the last one.
+        if layer_bytes > max_text.saturating_mul(2) {
+            return Err(ExtractError::TooMuchText(max_text));
+        }
+        texts.push(page);
+    }
+    let (ocr_pages, ocr_time) = ocr_pages(bytes, &pages, &mut texts, limits);
+    let mut text = String::new();
+    let mut page_starts = Vec::with_capacity(pages.len());
+    let mut unreadable = 0;
+    for page in &texts {
         page_starts.push(text.len());
         match page {
-            Some(p) => push_page(&mut text, &p),
+            Some(p) => push_page(&mut text, p),
             None => unreadable += 1,
         }
-        // Stop reading pages once over the budget rather than after the last one.
         if text.len() as u64 > max_text {
             return Err(ExtractError::TooMuchText(max_text));
         }
@@ -80,8 +100,60 @@ pub(super) fn extract(
             date: info.created,
             ..FormatMeta::default()
         },
+        ocr_pages,
+        ocr_time,
         ..Extracted::default()
     })
+}
+
+/// OCRs the pages `limits.ocr` asks for (in `auto`, those without a text
+/// layer; in `force`, all), replacing their entries in `texts`; the pages
+/// whose text now comes from OCR, and the time it took. A page OCR cannot
+/// read keeps what it had, and says why in the log.
+fn ocr_pages(
+    bytes: &[u8],
+    pages: &[u32],
+    texts: &mut [Option<String>],
+    limits: &Limits,
+) -> (Vec<u32>, Duration) {
+    let wanted: Vec<u32> = match limits.ocr.mode {
+        OcrMode::Off => return (Vec::new(), Duration::ZERO),
+        OcrMode::Force => pages.to_vec(),
+        OcrMode::Auto => pages
+            .iter()
+            .zip(texts.iter())
+            .filter(|(_, t)| !t.as_deref().is_some_and(ocr::has_text_layer))
+            .map(|(&n, _)| n)
+            .collect(),
+    };
+    if wanted.is_empty() {
+        return (Vec::new(), Duration::ZERO);
+    }
+    let started = Instant::now();
+    let allowance = limits.allowance.clone().unwrap_or_default();
+    let results = match ocr::pdf_pages(bytes, &wanted, &limits.ocr, &allowance) {
+        Ok(r) => r,
+        Err(e) => {
+            tracing::warn!(error = %e, "OCR unavailable; pages without text stay empty");
+            return (Vec::new(), started.elapsed());
+        }
+    };
+    let mut done = Vec::new();
+    for (n, result) in results {
+        let Some(i) = pages.iter().position(|&p| p == n) else {
+            continue;
+        };
+        match result {
+            Ok(t) if !t.trim().is_empty() => {
+                texts[i] = Some(t);
+                // Pages are numbered by position: lopdf's keys are 1-based and dense.
+                done.push(u32::try_from(i + 1).unwrap_or(u32::MAX));
+            }
+            Ok(_) => {}
+            Err(e) => tracing::debug!(page = n, error = %e, "OCR of a PDF page failed"),
+        }
+    }
+    (done, started.elapsed())
 }
 
 /// The first line that reads like a title: a few words, not a whole sentence, not an exhibit
@@ -139,7 +211,7 @@ fn guarded<T>(f: impl FnOnce() -> T) -> Result<T, ExtractError> {
 /// Appends a page's text tidied: no carriage returns or control characters,
 /// no trailing spaces, at most one blank line in a row, and a blank line
 /// after it so no paragraph spans two pages.
-fn push_page(text: &mut String, page: &str) {
+pub(super) fn push_page(text: &mut String, page: &str) {
     let mut blank = 0;
     for line in page.split(['\n', '\r']) {
         // Layout spacing (indentation, justified gaps, no-break spaces) is not content.

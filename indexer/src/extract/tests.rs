@@ -7,10 +7,12 @@ use std::time::Duration;
 const LIMITS: Limits = Limits {
     max_unpacked: 1 << 20,
     max_text: 1 << 20,
+    ocr: ocr::OcrOptions::OFF,
+    allowance: None,
 };
 
 fn ex(name: &str, bytes: &[u8]) -> Result<Extracted, ExtractError> {
-    extract(name, bytes, LIMITS).map(|(_, e)| e)
+    extract(name, bytes, &LIMITS).map(|(_, e)| e)
 }
 
 #[test]
@@ -81,7 +83,10 @@ fn detects_supported_extensions_only() {
     assert_eq!(DocKind::detect(Path::new("A.MD")), Some(DocKind::Markdown));
     assert_eq!(DocKind::detect(Path::new("a.txt")), Some(DocKind::Text));
     assert_eq!(DocKind::detect(Path::new("a.pdf")), Some(DocKind::Pdf));
-    assert_eq!(DocKind::detect(Path::new("a.xlsx")), None);
+    assert_eq!(DocKind::detect(Path::new("a.xlsx")), Some(DocKind::Xlsx));
+    assert_eq!(DocKind::detect(Path::new("a.ODS")), Some(DocKind::Ods));
+    assert_eq!(DocKind::detect(Path::new("a.zip")), Some(DocKind::Zip));
+    assert_eq!(DocKind::detect(Path::new("a.exe")), None);
     assert_eq!(DocKind::detect(Path::new("README")), None);
 }
 
@@ -325,7 +330,7 @@ fn cpython_mime_edge_cases() {
     check("email/cpython-msg_15.eml", "XX", "Some removed test.", 0);
     let (name, bytes) = fixture("email/cpython-msg_40.eml");
     assert!(
-        matches!(extract(&name, &bytes, LIMITS), Err(ExtractError::Corrupt(m)) if m.contains("no From"))
+        matches!(extract(&name, &bytes, &LIMITS), Err(ExtractError::Corrupt(m)) if m.contains("no From"))
     );
 }
 
@@ -352,26 +357,35 @@ fn bad_files_get_one_line_reasons() {
         "bad/zip-bomb.docx",
         "too large when unpacked: word/document.xml",
     );
-    check(
-        "bad/spreadsheet.docx",
-        "unsupported file type: Excel workbook",
-    );
+    // A zip holding only an Excel part is sniffed as a workbook, whatever its name.
+    check("bad/spreadsheet.docx", "corrupt: Excel workbook");
 }
 
 #[test]
 fn content_decides_the_format() {
     let (_, pdf) = fixture("pdf/remote-work-policy.pdf");
-    assert_eq!(extract("notes.txt", &pdf, LIMITS).unwrap().0, DocKind::Pdf);
+    assert_eq!(extract("notes.txt", &pdf, &LIMITS).unwrap().0, DocKind::Pdf);
     let (_, html) = fixture("html/expense-reimbursement.html");
     assert_eq!(
-        extract("saved.pdf", &html, LIMITS).unwrap().0,
+        extract("saved.pdf", &html, &LIMITS).unwrap().0,
         DocKind::Html
     );
     let (_, mail) = fixture("email/cpython-msg_01.eml");
-    assert_eq!(extract("message", &mail, LIMITS).unwrap().0, DocKind::Email);
     assert_eq!(
-        DocKind::sniff(b"\x89PNG\r\n", None),
-        Err(ExtractError::Unsupported("PNG image".into()))
+        extract("message", &mail, &LIMITS).unwrap().0,
+        DocKind::Email
+    );
+    assert_eq!(DocKind::sniff(b"\x89PNG\r\n", None), Ok(DocKind::Image));
+    assert_eq!(DocKind::sniff(b"II*\0\x08", None), Ok(DocKind::Image));
+    assert_eq!(
+        DocKind::sniff(b"GIF89a", None),
+        Err(ExtractError::Unsupported("GIF image".into()))
+    );
+    assert_eq!(
+        DocKind::sniff(b"plain words", Some(DocKind::Image)),
+        Err(ExtractError::Corrupt(
+            "not an image: no PNG, JPEG or TIFF signature".into()
+        ))
     );
     assert_eq!(
         DocKind::sniff(b"plain words", Some(DocKind::Markdown)),
@@ -439,8 +453,29 @@ mod fuzz {
         ),
         ("a.md", b"---\ntitle: x\n---\n# Leave\n\n{% a %}Five days{% enda %}\n"),
         ("a.txt", b"Plain words, then more words.\n\nA second paragraph."),
+        (
+            "a.xlsx",
+            include_bytes!("../../tests/fixtures/sheet/performance-calendar.xlsx"),
+        ),
+        (
+            "a.xls",
+            include_bytes!("../../tests/fixtures/sheet/performance-calendar.xls"),
+        ),
+        (
+            "a.ods",
+            include_bytes!("../../tests/fixtures/sheet/performance-calendar.ods"),
+        ),
+        ("a.pptx", include_bytes!("../../tests/fixtures/pptx/kickoff-agenda.pptx")),
+        (
+            "a.msg",
+            include_bytes!("../../tests/fixtures/msg/equipment-stipend-draft.msg"),
+        ),
+        ("a.zip", include_bytes!("../../tests/fixtures/zip/production.zip")),
     ];
-    const EXTENSIONS: &[&str] = &["pdf", "docx", "eml", "mbox", "html", "md", "txt", "bin"];
+    const EXTENSIONS: &[&str] = &[
+        "pdf", "docx", "eml", "mbox", "html", "md", "txt", "bin", "xlsx", "xls", "ods", "pptx",
+        "msg", "zip", "png",
+    ];
 
     fn guarded(name: &str, bytes: Vec<u8>) {
         let started = std::time::Instant::now();
@@ -499,22 +534,22 @@ fn the_text_budget_covers_a_file_and_what_it_contains() {
     // A file whose own text is over the budget is refused with a clear reason.
     let long = "word ".repeat(400);
     let e =
-        extract_tree_here("long.txt", long.as_bytes(), "0".into(), with_text(1000)).unwrap_err();
+        extract_tree_here("long.txt", long.as_bytes(), "0".into(), &with_text(1000)).unwrap_err();
     assert_eq!(e, ExtractError::TooMuchText(1000));
     assert!(e.to_string().contains("max_text_bytes"), "{e}");
-    assert!(extract_tree_here("long.txt", long.as_bytes(), "0".into(), with_text(4000)).is_ok());
+    assert!(extract_tree_here("long.txt", long.as_bytes(), "0".into(), &with_text(4000)).is_ok());
     // So is a PDF, page by page.
     let (name, pdf) = fixture("pdf/remote-work-policy.pdf");
-    let e = extract_tree_here(&name, &pdf, "0".into(), with_text(100)).unwrap_err();
+    let e = extract_tree_here(&name, &pdf, "0".into(), &with_text(100)).unwrap_err();
     assert_eq!(e, ExtractError::TooMuchText(100));
 
     // In a mailbox, messages share the file's budget: those that would go
     // over it are listed as failed while the rest is kept.
     let (name, mbox) = fixture("email/remote-work-thread.mbox");
-    let full = extract_tree_here(&name, &mbox, "0".into(), LIMITS).unwrap();
+    let full = extract_tree_here(&name, &mbox, "0".into(), &LIMITS).unwrap();
     let own = full.nodes[0].doc.text.len() as u64;
     let first = full.nodes[1].doc.text.len() as u64;
-    let t = extract_tree_here(&name, &mbox, "0".into(), with_text(own + first)).unwrap();
+    let t = extract_tree_here(&name, &mbox, "0".into(), &with_text(own + first)).unwrap();
     let kept: Vec<&[String]> = t.nodes.iter().map(|n| &n.names[..]).collect();
     assert_eq!(kept, [&[][..], &["message-1.eml".to_owned()][..]]);
     let failed: Vec<&[String]> = t.failed.iter().map(|(n, _)| &n[..]).collect();
@@ -535,4 +570,509 @@ fn the_text_budget_covers_a_file_and_what_it_contains() {
         "{:?}",
         t.failed
     );
+}
+
+/// A zip archive built in memory from `(name, bytes)` members, deflated.
+fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    use std::io::Write;
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in members {
+        zip.start_file(*name, opts).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+#[test]
+fn zip_members_and_nested_zips_become_child_documents() {
+    let t = tree("zip/production.zip");
+    assert_eq!(t.nodes[0].kind, DocKind::Zip);
+    let listing = &t.nodes[0].doc.text;
+    assert!(listing.starts_with("Archive with 3 files"), "{listing}");
+    assert!(!listing.contains("__MACOSX"), "{listing}");
+    let found: Vec<(String, DocKind)> = t
+        .nodes
+        .iter()
+        .skip(1)
+        .map(|n| (n.names.join("/"), n.kind))
+        .collect();
+    assert_eq!(
+        found,
+        [
+            ("policies/remote-work-policy.pdf".to_owned(), DocKind::Pdf),
+            ("policies/handbook.docx".to_owned(), DocKind::Docx),
+            ("volume-2.zip".to_owned(), DocKind::Zip),
+            (
+                "volume-2.zip/schedules/performance-calendar.xlsx".to_owned(),
+                DocKind::Xlsx
+            ),
+            (
+                "volume-2.zip/mail/remote-work-announcement.eml".to_owned(),
+                DocKind::Email
+            ),
+            // Three levels down: the e-mail's attachment.
+            (
+                "volume-2.zip/mail/remote-work-announcement.eml/remote-work-policy.pdf".to_owned(),
+                DocKind::Pdf
+            ),
+        ]
+    );
+    assert!(t.failed.is_empty(), "{:?}", t.failed);
+    // The member's parent is the archive that holds it.
+    let sheet = &t.nodes[4];
+    assert_eq!(t.nodes[sheet.parent.unwrap()].names, ["volume-2.zip"]);
+    assert!(
+        sheet.doc.text.contains("Wednesday | 6"),
+        "{}",
+        sheet.doc.text
+    );
+}
+
+#[test]
+fn zip_member_names_cannot_climb_out_and_depth_is_bounded() {
+    assert_eq!(
+        archive::clean_member_name("../../etc/passwd").as_deref(),
+        Some("etc/passwd")
+    );
+    assert_eq!(
+        archive::clean_member_name("/abs\\..\\x.txt").as_deref(),
+        Some("abs/x.txt")
+    );
+    assert_eq!(archive::clean_member_name("../.."), None);
+    let bytes = zip_of(&[("../../etc/notes.txt", b"Severance is two weeks of pay.")]);
+    let t = extract_tree_here("a.zip", &bytes, "0".into(), &LIMITS).unwrap();
+    assert_eq!(t.nodes[1].names, ["etc/notes.txt"]);
+    // Zips nested deeper than MAX_DEPTH are listed as failed, not followed.
+    let mut nested = zip_of(&[("leaf.txt", b"Deep words here.")]);
+    for level in 0..MAX_DEPTH + 1 {
+        nested = zip_of(&[(&format!("level-{level}.zip"), &nested)]);
+    }
+    let t = extract_tree_here("deep.zip", &nested, "0".into(), &LIMITS).unwrap();
+    assert_eq!(t.nodes.len(), MAX_DEPTH + 1);
+    assert_eq!(t.failed.len(), 1, "{:?}", t.failed);
+    assert!(
+        t.failed[0].1.to_string().contains("nested deeper"),
+        "{:?}",
+        t.failed
+    );
+}
+
+#[test]
+fn zip_bombs_flat_and_nested_stop_at_the_unpack_budget() {
+    let limits = Limits {
+        max_unpacked: 1 << 20,
+        ..LIMITS
+    };
+    // One member that declares more than the budget: it is not read.
+    let zeros = vec![b' '; 4 << 20];
+    let flat = zip_of(&[("spaces.txt", &zeros)]);
+    assert!(flat.len() < 64 << 10);
+    let t = extract_tree_here("flat.zip", &flat, "0".into(), &limits).unwrap();
+    assert_eq!(t.nodes.len(), 1);
+    assert!(
+        matches!(&t.failed[..], [(n, ExtractError::TooLarge(_))] if n == &["spaces.txt"]),
+        "{:?}",
+        t.failed
+    );
+    // One that lies about its size is cut off at the budget: the archive is refused.
+    let mut lying = flat.clone();
+    let declared = (1u32 << 10).to_le_bytes();
+    // The uncompressed size in the local header (offset 22) and the central directory (offset 24).
+    lying[22..26].copy_from_slice(&declared);
+    let central = lying.len() - 22 - 46 - "spaces.txt".len();
+    lying[central + 24..central + 28].copy_from_slice(&declared);
+    match extract_tree_here("lying.zip", &lying, "0".into(), &limits) {
+        Err(e) => assert!(
+            matches!(e, ExtractError::TooLarge(_) | ExtractError::Corrupt(_)),
+            "{e}"
+        ),
+        Ok(t) => assert!(t.nodes.iter().all(|n| n.size <= 1 << 20), "{t:?}"),
+    }
+    // Many small zips each just under the budget: the budget is shared
+    // by the whole tree, so most of them are refused.
+    let part = zip_of(&[("spaces.txt", &zeros[..(900 << 10)])]);
+    let members: Vec<(String, Vec<u8>)> = (0..8)
+        .map(|i| (format!("part-{i}.zip"), part.clone()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = members.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+    let outer = zip_of(&refs);
+    let t = extract_tree_here("fan.zip", &outer, "0".into(), &limits).unwrap();
+    let unpacked: usize = t.nodes.iter().skip(1).map(|n| n.size as usize).sum();
+    assert!(unpacked <= 1 << 20, "{unpacked} bytes unpacked");
+    assert!(
+        t.failed
+            .iter()
+            .any(|(_, e)| matches!(e, ExtractError::TooLarge(_))),
+        "{:?}",
+        t.failed
+    );
+}
+
+#[test]
+fn sheets_are_sections_rows_are_lines_values_not_formulas() {
+    for path in [
+        "sheet/performance-calendar.xlsx",
+        "sheet/performance-calendar.xls",
+        "sheet/performance-calendar.ods",
+    ] {
+        let t = tree(path);
+        let d = &t.nodes[0].doc;
+        assert_eq!(
+            sections(d),
+            ["Performance dates", "Work schedule"],
+            "{path}"
+        );
+        assert!(
+            d.text
+                .contains("October 1, 2024 | FY25 performance cycle begins\n"),
+            "{path}: {}",
+            d.text
+        );
+        // The total is a SUM formula: its computed value is indexed, not the formula.
+        assert!(d.text.contains("Total | 40"), "{path}: {}", d.text);
+        assert!(!d.text.contains("SUM"), "{path}: {}", d.text);
+        // A cell is found under its sheet's name.
+        let at_monday = at(d, "Monday | 10");
+        let sheet = d
+            .sections
+            .iter()
+            .rev()
+            .find(|s| s.offset <= at_monday)
+            .unwrap();
+        assert_eq!(sheet.path, "Work schedule", "{path}");
+    }
+    assert_eq!(
+        tree("sheet/performance-calendar.xls").nodes[0].kind,
+        DocKind::Xls
+    );
+    assert_eq!(
+        tree("sheet/performance-calendar.ods").nodes[0].kind,
+        DocKind::Ods
+    );
+}
+
+#[test]
+fn spreadsheet_repeats_and_dates_are_bounded_and_readable() {
+    // An ODS cell repeated a billion times is written MAX_REPEAT times.
+    let content = r#"<?xml version="1.0"?><office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row table:number-rows-repeated="1000000000"><table:table-cell table:number-columns-repeated="1000000000"><text:p>v</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+    let ods = zip_of(&[
+        (
+            "mimetype",
+            b"application/vnd.oasis.opendocument.spreadsheet",
+        ),
+        ("content.xml", content.as_bytes()),
+    ]);
+    let e = extract_tree_here("r.ods", &ods, "0".into(), &LIMITS).unwrap();
+    let lines: Vec<&str> = e.nodes[0].doc.text.lines().skip(2).collect();
+    assert_eq!(lines.len(), sheet::MAX_REPEAT);
+    assert_eq!(lines[0].split(" | ").count(), sheet::MAX_REPEAT);
+    assert_eq!(sheet::excel_date(45_658.0), "2025-01-01");
+    assert_eq!(sheet::excel_date(45_658.5), "2025-01-01T12:00:00");
+}
+
+/// Limits with OCR on in `mode`.
+fn ocr_limits(mode: ocr::OcrMode) -> Limits {
+    Limits {
+        ocr: ocr::OcrOptions {
+            mode,
+            ..ocr::OcrOptions::default()
+        },
+        ..LIMITS
+    }
+}
+
+fn ocr_tree(path: &str, limits: Limits) -> Result<Tree, ExtractError> {
+    let (name, bytes) = fixture(path);
+    extract_tree(name, bytes, "0".into(), limits, Duration::from_secs(30))
+}
+
+/// The clause on page 2 of the scanned Affiliate Agreement.
+const SCANNED_CLAUSE: &str = "thirty (30) day prior written notice of termination";
+
+#[test]
+fn a_scanned_pdf_is_read_by_ocr_page_by_page() {
+    let t = ocr_tree(
+        "ocr/affiliate-agreement-scan.pdf",
+        ocr_limits(ocr::OcrMode::Auto),
+    )
+    .unwrap();
+    let d = &t.nodes[0].doc;
+    assert_eq!(t.nodes[0].kind, DocKind::Pdf);
+    assert_eq!(d.ocr_pages, [1, 2]);
+    assert_eq!(
+        d.meta.extra.get("ocr_pages").map(String::as_str),
+        Some("1,2")
+    );
+    assert_eq!(d.page_starts.len(), 2);
+    assert_eq!(d.page_at(at(d, SCANNED_CLAUSE)), Some(2));
+    assert_eq!(d.page_at(at(d, "AFFILIATE AGREEMENT")), Some(1));
+    assert!(d.ocr_time > Duration::ZERO);
+    // With OCR off the scan has no text, as before.
+    let e = ocr_tree("ocr/affiliate-agreement-scan.pdf", LIMITS).unwrap_err();
+    assert_eq!(e, ExtractError::NoTextLayer);
+}
+
+#[test]
+fn a_page_with_a_text_layer_is_not_ocred_unless_forced() {
+    let t = ocr_tree("pdf/remote-work-policy.pdf", ocr_limits(ocr::OcrMode::Auto)).unwrap();
+    assert!(t.nodes[0].doc.ocr_pages.is_empty());
+    assert!(t.nodes[0].doc.ocr_time.is_zero());
+    assert!(!t.nodes[0].doc.meta.extra.contains_key("ocr_pages"));
+    let forced = ocr_tree(
+        "pdf/remote-work-policy.pdf",
+        ocr_limits(ocr::OcrMode::Force),
+    )
+    .unwrap();
+    let d = &forced.nodes[0].doc;
+    assert_eq!(d.ocr_pages.len(), d.page_starts.len());
+    assert!(d.text.to_lowercase().contains("remote"), "{}", d.text);
+    assert!(!ocr::has_text_layer("Page 3 of 12"));
+    assert!(ocr::has_text_layer("This Agreement is made between"));
+}
+
+#[test]
+fn images_and_multi_page_tiffs_are_ocred() {
+    let t = ocr_tree(
+        "ocr/affiliate-agreement-scan.tif",
+        ocr_limits(ocr::OcrMode::Auto),
+    )
+    .unwrap();
+    let d = &t.nodes[0].doc;
+    assert_eq!(t.nodes[0].kind, DocKind::Image);
+    assert_eq!(d.ocr_pages, [1, 2]);
+    assert_eq!(d.page_at(at(d, SCANNED_CLAUSE)), Some(2));
+    let t = ocr_tree(
+        "ocr/affiliate-agreement-page-1.png",
+        ocr_limits(ocr::OcrMode::Auto),
+    )
+    .unwrap();
+    assert_eq!(t.nodes[0].doc.ocr_pages, [1]);
+    assert!(t.nodes[0].doc.text.contains("AFFILIATE AGREEMENT"));
+    // OCR off: an image is skipped with a reason that says so.
+    let e = ocr_tree("ocr/affiliate-agreement-page-1.png", LIMITS).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "unsupported file type: PNG image (OCR is off)"
+    );
+    // A truncated image is a one-line failure, not a crash.
+    let (_, png) = fixture("ocr/affiliate-agreement-page-1.png");
+    let e = extract_tree_here(
+        "cut.png",
+        &png[..png.len() / 3],
+        "0".into(),
+        &ocr_limits(ocr::OcrMode::Auto),
+    );
+    if let Err(e) = e {
+        assert!(!e.to_string().contains('\n'), "{e}");
+    }
+}
+
+#[test]
+fn an_ocr_page_past_its_time_budget_is_given_up() {
+    let mut limits = ocr_limits(ocr::OcrMode::Auto);
+    limits.ocr.page_timeout = Duration::from_millis(1);
+    let started = std::time::Instant::now();
+    let e = ocr_tree("ocr/affiliate-agreement-scan.pdf", limits).unwrap_err();
+    assert_eq!(e, ExtractError::NoTextLayer);
+    assert!(started.elapsed() < Duration::from_secs(10));
+}
+
+/// Word accuracy of OCR on pages of the legal corpus rendered to images,
+/// against the same pages' text layers: the share of the text layer's words
+/// that OCR gives back in order (longest common subsequence of the word
+/// sequences, lowercased, letters and digits only).
+#[test]
+fn ocr_word_accuracy_on_rendered_legal_pages_is_at_least_95_percent() {
+    let words = |s: &str| -> Vec<String> {
+        s.split(|c: char| !c.is_alphanumeric())
+            .filter(|w| !w.is_empty())
+            .map(str::to_lowercase)
+            .collect()
+    };
+    let lcs = |a: &[String], b: &[String]| -> usize {
+        let mut row = vec![0usize; b.len() + 1];
+        for x in a {
+            let mut diag = 0;
+            for (j, y) in b.iter().enumerate() {
+                let up = row[j + 1];
+                row[j + 1] = if x == y { diag + 1 } else { up.max(row[j]) };
+                diag = up;
+            }
+        }
+        row[b.len()]
+    };
+    let legal = Path::new(env!("CARGO_MANIFEST_DIR")).join("../corpora/legal");
+    // First pages of contracts set in different typefaces and layouts.
+    let pages = [
+        (
+            "UnionDentalHoldingsInc_20050204_8-KA_EX-10_3345577_EX-10_Affiliate_Agreement.pdf",
+            2,
+        ),
+        ("VIVINT_SOLAR,_INC._-_NON-COMPETITION_AGREEMENT.PDF", 1),
+        (
+            "TRANSMONTAIGNEPARTNERSLLC_03_13_2020-EX-10.9-SERVICES_AGREEMENT.PDF",
+            1,
+        ),
+        (
+            "ZtoExpressCaymanInc_20160930_F-1_EX-10.10_9752871_EX-10.10_Transportation_Agreement.pdf",
+            2,
+        ),
+        (
+            "LEGACYTECHNOLOGYHOLDINGS,INC_12_09_2005-EX-10.2-DISTRIBUTOR_AGREEMENT.PDF",
+            1,
+        ),
+    ];
+    let opts = ocr::OcrOptions::default();
+    let (mut matched, mut total, mut seconds) = (0usize, 0usize, 0f64);
+    for (file, page) in pages {
+        let bytes = std::fs::read(legal.join(file)).unwrap();
+        let layer = extract(file, &bytes, &LIMITS).unwrap().1;
+        let i = page as usize - 1;
+        let end = layer
+            .page_starts
+            .get(i + 1)
+            .copied()
+            .unwrap_or(layer.text.len());
+        let reference = words(&layer.text[layer.page_starts[i]..end]);
+        let started = std::time::Instant::now();
+        let ocr = ocr::pdf_pages(&bytes, &[page], &opts, &ocr::Allowance::default()).unwrap();
+        seconds += started.elapsed().as_secs_f64();
+        let read = words(ocr[0].1.as_ref().unwrap());
+        let m = lcs(&reference, &read);
+        eprintln!(
+            "{file} p{page}: {m}/{} words ({:.1} %)",
+            reference.len(),
+            100.0 * m as f64 / reference.len() as f64
+        );
+        matched += m;
+        total += reference.len();
+    }
+    let accuracy = matched as f64 / total as f64;
+    eprintln!(
+        "OCR word accuracy {:.2} % over {total} words; {:.2} pages/s",
+        100.0 * accuracy,
+        pages.len() as f64 / seconds
+    );
+    assert!(total > 1000, "{total}");
+    assert!(accuracy >= 0.95, "OCR word accuracy {accuracy:.3}");
+}
+
+#[test]
+fn slides_are_sections_with_their_notes() {
+    let t = tree("pptx/kickoff-agenda.pptx");
+    let d = &t.nodes[0].doc;
+    assert_eq!(t.nodes[0].kind, DocKind::Pptx);
+    assert_eq!(
+        sections(d),
+        [
+            "Slide 1: Internal Kickoff",
+            "Slide 2: Team building exercise",
+            "Slide 3: Review next steps"
+        ]
+    );
+    // A slide's text, then its notes, inside its own section.
+    let bullet = at(d, "Team introductions (10 minutes)");
+    let notes = at(d, "All 18F AMs are expected to hold a team kickoff");
+    assert!(d.sections[0].offset < bullet && bullet < notes);
+    assert!(notes < d.sections[1].offset);
+    assert!(d.text[bullet..notes].contains("Notes:"), "{}", d.text);
+    // Slide 3 has no notes.
+    assert!(!d.text[d.sections[2].offset..].contains("Notes:"));
+    // A title placeholder names the slide, whatever comes first.
+    let slide = pptx::shapes_text(
+        r#"<p:sld xmlns:p="p" xmlns:a="a"><p:sp><a:p><a:r><a:t>Footer first</a:t></a:r></a:p></p:sp><p:sp><p:nvSpPr><p:nvPr><p:ph type="title"/></p:nvPr></p:nvSpPr><p:txBody><a:p><a:r><a:t>Quarterly &amp; annual</a:t></a:r></a:p></p:txBody></p:sp></p:sld>"#,
+    )
+    .unwrap();
+    assert_eq!(slide.title.as_deref(), Some("Quarterly & annual"));
+    assert_eq!(slide.paragraphs, ["Footer first", "Quarterly & annual"]);
+}
+
+#[test]
+fn outlook_messages_read_like_eml_files() {
+    // Converted from the .eml fixture: the same header fields and body.
+    let msg = tree("msg/remote-work-announcement.msg");
+    let eml = tree("email/remote-work-announcement.eml");
+    let (m, e) = (&msg.nodes[0], &eml.nodes[0]);
+    assert_eq!(m.kind, DocKind::Msg);
+    assert_eq!(m.kind.name(), "email");
+    // The date is the same instant (Outlook keeps it in UTC), checked below.
+    for key in ["from", "to", "subject", "message_id"] {
+        assert_eq!(
+            m.doc.meta.extra.get(key),
+            e.doc.meta.extra.get(key),
+            "{key}"
+        );
+    }
+    assert_eq!(m.doc.title, "New remote work policy");
+    assert_eq!(m.doc.meta.date, e.doc.meta.date);
+    assert!(
+        m.doc
+            .text
+            .starts_with("From: Maria Lopez <maria.lopez@example.com>\n")
+    );
+    assert!(m.doc.text.contains("takes effect"), "{}", m.doc.text);
+    // The attached PDF is a child document, as from the .eml.
+    let children: Vec<(&[String], DocKind)> = msg
+        .nodes
+        .iter()
+        .skip(1)
+        .map(|n| (&n.names[..], n.kind))
+        .collect();
+    assert_eq!(
+        children,
+        [(&["remote-work-policy.pdf".to_owned()][..], DocKind::Pdf)]
+    );
+
+    // A forwarded message is an attached Outlook item: a .msg child with
+    // its own headers, threadable by its In-Reply-To.
+    let fwd = tree("msg/remote-work-contractors-fwd.msg");
+    let inner = &fwd.nodes[1];
+    assert_eq!(inner.kind, DocKind::Msg, "{:?}", fwd.failed);
+    assert_eq!(
+        inner.doc.meta.extra.get("in_reply_to").map(String::as_str),
+        Some("<policy-2024-03@example.com>")
+    );
+    assert_eq!(
+        inner.doc.meta.extra.get("from").map(String::as_str),
+        Some("Tom Becker <tom.becker@example.com>")
+    );
+
+    // A draft has no Internet headers: MAPI properties give the fields.
+    let draft = tree("msg/equipment-stipend-draft.msg");
+    let d = &draft.nodes[0].doc;
+    assert_eq!(d.title, "Equipment stipend for remote staff");
+    assert_eq!(
+        d.meta.extra.get("from").map(String::as_str),
+        Some("Maria Lopez <maria.lopez@example.com>")
+    );
+    assert_eq!(
+        d.meta.extra.get("to").map(String::as_str),
+        Some("Tom Becker <tom.becker@example.com>")
+    );
+    assert_eq!(d.meta.date, parse_iso_date("2024-03-20T08:30:00Z"));
+    assert!(d.text.contains("one-time equipment stipend"), "{}", d.text);
+    assert_eq!(draft.nodes[1].names, ["stipend-rules.txt"]);
+}
+
+#[test]
+fn an_outlook_message_threads_with_its_eml_reply() {
+    let (name, mbox) = fixture("email/remote-work-thread.mbox");
+    let replies = extract_tree_here(&name, &mbox, "0".into(), &LIMITS).unwrap();
+    let reply = replies
+        .nodes
+        .iter()
+        .find(|n| {
+            n.doc.meta.extra.get("message_id").map(String::as_str) == Some("<reply-1@example.com>")
+        })
+        .unwrap();
+    let original = tree("msg/remote-work-announcement.msg");
+    // Threading (trawl-service, query time) links messages through these headers; the e2e
+    // test `formats` checks the threads themselves.
+    let id = original.nodes[0].doc.meta.extra.get("message_id").cloned();
+    assert!(id.is_some(), "{:?}", original.nodes[0].doc.meta.extra);
+    assert_eq!(reply.doc.meta.extra.get("in_reply_to"), id.as_ref());
 }

@@ -8,7 +8,7 @@ use std::{
 };
 
 use trawl_embedder::{Embedder, ModelInfo};
-use trawl_indexer::{IndexReport, NoProgress};
+use trawl_indexer::{IndexOptions, IndexReport, NoProgress, OcrMode, OcrOptions};
 use trawl_search::Hit;
 
 use crate::{embedder, keyword, keyword_paths, open_index};
@@ -336,4 +336,99 @@ fn a_model_failure_mid_run_stops_it_and_loses_nothing_committed() {
     assert_eq!(report.indexed, 4, "{report:?}");
     drop(index);
     assert!(keyword_paths(&idx, "whistleblower").contains(&"whistleblower.html".to_string()));
+}
+
+#[test]
+fn scans_spreadsheets_and_archives_are_found_with_page_sheet_and_path() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = tmp.path().join("docs");
+    let idx = tmp.path().join("idx");
+    copy(
+        "ocr/affiliate-agreement-scan.pdf",
+        &docs.join("legal/affiliate-agreement-scan.pdf"),
+    );
+    copy(
+        "sheet/performance-calendar.ods",
+        &docs.join("hr/performance-calendar.ods"),
+    );
+    copy("zip/production.zip", &docs.join("received/production.zip"));
+    copy(
+        "pdf/non-competition-amendment.pdf",
+        &docs.join("legal/non-competition-amendment.pdf"),
+    );
+    let (report, _) = run(&docs, &idx);
+    assert!(report.skipped.is_empty(), "{:?}", report.skipped);
+    // The scan's two pages were OCR'd, the text-layer contract's were not.
+    assert_eq!(report.ocr_pages, 2, "{report:?}");
+    assert!(report.ocr_s > 0.0);
+    eprintln!(
+        "OCR: {} pages in {:.1} s of a {:.1} s run ({:.0} % of it)",
+        report.ocr_pages,
+        report.ocr_s,
+        report.elapsed_s,
+        100.0 * report.ocr_s / report.elapsed_s
+    );
+
+    // A clause of the scanned contract is found, on its page.
+    let hits = keyword(&idx, "\"thirty (30) day prior written notice\"");
+    let scan = hit(&hits, "legal/affiliate-agreement-scan.pdf");
+    assert_eq!(scan.page, Some(2));
+    assert_eq!(scan.meta.kind, "pdf");
+    assert_eq!(scan.meta.extra["ocr_pages"], "1,2");
+
+    // A cell value is found under its sheet's name.
+    let hits = keyword(&idx, "Wednesday");
+    let sheet = hit(&hits, "hr/performance-calendar.ods");
+    assert_eq!(sheet.section.as_deref(), Some("Work schedule"));
+    assert_eq!(sheet.meta.kind, "ods");
+    // So is the copy inside the zip inside the zip, named by its path.
+    let nested = hit(
+        &hits,
+        "received/production.zip › volume-2.zip › schedules/performance-calendar.xlsx",
+    );
+    assert_eq!(nested.meta.kind, "xlsx");
+    assert!(nested.meta.parent_id.is_some());
+    // Archive members are documents of their own.
+    let handbook = &keyword(&idx, "parental")[0];
+    assert_eq!(
+        handbook.path,
+        "received/production.zip › policies/handbook.docx"
+    );
+}
+
+#[test]
+fn turning_ocr_on_reads_the_scanned_pages_of_pdfs_already_indexed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let docs = tmp.path().join("docs");
+    let idx = tmp.path().join("idx");
+    // Three pages with a text layer, then a scanned page: indexed without
+    // OCR, the scan's words are missing but the file is not skipped.
+    copy(
+        "ocr/policy-then-scanned-page.pdf",
+        &docs.join("policy-then-scanned-page.pdf"),
+    );
+    let with = |mode: OcrMode| IndexOptions {
+        ocr: OcrOptions {
+            mode,
+            ..OcrOptions::default()
+        },
+        ..IndexOptions::default()
+    };
+    let run_with = |opts: &IndexOptions| {
+        let index = open_index(&idx);
+        trawl_indexer::index_directory(&docs, &index, embedder(), opts, &NoProgress).unwrap()
+    };
+    let off = run_with(&with(OcrMode::Off));
+    assert_eq!((off.indexed, off.ocr_pages), (1, 0), "{off:?}");
+    assert!(keyword_paths(&idx, "affiliate").is_empty());
+    // Same options again: nothing to do.
+    let again = run_with(&with(OcrMode::Off));
+    assert_eq!((again.indexed, again.unchanged), (0, 1), "{again:?}");
+    // OCR on: the unchanged file is read again, its scanned page only.
+    let auto = run_with(&with(OcrMode::Auto));
+    assert_eq!((auto.indexed, auto.ocr_pages), (1, 1), "{auto:?}");
+    let hits = keyword(&idx, "affiliate");
+    let scan = hit(&hits, "policy-then-scanned-page.pdf");
+    assert_eq!(scan.page, Some(4));
+    assert_eq!(scan.meta.extra["ocr_pages"], "4");
 }

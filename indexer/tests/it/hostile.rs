@@ -1,6 +1,11 @@
 //! A folder of over a thousand hostile files, generated from the real fixtures:
-//! truncated and bit-flipped PDFs, DOCX, e-mails and HTML, zip bombs inside
-//! DOCX, deeply nested HTML, invalid UTF-8, a huge single line, empty files,
+//! truncated and bit-flipped PDFs, DOCX, e-mails, HTML, spreadsheets, slides,
+//! Outlook messages, zip archives and scanned pages (PDF, PNG, TIFF, read by
+//! OCR), zip bombs inside DOCX, workbooks and archives (flat and nested),
+//! zips nested past the depth limit, members named to climb out of the
+//! archive, spreadsheet cells repeated a billion times, garbage behind OLE2
+//! and image signatures, an image declaring ten billion pixels, deeply
+//! nested HTML, invalid UTF-8, a huge single line, empty files,
 //! wrong extensions, a symlink loop and an unreadable file. One indexing run
 //! over it must not panic or hang, must account for every file (indexed,
 //! duplicate or skipped with a reason), and must leave both arms consistent
@@ -8,7 +13,7 @@
 
 use std::{io::Write, path::Path, time::Duration};
 
-use trawl_indexer::{IndexOptions, NoProgress};
+use trawl_indexer::{IndexOptions, NoProgress, OcrOptions};
 
 use crate::{embedder, keyword, open_index};
 
@@ -59,6 +64,59 @@ fn docx_bomb(bytes: usize) -> Vec<u8> {
     out.into_inner()
 }
 
+/// A zip archive of `(name, bytes)` members, deflated.
+fn zip_of(members: &[(&str, &[u8])]) -> Vec<u8> {
+    let mut out = std::io::Cursor::new(Vec::new());
+    let mut zip = zip::ZipWriter::new(&mut out);
+    let opts = zip::write::SimpleFileOptions::default()
+        .compression_method(zip::CompressionMethod::Deflated);
+    for (name, bytes) in members {
+        zip.start_file(*name, opts).unwrap();
+        zip.write_all(bytes).unwrap();
+    }
+    zip.finish().unwrap();
+    out.into_inner()
+}
+
+/// A greyscale PNG whose header declares `width` × `height` pixels and whose
+/// image data is empty.
+fn png_claiming(width: u32, height: u32) -> Vec<u8> {
+    // CRC-32 (ISO-HDLC), as every PNG chunk ends with; bitwise, the inputs are tiny.
+    fn crc32(bytes: &[u8]) -> u32 {
+        let mut crc = !0u32;
+        for &b in bytes {
+            crc ^= u32::from(b);
+            for _ in 0..8 {
+                crc = if crc & 1 == 1 {
+                    (crc >> 1) ^ 0xEDB8_8320
+                } else {
+                    crc >> 1
+                };
+            }
+        }
+        !crc
+    }
+    fn chunk(out: &mut Vec<u8>, kind: &[u8; 4], data: &[u8]) {
+        out.extend_from_slice(&u32::try_from(data.len()).unwrap().to_be_bytes());
+        let start = out.len();
+        out.extend_from_slice(kind);
+        out.extend_from_slice(data);
+        let crc = crc32(&out[start..]);
+        out.extend_from_slice(&crc.to_be_bytes());
+    }
+    let mut ihdr = Vec::new();
+    ihdr.extend_from_slice(&width.to_be_bytes());
+    ihdr.extend_from_slice(&height.to_be_bytes());
+    ihdr.extend_from_slice(&[8, 0, 0, 0, 0]); // 8-bit greyscale, no interlace
+    // A zlib stream holding one empty stored block (its Adler-32 is 1).
+    let empty_zlib = [0x78, 0x01, 0x01, 0x00, 0x00, 0xFF, 0xFF, 0, 0, 0, 1];
+    let mut out = b"\x89PNG\r\n\x1a\n".to_vec();
+    chunk(&mut out, b"IHDR", &ihdr);
+    chunk(&mut out, b"IDAT", &empty_zlib);
+    chunk(&mut out, b"IEND", b"");
+    out
+}
+
 /// Writes the hostile corpus into `dir`; returns how many regular files it holds.
 fn generate(dir: &Path) -> usize {
     let mut rng = Rng(0x5EED_1234_ABCD_0001);
@@ -70,6 +128,13 @@ fn generate(dir: &Path) -> usize {
         ("eml", fixture("email/remote-work-announcement.eml")),
         ("eml", fixture("email/cpython-msg_22.eml")),
         ("mbox", fixture("email/remote-work-thread.mbox")),
+        ("xlsx", fixture("sheet/performance-calendar.xlsx")),
+        ("xls", fixture("sheet/performance-calendar.xls")),
+        ("ods", fixture("sheet/performance-calendar.ods")),
+        ("zip", fixture("zip/production.zip")),
+        ("pptx", fixture("pptx/kickoff-agenda.pptx")),
+        ("msg", fixture("msg/remote-work-announcement.msg")),
+        ("msg", fixture("msg/remote-work-contractors-fwd.msg")),
     ];
     let mut samples = samples;
     for entry in
@@ -117,6 +182,105 @@ fn generate(dir: &Path) -> usize {
         }
         write(format!("empty.{ext}"), b"");
     }
+    // Scanned pages go through OCR, which takes a second or more a page:
+    // a few damaged variants of each, not a hundred.
+    for (ext, bytes) in [
+        ("pdf", fixture("ocr/affiliate-agreement-scan.pdf")),
+        ("tif", fixture("ocr/affiliate-agreement-scan.tif")),
+        ("png", fixture("ocr/affiliate-agreement-page-1.png")),
+    ] {
+        for t in 1..3 {
+            write(
+                format!("scan-trunc-{t}.{ext}"),
+                &bytes[..bytes.len() * t / 3],
+            );
+        }
+        for v in 0..2 {
+            let mut b = bytes.clone();
+            for _ in 0..8 {
+                let i = rng.below(b.len());
+                b[i] ^= 1 << rng.below(8);
+            }
+            write(format!("scan-flip-{v}.{ext}"), &b);
+        }
+    }
+    for ext in [
+        "xlsx", "xls", "ods", "zip", "png", "tif", "jpg", "pptx", "msg",
+    ] {
+        for v in 0..5 {
+            let n = 1 + rng.below(20_000);
+            let noise: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+            write(format!("noise-{v}.{ext}"), &noise);
+        }
+    }
+    // Not what their signatures say: an OLE2 header (what .msg and .xls
+    // files start with) before noise, image signatures before noise or
+    // text, text named as an image, and a PNG declaring 100 000 × 100 000
+    // pixels with a few rows of data (the decoder gives up, nothing hangs).
+    let noise: Vec<u8> = (0..8192).map(|_| rng.next() as u8).collect();
+    write(
+        "garbage.msg".into(),
+        &[&b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"[..], &noise].concat(),
+    );
+    write(
+        "garbage-ole.xls".into(),
+        &[&b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"[..], &noise[..512]].concat(),
+    );
+    write(
+        "garbage.jpg".into(),
+        &[&b"\xFF\xD8\xFF\xE0"[..], &noise].concat(),
+    );
+    write("garbage.tif".into(), &[&b"II*\0"[..], &noise].concat());
+    write(
+        "not-an-image.png".into(),
+        b"Severance terms are in the appendix, not in this picture.",
+    );
+    write("pixel-bomb.png".into(), &png_claiming(100_000, 100_000));
+    // Archives: a bomb, a zip of zips that together unpack past the limit,
+    // members named to climb out, a workbook whose sheet inflates past it,
+    // an ODS cell repeated a billion times in a row repeated a billion times.
+    let spaces = vec![b' '; 16 << 20];
+    write("bomb.zip".into(), &zip_of(&[("spaces.txt", &spaces)]));
+    let part = zip_of(&[("spaces.txt", &spaces[..(1900 << 10)])]);
+    let parts: Vec<(String, Vec<u8>)> = (0..16)
+        .map(|i| (format!("part-{i}.zip"), part.clone()))
+        .collect();
+    let refs: Vec<(&str, &[u8])> = parts.iter().map(|(n, b)| (n.as_str(), &b[..])).collect();
+    write("bomb-nested.zip".into(), &zip_of(&refs));
+    write(
+        "climb.zip".into(),
+        &zip_of(&[
+            (
+                "../../../etc/cron.d/evil.txt",
+                b"Severance is paid in a lump sum.",
+            ),
+            ("/abs/path.txt", b"Absolute member names are made relative."),
+        ]),
+    );
+    // A zip in a zip in a zip … twelve deep: followed to the depth limit only.
+    let mut deep = zip_of(&[("leaf.txt", b"Deepest clause about garden leave.")]);
+    for level in (0..12).rev() {
+        deep = zip_of(&[(&format!("level-{level}.zip"), &deep)]);
+    }
+    write("deep.zip".into(), &deep);
+    write(
+        "bomb-sheet.xlsx".into(),
+        &zip_of(&[
+            ("xl/workbook.xml", b"<workbook/>"),
+            ("xl/worksheets/sheet1.xml", &spaces),
+        ]),
+    );
+    let repeated = r#"<office:document-content xmlns:office="o" xmlns:table="t" xmlns:text="x"><office:body><office:spreadsheet><table:table table:name="S"><table:table-row table:number-rows-repeated="1000000000"><table:table-cell table:number-columns-repeated="1000000000"><text:p>v</text:p></table:table-cell></table:table-row></table:table></office:spreadsheet></office:body></office:document-content>"#;
+    write(
+        "repeated.ods".into(),
+        &zip_of(&[
+            (
+                "mimetype",
+                b"application/vnd.oasis.opendocument.spreadsheet",
+            ),
+            ("content.xml", repeated.as_bytes()),
+        ]),
+    );
     // Zip bombs: the test lowers the unpack limit to 2 MB, so these are far
     // past it and just past it (and cheap to build); plus a crafted one.
     write("bomb-16mb.docx".into(), &docx_bomb(16 << 20));
@@ -190,17 +354,26 @@ fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
         extract_timeout: Duration::from_secs(20),
         max_unpacked_bytes: 2 << 20,
         max_file_bytes: 8 << 20,
+        ocr: OcrOptions {
+            // The damaged scans only need to fail or read cleanly, not read well
+            // (that is the extractor's tests' job): a quarter of the pixels is
+            // a quarter of the OCR time.
+            dpi: 100,
+            ..OcrOptions::default()
+        },
         ..IndexOptions::default()
     };
     let started = std::time::Instant::now();
     let report =
         trawl_indexer::index_directory(&corpus, &index, embedder(), &opts, &NoProgress).unwrap();
     eprintln!(
-        "{files} hostile files: {} indexed, {} duplicates, {} skipped in {:.1} s",
+        "{files} hostile files: {} indexed, {} duplicates, {} skipped in {:.1} s ({} pages OCR'd in {:.1} s)",
         report.indexed,
         report.duplicates.len(),
         report.skipped.len(),
-        started.elapsed().as_secs_f64()
+        started.elapsed().as_secs_f64(),
+        report.ocr_pages,
+        report.ocr_s
     );
 
     // Every regular file is accounted for exactly once.
@@ -231,10 +404,40 @@ fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
         "bomb-crafted.docx",
         "too-big.txt",
         "nested-unclosed.html",
+        "bomb.zip › spaces.txt",
+        "bomb-sheet.xlsx",
     ] {
         let reason = reason_of(bomb);
         assert!(!reason.is_empty(), "{bomb}: {reason}");
     }
+    // Files that are not what their signature or name says get a reason
+    // naming what is wrong, not a crash.
+    for (name, says) in [
+        ("garbage.msg", "corrupt"),
+        ("garbage-ole.xls", "corrupt"),
+        ("garbage.jpg", "tesseract"),
+        ("garbage.tif", "tesseract"),
+        ("pixel-bomb.png", "tesseract"),
+        ("not-an-image.png", "not an image"),
+    ] {
+        let reason = reason_of(name);
+        assert!(reason.contains(says), "{name}: {reason}");
+    }
+    // A zip nested twelve deep is followed to the depth limit, and the level
+    // past it is refused by name.
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|s| s.path.starts_with("deep.zip › level-0.zip › ")
+                && s.reason.contains("nested deeper")),
+        "{:?}",
+        report
+            .skipped
+            .iter()
+            .filter(|s| s.path.starts_with("deep.zip"))
+            .collect::<Vec<_>>()
+    );
     // Empty files share one hash: one is skipped, the others are its duplicates.
     let empties = ["pdf", "docx", "eml", "html", "md", "txt", "mbox"].map(|e| format!("empty.{e}"));
     let skipped_empty = report
@@ -256,6 +459,15 @@ fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
     assert!(report.skipped.len() > 200, "{}", report.skipped.len());
     assert!(report.indexed > 100, "{}", report.indexed);
 
+    // A zip of zips stops at the shared unpack budget: some parts are refused.
+    assert!(
+        report
+            .skipped
+            .iter()
+            .any(|s| s.path.starts_with("bomb-nested.zip › ") && s.reason.contains("too large")),
+        "{:?}",
+        report.skipped
+    );
     // Both arms agree and the good document is still found.
     let stats = index.stats();
     assert_eq!(stats.chunks, stats.vectors, "{stats:?}");
@@ -263,6 +475,14 @@ fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
     let hits = keyword(&idx, "bereavement");
     assert!(
         hits.iter().any(|h| h.path == "good.md"),
+        "{:?}",
+        hits.iter().map(|h| &h.path).collect::<Vec<_>>()
+    );
+    // Member names cannot climb out of their archive.
+    let hits = keyword(&idx, "severance");
+    assert!(
+        hits.iter()
+            .any(|h| h.path == "climb.zip › etc/cron.d/evil.txt"),
         "{:?}",
         hits.iter().map(|h| &h.path).collect::<Vec<_>>()
     );

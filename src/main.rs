@@ -8,6 +8,7 @@ mod eval;
 mod export;
 mod keys;
 mod progress;
+mod tune;
 
 use std::{io::IsTerminal, path::Path, sync::Arc};
 
@@ -69,6 +70,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Keys(cmd) => keys::run(cmd),
         Command::Ask(args) => ask::run(args),
         Command::Similar(args) => similar(args),
+        Command::Tune(args) => tune::run(args),
     }
 }
 

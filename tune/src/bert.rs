@@ -244,7 +244,9 @@ impl Bert {
         for i in 0..c.num_hidden_layers {
             let p = format!("encoder.layer.{i}");
             let split = |t: Tensor| -> Result<Tensor> {
-                Ok(t.reshape((b, s, heads, hd))?.transpose(1, 2)?.contiguous()?)
+                Ok(t.reshape((b, s, heads, hd))?
+                    .transpose(1, 2)?
+                    .contiguous()?)
             };
             let q = split(self.linear(&x, &format!("{p}.attention.self.query"))?)?;
             let k = split(self.linear(&x, &format!("{p}.attention.self.key"))?)?;
@@ -290,4 +292,156 @@ pub(crate) fn softmax_last(x: &Tensor) -> Result<Tensor> {
     let e = x.broadcast_sub(&max)?.exp()?;
     let sum = e.sum_keepdim(D::Minus1)?;
     Ok(e.broadcast_div(&sum)?)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A two-layer encoder of width 8 with random weights: small enough to check gradients
+    /// by finite differences.
+    fn tiny() -> Bert {
+        let config = BertConfig {
+            hidden_size: 8,
+            num_hidden_layers: 2,
+            num_attention_heads: 2,
+            intermediate_size: 16,
+            layer_norm_eps: 1e-12,
+            max_position_embeddings: 16,
+            hidden_act: "gelu".into(),
+            position_embedding_type: None,
+        };
+        let dev = Device::Cpu;
+        let mut tensors = HashMap::new();
+        for name in used_names(&config) {
+            let shape: Vec<usize> = if name.contains("word_embeddings") {
+                vec![20, 8]
+            } else if name.contains("position_embeddings") {
+                vec![16, 8]
+            } else if name.contains("token_type") {
+                vec![2, 8]
+            } else if name.contains("LayerNorm") || name.ends_with(".bias") {
+                let out = if name.contains("intermediate.dense") {
+                    16
+                } else {
+                    8
+                };
+                vec![out]
+            } else if name.contains("intermediate.dense") {
+                vec![16, 8]
+            } else if name.contains("output.dense") && !name.contains("attention") {
+                vec![8, 16]
+            } else {
+                vec![8, 8]
+            };
+            let t = Tensor::randn(0f32, 0.5, shape, &dev).unwrap();
+            let t = if name.contains("LayerNorm.weight") {
+                (t + 1.0).unwrap()
+            } else {
+                t
+            };
+            tensors.insert(name, t);
+        }
+        tensors.insert(
+            "pooler.dense.bias".into(),
+            Tensor::zeros(8, DType::F32, &dev).unwrap(),
+        );
+        Bert::from_tensors(config, tensors).unwrap()
+    }
+
+    fn batch(ids: &[[u32; 5]], lens: &[usize]) -> Batch {
+        let dev = Device::Cpu;
+        let flat: Vec<u32> = ids.iter().flatten().copied().collect();
+        let mask: Vec<f32> = lens
+            .iter()
+            .flat_map(|&l| (0..5).map(move |i| if i < l { 1.0 } else { 0.0 }))
+            .collect();
+        Batch {
+            ids: Tensor::from_vec(flat, (ids.len(), 5), &dev).unwrap(),
+            type_ids: Tensor::zeros((ids.len(), 5), DType::U32, &dev).unwrap(),
+            mask: Tensor::from_vec(mask, (ids.len(), 5), &dev).unwrap(),
+        }
+    }
+
+    fn loss(bert: &Bert) -> Tensor {
+        let q = bert
+            .embed(&batch(&[[1, 2, 3, 0, 0], [4, 5, 6, 7, 0]], &[3, 4]))
+            .unwrap();
+        let p = bert
+            .embed(&batch(&[[1, 9, 3, 8, 2], [4, 11, 12, 0, 0]], &[5, 3]))
+            .unwrap();
+        crate::train::mnr_loss(&q, &p, 20.0).unwrap()
+    }
+
+    #[test]
+    fn every_weight_gets_a_gradient_that_matches_finite_differences() {
+        let bert = tiny();
+        let grads = loss(&bert).backward().unwrap();
+        for (name, var) in bert.vars() {
+            assert!(
+                grads.get(var.as_tensor()).is_some(),
+                "no gradient for {name}"
+            );
+        }
+        // Finite differences on a few entries of weights deep in the graph (attention,
+        // feed-forward after GELU, a layer norm): the analytic gradient must agree.
+        for name in [
+            "encoder.layer.0.attention.self.query.weight",
+            "encoder.layer.1.intermediate.dense.weight",
+            "encoder.layer.0.output.LayerNorm.weight",
+            "embeddings.word_embeddings.weight",
+        ] {
+            let (_, var) = bert.vars().iter().find(|(n, _)| n == name).unwrap();
+            let g = grads.get(var.as_tensor()).unwrap().flatten_all().unwrap();
+            let g: Vec<f32> = g.to_vec1().unwrap();
+            let orig = var.as_tensor().detach();
+            let flat: Vec<f32> = orig.flatten_all().unwrap().to_vec1().unwrap();
+            // the entry with the largest gradient, so the difference is well above noise
+            let i = (0..g.len())
+                .max_by(|&a, &b| g[a].abs().total_cmp(&g[b].abs()))
+                .unwrap();
+            let eps = 1e-2f32;
+            let at = |delta: f32| {
+                let mut f = flat.clone();
+                f[i] += delta;
+                var.set(&Tensor::from_vec(f, orig.shape(), &Device::Cpu).unwrap())
+                    .unwrap();
+                loss(&bert).to_scalar::<f32>().unwrap()
+            };
+            let numeric = (at(eps) - at(-eps)) / (2.0 * eps);
+            var.set(&orig).unwrap();
+            let rel = (numeric - g[i]).abs() / g[i].abs().max(1e-3);
+            assert!(
+                rel < 0.05,
+                "{name}[{i}]: analytic {} numeric {numeric}",
+                g[i]
+            );
+        }
+    }
+
+    #[test]
+    fn padding_does_not_change_a_vector() {
+        let bert = tiny();
+        let short = bert.embed(&batch(&[[1, 2, 3, 0, 0]], &[3])).unwrap();
+        let padded = bert.embed(&batch(&[[1, 2, 3, 7, 7]], &[3])).unwrap();
+        let diff = (short - padded)
+            .unwrap()
+            .abs()
+            .unwrap()
+            .max_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!(diff < 1e-5, "{diff}");
+        let norm = bert
+            .embed(&batch(&[[4, 5, 6, 7, 8]], &[5]))
+            .unwrap()
+            .sqr()
+            .unwrap()
+            .sum_all()
+            .unwrap()
+            .to_scalar::<f32>()
+            .unwrap();
+        assert!((norm - 1.0).abs() < 1e-5, "{norm}");
+    }
 }

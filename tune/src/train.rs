@@ -281,12 +281,7 @@ pub(crate) fn mnr_loss(queries: &Tensor, candidates: &Tensor, scale: f64) -> Res
     let m = candidates.dim(0)?;
     let logits = (queries.matmul(&candidates.t()?)? * scale)?;
     let max = logits.max_keepdim(1)?.detach();
-    let lse = (logits
-        .broadcast_sub(&max)?
-        .exp()?
-        .sum_keepdim(1)?
-        .log()?
-        + &max)?;
+    let lse = (logits.broadcast_sub(&max)?.exp()?.sum_keepdim(1)?.log()? + &max)?;
     // The diagonal of the first n columns, picked with a one-hot mask (all ops differentiable).
     let mut eye = vec![0f32; n * m];
     for i in 0..n {
@@ -311,8 +306,14 @@ impl AdamW {
     fn new(vars: &[(String, Var)], weight_decay: f64) -> Result<Self> {
         let zeros = |v: &Var| v.as_tensor().zeros_like();
         Ok(Self {
-            m: vars.iter().map(|(_, v)| zeros(v)).collect::<Result<_, _>>()?,
-            v: vars.iter().map(|(_, v)| zeros(v)).collect::<Result<_, _>>()?,
+            m: vars
+                .iter()
+                .map(|(_, v)| zeros(v))
+                .collect::<Result<_, _>>()?,
+            v: vars
+                .iter()
+                .map(|(_, v)| zeros(v))
+                .collect::<Result<_, _>>()?,
             beta1: 0.9,
             beta2: 0.999,
             eps: 1e-6,
@@ -355,12 +356,7 @@ impl AdamW {
     }
 }
 
-fn save_checkpoint(
-    dir: &Path,
-    bert: &Bert,
-    adam: &AdamW,
-    meta: &CheckpointMeta,
-) -> Result<()> {
+fn save_checkpoint(dir: &Path, bert: &Bert, adam: &AdamW, meta: &CheckpointMeta) -> Result<()> {
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut tensors: HashMap<String, Tensor> = HashMap::new();
     for (i, (name, var)) in bert.vars().iter().enumerate() {

@@ -409,6 +409,7 @@ fn read_pairs(path: &Path) -> Result<Vec<Judged>> {
                 negative: l.negative,
             },
             positives: HashSet::new(),
+            ids: None,
         });
     }
     Ok(out)
@@ -475,6 +476,7 @@ fn read_beir(dir: &Path, split: &str) -> Result<Vec<Judged>> {
                         negative: None,
                     },
                     positives: positives.clone(),
+                    ids: Some((qid.clone(), d.clone())),
                 });
             }
         }
@@ -530,6 +532,7 @@ fn pairs_from_index(index: &Index) -> Result<Vec<Judged>> {
                 negative: None,
             },
             positives: HashSet::from([c.doc_id.clone()]),
+            ids: None,
         });
     }
     if out.len() < 2 {

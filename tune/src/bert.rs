@@ -53,7 +53,9 @@ impl BertConfig {
                 "only absolute position embeddings are supported".into(),
             ));
         }
-        if self.num_attention_heads == 0 || self.hidden_size % self.num_attention_heads != 0 {
+        if self.num_attention_heads == 0
+            || !self.hidden_size.is_multiple_of(self.num_attention_heads)
+        {
             return Err(Error::Invalid(format!(
                 "hidden_size {} is not a multiple of {} heads",
                 self.hidden_size, self.num_attention_heads

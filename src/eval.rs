@@ -111,7 +111,7 @@ struct Timings {
     total_s: f64,
 }
 
-fn load(dir: &Path, split: Option<&str>) -> Result<Dataset> {
+pub(crate) fn load(dir: &Path, split: Option<&str>) -> Result<Dataset> {
     let name = dir
         .canonicalize()
         .ok()

@@ -9,6 +9,7 @@ mod eval;
 mod export;
 mod keys;
 mod progress;
+mod tune;
 
 use std::{io::IsTerminal, path::Path, sync::Arc};
 
@@ -71,6 +72,7 @@ fn run(cli: Cli) -> Result<()> {
         Command::Keys(cmd) => keys::run(cmd),
         Command::Ask(args) => ask::run(args),
         Command::Similar(args) => similar(args),
+        Command::Tune(args) => tune::run(args),
     }
 }
 

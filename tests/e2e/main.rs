@@ -13,6 +13,7 @@ mod answers;
 mod ask;
 mod cluster;
 mod formats;
+mod tune;
 
 const BIN: &str = env!("CARGO_BIN_EXE_trawl");
 

@@ -647,7 +647,8 @@ fn highlight_html(fragment: &str, ranges: &[std::ops::Range<usize>]) -> String {
     out
 }
 
-pub(crate) fn escape_html(text: &str) -> String {
+/// `text` with HTML's special characters escaped (snippets are shown as HTML).
+pub fn escape_html(text: &str) -> String {
     let mut out = String::with_capacity(text.len());
     for c in text.chars() {
         match c {

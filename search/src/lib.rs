@@ -31,6 +31,7 @@ pub use crate::{
         ChunkInput, DocumentInput, DocumentMeta, ExportedChunk, Hit, Index, IndexStats,
         IndexWriter, Mode, SearchRequest, SearchResults,
     },
+    keyword::escape_html,
     meta::{FORMAT_VERSION, HnswParams, IndexSpec},
     review::{REVIEW_TAGS_FILE, TagEvent, TagJournal, TagOp},
     snapshot::{

@@ -12,7 +12,7 @@ use std::time::Instant;
 
 use trawl_cluster::{ChunkRef, SolrBackend};
 use trawl_embedder::Embedder;
-use trawl_search::{Access, Fusion, Mode, convex_fusion, reciprocal_rank_fusion};
+use trawl_search::{Access, Fusion, Mode, convex_fusion, escape_html, reciprocal_rank_fusion};
 
 use crate::{
     Error,
@@ -201,19 +201,4 @@ pub fn run_search_on_cluster(
         results,
         near_dups: None,
     })
-}
-
-fn escape_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len());
-    for c in text.chars() {
-        match c {
-            '&' => out.push_str("&amp;"),
-            '<' => out.push_str("&lt;"),
-            '>' => out.push_str("&gt;"),
-            '"' => out.push_str("&quot;"),
-            '\'' => out.push_str("&#39;"),
-            c => out.push(c),
-        }
-    }
-    out
 }

@@ -4,12 +4,11 @@
 //! dropped after), since a worker removes from its collection the paths of its share that its
 //! folder no longer has.
 
-use std::path::Path;
 use std::process::Command;
 
 use serde_json::Value;
 
-use super::{BIN, fixtures, trawl};
+use super::{BIN, copy_dir, fixtures, trawl};
 
 const ADMIN: &str = "http://127.0.0.1:18983/solr/admin/collections";
 const NODES: &str = "127.0.0.1:18983,127.0.0.1:18984,127.0.0.1:18985";
@@ -67,18 +66,6 @@ fn search(url: &str, query: &str, mode: &str, extra: &[&str]) -> Value {
     ];
     args.extend_from_slice(extra);
     trawl(&args)
-}
-
-fn copy_dir(from: &Path, to: &Path) {
-    for entry in walkdir::WalkDir::new(from) {
-        let entry = entry.unwrap();
-        let dest = to.join(entry.path().strip_prefix(from).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&dest).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &dest).unwrap();
-        }
-    }
 }
 
 #[test]

@@ -391,20 +391,25 @@ fn bad_invocations_fail_with_a_clear_message() {
     );
 }
 
+/// Copies the tree at `from` to `to`.
+fn copy_dir(from: &Path, to: &Path) {
+    for entry in walkdir::WalkDir::new(from) {
+        let entry = entry.unwrap();
+        let dest = to.join(entry.path().strip_prefix(from).unwrap());
+        if entry.file_type().is_dir() {
+            std::fs::create_dir_all(&dest).unwrap();
+        } else {
+            std::fs::copy(entry.path(), &dest).unwrap();
+        }
+    }
+}
+
 /// A copy of the shared index whose manifest names another model of the same dimension, as
 /// an index built with a tuned or replaced model would.
 fn index_of_another_model() -> (tempfile::TempDir, PathBuf) {
     let dir = tempfile::tempdir().unwrap();
     let copy = dir.path().join("idx");
-    for entry in walkdir::WalkDir::new(shared_index()) {
-        let entry = entry.unwrap();
-        let to = copy.join(entry.path().strip_prefix(shared_index()).unwrap());
-        if entry.file_type().is_dir() {
-            std::fs::create_dir_all(&to).unwrap();
-        } else {
-            std::fs::copy(entry.path(), &to).unwrap();
-        }
-    }
+    copy_dir(shared_index(), &copy);
     let manifest = copy.join("trawl-index.json");
     let mut meta: Value =
         serde_json::from_str(&std::fs::read_to_string(&manifest).unwrap()).unwrap();

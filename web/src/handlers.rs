@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use axum::{
     Extension, Json,
     body::Body,
-    extract::{Multipart, Path as UrlPath, Query, State, rejection::JsonRejection},
+    extract::{Multipart, Path as UrlPath, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -25,35 +25,13 @@ use crate::{
         SearchParams, SearchResponse, SimilarParams, SimilarResponse, UploadAccepted, run_search,
         run_similar,
     },
-    audit::{AuditEvent, now_rfc3339},
+    audit::{Action, Record},
     auth::Principal,
+    extract::{ApiJson, ApiQuery},
     jobs::{JobStatus, Work},
     metrics::EmbedSlot,
     routes::{AppState, Ctx},
 };
-
-pub(crate) type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
-
-pub(crate) fn audit(
-    state: &AppState,
-    ctx: &Ctx,
-    action: &str,
-    query: Option<&str>,
-    params: Option<serde_json::Value>,
-    doc_ids: Vec<String>,
-    status: StatusCode,
-) {
-    state.service.audit.record(&AuditEvent {
-        time: now_rfc3339(),
-        request_id: &ctx.request_id,
-        principal: &ctx.principal.name,
-        action,
-        query,
-        params,
-        doc_ids,
-        status: status.as_u16(),
-    });
-}
 
 /// Records an answer: the question and the documents its citations came from.
 fn audit_answer(state: &AppState, ctx: &Ctx, question: &str, response: &crate::ask::AskResponse) {
@@ -62,19 +40,23 @@ fn audit_answer(state: &AppState, ctx: &Ctx, question: &str, response: &crate::a
         .iter()
         .map(|c| c.doc_id.clone())
         .collect();
-    audit(
-        state,
-        ctx,
-        "ask",
-        Some(question),
-        None,
-        cited,
-        StatusCode::OK,
-    );
+    state.audit(ctx, Record::new(Action::Ask).query(question).docs(cited));
 }
 
-pub(crate) fn blocking_error(e: tokio::task::JoinError) -> ApiError {
-    ApiError::internal(e)
+/// Runs `work` on the blocking pool (embedding, index reads and writes are CPU- or disk-bound
+/// and must not stall the async workers); a panic in it is a 500.
+pub(crate) async fn blocking<T, E>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    ApiError: From<E>,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
 }
 
 /// Caps a search's size before it reaches the index.
@@ -124,25 +106,22 @@ async fn do_search(
     let st = state.clone();
     let p = params.clone();
     // Embedding the query is CPU-bound; keep it off the async workers.
-    let response = tokio::task::spawn_blocking(move || {
+    let response = blocking(move || {
         let _slot = EmbedSlot::enter(&st.service.metrics.embedding);
         run_search(&st.index, st.embedder.as_ref(), &p, &access)
     })
-    .await
-    .map_err(blocking_error)??;
+    .await?;
     let mut logged = serde_json::to_value(&params).unwrap_or_default();
     if let Some(o) = logged.as_object_mut() {
         o.remove("q");
         o.retain(|_, v| !v.is_null());
     }
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "search",
-        Some(&params.q),
-        Some(logged),
-        response.results.iter().map(|r| r.doc_id.clone()).collect(),
-        StatusCode::OK,
+        Record::new(Action::Search)
+            .query(&params.q)
+            .params(logged)
+            .docs(response.results.iter().map(|r| r.doc_id.clone()).collect()),
     );
     Ok(Json(response))
 }
@@ -154,29 +133,9 @@ async fn do_search(
 pub(crate) async fn search_get(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    params: QueryResult<SearchParams>,
+    ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let Query(params) =
-        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
     do_search(state, ctx, params).await
-}
-
-pub(crate) fn json_rejection(e: JsonRejection) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "the request body is too large",
-        )
-    } else if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send JSON with `Content-Type: application/json`",
-        )
-    } else {
-        ApiError::bad_request("invalid_parameters", e.body_text())
-    }
 }
 
 /// Search (JSON body with the same fields as the query string).
@@ -186,9 +145,8 @@ pub(crate) fn json_rejection(e: JsonRejection) -> ApiError {
 pub(crate) async fn search_post(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    params: Result<Json<SearchParams>, JsonRejection>,
+    ApiJson(params): ApiJson<SearchParams>,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let Json(params) = params.map_err(json_rejection)?;
     do_search(state, ctx, params).await
 }
 
@@ -199,10 +157,8 @@ pub(crate) async fn search_post(
 pub(crate) async fn facets(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    params: QueryResult<FacetParams>,
+    ApiQuery(params): ApiQuery<FacetParams>,
 ) -> Result<Json<FacetsResponse>, ApiError> {
-    let Query(params) =
-        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
     let search = params.as_search();
     check_limits(&state, &search.q, None, None)?;
     let req = FacetRequest {
@@ -211,9 +167,7 @@ pub(crate) async fn facets(
         access: ctx.principal.access(),
     };
     let index = state.index.clone();
-    let facets = tokio::task::spawn_blocking(move || index.facets(&req))
-        .await
-        .map_err(blocking_error)??;
+    let facets = blocking(move || index.facets(&req)).await?;
     Ok(Json(facets.into()))
 }
 
@@ -274,26 +228,20 @@ pub(crate) async fn document(
     let access = ctx.principal.access();
     let st = state.clone();
     let key = id.clone();
-    let doc = tokio::task::spawn_blocking(move || {
+    let doc = blocking(move || {
         let doc = st.index.document(&key, &access)?;
         Ok::<_, trawl_search::Error>(doc.map(|d| {
             let file = has_own_file(&d) && resolve_file(&st, &d.path).is_some();
             (d, file)
         }))
     })
-    .await
-    .map_err(blocking_error)??;
+    .await?;
     let Some((doc, has_file)) = doc else {
         return Err(not_found(&id));
     };
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "view",
-        None,
-        None,
-        vec![doc.doc_id.clone()],
-        StatusCode::OK,
+        Record::new(Action::View).docs(vec![doc.doc_id.clone()]),
     );
     Ok(Json(DocumentResponse::new(doc, has_file)))
 }
@@ -307,22 +255,18 @@ pub(crate) async fn similar(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     UrlPath(id): UrlPath<String>,
-    params: QueryResult<SimilarParams>,
+    ApiQuery(params): ApiQuery<SimilarParams>,
 ) -> Result<Json<SimilarResponse>, ApiError> {
-    let Query(params) =
-        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
     check_limits(&state, "", params.limit, None)?;
     let access = ctx.principal.access();
     let (st, key) = (state.clone(), id.clone());
-    let found = tokio::task::spawn_blocking(move || run_similar(&st.index, &key, &params, &access))
-        .await
-        .map_err(blocking_error)??;
+    let found = blocking(move || run_similar(&st.index, &key, &params, &access)).await?;
     let Some(response) = found else {
         return Err(not_found(&id));
     };
     let mut ids = vec![response.doc_id.clone()];
     ids.extend(response.results.iter().map(|r| r.doc_id.clone()));
-    audit(&state, &ctx, "similar", None, None, ids, StatusCode::OK);
+    state.audit(&ctx, Record::new(Action::Similar).docs(ids));
     Ok(Json(response))
 }
 
@@ -333,18 +277,14 @@ pub(crate) async fn similar(
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    params: QueryResult<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<DocumentList>, ApiError> {
-    let Query(params) =
-        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
     let limit = params.limit.unwrap_or(100);
     check_limits(&state, "", Some(limit), params.offset)?;
     let filter = params.filter()?;
     let access = ctx.principal.access();
     let index = state.index.clone();
-    let docs = tokio::task::spawn_blocking(move || index.documents(&filter, &access, None))
-        .await
-        .map_err(blocking_error)??;
+    let docs = blocking(move || index.documents(&filter, &access, None)).await?;
     let total = docs.len();
     let page: Vec<_> = docs
         .into_iter()
@@ -352,16 +292,13 @@ pub(crate) async fn list(
         .take(limit)
         .map(Into::into)
         .collect();
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "list",
-        None,
-        None,
-        page.iter()
-            .map(|d: &crate::api::DocumentSummary| d.doc_id.clone())
-            .collect(),
-        StatusCode::OK,
+        Record::new(Action::List).docs(
+            page.iter()
+                .map(|d: &crate::api::DocumentSummary| d.doc_id.clone())
+                .collect(),
+        ),
     );
     Ok(Json(DocumentList {
         total,
@@ -425,7 +362,7 @@ pub(crate) async fn file(
     let access = ctx.principal.access();
     let st = state.clone();
     let key = id.clone();
-    let found = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    let found = blocking(move || -> Result<_, ApiError> {
         let Some(doc) = st.index.document(&key, &access)? else {
             return Ok(None);
         };
@@ -450,20 +387,13 @@ pub(crate) async fn file(
             return Err(unavailable());
         }
         Ok(Some((doc, bytes)))
-    })
-    .await
-    .map_err(blocking_error)??;
+    }).await?;
     let Some((doc, bytes)) = found else {
         return Err(not_found(&id));
     };
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "download",
-        None,
-        None,
-        vec![doc.doc_id.clone()],
-        StatusCode::OK,
+        Record::new(Action::Download).docs(vec![doc.doc_id.clone()]),
     );
     let name = sanitize_name(&doc.path);
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
@@ -528,7 +458,7 @@ pub(crate) async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<UploadAccepted>), ApiError> {
     if let Err(e) = require_admin(&ctx.principal) {
-        audit(&state, &ctx, "upload", None, None, Vec::new(), e.status);
+        state.audit(&ctx, Record::new(Action::Upload).status(e.status));
         return Err(e);
     }
     let mut multipart =
@@ -555,14 +485,11 @@ pub(crate) async fn upload(
             request_id: ctx.request_id.clone(),
         })
         .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e))?;
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "upload",
-        None,
-        Some(serde_json::json!({ "job": job_id, "files": names })),
-        Vec::new(),
-        StatusCode::ACCEPTED,
+        Record::new(Action::Upload)
+            .params(serde_json::json!({ "job": job_id, "files": names }))
+            .status(StatusCode::ACCEPTED),
     );
     Ok((
         StatusCode::ACCEPTED,
@@ -706,20 +633,17 @@ pub(crate) async fn delete(
     UrlPath(id): UrlPath<String>,
 ) -> Result<Json<DeleteResponse>, ApiError> {
     if let Err(e) = require_admin(&ctx.principal) {
-        audit(
-            &state,
+        state.audit(
             &ctx,
-            "delete",
-            None,
-            None,
-            vec![id.clone()],
-            e.status,
+            Record::new(Action::Delete)
+                .docs(vec![id.clone()])
+                .status(e.status),
         );
         return Err(e);
     }
     let st = state.clone();
     let key = id.clone();
-    let deleted = tokio::task::spawn_blocking(move || {
+    let deleted = blocking(move || {
         // An upload job of this server may hold the writer for a moment; a
         // foreign writer (a `trawl index` run) longer: then answer 409.
         let started = std::time::Instant::now();
@@ -734,8 +658,7 @@ pub(crate) async fn delete(
             }
         }
     })
-    .await
-    .map_err(blocking_error)??;
+    .await?;
     let Some(deleted) = deleted else {
         return Err(not_found(&id));
     };
@@ -749,14 +672,9 @@ pub(crate) async fn delete(
             let _ = std::fs::remove_dir(parent); // only when empty
         }
     }
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "delete",
-        None,
-        None,
-        deleted.doc_ids.clone(),
-        StatusCode::OK,
+        Record::new(Action::Delete).docs(deleted.doc_ids.clone()),
     );
     Ok(Json(DeleteResponse {
         deleted: deleted.doc_ids,
@@ -891,7 +809,7 @@ pub(crate) async fn openapi() -> Response {
 pub(crate) async fn ask(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    body: Result<Json<crate::ask::AskParams>, JsonRejection>,
+    ApiJson(params): ApiJson<crate::ask::AskParams>,
 ) -> Result<Response, ApiError> {
     use std::convert::Infallible;
 
@@ -900,7 +818,6 @@ pub(crate) async fn ask(
 
     use crate::ask::{AskEvent, AskOptions, Asker, run_ask, validate_question};
 
-    let Json(params) = body.map_err(json_rejection)?;
     // Bad input is a plain 4xx, before any stream starts.
     validate_question(&params.question)?;
     let generator = state.generator.clone().ok_or_else(|| {
@@ -915,7 +832,7 @@ pub(crate) async fn ask(
     let question = params.question.clone();
     if params.stream == Some(false) {
         let st = state.clone();
-        let response = tokio::task::spawn_blocking(move || {
+        let response = blocking(move || {
             let asker = Asker {
                 index: &st.index,
                 embedder: st.embedder.as_ref(),
@@ -924,8 +841,7 @@ pub(crate) async fn ask(
             };
             run_ask(asker, &params, &access, &mut |_| Flow::Continue)
         })
-        .await
-        .map_err(blocking_error)??;
+        .await?;
         audit_answer(&state, &ctx, &question, &response);
         return Ok(Json(response).into_response());
     }

@@ -11,6 +11,7 @@ use serde_json::Value;
 
 mod answers;
 mod ask;
+mod contract;
 
 const BIN: &str = env!("CARGO_BIN_EXE_trawl");
 

@@ -96,11 +96,24 @@ pub(crate) fn check_limits(
     Ok(())
 }
 
+/// A search's `k`, when given, asks for at least one result (the code is the index's own
+/// for this, `invalid_search`, checked here too so a saved search is refused when saved).
+pub(crate) fn check_k(k: Option<usize>) -> Result<(), ApiError> {
+    if k == Some(0) {
+        return Err(ApiError::bad_request(
+            "invalid_search",
+            "invalid search: k must be at least 1",
+        ));
+    }
+    Ok(())
+}
+
 async fn do_search(
     state: AppState,
     ctx: Ctx,
     params: SearchParams,
 ) -> Result<Json<SearchResponse>, ApiError> {
+    check_k(params.k)?;
     check_limits(&state, &params.q, params.k, params.offset)?;
     let access = ctx.principal.access();
     let st = state.clone();
@@ -352,7 +365,11 @@ pub(crate) fn sanitize_name(name: &str) -> String {
 
 /// The original file, as indexed (its hash is checked), always as a download.
 #[utoipa::path(get, path = "/api/documents/{id}/file", params(("id" = String, Path, description = "document id")),
-    responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, description = "the file, with the content type of its kind",
+            content((String = "application/pdf"), (String = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                (String = "text/html"), (String = "text/markdown"), (String = "text/plain"), (String = "message/rfc822"),
+                (String = "application/mbox"), (String = "application/octet-stream"))),
+        (status = 404, description = "`not_found`, `no_file` or `file_unavailable`", body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn file(
     State(state): State<AppState>,
@@ -783,11 +800,168 @@ impl utoipa::Modify for BearerAuth {
 )]
 struct ApiDoc;
 
-/// The OpenAPI description of this API.
-pub(crate) async fn openapi() -> Response {
+/// The OpenAPI description of this API, with this server's configured limits.
+pub(crate) async fn openapi(State(state): State<AppState>) -> Response {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    apply_limits(&mut doc, &state.service.config.limits);
+    add_error_responses(&mut doc);
+    add_cross_field_rules(&mut doc);
     Json(doc).into_response()
+}
+
+/// The rules that span fields, which the derive cannot state: a tag edit changes at least
+/// one tag (`no_tag_changes`).
+fn add_cross_field_rules(doc: &mut serde_json::Value) {
+    let non_empty = |field: &str| serde_json::json!({"required": [field], "properties": {field: {"minItems": 1}}});
+    if let Some(edit) = doc.pointer_mut("/components/schemas/TagEdit")
+        && let Some(edit) = edit.as_object_mut()
+    {
+        edit.insert(
+            "anyOf".to_owned(),
+            serde_json::json!([non_empty("add"), non_empty("remove")]),
+        );
+    }
+}
+
+/// The errors that the layers around the handlers can answer, added to every operation that
+/// goes through them, so each operation lists every status it can return: the key check
+/// (401) and rate limit (429) under `/api`, the request time-out (503), a malformed query
+/// string (400), a missing or unseen document (404, under a path with an `{id}`), and a JSON
+/// body that is malformed, too large or not JSON (400, 413, 415).
+fn add_error_responses(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let error = |description: &str| {
+        json!({
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        })
+    };
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Value::Object(item) = item else { continue };
+        for operation in item.values_mut() {
+            let has_query = operation["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+            let has_json = operation["requestBody"]["content"]
+                .get("application/json")
+                .is_some();
+            let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+                continue;
+            };
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error(description));
+            };
+            if path.starts_with("/api/") {
+                add("401", "`missing_key` or `invalid_key`");
+                add("429", "`rate_limited`, with `Retry-After`");
+            }
+            add(
+                "503",
+                "`timeout`: the request took longer than the server allows",
+            );
+            if has_query {
+                add(
+                    "400",
+                    "`invalid_parameters` and the checks named in the parameters",
+                );
+            }
+            if path.contains("{id}") || path.contains("{name}") {
+                add("404", "`not_found`");
+            }
+            if has_json {
+                add(
+                    "400",
+                    "`invalid_parameters` and the checks named in the body",
+                );
+                add("413", "`body_too_large`");
+                add(
+                    "415",
+                    "`unsupported_media_type`: send `Content-Type: application/json`",
+                );
+            }
+        }
+    }
+}
+
+/// The derived document states the default `[limits]` (the schema attributes on the wire
+/// types); a server configured otherwise must promise its own. Only a bound equal to the
+/// default is replaced, so other bounds on the same names (ask's `k` ≤ 10) stay.
+fn apply_limits(doc: &mut serde_json::Value, limits: &crate::config::Limits) {
+    use serde_json::Value;
+    let defaults = crate::config::Limits::default();
+    let bounds: [(&str, &str, usize, usize); 5] = [
+        (
+            "TermQuery",
+            "maxLength",
+            defaults.max_query_chars,
+            limits.max_query_chars,
+        ),
+        (
+            "q",
+            "maxLength",
+            defaults.max_query_chars,
+            limits.max_query_chars,
+        ),
+        ("k", "maximum", defaults.max_k, limits.max_k),
+        ("limit", "maximum", defaults.max_k, limits.max_k),
+        ("offset", "maximum", defaults.max_offset, limits.max_offset),
+    ];
+    let patch = |name: &str, schema: &mut Value| {
+        for (field, key, default, configured) in bounds {
+            if name == field
+                && let Some(bound) = schema.get_mut(key)
+                && bound.as_u64() == Some(default as u64)
+            {
+                *bound = configured.into();
+            }
+        }
+    };
+    match doc {
+        Value::Object(map) => {
+            // A parameter: `{"name", "in", "schema"}`.
+            if let (Some(Value::String(name)), Some(schema)) =
+                (map.get("name").cloned(), map.get_mut("schema"))
+            {
+                patch(&name, schema);
+            }
+            // An object schema's properties, and the named schemas of `components`.
+            for key in ["properties", "schemas"] {
+                if let Some(Value::Object(named)) = map.get_mut(key) {
+                    for (name, schema) in named.iter_mut() {
+                        patch(name, schema);
+                    }
+                }
+            }
+            for v in map.values_mut() {
+                apply_limits(v, limits);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                apply_limits(v, limits);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One server-sent event of `POST /api/ask`, as its `event:` and `data:` lines; it only
+/// describes the stream in the OpenAPI document (the handler writes events directly).
+#[derive(ToSchema)]
+#[allow(dead_code)] // never built: the derive reads the fields
+pub(crate) struct AskStreamEvent {
+    /// `token`, `replace`, `citations`, `done` or `error`.
+    #[schema(pattern = "^(token|replace|citations|done|error)$")]
+    event: String,
+    /// The event's JSON (see the operation's description).
+    data: String,
 }
 
 /// Grounded answer to a question, from the documents the caller may see.
@@ -802,7 +976,7 @@ pub(crate) async fn openapi() -> Response {
 #[utoipa::path(post, path = "/api/ask", request_body = crate::ask::AskParams,
     responses(
         (status = 200, description = "server-sent events `token`, `replace`, `citations`, `done` or `error` (see above); with `\"stream\": false` one JSON answer",
-            content((crate::ask::AskResponse = "application/json"), (String = "text/event-stream"))),
+            content((crate::ask::AskResponse = "application/json"), (AskStreamEvent = "text/event-stream"))),
         (status = 400, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
         (status = 503, description = "`busy` (queue full) or `generator_unavailable`", body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
@@ -816,10 +990,10 @@ pub(crate) async fn ask(
     use axum::response::sse::{Event, KeepAlive, Sse};
     use trawl_generator::Flow;
 
-    use crate::ask::{AskEvent, AskOptions, Asker, run_ask, validate_question};
+    use crate::ask::{AskEvent, AskOptions, Asker, run_ask};
 
     // Bad input is a plain 4xx, before any stream starts.
-    validate_question(&params.question)?;
+    params.validate()?;
     let generator = state.generator.clone().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -933,6 +1107,114 @@ mod tests {
         ] {
             assert_eq!(resolve_in(&bases, bad), None, "{bad}");
         }
+    }
+
+    /// The document as `GET /api/openapi.json` serves it under `limits`.
+    fn served(limits: &crate::config::Limits) -> serde_json::Value {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        apply_limits(&mut doc, limits);
+        add_error_responses(&mut doc);
+        add_cross_field_rules(&mut doc);
+        doc
+    }
+
+    /// The schema of query parameter `name` of `GET path`.
+    fn query_param<'a>(
+        doc: &'a serde_json::Value,
+        path: &str,
+        name: &str,
+    ) -> &'a serde_json::Value {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| &p["schema"])
+            .unwrap_or_else(|| panic!("no parameter {name} on {path}"))
+    }
+
+    #[test]
+    fn the_document_states_the_configured_limits() {
+        let limits = crate::config::Limits {
+            max_k: 7,
+            max_offset: 20,
+            max_query_chars: 30,
+            ..Default::default()
+        };
+        let doc = served(&limits);
+        let k = query_param(&doc, "/api/search", "k");
+        assert_eq!(
+            (k["minimum"].as_u64(), k["maximum"].as_u64()),
+            (Some(1), Some(7))
+        );
+        assert_eq!(query_param(&doc, "/api/search", "offset")["maximum"], 20);
+        assert_eq!(query_param(&doc, "/api/search", "q")["maxLength"], 30);
+        assert_eq!(query_param(&doc, "/api/documents", "limit")["maximum"], 7);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["SearchParams"]["properties"]["k"]["maximum"], 7);
+        assert_eq!(schemas["TermQuery"]["maxLength"], 30);
+        // Bounds that are not the configured limits stay.
+        assert_eq!(schemas["AskParams"]["properties"]["k"]["maximum"], 10);
+        assert_eq!(
+            schemas["AskParams"]["properties"]["question"]["maxLength"],
+            2000
+        );
+    }
+
+    #[test]
+    fn the_document_states_the_patterns_the_server_checks() {
+        let doc = served(&crate::config::Limits::default());
+        let search = &doc["components"]["schemas"]["SearchParams"]["properties"];
+        assert_eq!(search["mode"]["pattern"], trawl_service::api::MODE_PATTERN);
+        assert_eq!(
+            search["fusion"]["pattern"],
+            trawl_service::api::FUSION_PATTERN
+        );
+        assert_eq!(
+            query_param(&doc, "/api/search", "fusion")["pattern"],
+            trawl_service::api::FUSION_PATTERN
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["TagEdit"]["anyOf"][0]["properties"]["add"]["minItems"],
+            1
+        );
+    }
+
+    #[test]
+    fn every_operation_lists_the_errors_around_it() {
+        let doc = served(&crate::config::Limits::default());
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let responses = op["responses"].as_object().unwrap();
+                let has = |status: &str| responses.contains_key(status);
+                let what = format!("{method} {path}");
+                assert!(has("503"), "{what}");
+                if path.starts_with("/api/") {
+                    assert!(has("401") && has("429"), "{what}");
+                }
+                if op["requestBody"]["content"]
+                    .get("application/json")
+                    .is_some()
+                {
+                    assert!(has("400") && has("413") && has("415"), "{what}");
+                }
+                if path.contains("{id}") {
+                    assert!(has("404"), "{what}");
+                }
+                for (status, response) in responses {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        assert_eq!(
+                            response["content"]["application/json"]["schema"]["$ref"],
+                            "#/components/schemas/ErrorBody",
+                            "{what} {status}"
+                        );
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 25, "{checked}");
     }
 
     #[test]

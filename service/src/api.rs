@@ -2,9 +2,11 @@
 
 use std::{
     collections::{BTreeMap, HashMap},
-    sync::Arc,
+    sync::{Arc, LazyLock},
     time::Instant,
 };
+
+use regex::Regex;
 
 use serde::{Deserialize, Serialize};
 use trawl_embedder::Embedder;
@@ -20,6 +22,106 @@ use crate::{
 /// Default number of results.
 pub const DEFAULT_K: usize = 10;
 
+// The forms `mode` and `fusion` take, checked with the same expressions the OpenAPI document
+// states (the schema attributes take literals only; the web crate's tests compare them).
+/// `mode`: empty or a mode name.
+pub const MODE_PATTERN: &str = r"^(|hybrid|keyword|vector)$";
+/// `fusion`: empty, or a method with an optional weight (0 to 1) or RRF k.
+pub const FUSION_PATTERN: &str = r"^(|(calibrated|convex)(:(0(\.[0-9]{1,6})?|1(\.0{1,6})?|\.[0-9]{1,6}))?|rrf(:([0-9]{1,6}(\.[0-9]{0,6})?|\.[0-9]{1,6}))?)$";
+static MODE_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(MODE_PATTERN).expect("valid pattern"));
+static FUSION_RE: LazyLock<Regex> =
+    LazyLock::new(|| Regex::new(FUSION_PATTERN).expect("valid pattern"));
+
+/// A review tag as requests give it, for the OpenAPI schema of the tag lists (requests carry
+/// plain strings): compared case-insensitively and without surrounding space, 1 to 100
+/// characters, not blank, no control characters.
+pub struct ReviewTagName;
+
+impl utoipa::PartialSchema for ReviewTagName {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema(
+            100,
+            r"^[^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f\s][^\x00-\x1f\x7f-\x9f]*$",
+        )
+    }
+}
+
+impl ToSchema for ReviewTagName {}
+
+/// One term of a search-term report, for the OpenAPI schema of `terms`: not blank, at most
+/// `limits.max_query_chars` characters (default 1000).
+pub struct TermQuery;
+
+impl utoipa::PartialSchema for TermQuery {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        string_schema(1000, r"\S")
+    }
+}
+
+impl ToSchema for TermQuery {}
+
+/// A string of 1 to `max` characters matching `pattern`.
+fn string_schema(
+    max: usize,
+    pattern: &str,
+) -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+    use utoipa::openapi::schema::{ObjectBuilder, Type};
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .min_length(Some(1))
+        .max_length(Some(max))
+        .pattern(Some(pattern))
+        .into()
+}
+
+/// Counts and offsets as JSON Schema defines an integer: `3` and also `3.0`, which a
+/// conforming client may send; in a query string, the digits.
+pub(crate) mod count {
+    use serde::{Deserializer, de};
+
+    /// An optional non-negative integer.
+    pub(crate) fn deserialize<'de, D: Deserializer<'de>>(d: D) -> Result<Option<usize>, D::Error> {
+        struct Count;
+        impl de::Visitor<'_> for Count {
+            type Value = Option<usize>;
+            fn expecting(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+                f.write_str("a non-negative integer")
+            }
+            fn visit_unit<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_none<E: de::Error>(self) -> Result<Self::Value, E> {
+                Ok(None)
+            }
+            fn visit_u64<E: de::Error>(self, v: u64) -> Result<Self::Value, E> {
+                usize::try_from(v)
+                    .map(Some)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Unsigned(v), &self))
+            }
+            fn visit_i64<E: de::Error>(self, v: i64) -> Result<Self::Value, E> {
+                u64::try_from(v)
+                    .map_err(|_| E::invalid_value(de::Unexpected::Signed(v), &self))
+                    .and_then(|v| self.visit_u64(v))
+            }
+            fn visit_f64<E: de::Error>(self, v: f64) -> Result<Self::Value, E> {
+                // Integral and within u64 (2^64 itself is the first float above it).
+                if v.fract() == 0.0 && (0.0..18_446_744_073_709_551_616.0).contains(&v) {
+                    self.visit_u64(v as u64)
+                } else {
+                    Err(E::invalid_value(de::Unexpected::Float(v), &self))
+                }
+            }
+            fn visit_str<E: de::Error>(self, v: &str) -> Result<Self::Value, E> {
+                v.parse::<u64>()
+                    .map_err(|_| E::invalid_value(de::Unexpected::Str(v), &self))
+                    .and_then(|v| self.visit_u64(v))
+            }
+        }
+        d.deserialize_any(Count)
+    }
+}
+
 crate::filter_fields! {
 /// Parameters of a search, as in `GET /api/search?q=…&k=…&mode=…&offset=…`
 /// or the JSON body of `POST /api/search`.
@@ -27,24 +129,40 @@ crate::filter_fields! {
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub struct SearchParams {
-    /// Query text.
+    /// Query text: not blank; at most `limits.max_query_chars` characters (default 1000).
+    #[schema(min_length = 1, max_length = 1000, pattern = r"\S")]
+    #[param(min_length = 1, max_length = 1000, pattern = r"\S")]
     pub q: String,
-    /// Number of documents to return (default 10).
-    #[serde(default)]
+    /// Number of documents to return (default 10): at least 1, at most `limits.max_k`
+    /// (default 100).
+    #[serde(default, deserialize_with = "count::deserialize")]
+    #[schema(minimum = 1, maximum = 100)]
+    #[param(minimum = 1, maximum = 100)]
     pub k: Option<usize>,
     /// `hybrid` (default), `keyword` or `vector`.
     #[serde(default)]
+    #[schema(pattern = r"^(|hybrid|keyword|vector)$")]
+    #[param(pattern = r"^(|hybrid|keyword|vector)$")]
     pub mode: Option<String>,
-    /// Documents to skip, for paging.
-    #[serde(default)]
+    /// Documents to skip, for paging: at most `limits.max_offset` (default 900).
+    #[serde(default, deserialize_with = "count::deserialize")]
+    #[schema(maximum = 900)]
+    #[param(maximum = 900)]
     pub offset: Option<usize>,
-    /// Hybrid fusion: `calibrated[:WEIGHT]` (default 0.4), `rrf[:K]` or `convex[:WEIGHT]`.
+    /// Hybrid fusion: `calibrated[:WEIGHT]` (default 0.4), `rrf[:K]` or `convex[:WEIGHT]`;
+    /// a weight from 0 to 1, K from 0, each with at most six digits either side of the point.
     #[serde(default)]
+    #[schema(pattern = r"^(|(calibrated|convex)(:(0(\.[0-9]{1,6})?|1(\.0{1,6})?|\.[0-9]{1,6}))?|rrf(:([0-9]{1,6}(\.[0-9]{0,6})?|\.[0-9]{1,6}))?)$")]
+    #[param(pattern = r"^(|(calibrated|convex)(:(0(\.[0-9]{1,6})?|1(\.0{1,6})?|\.[0-9]{1,6}))?|rrf(:([0-9]{1,6}(\.[0-9]{0,6})?|\.[0-9]{1,6}))?)$")]
     pub fusion: Option<String>,
-    /// Review tags, comma-separated; a document needs any one of them.
+    /// Review tags, comma-separated; a document needs any one of them. No control
+    /// characters; each tag at most 100 characters.
     #[serde(default)]
+    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
+    #[param(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub review_tag: Option<String>,
-    /// Only the messages of this e-mail thread (an id from `GET /api/threads`).
+    /// Only the messages of this e-mail thread (an id from `GET /api/threads`); an id that
+    /// names no thread the caller may see is a 400 `unknown_thread`.
     #[serde(default)]
     pub thread: Option<String>,
     /// Add each result's near-duplicate group (`near_dups` in the response).
@@ -56,6 +174,8 @@ pub struct SearchParams {
     pub collapse_near_dups: Option<bool>,
     /// Jaccard similarity for near-duplicate groups, above 0 and at most 1 (default 0.8).
     #[serde(default)]
+    #[schema(exclusive_minimum = 0.0, maximum = 1.0)]
+    #[param(exclusive_minimum = 0.0, maximum = 1.0)]
     pub near_dup_threshold: Option<f64>,
 }
 }
@@ -95,6 +215,37 @@ impl SearchParams {
     /// The review tags asked for.
     pub fn review_tags(&self) -> Vec<String> {
         list(&self.review_tag)
+    }
+
+    /// The mode asked for (or the default), in the form the OpenAPI pattern states.
+    pub fn mode(&self) -> Result<Mode, Error> {
+        match self.mode.as_deref() {
+            None | Some("") => Ok(Mode::default()),
+            Some(m) if MODE_RE.is_match(m) => m
+                .parse::<Mode>()
+                .map_err(|e| Error::invalid("invalid_mode", e.to_string())),
+            Some(m) => Err(Error::invalid(
+                "invalid_mode",
+                format!("unknown mode {m:?}; expected hybrid, keyword or vector"),
+            )),
+        }
+    }
+
+    /// The fusion asked for, if any, in the form the OpenAPI pattern states.
+    pub fn fusion(&self) -> Result<Option<Fusion>, Error> {
+        match self.fusion.as_deref() {
+            None | Some("") => Ok(None),
+            Some(f) if FUSION_RE.is_match(f) => f
+                .parse::<Fusion>()
+                .map(Some)
+                .map_err(|e| Error::invalid("invalid_fusion", e.to_string())),
+            Some(f) => Err(Error::invalid(
+                "invalid_fusion",
+                format!(
+                    "unknown fusion {f:?}; expected calibrated[:WEIGHT], rrf[:K] or convex[:WEIGHT] (WEIGHT 0 to 1)"
+                ),
+            )),
+        }
     }
 
     /// The near-duplicate threshold asked for (or the default), checked.
@@ -231,12 +382,7 @@ pub fn run_search(
 ) -> Result<SearchResponse, Error> {
     let started = Instant::now();
     crate::check_model(index, embedder.info())?;
-    let mode = match params.mode.as_deref() {
-        None | Some("") => Mode::default(),
-        Some(m) => m
-            .parse::<Mode>()
-            .map_err(|e| Error::invalid("invalid_mode", e.to_string()))?,
-    };
+    let mode = params.mode()?;
     let k = params.k.unwrap_or(DEFAULT_K);
     let offset = params.offset.unwrap_or(0);
     let collapse = params.collapse_near_dups.unwrap_or(false);
@@ -253,10 +399,8 @@ pub fn run_search(
     req.offset = offset;
     req.filter = params.filter()?;
     req.access = access.clone();
-    if let Some(f) = params.fusion.as_deref().filter(|f| !f.is_empty()) {
-        req.fusion = f
-            .parse::<Fusion>()
-            .map_err(|e| Error::invalid("invalid_fusion", e.to_string()))?;
+    if let Some(f) = params.fusion()? {
+        req.fusion = f;
     }
     if params.q.trim().is_empty() {
         return Err(Error::invalid("empty_query", "the query is empty"));
@@ -300,7 +444,11 @@ crate::filter_fields! {
 #[serde(deny_unknown_fields, default)]
 #[into_params(parameter_in = Query)]
 pub struct SimilarParams {
-    /// Number of documents to return (default 10).
+    /// Number of documents to return (default 10): at least 1, at most `limits.max_k`
+    /// (default 100).
+    #[serde(deserialize_with = "count::deserialize")]
+    #[schema(minimum = 1, maximum = 100)]
+    #[param(minimum = 1, maximum = 100)]
     pub limit: Option<usize>,
 }
 }
@@ -346,9 +494,15 @@ crate::filter_fields! {
 #[serde(deny_unknown_fields, default)]
 #[into_params(parameter_in = Query)]
 pub struct ListParams {
-    /// Documents per page (default 100).
+    /// Documents per page (default 100), at most `limits.max_k` (default 100).
+    #[serde(deserialize_with = "count::deserialize")]
+    #[schema(maximum = 100)]
+    #[param(maximum = 100)]
     pub limit: Option<usize>,
-    /// Documents to skip.
+    /// Documents to skip, at most `limits.max_offset` (default 900).
+    #[serde(deserialize_with = "count::deserialize")]
+    #[schema(maximum = 900)]
+    #[param(maximum = 900)]
     pub offset: Option<usize>,
 }
 }
@@ -446,7 +600,10 @@ crate::filter_fields! {
 #[serde(deny_unknown_fields, default)]
 #[into_params(parameter_in = Query)]
 pub struct FacetParams {
-    /// Query text; empty counts every document.
+    /// Query text; empty counts every document. At most `limits.max_query_chars` characters
+    /// (default 1000).
+    #[schema(max_length = 1000)]
+    #[param(max_length = 1000)]
     pub q: Option<String>,
 }
 }
@@ -623,12 +780,18 @@ pub struct DeleteResponse {
 
 crate::filter_fields! {
 /// `POST /api/terms`: a search-term report's terms and restrictions.
-#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
+#[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema, IntoParams)]
 #[serde(deny_unknown_fields, default)]
+#[into_params(parameter_in = Query)]
 pub struct TermsParams {
-    /// One query per term, in the search syntax plus `a w/N b` and `a pre/N b`.
+    /// One query per term, in the search syntax plus `a w/N b` and `a pre/N b`: 1 to 500
+    /// terms, each at most `limits.max_query_chars` characters (default 1000).
+    #[schema(value_type = Vec<TermQuery>, min_items = 1, max_items = 500, required = true)]
     pub terms: Vec<String>,
-    /// Review tags, comma-separated: only documents carrying one are counted.
+    /// Review tags, comma-separated: only documents carrying one are counted. No control
+    /// characters; each tag at most 100 characters.
+    #[schema(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
+    #[param(pattern = r"^[^\x00-\x1f\x7f-\x9f]*$")]
     pub review_tag: Option<String>,
     /// Only the messages of this e-mail thread are counted.
     pub thread: Option<String>,
@@ -780,6 +943,8 @@ pub struct ThreadView {
 #[into_params(parameter_in = Query)]
 pub struct NearDupParams {
     /// Jaccard similarity to the group's pivot, above 0 and at most 1 (default 0.8).
+    #[schema(exclusive_minimum = 0.0, maximum = 1.0)]
+    #[param(exclusive_minimum = 0.0, maximum = 1.0)]
     pub threshold: Option<f64>,
 }
 
@@ -853,9 +1018,12 @@ pub struct DocumentTags {
 #[derive(Debug, Clone, Default, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields, default)]
 pub struct TagEdit {
-    /// Tags to add (already present: nothing is recorded).
+    /// Tags to add (already present: nothing is recorded): at most 50, and `add` and `remove`
+    /// together hold at least one tag.
+    #[schema(value_type = Vec<ReviewTagName>, max_items = 50)]
     pub add: Vec<String>,
-    /// Tags to remove (absent: nothing is recorded).
+    /// Tags to remove (absent: nothing is recorded): at most 50.
+    #[schema(value_type = Vec<ReviewTagName>, max_items = 50)]
     pub remove: Vec<String>,
 }
 
@@ -879,7 +1047,13 @@ pub struct ReviewTags {
 #[derive(Debug, Clone, Serialize, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SavedSearchInput {
-    /// Name, unique among the caller's saved searches (1–100 printable characters).
+    /// Name, unique among the caller's saved searches: 1–100 characters, no control
+    /// characters, no space at either end.
+    #[schema(
+        min_length = 1,
+        max_length = 100,
+        pattern = r"^[^\x00-\x1f\x7f-\x9f\s]([^\x00-\x1f\x7f-\x9f]*[^\x00-\x1f\x7f-\x9f\s])?$"
+    )]
     pub name: String,
     /// The search: query, mode and filters.
     pub search: SearchParams,
@@ -924,6 +1098,57 @@ mod tests {
             "2024-05-01x",
         ] {
             assert_eq!(parse_date(bad), None, "{bad}");
+        }
+    }
+
+    #[test]
+    fn counts_take_integral_numbers_in_any_json_form() {
+        let k = |json: &str| {
+            serde_json::from_str::<SearchParams>(&format!(r#"{{"q": "x", "k": {json}}}"#))
+                .map(|p| p.k)
+        };
+        assert_eq!(k("3").unwrap(), Some(3));
+        assert_eq!(k("3.0").unwrap(), Some(3));
+        assert_eq!(k("null").unwrap(), None);
+        for bad in ["3.5", "-1", "1e300", "true"] {
+            assert!(k(bad).is_err(), "{bad}");
+        }
+        // A query string carries digits as text.
+        let listed: ListParams = serde_json::from_str(r#"{"limit": "7"}"#).unwrap();
+        assert_eq!(listed.limit, Some(7));
+    }
+
+    #[test]
+    fn mode_and_fusion_take_only_the_documented_forms() {
+        let with = |mode: &str, fusion: &str| {
+            let mut p = SearchParams::new("x");
+            p.mode = Some(mode.into());
+            p.fusion = Some(fusion.into());
+            (
+                p.mode().map_err(|e| e.code()),
+                p.fusion().map_err(|e| e.code()),
+            )
+        };
+        assert_eq!(with("", "").0, Ok(Mode::Hybrid));
+        assert_eq!(with("keyword", "").0, Ok(Mode::Keyword));
+        assert_eq!(with("", "rrf:60").1, Ok(Some(Fusion::Rrf { k: 60.0 })));
+        assert_eq!(
+            with("", "convex:0.25").1,
+            Ok(Some(Fusion::Convex {
+                vector_weight: 0.25
+            }))
+        );
+        assert_eq!(with("", "calibrated").1.map(|f| f.is_some()), Ok(true));
+        assert_eq!(with("Keyword", "").0, Err("invalid_mode"));
+        for bad in [
+            "RRF",
+            "rrf: 60",
+            "convex:1.5",
+            "calibrated:-0.1",
+            "rrf:1e3",
+            "rrf:inf",
+        ] {
+            assert_eq!(with("", bad).1, Err("invalid_fusion"), "{bad}");
         }
     }
 

@@ -305,11 +305,26 @@ fn http_ask_rejects_bad_input_with_json_errors() {
 
 #[test]
 fn a_client_that_disconnects_mid_stream_frees_the_model() {
-    let server = start_server(shared_index());
+    // Its own audit log: an answer is audited when generation finishes, and only then, so a
+    // question asked by a client that hung up must never appear in it.
+    let conf = tempfile::tempdir().unwrap();
+    std::fs::write(conf.path().join("trawl.toml"), "").unwrap();
+    let audit = conf.path().join("audit.jsonl");
+    let server = super::start_server_with(
+        shared_index(),
+        conf.path(),
+        &[
+            "--addr",
+            "127.0.0.1:0",
+            "--audit-log",
+            audit.to_str().unwrap(),
+        ],
+    );
     let addr = server.1.trim_start_matches("http://");
+    let abandoned = "Explain how intermittent paid parental leave works and who approves it.";
     // ask, read until the first event, hang up
     for _ in 0..2 {
-        let body = r#"{"question": "Explain how intermittent paid parental leave works and who approves it."}"#;
+        let body = serde_json::json!({ "question": abandoned }).to_string();
         let mut s = TcpStream::connect(addr).unwrap();
         s.set_read_timeout(Some(Duration::from_secs(60))).unwrap();
         write!(
@@ -337,5 +352,19 @@ fn a_client_that_disconnects_mid_stream_frees_the_model() {
         events.last().map(|e| e.event.as_str()),
         Some("done"),
         "{events:?}"
+    );
+    // The model serves one request at a time, first come first served: had the abandoned
+    // generations gone on, both would have finished (and been audited) before this one began.
+    let asked: Vec<String> = std::fs::read_to_string(&audit)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str::<Value>(l).unwrap())
+        .filter(|e| e["action"] == "ask")
+        .map(|e| e["query"].as_str().unwrap_or("").to_owned())
+        .collect();
+    assert_eq!(
+        asked,
+        ["How many weeks of paid parental leave do I get?"],
+        "an abandoned question was answered to the end: cancellation did not stop it"
     );
 }

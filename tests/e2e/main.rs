@@ -14,6 +14,7 @@ mod ask;
 mod cluster;
 mod formats;
 mod tune;
+mod contract;
 
 const BIN: &str = env!("CARGO_BIN_EXE_trawl");
 

@@ -11,7 +11,98 @@ use std::{
     time::SystemTime,
 };
 
+use axum::http::StatusCode;
 use serde::Serialize;
+
+use crate::routes::{AppState, Ctx};
+
+/// What an audited request did; written in snake case (`near_dups`, `save_search`, …).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub(crate) enum Action {
+    Search,
+    View,
+    Similar,
+    List,
+    Download,
+    Upload,
+    /// An upload job finished (written by the worker, not a request).
+    UploadIndexed,
+    Delete,
+    Ask,
+    Terms,
+    Threads,
+    Thread,
+    NearDups,
+    Tags,
+    Tag,
+    SaveSearch,
+    DeleteSearch,
+}
+
+/// What a handler tells the log about its request; the time, request id and principal come
+/// from the request's [`Ctx`] (see [`AppState::audit`]).
+#[derive(Debug, Clone)]
+pub(crate) struct Record {
+    action: Action,
+    query: Option<String>,
+    params: Option<serde_json::Value>,
+    doc_ids: Vec<String>,
+    status: StatusCode,
+}
+
+impl Record {
+    /// A successful `action` (200) without query, parameters or documents.
+    pub(crate) fn new(action: Action) -> Self {
+        Self {
+            action,
+            query: None,
+            params: None,
+            doc_ids: Vec::new(),
+            status: StatusCode::OK,
+        }
+    }
+
+    /// The query text.
+    pub(crate) fn query(mut self, query: &str) -> Self {
+        self.query = Some(query.to_owned());
+        self
+    }
+
+    /// Filters and other parameters, as given.
+    pub(crate) fn params(mut self, params: serde_json::Value) -> Self {
+        self.params = Some(params);
+        self
+    }
+
+    /// The documents shown, downloaded or changed.
+    pub(crate) fn docs(mut self, doc_ids: Vec<String>) -> Self {
+        self.doc_ids = doc_ids;
+        self
+    }
+
+    /// The answer's status, when not 200.
+    pub(crate) fn status(mut self, status: StatusCode) -> Self {
+        self.status = status;
+        self
+    }
+}
+
+impl AppState {
+    /// Appends `record` for the request `ctx` to the audit log.
+    pub(crate) fn audit(&self, ctx: &Ctx, record: Record) {
+        self.service.audit.record(&AuditEvent {
+            time: now_rfc3339(),
+            request_id: &ctx.request_id,
+            principal: &ctx.principal.name,
+            action: record.action,
+            query: record.query.as_deref(),
+            params: record.params,
+            doc_ids: record.doc_ids,
+            status: record.status.as_u16(),
+        });
+    }
+}
 
 /// One line of the log.
 #[derive(Debug, Clone, Serialize)]
@@ -22,10 +113,8 @@ pub(crate) struct AuditEvent<'a> {
     pub(crate) request_id: &'a str,
     /// Key name (or `local`).
     pub(crate) principal: &'a str,
-    /// `search`, `facets`, `view`, `download`, `upload`, `delete`, `ask`, and the
-    /// review actions `terms`, `threads`, `thread`, `near_dups`, `tags`, `tag`,
-    /// `save_search`, `delete_search`.
-    pub(crate) action: &'a str,
+    /// What was done.
+    pub(crate) action: Action,
     /// Query text, where there is one.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub(crate) query: Option<&'a str>,
@@ -156,7 +245,7 @@ mod tests {
             time: now_rfc3339(),
             request_id: "r",
             principal: "alice",
-            action: "search",
+            action: Action::Search,
             query: Some("leave"),
             params: None,
             doc_ids: vec![format!("{n:016x}")],

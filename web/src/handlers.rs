@@ -7,7 +7,7 @@ use std::path::{Component, Path, PathBuf};
 use axum::{
     Extension, Json,
     body::Body,
-    extract::{Multipart, Path as UrlPath, Query, State, rejection::JsonRejection},
+    extract::{Multipart, Path as UrlPath, State},
     http::{HeaderValue, StatusCode, header},
     response::{IntoResponse, Response},
 };
@@ -25,35 +25,13 @@ use crate::{
         SearchParams, SearchResponse, SimilarParams, SimilarResponse, UploadAccepted, run_search,
         run_similar,
     },
-    audit::{AuditEvent, now_rfc3339},
+    audit::{Action, Record},
     auth::Principal,
+    extract::{ApiJson, ApiQuery},
     jobs::{JobStatus, Work},
     metrics::EmbedSlot,
     routes::{AppState, Ctx},
 };
-
-pub(crate) type QueryResult<T> = Result<Query<T>, axum::extract::rejection::QueryRejection>;
-
-pub(crate) fn audit(
-    state: &AppState,
-    ctx: &Ctx,
-    action: &str,
-    query: Option<&str>,
-    params: Option<serde_json::Value>,
-    doc_ids: Vec<String>,
-    status: StatusCode,
-) {
-    state.service.audit.record(&AuditEvent {
-        time: now_rfc3339(),
-        request_id: &ctx.request_id,
-        principal: &ctx.principal.name,
-        action,
-        query,
-        params,
-        doc_ids,
-        status: status.as_u16(),
-    });
-}
 
 /// Records an answer: the question and the documents its citations came from.
 fn audit_answer(state: &AppState, ctx: &Ctx, question: &str, response: &crate::ask::AskResponse) {
@@ -62,19 +40,23 @@ fn audit_answer(state: &AppState, ctx: &Ctx, question: &str, response: &crate::a
         .iter()
         .map(|c| c.doc_id.clone())
         .collect();
-    audit(
-        state,
-        ctx,
-        "ask",
-        Some(question),
-        None,
-        cited,
-        StatusCode::OK,
-    );
+    state.audit(ctx, Record::new(Action::Ask).query(question).docs(cited));
 }
 
-pub(crate) fn blocking_error(e: tokio::task::JoinError) -> ApiError {
-    ApiError::internal(e)
+/// Runs `work` on the blocking pool (embedding, index reads and writes are CPU- or disk-bound
+/// and must not stall the async workers); a panic in it is a 500.
+pub(crate) async fn blocking<T, E>(
+    work: impl FnOnce() -> Result<T, E> + Send + 'static,
+) -> Result<T, ApiError>
+where
+    T: Send + 'static,
+    E: Send + 'static,
+    ApiError: From<E>,
+{
+    tokio::task::spawn_blocking(work)
+        .await
+        .map_err(ApiError::internal)?
+        .map_err(ApiError::from)
 }
 
 /// Caps a search's size before it reaches the index.
@@ -114,35 +96,45 @@ pub(crate) fn check_limits(
     Ok(())
 }
 
+/// A search's `k`, when given, asks for at least one result (the code is the index's own
+/// for this, `invalid_search`, checked here too so a saved search is refused when saved).
+pub(crate) fn check_k(k: Option<usize>) -> Result<(), ApiError> {
+    if k == Some(0) {
+        return Err(ApiError::bad_request(
+            "invalid_search",
+            "invalid search: k must be at least 1",
+        ));
+    }
+    Ok(())
+}
+
 async fn do_search(
     state: AppState,
     ctx: Ctx,
     params: SearchParams,
 ) -> Result<Json<SearchResponse>, ApiError> {
+    check_k(params.k)?;
     check_limits(&state, &params.q, params.k, params.offset)?;
     let access = ctx.principal.access();
     let st = state.clone();
     let p = params.clone();
     // Embedding the query is CPU-bound; keep it off the async workers.
-    let response = tokio::task::spawn_blocking(move || {
+    let response = blocking(move || {
         let _slot = EmbedSlot::enter(&st.service.metrics.embedding);
         run_search(&st.index, st.embedder.as_ref(), &p, &access)
     })
-    .await
-    .map_err(blocking_error)??;
+    .await?;
     let mut logged = serde_json::to_value(&params).unwrap_or_default();
     if let Some(o) = logged.as_object_mut() {
         o.remove("q");
         o.retain(|_, v| !v.is_null());
     }
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "search",
-        Some(&params.q),
-        Some(logged),
-        response.results.iter().map(|r| r.doc_id.clone()).collect(),
-        StatusCode::OK,
+        Record::new(Action::Search)
+            .query(&params.q)
+            .params(logged)
+            .docs(response.results.iter().map(|r| r.doc_id.clone()).collect()),
     );
     Ok(Json(response))
 }
@@ -154,29 +146,9 @@ async fn do_search(
 pub(crate) async fn search_get(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    params: QueryResult<SearchParams>,
+    ApiQuery(params): ApiQuery<SearchParams>,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let Query(params) =
-        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
     do_search(state, ctx, params).await
-}
-
-pub(crate) fn json_rejection(e: JsonRejection) -> ApiError {
-    if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
-        ApiError::new(
-            StatusCode::PAYLOAD_TOO_LARGE,
-            "body_too_large",
-            "the request body is too large",
-        )
-    } else if e.status() == StatusCode::UNSUPPORTED_MEDIA_TYPE {
-        ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "send JSON with `Content-Type: application/json`",
-        )
-    } else {
-        ApiError::bad_request("invalid_parameters", e.body_text())
-    }
 }
 
 /// Search (JSON body with the same fields as the query string).
@@ -186,9 +158,8 @@ pub(crate) fn json_rejection(e: JsonRejection) -> ApiError {
 pub(crate) async fn search_post(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    params: Result<Json<SearchParams>, JsonRejection>,
+    ApiJson(params): ApiJson<SearchParams>,
 ) -> Result<Json<SearchResponse>, ApiError> {
-    let Json(params) = params.map_err(json_rejection)?;
     do_search(state, ctx, params).await
 }
 
@@ -199,10 +170,8 @@ pub(crate) async fn search_post(
 pub(crate) async fn facets(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    params: QueryResult<FacetParams>,
+    ApiQuery(params): ApiQuery<FacetParams>,
 ) -> Result<Json<FacetsResponse>, ApiError> {
-    let Query(params) =
-        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
     let search = params.as_search();
     check_limits(&state, &search.q, None, None)?;
     let req = FacetRequest {
@@ -211,9 +180,7 @@ pub(crate) async fn facets(
         access: ctx.principal.access(),
     };
     let index = state.index.clone();
-    let facets = tokio::task::spawn_blocking(move || index.facets(&req))
-        .await
-        .map_err(blocking_error)??;
+    let facets = blocking(move || index.facets(&req)).await?;
     Ok(Json(facets.into()))
 }
 
@@ -274,26 +241,20 @@ pub(crate) async fn document(
     let access = ctx.principal.access();
     let st = state.clone();
     let key = id.clone();
-    let doc = tokio::task::spawn_blocking(move || {
+    let doc = blocking(move || {
         let doc = st.index.document(&key, &access)?;
         Ok::<_, trawl_search::Error>(doc.map(|d| {
             let file = has_own_file(&d) && resolve_file(&st, &d.path).is_some();
             (d, file)
         }))
     })
-    .await
-    .map_err(blocking_error)??;
+    .await?;
     let Some((doc, has_file)) = doc else {
         return Err(not_found(&id));
     };
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "view",
-        None,
-        None,
-        vec![doc.doc_id.clone()],
-        StatusCode::OK,
+        Record::new(Action::View).docs(vec![doc.doc_id.clone()]),
     );
     Ok(Json(DocumentResponse::new(doc, has_file)))
 }
@@ -307,22 +268,18 @@ pub(crate) async fn similar(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     UrlPath(id): UrlPath<String>,
-    params: QueryResult<SimilarParams>,
+    ApiQuery(params): ApiQuery<SimilarParams>,
 ) -> Result<Json<SimilarResponse>, ApiError> {
-    let Query(params) =
-        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
     check_limits(&state, "", params.limit, None)?;
     let access = ctx.principal.access();
     let (st, key) = (state.clone(), id.clone());
-    let found = tokio::task::spawn_blocking(move || run_similar(&st.index, &key, &params, &access))
-        .await
-        .map_err(blocking_error)??;
+    let found = blocking(move || run_similar(&st.index, &key, &params, &access)).await?;
     let Some(response) = found else {
         return Err(not_found(&id));
     };
     let mut ids = vec![response.doc_id.clone()];
     ids.extend(response.results.iter().map(|r| r.doc_id.clone()));
-    audit(&state, &ctx, "similar", None, None, ids, StatusCode::OK);
+    state.audit(&ctx, Record::new(Action::Similar).docs(ids));
     Ok(Json(response))
 }
 
@@ -333,18 +290,14 @@ pub(crate) async fn similar(
 pub(crate) async fn list(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    params: QueryResult<ListParams>,
+    ApiQuery(params): ApiQuery<ListParams>,
 ) -> Result<Json<DocumentList>, ApiError> {
-    let Query(params) =
-        params.map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))?;
     let limit = params.limit.unwrap_or(100);
     check_limits(&state, "", Some(limit), params.offset)?;
     let filter = params.filter()?;
     let access = ctx.principal.access();
     let index = state.index.clone();
-    let docs = tokio::task::spawn_blocking(move || index.documents(&filter, &access, None))
-        .await
-        .map_err(blocking_error)??;
+    let docs = blocking(move || index.documents(&filter, &access, None)).await?;
     let total = docs.len();
     let page: Vec<_> = docs
         .into_iter()
@@ -352,16 +305,13 @@ pub(crate) async fn list(
         .take(limit)
         .map(Into::into)
         .collect();
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "list",
-        None,
-        None,
-        page.iter()
-            .map(|d: &crate::api::DocumentSummary| d.doc_id.clone())
-            .collect(),
-        StatusCode::OK,
+        Record::new(Action::List).docs(
+            page.iter()
+                .map(|d: &crate::api::DocumentSummary| d.doc_id.clone())
+                .collect(),
+        ),
     );
     Ok(Json(DocumentList {
         total,
@@ -415,7 +365,11 @@ pub(crate) fn sanitize_name(name: &str) -> String {
 
 /// The original file, as indexed (its hash is checked), always as a download.
 #[utoipa::path(get, path = "/api/documents/{id}/file", params(("id" = String, Path, description = "document id")),
-    responses((status = 200, description = "the file", content_type = "application/octet-stream"), (status = 404, body = crate::error::ErrorBody)),
+    responses((status = 200, description = "the file, with the content type of its kind",
+            content((String = "application/pdf"), (String = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
+                (String = "text/html"), (String = "text/markdown"), (String = "text/plain"), (String = "message/rfc822"),
+                (String = "application/mbox"), (String = "application/octet-stream"))),
+        (status = 404, description = "`not_found`, `no_file` or `file_unavailable`", body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn file(
     State(state): State<AppState>,
@@ -425,7 +379,7 @@ pub(crate) async fn file(
     let access = ctx.principal.access();
     let st = state.clone();
     let key = id.clone();
-    let found = tokio::task::spawn_blocking(move || -> Result<_, ApiError> {
+    let found = blocking(move || -> Result<_, ApiError> {
         let Some(doc) = st.index.document(&key, &access)? else {
             return Ok(None);
         };
@@ -450,20 +404,13 @@ pub(crate) async fn file(
             return Err(unavailable());
         }
         Ok(Some((doc, bytes)))
-    })
-    .await
-    .map_err(blocking_error)??;
+    }).await?;
     let Some((doc, bytes)) = found else {
         return Err(not_found(&id));
     };
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "download",
-        None,
-        None,
-        vec![doc.doc_id.clone()],
-        StatusCode::OK,
+        Record::new(Action::Download).docs(vec![doc.doc_id.clone()]),
     );
     let name = sanitize_name(&doc.path);
     let disposition = HeaderValue::from_str(&format!("attachment; filename=\"{name}\""))
@@ -528,7 +475,7 @@ pub(crate) async fn upload(
     multipart: Result<Multipart, axum::extract::multipart::MultipartRejection>,
 ) -> Result<(StatusCode, Json<UploadAccepted>), ApiError> {
     if let Err(e) = require_admin(&ctx.principal) {
-        audit(&state, &ctx, "upload", None, None, Vec::new(), e.status);
+        state.audit(&ctx, Record::new(Action::Upload).status(e.status));
         return Err(e);
     }
     let mut multipart =
@@ -555,14 +502,11 @@ pub(crate) async fn upload(
             request_id: ctx.request_id.clone(),
         })
         .map_err(|e| ApiError::new(StatusCode::SERVICE_UNAVAILABLE, "unavailable", e))?;
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "upload",
-        None,
-        Some(serde_json::json!({ "job": job_id, "files": names })),
-        Vec::new(),
-        StatusCode::ACCEPTED,
+        Record::new(Action::Upload)
+            .params(serde_json::json!({ "job": job_id, "files": names }))
+            .status(StatusCode::ACCEPTED),
     );
     Ok((
         StatusCode::ACCEPTED,
@@ -706,20 +650,17 @@ pub(crate) async fn delete(
     UrlPath(id): UrlPath<String>,
 ) -> Result<Json<DeleteResponse>, ApiError> {
     if let Err(e) = require_admin(&ctx.principal) {
-        audit(
-            &state,
+        state.audit(
             &ctx,
-            "delete",
-            None,
-            None,
-            vec![id.clone()],
-            e.status,
+            Record::new(Action::Delete)
+                .docs(vec![id.clone()])
+                .status(e.status),
         );
         return Err(e);
     }
     let st = state.clone();
     let key = id.clone();
-    let deleted = tokio::task::spawn_blocking(move || {
+    let deleted = blocking(move || {
         // An upload job of this server may hold the writer for a moment; a
         // foreign writer (a `trawl index` run) longer: then answer 409.
         let started = std::time::Instant::now();
@@ -734,8 +675,7 @@ pub(crate) async fn delete(
             }
         }
     })
-    .await
-    .map_err(blocking_error)??;
+    .await?;
     let Some(deleted) = deleted else {
         return Err(not_found(&id));
     };
@@ -749,14 +689,9 @@ pub(crate) async fn delete(
             let _ = std::fs::remove_dir(parent); // only when empty
         }
     }
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "delete",
-        None,
-        None,
-        deleted.doc_ids.clone(),
-        StatusCode::OK,
+        Record::new(Action::Delete).docs(deleted.doc_ids.clone()),
     );
     Ok(Json(DeleteResponse {
         deleted: deleted.doc_ids,
@@ -865,11 +800,168 @@ impl utoipa::Modify for BearerAuth {
 )]
 struct ApiDoc;
 
-/// The OpenAPI description of this API.
-pub(crate) async fn openapi() -> Response {
+/// The OpenAPI description of this API, with this server's configured limits.
+pub(crate) async fn openapi(State(state): State<AppState>) -> Response {
     let mut doc = ApiDoc::openapi();
     doc.info.version = env!("CARGO_PKG_VERSION").to_owned();
+    let mut doc = serde_json::to_value(doc).unwrap_or_default();
+    apply_limits(&mut doc, &state.service.config.limits);
+    add_error_responses(&mut doc);
+    add_cross_field_rules(&mut doc);
     Json(doc).into_response()
+}
+
+/// The rules that span fields, which the derive cannot state: a tag edit changes at least
+/// one tag (`no_tag_changes`).
+fn add_cross_field_rules(doc: &mut serde_json::Value) {
+    let non_empty = |field: &str| serde_json::json!({"required": [field], "properties": {field: {"minItems": 1}}});
+    if let Some(edit) = doc.pointer_mut("/components/schemas/TagEdit")
+        && let Some(edit) = edit.as_object_mut()
+    {
+        edit.insert(
+            "anyOf".to_owned(),
+            serde_json::json!([non_empty("add"), non_empty("remove")]),
+        );
+    }
+}
+
+/// The errors that the layers around the handlers can answer, added to every operation that
+/// goes through them, so each operation lists every status it can return: the key check
+/// (401) and rate limit (429) under `/api`, the request time-out (503), a malformed query
+/// string (400), a missing or unseen document (404, under a path with an `{id}`), and a JSON
+/// body that is malformed, too large or not JSON (400, 413, 415).
+fn add_error_responses(doc: &mut serde_json::Value) {
+    use serde_json::{Value, json};
+    let error = |description: &str| {
+        json!({
+            "description": description,
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/ErrorBody"}}}
+        })
+    };
+    let Some(Value::Object(paths)) = doc.get_mut("paths") else {
+        return;
+    };
+    for (path, item) in paths.iter_mut() {
+        let Value::Object(item) = item else { continue };
+        for operation in item.values_mut() {
+            let has_query = operation["parameters"]
+                .as_array()
+                .is_some_and(|ps| ps.iter().any(|p| p["in"] == "query"));
+            let has_json = operation["requestBody"]["content"]
+                .get("application/json")
+                .is_some();
+            let Some(Value::Object(responses)) = operation.get_mut("responses") else {
+                continue;
+            };
+            let mut add = |status: &str, description: &str| {
+                responses
+                    .entry(status.to_owned())
+                    .or_insert_with(|| error(description));
+            };
+            if path.starts_with("/api/") {
+                add("401", "`missing_key` or `invalid_key`");
+                add("429", "`rate_limited`, with `Retry-After`");
+            }
+            add(
+                "503",
+                "`timeout`: the request took longer than the server allows",
+            );
+            if has_query {
+                add(
+                    "400",
+                    "`invalid_parameters` and the checks named in the parameters",
+                );
+            }
+            if path.contains("{id}") || path.contains("{name}") {
+                add("404", "`not_found`");
+            }
+            if has_json {
+                add(
+                    "400",
+                    "`invalid_parameters` and the checks named in the body",
+                );
+                add("413", "`body_too_large`");
+                add(
+                    "415",
+                    "`unsupported_media_type`: send `Content-Type: application/json`",
+                );
+            }
+        }
+    }
+}
+
+/// The derived document states the default `[limits]` (the schema attributes on the wire
+/// types); a server configured otherwise must promise its own. Only a bound equal to the
+/// default is replaced, so other bounds on the same names (ask's `k` ≤ 10) stay.
+fn apply_limits(doc: &mut serde_json::Value, limits: &crate::config::Limits) {
+    use serde_json::Value;
+    let defaults = crate::config::Limits::default();
+    let bounds: [(&str, &str, usize, usize); 5] = [
+        (
+            "TermQuery",
+            "maxLength",
+            defaults.max_query_chars,
+            limits.max_query_chars,
+        ),
+        (
+            "q",
+            "maxLength",
+            defaults.max_query_chars,
+            limits.max_query_chars,
+        ),
+        ("k", "maximum", defaults.max_k, limits.max_k),
+        ("limit", "maximum", defaults.max_k, limits.max_k),
+        ("offset", "maximum", defaults.max_offset, limits.max_offset),
+    ];
+    let patch = |name: &str, schema: &mut Value| {
+        for (field, key, default, configured) in bounds {
+            if name == field
+                && let Some(bound) = schema.get_mut(key)
+                && bound.as_u64() == Some(default as u64)
+            {
+                *bound = configured.into();
+            }
+        }
+    };
+    match doc {
+        Value::Object(map) => {
+            // A parameter: `{"name", "in", "schema"}`.
+            if let (Some(Value::String(name)), Some(schema)) =
+                (map.get("name").cloned(), map.get_mut("schema"))
+            {
+                patch(&name, schema);
+            }
+            // An object schema's properties, and the named schemas of `components`.
+            for key in ["properties", "schemas"] {
+                if let Some(Value::Object(named)) = map.get_mut(key) {
+                    for (name, schema) in named.iter_mut() {
+                        patch(name, schema);
+                    }
+                }
+            }
+            for v in map.values_mut() {
+                apply_limits(v, limits);
+            }
+        }
+        Value::Array(items) => {
+            for v in items {
+                apply_limits(v, limits);
+            }
+        }
+        _ => {}
+    }
+}
+
+/// One server-sent event of `POST /api/ask`, as its `event:` and `data:` lines; it only
+/// describes the stream in the OpenAPI document (the handler writes events directly).
+#[derive(ToSchema)]
+#[allow(dead_code)] // never built: the derive reads the fields
+pub(crate) struct AskStreamEvent {
+    /// `token`, `replace`, `citations`, `done` or `error`.
+    #[schema(pattern = "^(token|replace|citations|done|error)$")]
+    event: String,
+    /// The event's JSON (see the operation's description).
+    data: String,
 }
 
 /// Grounded answer to a question, from the documents the caller may see.
@@ -884,25 +976,24 @@ pub(crate) async fn openapi() -> Response {
 #[utoipa::path(post, path = "/api/ask", request_body = crate::ask::AskParams,
     responses(
         (status = 200, description = "server-sent events `token`, `replace`, `citations`, `done` or `error` (see above); with `\"stream\": false` one JSON answer",
-            content((crate::ask::AskResponse = "application/json"), (String = "text/event-stream"))),
+            content((crate::ask::AskResponse = "application/json"), (AskStreamEvent = "text/event-stream"))),
         (status = 400, body = crate::error::ErrorBody), (status = 413, body = crate::error::ErrorBody),
         (status = 503, description = "`busy` (queue full) or `generator_unavailable`", body = crate::error::ErrorBody)),
     security(("bearer" = [])))]
 pub(crate) async fn ask(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    body: Result<Json<crate::ask::AskParams>, JsonRejection>,
+    ApiJson(params): ApiJson<crate::ask::AskParams>,
 ) -> Result<Response, ApiError> {
     use std::convert::Infallible;
 
     use axum::response::sse::{Event, KeepAlive, Sse};
     use trawl_generator::Flow;
 
-    use crate::ask::{AskEvent, AskOptions, Asker, run_ask, validate_question};
+    use crate::ask::{AskEvent, AskOptions, Asker, run_ask};
 
-    let Json(params) = body.map_err(json_rejection)?;
     // Bad input is a plain 4xx, before any stream starts.
-    validate_question(&params.question)?;
+    params.validate()?;
     let generator = state.generator.clone().ok_or_else(|| {
         ApiError::new(
             StatusCode::SERVICE_UNAVAILABLE,
@@ -915,7 +1006,7 @@ pub(crate) async fn ask(
     let question = params.question.clone();
     if params.stream == Some(false) {
         let st = state.clone();
-        let response = tokio::task::spawn_blocking(move || {
+        let response = blocking(move || {
             let asker = Asker {
                 index: &st.index,
                 embedder: st.embedder.as_ref(),
@@ -924,8 +1015,7 @@ pub(crate) async fn ask(
             };
             run_ask(asker, &params, &access, &mut |_| Flow::Continue)
         })
-        .await
-        .map_err(blocking_error)??;
+        .await?;
         audit_answer(&state, &ctx, &question, &response);
         return Ok(Json(response).into_response());
     }
@@ -1017,6 +1107,114 @@ mod tests {
         ] {
             assert_eq!(resolve_in(&bases, bad), None, "{bad}");
         }
+    }
+
+    /// The document as `GET /api/openapi.json` serves it under `limits`.
+    fn served(limits: &crate::config::Limits) -> serde_json::Value {
+        let mut doc = serde_json::to_value(ApiDoc::openapi()).unwrap();
+        apply_limits(&mut doc, limits);
+        add_error_responses(&mut doc);
+        add_cross_field_rules(&mut doc);
+        doc
+    }
+
+    /// The schema of query parameter `name` of `GET path`.
+    fn query_param<'a>(
+        doc: &'a serde_json::Value,
+        path: &str,
+        name: &str,
+    ) -> &'a serde_json::Value {
+        doc["paths"][path]["get"]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|p| p["name"] == name)
+            .map(|p| &p["schema"])
+            .unwrap_or_else(|| panic!("no parameter {name} on {path}"))
+    }
+
+    #[test]
+    fn the_document_states_the_configured_limits() {
+        let limits = crate::config::Limits {
+            max_k: 7,
+            max_offset: 20,
+            max_query_chars: 30,
+            ..Default::default()
+        };
+        let doc = served(&limits);
+        let k = query_param(&doc, "/api/search", "k");
+        assert_eq!(
+            (k["minimum"].as_u64(), k["maximum"].as_u64()),
+            (Some(1), Some(7))
+        );
+        assert_eq!(query_param(&doc, "/api/search", "offset")["maximum"], 20);
+        assert_eq!(query_param(&doc, "/api/search", "q")["maxLength"], 30);
+        assert_eq!(query_param(&doc, "/api/documents", "limit")["maximum"], 7);
+        let schemas = &doc["components"]["schemas"];
+        assert_eq!(schemas["SearchParams"]["properties"]["k"]["maximum"], 7);
+        assert_eq!(schemas["TermQuery"]["maxLength"], 30);
+        // Bounds that are not the configured limits stay.
+        assert_eq!(schemas["AskParams"]["properties"]["k"]["maximum"], 10);
+        assert_eq!(
+            schemas["AskParams"]["properties"]["question"]["maxLength"],
+            2000
+        );
+    }
+
+    #[test]
+    fn the_document_states_the_patterns_the_server_checks() {
+        let doc = served(&crate::config::Limits::default());
+        let search = &doc["components"]["schemas"]["SearchParams"]["properties"];
+        assert_eq!(search["mode"]["pattern"], trawl_service::api::MODE_PATTERN);
+        assert_eq!(
+            search["fusion"]["pattern"],
+            trawl_service::api::FUSION_PATTERN
+        );
+        assert_eq!(
+            query_param(&doc, "/api/search", "fusion")["pattern"],
+            trawl_service::api::FUSION_PATTERN
+        );
+        assert_eq!(
+            doc["components"]["schemas"]["TagEdit"]["anyOf"][0]["properties"]["add"]["minItems"],
+            1
+        );
+    }
+
+    #[test]
+    fn every_operation_lists_the_errors_around_it() {
+        let doc = served(&crate::config::Limits::default());
+        let mut checked = 0;
+        for (path, item) in doc["paths"].as_object().unwrap() {
+            for (method, op) in item.as_object().unwrap() {
+                let responses = op["responses"].as_object().unwrap();
+                let has = |status: &str| responses.contains_key(status);
+                let what = format!("{method} {path}");
+                assert!(has("503"), "{what}");
+                if path.starts_with("/api/") {
+                    assert!(has("401") && has("429"), "{what}");
+                }
+                if op["requestBody"]["content"]
+                    .get("application/json")
+                    .is_some()
+                {
+                    assert!(has("400") && has("413") && has("415"), "{what}");
+                }
+                if path.contains("{id}") {
+                    assert!(has("404"), "{what}");
+                }
+                for (status, response) in responses {
+                    if status.starts_with('4') || status.starts_with('5') {
+                        assert_eq!(
+                            response["content"]["application/json"]["schema"]["$ref"],
+                            "#/components/schemas/ErrorBody",
+                            "{what} {status}"
+                        );
+                    }
+                }
+                checked += 1;
+            }
+        }
+        assert!(checked >= 25, "{checked}");
     }
 
     #[test]

@@ -19,7 +19,7 @@ use trawl_indexer::{FileOutcome, IndexOptions, NewFile, UploadMeta};
 use trawl_search::Index;
 use utoipa::ToSchema;
 
-use crate::audit::{AuditEvent, AuditLog, now_rfc3339};
+use crate::audit::{Action, AuditEvent, AuditLog, now_rfc3339};
 
 /// Finished jobs remembered for `GET /api/jobs/{id}`.
 const KEEP_FINISHED: usize = 1000;
@@ -206,7 +206,7 @@ fn run_job(ctx: &WorkerContext, table: &Mutex<Table>, work: Work) {
         time: now_rfc3339(),
         request_id: &work.request_id,
         principal: &work.principal,
-        action: "upload_indexed",
+        action: Action::UploadIndexed,
         query: None,
         params: Some(serde_json::json!({ "job": work.id })),
         doc_ids,

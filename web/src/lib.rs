@@ -12,6 +12,7 @@ mod audit;
 pub mod auth;
 pub mod config;
 mod error;
+mod extract;
 mod handlers;
 mod jobs;
 mod metrics;

@@ -12,7 +12,7 @@ use std::{collections::BTreeSet, sync::Arc};
 
 use axum::{
     Extension, Json,
-    extract::{Path as UrlPath, Query, State, rejection::JsonRejection},
+    extract::{Path as UrlPath, State},
     http::StatusCode,
     response::{IntoResponse, Response},
 };
@@ -25,21 +25,17 @@ use crate::{
         SavedSearch, SavedSearchInput, SavedSearches, SearchParams, TagEdit, TagEventView,
         TermsParams, TermsResponse, ThreadView, ThreadsParams, ThreadsResponse, check_threshold,
     },
+    audit::{Action, Record},
     discovery,
-    handlers::{QueryResult, audit, blocking_error, check_limits, json_rejection, not_found},
+    extract::{ApiJson, ApiQuery},
+    handlers::{blocking, check_k, check_limits, not_found},
     routes::{AppState, Ctx},
 };
 
 /// Most terms in one report.
 pub(crate) const MAX_TERMS: usize = 500;
-/// Most tag additions and removals in one request.
+/// Most tag additions, and most removals, in one request.
 pub(crate) const MAX_TAG_OPS: usize = 50;
-
-fn query_params<T>(params: QueryResult<T>) -> Result<T, ApiError> {
-    params
-        .map(|Query(p)| p)
-        .map_err(|e| ApiError::bad_request("invalid_parameters", e.body_text()))
-}
 
 /// The non-empty fields of `value`, for the audit log.
 fn logged(value: &impl serde::Serialize) -> serde_json::Value {
@@ -59,9 +55,8 @@ fn logged(value: &impl serde::Serialize) -> serde_json::Value {
 pub(crate) async fn terms(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    body: Result<Json<TermsParams>, JsonRejection>,
+    ApiJson(params): ApiJson<TermsParams>,
 ) -> Result<Json<TermsResponse>, ApiError> {
-    let Json(params) = body.map_err(json_rejection)?;
     if params.terms.is_empty() {
         return Err(ApiError::bad_request(
             "no_terms",
@@ -89,8 +84,10 @@ pub(crate) async fn terms(
     let access = ctx.principal.access();
     let index = state.index.clone();
     let p = params.clone();
-    let report = tokio::task::spawn_blocking(move || {
-        let doc_ids = discovery::restriction(&index, &access, &tags, p.thread.as_deref())?;
+    let report = blocking(move || {
+        // A blank thread is no thread, as in a search.
+        let thread = p.thread.as_deref().filter(|t| !t.trim().is_empty());
+        let doc_ids = discovery::restriction(&index, &access, &tags, thread)?;
         let req = TermsRequest {
             queries: p.terms,
             filter,
@@ -105,17 +102,13 @@ pub(crate) async fn terms(
             }
         })
     })
-    .await
-    .map_err(blocking_error)??;
+    .await?;
     let hit: BTreeSet<&String> = report.terms.iter().flat_map(|t| &t.doc_ids).collect();
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "terms",
-        None,
-        Some(logged(&params)),
-        hit.into_iter().cloned().collect(),
-        StatusCode::OK,
+        Record::new(Action::Terms)
+            .params(logged(&params))
+            .docs(hit.into_iter().cloned().collect()),
     );
     Ok(Json(report.into()))
 }
@@ -128,28 +121,23 @@ pub(crate) async fn terms(
 pub(crate) async fn threads(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    params: QueryResult<ThreadsParams>,
+    ApiQuery(params): ApiQuery<ThreadsParams>,
 ) -> Result<Json<ThreadsResponse>, ApiError> {
-    let params = query_params(params)?;
     let access = ctx.principal.access();
     let index = state.index.clone();
     let p = params.clone();
-    let threads = tokio::task::spawn_blocking(move || {
+    let threads = blocking(move || {
         discovery::thread_list(&index, &access, p.all.unwrap_or(false), p.doc_id.as_deref())
     })
-    .await
-    .map_err(blocking_error)??;
-    audit(
-        &state,
+    .await?;
+    state.audit(
         &ctx,
-        "threads",
-        None,
-        Some(logged(&params)),
-        threads
-            .iter()
-            .flat_map(|t| t.doc_ids.iter().cloned())
-            .collect(),
-        StatusCode::OK,
+        Record::new(Action::Threads).params(logged(&params)).docs(
+            threads
+                .iter()
+                .flat_map(|t| t.doc_ids.iter().cloned())
+                .collect(),
+        ),
     );
     Ok(Json(ThreadsResponse { threads }))
 }
@@ -167,18 +155,14 @@ pub(crate) async fn thread(
     let access = ctx.principal.access();
     let index = state.index.clone();
     let key = id.clone();
-    let view = tokio::task::spawn_blocking(move || discovery::thread_view(&index, &access, &key))
-        .await
-        .map_err(blocking_error)??
+    let view = blocking(move || discovery::thread_view(&index, &access, &key))
+        .await?
         .ok_or_else(|| ApiError::not_found(format!("no thread {id:?}")))?;
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "thread",
-        None,
-        Some(serde_json::json!({ "thread": id })),
-        view.messages.iter().map(|m| m.doc_id.clone()).collect(),
-        StatusCode::OK,
+        Record::new(Action::Thread)
+            .params(serde_json::json!({ "thread": id }))
+            .docs(view.messages.iter().map(|m| m.doc_id.clone()).collect()),
     );
     Ok(Json(view))
 }
@@ -190,28 +174,26 @@ pub(crate) async fn thread(
 pub(crate) async fn near_dup_groups(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    params: QueryResult<NearDupParams>,
+    ApiQuery(params): ApiQuery<NearDupParams>,
 ) -> Result<Json<NearDupGroups>, ApiError> {
-    let threshold = check_threshold(query_params(params)?.threshold)?;
+    let threshold = check_threshold(params.threshold)?;
     let access = ctx.principal.access();
     let index = state.index.clone();
-    let groups = tokio::task::spawn_blocking(move || {
+    let groups = blocking(move || {
         let groups = discovery::near_dup_groups(&index, &access, threshold)?;
         discovery::group_views(&index, &access, &groups)
     })
-    .await
-    .map_err(blocking_error)??;
-    audit(
-        &state,
+    .await?;
+    state.audit(
         &ctx,
-        "near_dups",
-        None,
-        Some(serde_json::json!({ "threshold": threshold })),
-        groups
-            .iter()
-            .flat_map(|g| g.members.iter().map(|m| m.doc_id.clone()))
-            .collect(),
-        StatusCode::OK,
+        Record::new(Action::NearDups)
+            .params(serde_json::json!({ "threshold": threshold }))
+            .docs(
+                groups
+                    .iter()
+                    .flat_map(|g| g.members.iter().map(|m| m.doc_id.clone()))
+                    .collect(),
+            ),
     );
     Ok(Json(NearDupGroups { threshold, groups }))
 }
@@ -224,13 +206,13 @@ pub(crate) async fn document_near_dups(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     UrlPath(id): UrlPath<String>,
-    params: QueryResult<NearDupParams>,
+    ApiQuery(params): ApiQuery<NearDupParams>,
 ) -> Result<Json<DocumentNearDups>, ApiError> {
-    let threshold = check_threshold(query_params(params)?.threshold)?;
+    let threshold = check_threshold(params.threshold)?;
     let access = ctx.principal.access();
     let index = state.index.clone();
     let key = id.clone();
-    let group = tokio::task::spawn_blocking(move || {
+    let group = blocking(move || {
         if index.document_info(&key, &access)?.is_none() {
             return Ok(None);
         }
@@ -244,8 +226,7 @@ pub(crate) async fn document_near_dups(
                 .next(),
         ))
     })
-    .await
-    .map_err(blocking_error)??
+    .await?
     .ok_or_else(|| not_found(&id))?;
     let mut ids = vec![id.clone()];
     if let Some(g) = &group {
@@ -256,14 +237,11 @@ pub(crate) async fn document_near_dups(
                 .filter(|d| d != &id),
         );
     }
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "near_dups",
-        None,
-        Some(serde_json::json!({ "threshold": threshold })),
-        ids,
-        StatusCode::OK,
+        Record::new(Action::NearDups)
+            .params(serde_json::json!({ "threshold": threshold }))
+            .docs(ids),
     );
     Ok(Json(DocumentNearDups {
         doc_id: id,
@@ -281,11 +259,22 @@ fn read_tags(state: &AppState, ctx: &Ctx, id: &str) -> Result<Option<DocumentTag
     {
         return Ok(None);
     }
-    let history: Vec<TagEventView> = TagJournal::new(state.index.dir())
+    let events: Vec<_> = TagJournal::new(state.index.dir())
         .events()
         .map_err(discovery::review_tag_error)?
         .into_iter()
         .filter(|e| e.doc_id == id)
+        .collect();
+    // The current tags replay the journal's operations, before they become wire strings.
+    let mut tags = BTreeSet::new();
+    for e in &events {
+        match e.op {
+            TagOp::Add => tags.insert(e.tag.clone()),
+            TagOp::Remove => tags.remove(&e.tag),
+        };
+    }
+    let history = events
+        .into_iter()
         .map(|e| TagEventView {
             time: e.time,
             by: e.by,
@@ -297,14 +286,6 @@ fn read_tags(state: &AppState, ctx: &Ctx, id: &str) -> Result<Option<DocumentTag
             tag: e.tag,
         })
         .collect();
-    let mut tags = BTreeSet::new();
-    for e in &history {
-        if e.op == "add" {
-            tags.insert(e.tag.clone());
-        } else {
-            tags.remove(&e.tag);
-        }
-    }
     Ok(Some(DocumentTags {
         doc_id: id.to_owned(),
         tags: tags.into_iter().collect(),
@@ -322,11 +303,10 @@ pub(crate) async fn document_tags(
     UrlPath(id): UrlPath<String>,
 ) -> Result<Json<DocumentTags>, ApiError> {
     let (st, c, key) = (state.clone(), ctx.clone(), id.clone());
-    let tags = tokio::task::spawn_blocking(move || read_tags(&st, &c, &key))
-        .await
-        .map_err(blocking_error)??
+    let tags = blocking(move || read_tags(&st, &c, &key))
+        .await?
         .ok_or_else(|| not_found(&id))?;
-    audit(&state, &ctx, "tags", None, None, vec![id], StatusCode::OK);
+    state.audit(&ctx, Record::new(Action::Tags).docs(vec![id]));
     Ok(Json(tags))
 }
 
@@ -340,21 +320,25 @@ pub(crate) async fn edit_tags(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
     UrlPath(id): UrlPath<String>,
-    body: Result<Json<TagEdit>, JsonRejection>,
+    ApiJson(edit): ApiJson<TagEdit>,
 ) -> Result<Json<DocumentTags>, ApiError> {
-    let Json(edit) = body.map_err(json_rejection)?;
-    let ops = edit.add.len() + edit.remove.len();
-    if ops == 0 {
+    if edit.add.is_empty() && edit.remove.is_empty() {
         return Err(ApiError::bad_request(
             "no_tag_changes",
             "give tags to `add` or `remove`",
         ));
     }
-    if ops > MAX_TAG_OPS {
-        return Err(ApiError::bad_request(
-            "too_many_tag_changes",
-            format!("{ops} tag changes; at most {MAX_TAG_OPS} per request"),
-        ));
+    // A bound per list, not on their sum, so the OpenAPI document can state it (`maxItems`).
+    for (list, tags) in [("add", &edit.add), ("remove", &edit.remove)] {
+        if tags.len() > MAX_TAG_OPS {
+            return Err(ApiError::bad_request(
+                "too_many_tag_changes",
+                format!(
+                    "{} tags to {list}; at most {MAX_TAG_OPS} per request",
+                    tags.len()
+                ),
+            ));
+        }
     }
     // Every tag is checked before anything is recorded.
     let norm = |tags: &[String]| -> Result<Vec<String>, ApiError> {
@@ -364,7 +348,7 @@ pub(crate) async fn edit_tags(
     };
     let (add, remove) = (norm(&edit.add)?, norm(&edit.remove)?);
     let (st, c, key) = (state.clone(), ctx.clone(), id.clone());
-    let after = tokio::task::spawn_blocking(move || {
+    let after = blocking(move || {
         let Some(before) = read_tags(&st, &c, &key)? else {
             return Ok(None);
         };
@@ -385,17 +369,13 @@ pub(crate) async fn edit_tags(
         }
         read_tags(&st, &c, &key)
     })
-    .await
-    .map_err(blocking_error)??
+    .await?
     .ok_or_else(|| not_found(&id))?;
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "tag",
-        None,
-        Some(logged(&edit)),
-        vec![id],
-        StatusCode::OK,
+        Record::new(Action::Tag)
+            .params(logged(&edit))
+            .docs(vec![id]),
     );
     Ok(Json(after))
 }
@@ -410,9 +390,7 @@ pub(crate) async fn review_tags(
 ) -> Result<Json<ReviewTags>, ApiError> {
     let access = ctx.principal.access();
     let index = state.index.clone();
-    let counts = tokio::task::spawn_blocking(move || discovery::review_tag_counts(&index, &access))
-        .await
-        .map_err(blocking_error)??;
+    let counts = blocking(move || discovery::review_tag_counts(&index, &access)).await?;
     Ok(Json(ReviewTags {
         tags: counts
             .into_iter()
@@ -423,18 +401,13 @@ pub(crate) async fn review_tags(
 
 /// Checks a search to be saved as a search would be checked when run.
 fn validate_search(state: &AppState, s: &SearchParams) -> Result<(), ApiError> {
+    check_k(s.k)?;
     check_limits(state, &s.q, s.k, s.offset)?;
     if s.q.trim().is_empty() {
         return Err(ApiError::bad_request("empty_query", "the query is empty"));
     }
-    if let Some(m) = s.mode.as_deref().filter(|m| !m.is_empty()) {
-        m.parse::<trawl_search::Mode>()
-            .map_err(|e| ApiError::bad_request("invalid_mode", e.to_string()))?;
-    }
-    if let Some(f) = s.fusion.as_deref().filter(|f| !f.is_empty()) {
-        f.parse::<trawl_search::Fusion>()
-            .map_err(|e| ApiError::bad_request("invalid_fusion", e.to_string()))?;
-    }
+    s.mode()?;
+    s.fusion()?;
     s.filter()?;
     s.near_dup_threshold()?;
     for t in s.review_tags() {
@@ -452,9 +425,7 @@ pub(crate) async fn saved_list(
     Extension(ctx): Extension<Ctx>,
 ) -> Result<Json<SavedSearches>, ApiError> {
     let (st, who) = (state.clone(), ctx.principal.name.clone());
-    let saved = tokio::task::spawn_blocking(move || st.service.saved.list(&who))
-        .await
-        .map_err(blocking_error)??;
+    let saved = blocking(move || st.service.saved.list(&who)).await?;
     Ok(Json(SavedSearches { saved }))
 }
 
@@ -468,9 +439,8 @@ pub(crate) async fn saved_get(
     UrlPath(name): UrlPath<String>,
 ) -> Result<Json<SavedSearch>, ApiError> {
     let (st, who, n) = (state.clone(), ctx.principal.name.clone(), name.clone());
-    tokio::task::spawn_blocking(move || st.service.saved.get(&who, &n))
-        .await
-        .map_err(blocking_error)??
+    blocking(move || st.service.saved.get(&who, &n))
+        .await?
         .map(Json)
         .ok_or_else(|| ApiError::not_found(format!("no saved search {name:?}")))
 }
@@ -483,23 +453,16 @@ pub(crate) async fn saved_get(
 pub(crate) async fn saved_put(
     State(state): State<AppState>,
     Extension(ctx): Extension<Ctx>,
-    body: Result<Json<SavedSearchInput>, JsonRejection>,
+    ApiJson(input): ApiJson<SavedSearchInput>,
 ) -> Result<Response, ApiError> {
-    let Json(input) = body.map_err(json_rejection)?;
     validate_search(&state, &input.search)?;
     let (st, who, i) = (state.clone(), ctx.principal.name.clone(), input.clone());
-    let (saved, is_new) =
-        tokio::task::spawn_blocking(move || st.service.saved.put(&who, &i.name, i.search))
-            .await
-            .map_err(blocking_error)??;
-    audit(
-        &state,
+    let (saved, is_new) = blocking(move || st.service.saved.put(&who, &i.name, i.search)).await?;
+    state.audit(
         &ctx,
-        "save_search",
-        Some(&input.search.q),
-        Some(serde_json::json!({ "name": input.name })),
-        Vec::new(),
-        StatusCode::OK,
+        Record::new(Action::SaveSearch)
+            .query(&input.search.q)
+            .params(serde_json::json!({ "name": input.name })),
     );
     let status = if is_new {
         StatusCode::CREATED
@@ -519,20 +482,13 @@ pub(crate) async fn saved_delete(
     UrlPath(name): UrlPath<String>,
 ) -> Result<StatusCode, ApiError> {
     let (st, who, n) = (state.clone(), ctx.principal.name.clone(), name.clone());
-    let deleted = tokio::task::spawn_blocking(move || st.service.saved.delete(&who, &n))
-        .await
-        .map_err(blocking_error)??;
+    let deleted = blocking(move || st.service.saved.delete(&who, &n)).await?;
     if !deleted {
         return Err(ApiError::not_found(format!("no saved search {name:?}")));
     }
-    audit(
-        &state,
+    state.audit(
         &ctx,
-        "delete_search",
-        None,
-        Some(serde_json::json!({ "name": name })),
-        Vec::new(),
-        StatusCode::OK,
+        Record::new(Action::DeleteSearch).params(serde_json::json!({ "name": name })),
     );
     Ok(StatusCode::NO_CONTENT)
 }

@@ -40,6 +40,9 @@ use crate::Error;
 
 /// Longest question accepted, in characters.
 pub const MAX_QUESTION_CHARS: usize = 2000;
+
+/// Most documents an answer draws passages from.
+pub const MAX_ASK_K: usize = 10;
 /// What the answer says when retrieval found nothing relevant.
 pub const NOT_FOUND: &str = "I couldn't find this in the documents you can access.";
 /// What the answer starts with when relevant documents were found but none says what the
@@ -73,10 +76,12 @@ End the sentence with its source number in brackets, like [1].";
 #[derive(Debug, Clone, Serialize, Deserialize, utoipa::ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AskParams {
-    /// The question.
+    /// The question: not blank, at most 2000 characters.
+    #[schema(min_length = 1, max_length = 2000, pattern = r"\S")]
     pub question: String,
-    /// Documents to draw passages from (default 4, at most 10).
-    #[serde(default)]
+    /// Documents to draw passages from (default 4): 1 to 10.
+    #[serde(default, deserialize_with = "crate::api::count::deserialize")]
+    #[schema(minimum = 1, maximum = 10)]
     pub k: Option<usize>,
     /// `false` for one JSON response instead of a server-sent event stream (HTTP only).
     #[serde(default)]
@@ -84,6 +89,19 @@ pub struct AskParams {
 }
 
 impl AskParams {
+    /// Checks the request before any work: the question (see [`validate_question`]) and `k`
+    /// within 1 to [`MAX_ASK_K`].
+    pub fn validate(&self) -> Result<(), Error> {
+        validate_question(&self.question)?;
+        match self.k {
+            Some(k) if !(1..=MAX_ASK_K).contains(&k) => Err(Error::invalid(
+                "invalid_k",
+                format!("k is {k}; ask draws from 1 to {MAX_ASK_K} documents"),
+            )),
+            _ => Ok(()),
+        }
+    }
+
     /// A question with default settings.
     pub fn new(question: impl Into<String>) -> Self {
         Self {
@@ -280,7 +298,7 @@ pub fn run_ask(
     let question = params.question.trim().to_string();
     validate_question(&question)?;
     crate::check_model(asker.index, asker.embedder.info())?;
-    let k = params.k.unwrap_or(4).clamp(1, 10);
+    let k = params.k.unwrap_or(4).clamp(1, MAX_ASK_K);
     let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
 
     let query_vector = asker.embedder.embed_query(&question)?;

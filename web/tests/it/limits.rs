@@ -74,6 +74,50 @@ fn oversized_and_absurd_requests_get_clear_errors() {
     );
     let res = post_json(&s.base, "/api/search", key, "{not json");
     assert_eq!(res.status, 400);
+    // JSON Schema's integers include `3.0`; the document promises them, so they are taken.
+    let res = post_json(&s.base, "/api/search", key, r#"{"q": "leave", "k": 3.0}"#);
+    assert_eq!(res.status, 200, "{}", String::from_utf8_lossy(&res.body));
+    // Each bound the OpenAPI document states is checked.
+    let too_many: Vec<String> = (0..51).map(|i| format!("t{i}")).collect();
+    for (path, body, code) in [
+        (
+            "/api/ask",
+            r#"{"question": "leave?", "k": 11}"#.to_owned(),
+            "invalid_k",
+        ),
+        (
+            "/api/ask",
+            r#"{"question": "leave?", "k": 0}"#.to_owned(),
+            "invalid_k",
+        ),
+        (
+            "/api/documents/nope/tags",
+            serde_json::json!({ "add": too_many }).to_string(),
+            "too_many_tag_changes",
+        ),
+        (
+            "/api/saved-searches",
+            r#"{"name": "n", "search": {"q": "leave", "k": 0}}"#.to_owned(),
+            "invalid_search",
+        ),
+        (
+            "/api/search",
+            r#"{"q": "leave", "from": " 2024-01-01"}"#.to_owned(),
+            "invalid_date",
+        ),
+        (
+            "/api/search",
+            r#"{"q": "leave", "fusion": "RRF"}"#.to_owned(),
+            "invalid_fusion",
+        ),
+    ] {
+        let res = post_json(&s.base, path, key, &body);
+        assert_eq!(
+            (res.status, res.code().as_str()),
+            (400, code),
+            "{path} {body}"
+        );
+    }
 }
 
 #[test]

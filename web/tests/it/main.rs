@@ -1,8 +1,10 @@
-//! Integration tests of the service: a real index built from real files with
-//! the real model, the real server on a free loopback port, real HTTP.
+//! Integration tests of the service: a real index built from real files with a
+//! deterministic stand-in embedder (`fake`), the real server on a free loopback port, real
+//! HTTP.
 
 mod access;
 mod acl;
+mod fake;
 mod limits;
 mod review;
 mod writes;
@@ -13,22 +15,17 @@ use std::{
 };
 
 use serde_json::Value;
-use trawl_embedder::{Embedder, ModelLocation, OnnxEmbedder, OnnxOptions};
+use trawl_embedder::Embedder;
 use trawl_search::{Index, IndexSpec};
 use trawl_web::{AppState, ServiceOptions, auth, config::Config};
 
-/// The real model, loaded once per test binary.
-pub(crate) fn embedder() -> Arc<OnnxEmbedder> {
-    static EMBEDDER: OnceLock<Arc<OnnxEmbedder>> = OnceLock::new();
+/// The embedder of every test server: a word-hashing stand-in ([`fake::HashEmbedder`]),
+/// since these tests check HTTP behaviour — keys, access, limits, errors, audit, uploads —
+/// not ranking; the real model's ranking and answers are tested in `tests/e2e`.
+pub(crate) fn embedder() -> Arc<dyn Embedder> {
+    static EMBEDDER: OnceLock<Arc<dyn Embedder>> = OnceLock::new();
     EMBEDDER
-        .get_or_init(|| {
-            Arc::new(
-                OnnxEmbedder::load(&ModelLocation::from_env(), OnnxOptions::default())
-                    .unwrap_or_else(|e| {
-                        panic!("the embedding model is missing ({e}); run `make setup` first")
-                    }),
-            )
-        })
+        .get_or_init(|| Arc::new(fake::HashEmbedder::new()))
         .clone()
 }
 

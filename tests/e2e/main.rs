@@ -12,9 +12,9 @@ use serde_json::Value;
 mod answers;
 mod ask;
 mod cluster;
+mod contract;
 mod formats;
 mod tune;
-mod contract;
 
 const BIN: &str = env!("CARGO_BIN_EXE_trawl");
 

@@ -15,7 +15,7 @@
 //! Inclusive messages: a message is *not* inclusive when its own text (the
 //! body without the header block, without `>`-quoted lines and without what
 //! follows an attribution line such as `On … wrote:`) is contained, word
-//! 3-gram for word 3-gram (at least [`CONTAINED`] of them), in a later
+//! 3-gram for word 3-gram (at least `CONTAINED`, 90 %, of them), in a later
 //! message of the same thread; reviewing the inclusive messages then covers
 //! every word of the thread. Attachments are not compared.
 

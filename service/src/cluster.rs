@@ -36,12 +36,7 @@ pub fn run_search_on_cluster(
     access: &Access,
 ) -> Result<SearchResponse, Error> {
     let started = Instant::now();
-    let mode = match params.mode.as_deref() {
-        None | Some("") => Mode::default(),
-        Some(m) => m
-            .parse::<Mode>()
-            .map_err(|e| Error::invalid("invalid_mode", e.to_string()))?,
-    };
+    let mode = params.mode()?;
     if params.q.trim().is_empty() {
         return Err(Error::invalid("empty_query", "the query is empty"));
     }
@@ -59,15 +54,10 @@ pub fn run_search_on_cluster(
     if params.near_dups == Some(true) || params.collapse_near_dups == Some(true) {
         return Err(unsupported("near-duplicate grouping"));
     }
-    let fusion = match params.fusion.as_deref().filter(|f| !f.is_empty()) {
+    let fusion = match params.fusion()? {
         None => Fusion::Convex { vector_weight: 0.5 },
-        Some(f) => match f
-            .parse::<Fusion>()
-            .map_err(|e| Error::invalid("invalid_fusion", e.to_string()))?
-        {
-            Fusion::Calibrated { .. } => return Err(unsupported("calibrated fusion")),
-            other => other,
-        },
+        Some(Fusion::Calibrated { .. }) => return Err(unsupported("calibrated fusion")),
+        Some(other) => other,
     };
     let k = params.k.unwrap_or(DEFAULT_K);
     let offset = params.offset.unwrap_or(0);

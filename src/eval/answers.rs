@@ -292,7 +292,11 @@ pub(super) fn run(
             .iter()
             .map(|c| {
                 if by_path {
-                    c.path.clone()
+                    // an attachment counts for its file, as in the ranking evaluation
+                    c.path
+                        .split_once(trawl_indexer::CHILD_PATH_SEPARATOR)
+                        .map_or(&*c.path, |(file, _)| file)
+                        .to_string()
                 } else {
                     c.doc_id.clone()
                 }

@@ -375,7 +375,9 @@ pub fn run_ask(
         // separates answerable from unanswerable questions worse (README)
         Some(s)
             if s.support + RELEVANCE_WEIGHT * best.unwrap_or(0.0) >= asker.options.min_support
-                && s.focus_found =>
+                && s.focus_found
+                && select::names_absent(&question, &source_of(&passages, &units, &s))
+                    .is_empty() =>
         {
             s
         }
@@ -425,10 +427,23 @@ pub fn run_ask(
     }
     let selected: std::collections::BTreeSet<usize> =
         selection.picked.iter().map(|&i| units[i].passage).collect();
+    // the question's words may be used only where the cited passages use them too: "sick
+    // leave for bereavement" must not become "sick leave for contractors"
+    let passage_words: std::collections::HashSet<String> = selected
+        .iter()
+        .flat_map(|&n| {
+            let p = &passages[n - 1];
+            text::content_words(&format!("{} {}", p.hit.title, p.text))
+        })
+        .collect();
     let allowed_words: std::collections::HashSet<String> = texts
         .iter()
-        .chain(std::iter::once(&question))
         .flat_map(|t| text::content_words(t))
+        .chain(
+            text::content_words(&question)
+                .into_iter()
+                .filter(|w| passage_words.contains(w)),
+        )
         .chain(selected.iter().flat_map(|&n| {
             let hit = &passages[n - 1].hit;
             text::content_words(&format!(
@@ -610,6 +625,20 @@ pub fn run_ask(
     timings.total_ms = ms(started);
     response.timings = timings;
     Ok(response)
+}
+
+/// What an answer's selected units stand in: their passages' text, titles and paths.
+fn source_of(
+    passages: &[Passage],
+    units: &[select::Unit],
+    selection: &select::Selection,
+) -> String {
+    let mut source = String::new();
+    for &i in &selection.picked {
+        let p = &passages[units[i].passage - 1];
+        source.push_str(&format!("{} {} {}\n", p.hit.path, p.hit.title, p.text));
+    }
+    source
 }
 
 /// The relevance signal the refusal threshold applies to: the best cosine similarity between

@@ -219,7 +219,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
     };
     match focus {
         Focus::Quantity(units) => quantity(units),
-        Focus::Figure => has_digit || ws.iter().any(|w| is_number(w) && w != "a"),
+        Focus::Figure => figure(&ws),
         Focus::When => {
             ws.iter().any(|w| {
                 let t = w.trim_matches(|c: char| !c.is_alphanumeric());
@@ -229,6 +229,44 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         }
         Focus::Open => true,
     }
+}
+
+/// Whether words state a figure: a number that is not part of a date ("August 28, 2009"
+/// answers no "how much").
+fn figure(ws: &[String]) -> bool {
+    let bare = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
+    let month = |w: Option<&String>| w.is_some_and(|w| MONTHS.contains(&bare(w).as_str()));
+    ws.iter().enumerate().any(|(i, w)| {
+        let t = bare(w);
+        let year = t.len() == 4
+            && t.chars().all(|c| c.is_ascii_digit())
+            && (t.starts_with("19") || t.starts_with("20"));
+        let day_of_month = (i > 0 && month(ws.get(i - 1))) || month(ws.get(i + 1));
+        // "on the one hand" states no figure
+        is_number(w) && w != "a" && t != "one" && !year && !day_of_month
+    })
+}
+
+/// The names a question mentions ("Northwind", "Papa John's", "GSA") that `source` (the
+/// answer's passage with its title and path) never mentions: a passage about another vendor
+/// does not answer a question about Northwind however well its sentence fits.
+pub(crate) fn names_absent(question: &str, source: &str) -> Vec<String> {
+    let source = source.to_lowercase();
+    let ws: Vec<&str> = question.split_whitespace().collect();
+    ws.iter()
+        .enumerate()
+        // a sentence's first word is capitalized as a sentence start
+        .filter(|&(i, _)| i > 0 && !ws[i - 1].ends_with(['.', '?', '!', ':']))
+        .map(|(_, w)| {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+            w.strip_suffix("'s")
+                .or_else(|| w.strip_suffix("’s"))
+                .unwrap_or(w)
+        })
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase) && *w != "I")
+        .filter(|w| !source.contains(&w.to_lowercase()))
+        .map(str::to_string)
+        .collect()
 }
 
 /// A unit of a passage that could answer on its own.
@@ -279,6 +317,67 @@ fn line_sentences(line: &str) -> Vec<String> {
     super::text::sentences(line)
 }
 
+/// Words a line wrapped in the middle of a sentence ends with.
+const CONTINUING: &[&str] = &[
+    "a", "an", "the", "to", "of", "in", "on", "at", "by", "for", "from", "with", "and", "or", "as",
+    "is", "are", "be", "will", "shall", "that", "which", "than", "its", "their", "per",
+];
+
+/// Joins the lines of a block that a layout wrapped in the middle of a sentence (PDF text,
+/// plain-text mail): a line that does not end a sentence continues on the next when the
+/// next starts in lower case, or the line is long, or it ends with a comma or a word no
+/// sentence ends with. List items and table rows stay lines of their own.
+fn logical_lines(block: &[&str]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for line in block {
+        let line = line.trim();
+        let continues = out.last().is_some_and(|prev: &String| {
+            let ended = prev
+                .trim_end_matches(['"', '”', '’', '\'', ')'])
+                .ends_with(['.', '!', '?', ':', ';']);
+            let last = prev.rsplit(' ').next().unwrap_or("").to_lowercase();
+            !ended
+                && !line.starts_with('•')
+                && !line.contains(" | ")
+                && !prev.contains(" | ")
+                && (line.chars().next().is_some_and(char::is_lowercase)
+                    || prev.split_whitespace().count() >= 8
+                    || prev.ends_with([',', '-'])
+                    || CONTINUING.contains(&last.as_str()))
+        });
+        match out.last_mut() {
+            Some(prev) if continues => {
+                prev.push(' ');
+                prev.push_str(line);
+            }
+            _ => out.push(line.to_string()),
+        }
+    }
+    out
+}
+
+/// Most words a unit may have: the embedder reads about this many, and one sentence that
+/// long (contract prose) says several things.
+const MAX_UNIT_WORDS: usize = 90;
+
+/// Splits a sentence longer than [`MAX_UNIT_WORDS`] at its semicolons, and a piece still
+/// too long into windows of 60 words, so long contract sentences stay candidates.
+fn within_length(sentence: &str) -> Vec<String> {
+    if sentence.split_whitespace().count() <= MAX_UNIT_WORDS {
+        return vec![sentence.to_string()];
+    }
+    let mut out = Vec::new();
+    for piece in sentence.split("; ") {
+        let ws: Vec<&str> = piece.split_whitespace().collect();
+        if ws.len() <= MAX_UNIT_WORDS {
+            out.push(piece.to_string());
+        } else {
+            out.extend(ws.chunks(60).map(|c| c.join(" ")));
+        }
+    }
+    out
+}
+
 /// Whether a line looks like a heading: short, one line in its block, no sentence end.
 fn is_heading(block: &[&str]) -> bool {
     let [line] = block else {
@@ -312,7 +411,8 @@ pub(crate) fn units(
         let mut push = |out: &mut Vec<Unit>, raw: &str, heading: &str| {
             let cleaned = clean(raw);
             let n = words(&cleaned).len();
-            if (4..=90).contains(&n) && cleaned.chars().filter(|c| c.is_alphabetic()).count() >= 12
+            if (4..=MAX_UNIT_WORDS).contains(&n)
+                && cleaned.chars().filter(|c| c.is_alphabetic()).count() >= 12
             {
                 out.push(Unit {
                     passage: p + 1,
@@ -374,16 +474,13 @@ pub(crate) fn units(
                 }
                 continue;
             }
-            for line in block {
+            for line in logical_lines(block) {
                 let line = line.trim();
-                if let Some(item) = line.strip_prefix('•') {
-                    // a list item is a unit of its own (long items are split into sentences)
-                    for s in line_sentences(item) {
-                        push(&mut out, &s, &heading);
-                    }
-                } else {
-                    for s in line_sentences(line) {
-                        push(&mut out, &s, &heading);
+                let line = line.strip_prefix('•').unwrap_or(line);
+                // a list item is a unit of its own (long items are split into sentences)
+                for s in line_sentences(line) {
+                    for piece in within_length(&s) {
+                        push(&mut out, &piece, &heading);
                     }
                 }
             }
@@ -496,7 +593,8 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         picked.push(best + 1);
     }
     Some(Selection {
-        focus_found: states_focus(&focus, &units[best].text),
+        // a lead-in's figure is in the item it brings ("…will pay to ABG: $1,250,000")
+        focus_found: picked.iter().any(|&i| states_focus(&focus, &units[i].text)),
         support: scores[best],
         picked,
     })
@@ -608,6 +706,69 @@ mod tests {
             quote(&u, &s).0,
             "FMLA entitles you to take up to 12 weeks of unpaid leave per 12 month period [1]."
         );
+    }
+
+    #[test]
+    fn lines_wrapped_by_a_pdf_layout_are_one_sentence() {
+        // the short title line stays apart (it ends no sentence, but the next line starts one)
+        let passage = "ENDORSEMENT AGREEMENT\nIn consideration of the rights granted herein, PAPA JOHN’S will pay to ABG in\ncash the sum of $1,250,000 for the first Contract Year.\n• Approved items are listed below\n• Unapproved items are not";
+        let u = units(&[passage.to_string()], &[None], &[]);
+        let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "In consideration of the rights granted herein, PAPA JOHN’S will pay to ABG in cash the sum of $1,250,000 for the first Contract Year.",
+                "Approved items are listed below",
+                "Unapproved items are not",
+            ]
+        );
+        // a sentence too long for one unit is cut at semicolons, not dropped
+        let long = format!(
+            "{}; {}.",
+            "word ".repeat(60).trim(),
+            "other ".repeat(50).trim()
+        );
+        let u = units(&[long], &[None], &[]);
+        assert_eq!(u.len(), 2, "{u:?}");
+    }
+
+    #[test]
+    fn a_figure_is_not_a_date() {
+        let how_much = focus("How much did GSI Technology pay Sony?");
+        assert!(!states_focus(
+            &how_much,
+            "This Agreement is made as of August 28, 2009 by GSI Technology."
+        ));
+        assert!(states_focus(
+            &how_much,
+            "GSI paid Sony $12,000,000 in cash."
+        ));
+        assert_eq!(
+            focus("What award can I get for a Level 5 performance rating?"),
+            Focus::Open
+        );
+    }
+
+    #[test]
+    fn names_the_source_never_mentions_are_reported() {
+        let source = "TRANSPORTATION SERVICES AGREEMENT Owner will invoice such fees to Charterer.";
+        assert_eq!(
+            names_absent(
+                "What late fee does Northwind pay if an invoice is overdue?",
+                source
+            ),
+            ["Northwind"]
+        );
+        assert!(
+            names_absent(
+                "How much does Papa John’s pay ABG?",
+                "PAPA JOHN’S will pay to ABG"
+            )
+            .is_empty()
+        );
+        // the sentence's first word and "I" are not names
+        assert!(names_absent("When can I invoice the Owner?", source).is_empty());
+        assert!(names_absent("My aunt died. How much leave? Owner", source).is_empty());
     }
 
     #[test]

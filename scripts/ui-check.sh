@@ -7,6 +7,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 CARGO=${CARGO:-cargo}
 OUT=${OUT:-$PWD/target/ui-check}
+# Debian's chromium, installed like the set-up's other system packages when we are root
+CHROMIUM=${CHROMIUM:-/usr/bin/chromium}
+if [ ! -x "$CHROMIUM" ]; then
+  if [ "$(id -u)" = 0 ] && command -v apt-get > /dev/null; then
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -q chromium > /dev/null
+  else
+    echo "ui-check needs Chromium at $CHROMIUM: apt-get install chromium (or set CHROMIUM)" >&2
+    exit 1
+  fi
+fi
+export CHROMIUM
 $CARGO build --locked --quiet
 BIN=${CARGO_TARGET_DIR:-target}/debug/trawl
 (cd web/tests/ui && npm ci --no-audit --no-fund --silent)

@@ -495,6 +495,20 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     let q = content_words(question);
     let focus = focus(question);
     let wants_figure = !matches!(focus, Focus::Open);
+    // a wh-question takes its words as given ("how many weeks of *paid* leave"): a unit that
+    // says the opposite ("leave without pay") answers another question; a yes/no question
+    // ("is FMLA leave paid?") does not, and either polarity answers it
+    let ws = words(&question.to_lowercase());
+    let presupposed: Vec<&String> = if ws.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "how" | "what" | "which" | "who" | "when" | "where" | "why"
+        )
+    }) {
+        ws.iter().filter(|w| w.len() >= 4).collect()
+    } else {
+        Vec::new()
+    };
     units
         .iter()
         .enumerate()
@@ -530,6 +544,9 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             if u.text.ends_with('?') {
                 penalty += 0.3;
             }
+            if presupposed.iter().any(|w| contradicts(w, &lower)) {
+                penalty += 0.25;
+            }
             if [
                 "refer to",
                 "see ",
@@ -549,6 +566,16 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             semantic + lexical + focus_term + rank - penalty
         })
         .collect()
+}
+
+/// Whether lower-case `text` negates `word`: "unpaid", "non-exempt", "without approval"
+/// ("without pay" for "paid").
+fn contradicts(word: &str, text: &str) -> bool {
+    text.contains(&format!("un{word}"))
+        || text.contains(&format!("non{word}"))
+        || text.contains(&format!("non-{word}"))
+        || text.contains(&format!("without {word}"))
+        || (word == "paid" && text.contains("without pay"))
 }
 
 /// How far below the best a unit that states the question's focus may score and still be
@@ -769,6 +796,22 @@ mod tests {
         // the sentence's first word and "I" are not names
         assert!(names_absent("When can I invoice the Owner?", source).is_empty());
         assert!(names_absent("My aunt died. How much leave? Owner", source).is_empty());
+    }
+
+    #[test]
+    fn a_unit_that_negates_the_question_loses_unless_it_asks_yes_or_no() {
+        let passages = vec![
+            "You are entitled to 12 weeks of paid time off for the birth of a child.\n\nYou can request Leave Without Pay (LWOP) of less than four weeks to extend your parental leave.".to_string(),
+        ];
+        let u = units(&passages, &[None], &[]);
+        // the embedder prefers the second: the negation must outweigh that
+        let semantic = [0.65, 0.77];
+        let q = "How many weeks of paid parental leave can I take?";
+        let s = select(q, &u, &score(q, &u, &semantic)).unwrap();
+        assert_eq!(s.picked, vec![0]);
+        let q = "Is parental leave paid?";
+        let scores = score(q, &u, &semantic);
+        assert!(scores[1] > scores[0], "{scores:?}");
     }
 
     #[test]

@@ -51,6 +51,20 @@ await page.waitForSelector('#f-tags input[type=checkbox]');
 await shot('02-results');
 step(`searching as hr shows ${seen.length} allowed documents with highlights and score breakdown`);
 
+// 2b. A question is answered from an allowed document, with the fact and its source; a
+// question the documents do not cover is refused (the real local model answers).
+await page.fill('#ask-q', 'How many weeks of paid parental leave can I take?');
+await page.click('#ask-go');
+await until(async () => (await page.textContent('#ask-sources')).includes('hr/'), 'the answer', 180000);
+const answer = await page.textContent('#ask-answer');
+assert.match(answer, /12 weeks/, `answer: ${answer}`);
+assert.match(await page.textContent('#ask-sources'), /paid-parental-leave\.md/);
+await shot('02b-answer');
+await page.fill('#ask-q', 'Can I bring my dog to the office?');
+await page.click('#ask-go');
+await until(async () => /don.t say this|couldn.t find/.test(await page.textContent('#ask-answer')), 'the refusal', 180000);
+step('a question is answered with the right fact and its source; an uncovered one is refused');
+
 // 3. Facets filter the results.
 const tagLabels = await page.$$eval('#f-tags label', (els) => els.map((e) => e.textContent));
 assert.ok(tagLabels.some((t) => t.startsWith('policy')), `tags: ${tagLabels}`);

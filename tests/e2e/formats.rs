@@ -1,7 +1,9 @@
 //! The formats legal and HR teams hold besides PDF, DOCX and e-mail, end to
-//! end: Outlook `.msg` messages thread exactly as the `.eml` files they were
-//! converted from, and a PDF whose last page is a scan shows which page OCR
-//! read, in `trawl search --json` and in the document view.
+//! end: Outlook `.msg` messages thread, filter by custodian and export
+//! exactly as the `.eml` files they were converted from; OpenDocument text
+//! and RTF are found with their sections; and a PDF whose last page is a scan
+//! shows which page OCR read, in `trawl search --json` and in the document
+//! view.
 
 use std::{
     collections::BTreeMap,
@@ -199,4 +201,241 @@ fn scanned_pages_are_marked_ocr_in_search_results_and_the_document_view() {
     for c in chunks {
         assert_eq!(c["ocr"], c["page"] == 4, "{c:#}");
     }
+}
+
+/// `trawl export` of what `query` hits among `custodian`'s documents: the
+/// load file's rows with what cannot differ between an `.eml` and its `.msg`
+/// kept (kind, custodian, author, date, parent, file name without its
+/// extension), the native of the first row and the text of each row.
+fn export_rows(
+    idx: &Path,
+    out: &Path,
+    query: &str,
+    custodian: &str,
+) -> (Vec<Vec<String>>, Vec<u8>, Vec<String>) {
+    let status = std::process::Command::new(super::BIN)
+        .args([
+            "export",
+            "--query",
+            query,
+            "--custodian",
+            custodian,
+            "--out",
+            out.to_str().unwrap(),
+            "--index",
+            idx.to_str().unwrap(),
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        status.status.success(),
+        "{}",
+        String::from_utf8_lossy(&status.stderr)
+    );
+    let csv = std::fs::read_to_string(out.join("loadfile.csv")).unwrap();
+    let mut reader = csv::Reader::from_reader(csv.as_bytes());
+    let headers = reader.headers().unwrap().clone();
+    let col = |name: &str| headers.iter().position(|h| h == name).unwrap();
+    let mut rows = Vec::new();
+    let mut natives = Vec::new();
+    let mut texts = Vec::new();
+    for r in reader.records() {
+        let r = r.unwrap();
+        let stem = |f: &str| f.rsplit_once('.').map_or(f, |(s, _)| s).to_owned();
+        rows.push(vec![
+            r[col("KIND")].to_owned(),
+            r[col("CUSTODIAN")].to_owned(),
+            r[col("AUTHOR")].to_owned(),
+            r[col("DATE")].to_owned(),
+            r[col("PARENT_BATES")].to_owned(),
+            stem(&r[col("FILENAME")]),
+        ]);
+        if !r[col("NATIVE")].is_empty() {
+            natives.push(std::fs::read(out.join(&r[col("NATIVE")])).unwrap());
+        }
+        texts.push(std::fs::read_to_string(out.join(&r[col("TEXT")])).unwrap());
+    }
+    assert_eq!(natives.len(), 1, "{csv}");
+    (rows, natives.remove(0), texts)
+}
+
+#[test]
+fn outlook_messages_have_custodians_and_export_like_eml_files() {
+    let tmp = tempfile::tempdir().unwrap();
+    // Two custodians' folders: Maria's holds the announcement as Outlook
+    // saved it, Tom's the same message as an .eml (a folder rule names each).
+    let src = tmp.path().join("src");
+    folder_of(&src.join("maria"), &["msg/remote-work-announcement.msg"]);
+    folder_of(&src.join("tom"), &["email/remote-work-announcement.eml"]);
+    for who in ["maria", "tom"] {
+        std::fs::write(
+            src.join(who).join("_trawl.meta.json"),
+            format!(r#"{{"custodian": "{who}"}}"#),
+        )
+        .unwrap();
+    }
+    let idx = tmp.path().join("idx");
+    let report = trawl(&[
+        "index",
+        src.to_str().unwrap(),
+        "--index",
+        idx.to_str().unwrap(),
+        "--ocr",
+        "off",
+        "--json",
+    ]);
+    assert_eq!(report["skipped"].as_array().unwrap().len(), 0, "{report:#}");
+
+    // The custodian filter finds each one's copy, both of kind email, the
+    // attached PDF with its message's custodian.
+    for (who, file) in [
+        ("maria", "maria/remote-work-announcement.msg"),
+        ("tom", "tom/remote-work-announcement.eml"),
+    ] {
+        let res = trawl(&[
+            "search",
+            "remote work policy",
+            "--index",
+            idx.to_str().unwrap(),
+            "--mode",
+            "keyword",
+            "--custodian",
+            who,
+            "-k",
+            "20",
+            "--json",
+        ]);
+        let hits = res["results"].as_array().unwrap();
+        assert!(hits.iter().any(|h| h["path"] == file), "{res:#}");
+        for h in hits {
+            assert_eq!(h["custodian"], who, "{h:#}");
+            assert!(
+                h["path"].as_str().unwrap().starts_with(&format!("{who}/")),
+                "{h:#}"
+            );
+        }
+        let message = hits.iter().find(|h| h["path"] == file).unwrap();
+        assert_eq!(message["kind"], "email", "{message:#}");
+        assert_eq!(
+            message["author"], "Maria Lopez <maria.lopez@example.com>",
+            "{message:#}"
+        );
+        let only_email = trawl(&[
+            "search",
+            "remote work policy",
+            "--index",
+            idx.to_str().unwrap(),
+            "--mode",
+            "keyword",
+            "--custodian",
+            who,
+            "--kind",
+            "email",
+            "-k",
+            "20",
+            "--json",
+        ]);
+        let paths: std::collections::BTreeSet<&str> = only_email["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|h| h["path"].as_str().unwrap())
+            .collect();
+        assert_eq!(paths, [file].into(), "{only_email:#}");
+    }
+
+    // Exported by custodian: the same rows, the native file byte for byte,
+    // the same text after the header block.
+    let (msg_rows, msg_native, msg_texts) =
+        export_rows(&idx, &tmp.path().join("export-maria"), "policy", "maria");
+    let (eml_rows, eml_native, eml_texts) =
+        export_rows(&idx, &tmp.path().join("export-tom"), "policy", "tom");
+    assert_eq!(
+        msg_rows,
+        eml_rows
+            .iter()
+            .map(|r| {
+                let mut r = r.clone();
+                r[1] = "maria".into();
+                r
+            })
+            .collect::<Vec<_>>()
+    );
+    assert_eq!(msg_rows[0][0], "email", "{msg_rows:?}");
+    assert!(
+        msg_rows.len() >= 2,
+        "the attached PDF is exported too: {msg_rows:?}"
+    );
+    assert_eq!(
+        msg_native,
+        std::fs::read(src.join("maria/remote-work-announcement.msg")).unwrap()
+    );
+    assert_eq!(
+        eml_native,
+        std::fs::read(src.join("tom/remote-work-announcement.eml")).unwrap()
+    );
+    for (m, e) in msg_texts.iter().zip(&eml_texts) {
+        assert!(
+            m.contains("takes effect") == e.contains("takes effect"),
+            "{m}\n---\n{e}"
+        );
+    }
+    assert!(msg_texts[0].contains("takes effect"), "{}", msg_texts[0]);
+}
+
+#[test]
+fn odt_and_rtf_files_are_found_in_their_sections() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    folder_of(
+        &src,
+        &["odt/team-charter.odt", "rtf/expense-reimbursement.rtf"],
+    );
+    let idx = tmp.path().join("idx");
+    let idx_s = idx.to_str().unwrap();
+    let report = trawl(&[
+        "index",
+        src.to_str().unwrap(),
+        "--index",
+        idx_s,
+        "--ocr",
+        "off",
+        "--json",
+    ]);
+    assert_eq!(report["skipped"].as_array().unwrap().len(), 0, "{report:#}");
+    for (query, path, kind, section) in [
+        (
+            "morning person afternoon person",
+            "team-charter.odt",
+            "odt",
+            "Our team › Core working hours",
+        ),
+        (
+            "per diem receipts",
+            "expense-reimbursement.rtf",
+            "rtf",
+            "Expense reimbursement › Travel › Per diem",
+        ),
+    ] {
+        let res = trawl(&[
+            "search", query, "--index", idx_s, "--mode", "keyword", "-k", "3", "--json",
+        ]);
+        let hit = &res["results"][0];
+        assert_eq!(
+            (&hit["path"], &hit["kind"], &hit["section"]),
+            (&path.into(), &kind.into(), &section.into()),
+            "{res:#}"
+        );
+    }
+    let kinds = trawl(&[
+        "search", "team", "--index", idx_s, "--kind", "rtf", "--mode", "keyword", "--json",
+    ]);
+    assert!(
+        kinds["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|h| h["kind"] == "rtf"),
+        "{kinds:#}"
+    );
 }

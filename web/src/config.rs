@@ -128,8 +128,9 @@ impl Default for Limits {
             rate_per_s: 20.0,
             burst: 40,
             upload_extensions: [
-                "pdf", "docx", "html", "htm", "md", "markdown", "txt", "eml", "mbox", "msg",
-                "xlsx", "xlsm", "xls", "ods", "pptx", "zip", "png", "jpg", "jpeg", "tif", "tiff",
+                "pdf", "docx", "odt", "rtf", "html", "htm", "md", "markdown", "txt", "eml", "mbox",
+                "msg", "xlsx", "xlsm", "xls", "ods", "pptx", "zip", "png", "jpg", "jpeg", "tif",
+                "tiff",
             ]
             .map(str::to_owned)
             .to_vec(),
@@ -338,7 +339,8 @@ mod tests {
     fn uploads_accept_the_new_formats_and_only_what_the_indexer_reads() {
         let accepted = Limits::default().upload_extensions;
         for ext in [
-            "msg", "xlsx", "xlsm", "xls", "ods", "pptx", "zip", "png", "jpg", "jpeg", "tif", "tiff",
+            "msg", "xlsx", "xlsm", "xls", "ods", "pptx", "zip", "png", "jpg", "jpeg", "tif",
+            "tiff", "odt", "rtf",
         ] {
             assert!(accepted.iter().any(|e| e == ext), "{ext} is refused");
         }

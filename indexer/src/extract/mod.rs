@@ -16,8 +16,10 @@ mod html;
 mod markdown;
 mod msg;
 pub(crate) mod ocr;
+mod odt;
 mod pdf;
 mod pptx;
+mod rtf;
 mod sheet;
 mod text;
 
@@ -73,6 +75,10 @@ pub enum DocKind {
     Pptx,
     /// One Outlook message (`.msg`); shown, threaded and filtered as `email`.
     Msg,
+    /// OpenDocument text (`.odt`).
+    Odt,
+    /// Rich Text Format (`.rtf`).
+    Rtf,
 }
 
 impl DocKind {
@@ -94,6 +100,8 @@ impl DocKind {
             DocKind::Pptx => "pptx",
             // The same kind as an .eml: threads, custodians and filters treat them alike.
             DocKind::Msg => "email",
+            DocKind::Odt => "odt",
+            DocKind::Rtf => "rtf",
         }
     }
 
@@ -115,6 +123,8 @@ impl DocKind {
             "ods" => Some(DocKind::Ods),
             "pptx" => Some(DocKind::Pptx),
             "msg" => Some(DocKind::Msg),
+            "odt" => Some(DocKind::Odt),
+            "rtf" => Some(DocKind::Rtf),
             "png" | "jpg" | "jpeg" | "tif" | "tiff" => Some(DocKind::Image),
             _ => None,
         }
@@ -139,6 +149,9 @@ impl DocKind {
         if let Some(what) = known_binary(bytes) {
             return Err(ExtractError::Unsupported(what.to_owned()));
         }
+        if rtf::is_rtf(bytes) {
+            return Ok(DocKind::Rtf);
+        }
         let start = trim_ascii_start(bytes.strip_prefix(b"\xEF\xBB\xBF").unwrap_or(bytes));
         let lower: Vec<u8> = start[..start.len().min(256)].to_ascii_lowercase();
         if lower.starts_with(b"<!doctype html") || lower.starts_with(b"<html") {
@@ -155,7 +168,9 @@ impl DocKind {
                     "not a DOCX: not a zip archive".to_owned(),
                 ));
             }
-            Some(k @ (DocKind::Xlsx | DocKind::Ods | DocKind::Pptx | DocKind::Zip)) => {
+            Some(
+                k @ (DocKind::Xlsx | DocKind::Ods | DocKind::Odt | DocKind::Pptx | DocKind::Zip),
+            ) => {
                 return Err(ExtractError::Corrupt(format!(
                     "not {}: not a zip archive",
                     k.name()
@@ -170,6 +185,11 @@ impl DocKind {
             Some(DocKind::Image) => {
                 return Err(ExtractError::Corrupt(
                     "not an image: no PNG, JPEG or TIFF signature".to_owned(),
+                ));
+            }
+            Some(DocKind::Rtf) => {
+                return Err(ExtractError::Corrupt(
+                    "not an RTF document: no {\\rtf header".to_owned(),
                 ));
             }
             _ => {}
@@ -197,10 +217,21 @@ fn zip_kind(bytes: &[u8], hint: Option<DocKind>) -> Result<DocKind, ExtractError
             .get(26..28)
             .map_or(0, |n| usize::from(u16::from_le_bytes([n[0], n[1]])));
         let first = bytes.get(30..30 + name_len).unwrap_or_default();
+        // OpenDocument files start with a stored `mimetype` member.
+        let extra_len = bytes
+            .get(28..30)
+            .map_or(0, |n| usize::from(u16::from_le_bytes([n[0], n[1]])));
+        let data = bytes.get(30 + name_len + extra_len..).unwrap_or_default();
+        let odf = |kind: &[u8]| {
+            first == b"mimetype"
+                && data
+                    .strip_prefix(b"application/vnd.oasis.opendocument.".as_slice())
+                    .is_some_and(|d| d.starts_with(kind))
+        };
         let zip_based = |k: &DocKind| {
             matches!(
                 k,
-                DocKind::Docx | DocKind::Xlsx | DocKind::Ods | DocKind::Pptx
+                DocKind::Docx | DocKind::Xlsx | DocKind::Ods | DocKind::Odt | DocKind::Pptx
             )
         };
         return Ok(if first.starts_with(b"word/") {
@@ -209,6 +240,10 @@ fn zip_kind(bytes: &[u8], hint: Option<DocKind>) -> Result<DocKind, ExtractError
             DocKind::Xlsx
         } else if first.starts_with(b"ppt/") {
             DocKind::Pptx
+        } else if odf(b"text") {
+            DocKind::Odt
+        } else if odf(b"spreadsheet") {
+            DocKind::Ods
         } else {
             hint.filter(zip_based).unwrap_or(DocKind::Zip)
         });
@@ -234,6 +269,7 @@ fn zip_kind(bytes: &[u8], hint: Option<DocKind>) -> Result<DocKind, ExtractError
     }
     match mimetype.strip_prefix(b"application/vnd.oasis.opendocument.") {
         Some(b"spreadsheet") => Ok(DocKind::Ods),
+        Some(b"text" | b"text-template") => Ok(DocKind::Odt),
         Some(other) => Err(ExtractError::Unsupported(format!(
             "OpenDocument {}",
             String::from_utf8_lossy(other)
@@ -452,6 +488,8 @@ pub(crate) fn extract(
         DocKind::Image => extract_image(bytes, &fallback_title, limits)?,
         DocKind::Pptx => pptx::extract(bytes, &fallback_title, limits)?,
         DocKind::Msg => msg::extract(bytes, &fallback_title, limits)?,
+        DocKind::Odt => odt::extract(bytes, &fallback_title, limits)?,
+        DocKind::Rtf => rtf::extract(bytes, &fallback_title, limits.max_text)?,
     };
     if extracted.text.len() as u64 > limits.max_text {
         return Err(ExtractError::TooMuchText(limits.max_text));

@@ -9,7 +9,10 @@
 //! Where the message kept its Internet headers (`PR_TRANSPORT_MESSAGE_HEADERS`,
 //! on every received message) they decide, parsed like an `.eml`'s; the
 //! MAPI properties fill in the rest (drafts and sent items have no such
-//! headers). Streams are read with their declared length checked against
+//! headers). The body is the plain-text one, else the HTML one, else the
+//! compressed RTF one (`PR_RTF_COMPRESSED`, all some messages keep),
+//! decompressed and read by [`super::rtf`] — as the HTML it wraps when
+//! Outlook wrapped HTML in it. Streams are read with their declared length checked against
 //! [`Limits::max_unpacked`] first.
 
 use std::{
@@ -19,7 +22,7 @@ use std::{
 
 use mail_parser::MessageParser;
 
-use super::{Attachment, ExtractError, Extracted, FormatMeta, Limits, email, html};
+use super::{Attachment, ExtractError, Extracted, FormatMeta, Limits, email, html, rtf};
 
 type Cfb<'a> = cfb::CompoundFile<Cursor<&'a [u8]>>;
 
@@ -34,6 +37,7 @@ const DISPLAY_CC: u16 = 0x0E03;
 const DISPLAY_TO: u16 = 0x0E04;
 const DELIVERY_TIME: u16 = 0x0E06;
 const BODY: u16 = 0x1000;
+const RTF_COMPRESSED: u16 = 0x1009;
 const HTML: u16 = 0x1013;
 const MESSAGE_ID: u16 = 0x1035;
 const REFERENCES: u16 = 0x1039;
@@ -199,6 +203,7 @@ pub(super) fn extract(
         ));
     }
 
+    let mut body_failed = None;
     let body = match p.string("", BODY)? {
         Some(b) => b.replace("\r\n", "\n"),
         None => {
@@ -206,7 +211,20 @@ pub(super) fn extract(
                 Some(b) => Some(b),
                 None => p.string("", HTML)?.map(String::into_bytes),
             };
-            html_bytes.map_or_else(String::new, |b| html::to_text(&eight_bit(&b)))
+            match html_bytes {
+                Some(b) => html::to_text(&eight_bit(&b)),
+                // Only the RTF body: decompressed, then the HTML it wraps or its text.
+                // A damaged one costs the body, not the headers threading needs.
+                None => match p.binary("", RTF_COMPRESSED)? {
+                    Some(c) => rtf::decompress(&c, p.budget)
+                        .and_then(|r| rtf::body_text(&r, limits.max_text))
+                        .unwrap_or_else(|e| {
+                            body_failed = Some(e);
+                            String::new()
+                        }),
+                    None => String::new(),
+                },
+            }
         }
     };
 
@@ -228,7 +246,10 @@ pub(super) fn extract(
     }
     text.push('\n');
     text.push_str(body.trim_end());
-    let (attachments, failed) = attachments(&mut p)?;
+    let (attachments, mut failed) = attachments(&mut p)?;
+    if let Some(e) = body_failed {
+        failed.push(("message body (RTF)".to_owned(), e));
+    }
     let date = fields
         .get("date")
         .and_then(|d| super::parse_iso_date(d).or(sent));

@@ -471,10 +471,18 @@ mod fuzz {
             include_bytes!("../../tests/fixtures/msg/equipment-stipend-draft.msg"),
         ),
         ("a.zip", include_bytes!("../../tests/fixtures/zip/production.zip")),
+        (
+            "a.odt",
+            include_bytes!("../../tests/fixtures/odt/expense-reimbursement.odt"),
+        ),
+        (
+            "a.rtf",
+            include_bytes!("../../tests/fixtures/rtf/expense-reimbursement.rtf"),
+        ),
     ];
     const EXTENSIONS: &[&str] = &[
         "pdf", "docx", "eml", "mbox", "html", "md", "txt", "bin", "xlsx", "xls", "ods", "pptx",
-        "msg", "zip", "png",
+        "msg", "zip", "png", "odt", "rtf",
     ];
 
     fn guarded(name: &str, bytes: Vec<u8>) {
@@ -1075,4 +1083,306 @@ fn an_outlook_message_threads_with_its_eml_reply() {
     let id = original.nodes[0].doc.meta.extra.get("message_id").cloned();
     assert!(id.is_some(), "{:?}", original.nodes[0].doc.meta.extra);
     assert_eq!(reply.doc.meta.extra.get("in_reply_to"), id.as_ref());
+}
+
+#[test]
+fn odt_headings_lists_tables_and_meta() {
+    // LibreOffice's own headings (`text:h`), from an HTML page.
+    let t = tree("odt/expense-reimbursement.odt");
+    let d = &t.nodes[0].doc;
+    assert_eq!(t.nodes[0].kind, DocKind::Odt);
+    assert_eq!(t.nodes[0].kind.name(), "odt");
+    assert_eq!(d.title, "Expense reimbursement — Intranet");
+    assert_eq!(
+        sections(d),
+        [
+            "Expense reimbursement",
+            "Expense reimbursement › Travel",
+            "Expense reimbursement › Travel › Per diem",
+            "Expense reimbursement › Equipment"
+        ]
+    );
+    assert!(
+        d.text.contains("submitted with receipts within 30 days."),
+        "{}",
+        d.text
+    );
+    assert!(
+        d.text
+            .contains("City | Nightly cap\nBerlin | EUR 160\nLondon | GBP 210"),
+        "{}",
+        d.text
+    );
+    assert!(
+        d.text.contains(
+            "• Headsets and keyboards up to EUR 120 without approval.\n• Monitors and chairs need approval from IT."
+        ),
+        "{}",
+        d.text
+    );
+    let per_diem = &d.sections[2];
+    assert!(d.text[per_diem.offset..].starts_with("Per diem\n\nMeals on travel days"));
+}
+
+#[test]
+fn odt_and_rtf_converted_from_a_docx_read_like_it() {
+    // The corpus's team charter, converted by LibreOffice: headings are
+    // paragraphs in "Heading N" styles (no outline level), as in the DOCX.
+    let docx = &tree("docx/team-charter.docx").nodes[0].doc;
+    for path in ["odt/team-charter.odt", "rtf/team-charter.rtf"] {
+        let t = tree(path);
+        let d = &t.nodes[0].doc;
+        assert_eq!(d.title, "[Project name] team charter", "{path}");
+        assert_eq!(sections(d), sections(docx), "{path}");
+        for sentence in [
+            "All 18F teams are expected to have a team charter to document roles, working hours, and feedback practices.",
+            "Who on the team is a morning person or an afternoon person?",
+            "Name | Role | Location | Pronouns | Allocation",
+            "Save your team members’ phone numbers in your work or personal cell phone.",
+        ] {
+            assert!(
+                d.text.contains(sentence),
+                "{path}: {sentence:?} not in {}",
+                d.text
+            );
+        }
+        let hours = d
+            .sections
+            .iter()
+            .find(|s| s.path == "Our team › Core working hours")
+            .unwrap();
+        assert!(
+            d.text[hours.offset..]
+                .starts_with("Core working hours\n\n• What are your normal working hours?"),
+            "{path}: {}",
+            &d.text[hours.offset..]
+        );
+    }
+    assert_eq!(tree("rtf/team-charter.rtf").nodes[0].kind, DocKind::Rtf);
+}
+
+#[test]
+fn rtf_headings_tables_and_lists_from_libreoffice() {
+    let t = tree("rtf/expense-reimbursement.rtf");
+    let d = &t.nodes[0].doc;
+    assert_eq!(t.nodes[0].kind, DocKind::Rtf);
+    assert_eq!(t.nodes[0].kind.name(), "rtf");
+    assert_eq!(
+        sections(d),
+        [
+            "Expense reimbursement",
+            "Expense reimbursement › Travel",
+            "Expense reimbursement › Travel › Per diem",
+            "Expense reimbursement › Equipment"
+        ]
+    );
+    assert!(
+        d.text
+            .contains("City | Nightly cap\nBerlin | EUR 160\nLondon | GBP 210"),
+        "{}",
+        d.text
+    );
+    assert!(
+        d.text
+            .contains("• Headsets and keyboards up to EUR 120 without approval."),
+        "{}",
+        d.text
+    );
+    assert!(d.text.contains(
+        "Meals on travel days are covered by a per diem of EUR 45; no receipts are needed."
+    ));
+}
+
+#[test]
+fn odt_and_rtf_are_sniffed_from_content_and_damage_is_reported() {
+    let (_, odt) = fixture("odt/expense-reimbursement.odt");
+    let (_, rtf) = fixture("rtf/expense-reimbursement.rtf");
+    for name in ["x.docx", "x.txt", "x.zip", "x"] {
+        assert_eq!(
+            extract(name, &odt, &LIMITS).unwrap().0,
+            DocKind::Odt,
+            "{name}"
+        );
+        assert_eq!(
+            extract(name, &rtf, &LIMITS).unwrap().0,
+            DocKind::Rtf,
+            "{name}"
+        );
+    }
+    // A truncated .odt (no central directory): still an .odt by its first
+    // member, then a clear reason.
+    let cut = &odt[..odt.len() / 2];
+    assert_eq!(DocKind::sniff(cut, None), Ok(DocKind::Odt));
+    let e = extract("cut.odt", cut, &LIMITS).unwrap_err();
+    assert!(
+        e.to_string().starts_with("corrupt: OpenDocument text"),
+        "{e}"
+    );
+    assert_eq!(
+        DocKind::sniff(b"plain words", Some(DocKind::Rtf)),
+        Err(ExtractError::Corrupt(
+            "not an RTF document: no {\\rtf header".into()
+        ))
+    );
+    // Other OpenDocument types are named.
+    let odp = zip_of(&[(
+        "mimetype",
+        b"application/vnd.oasis.opendocument.presentation",
+    )]);
+    assert_eq!(
+        DocKind::sniff(&odp, None),
+        Err(ExtractError::Unsupported(
+            "OpenDocument presentation".into()
+        ))
+    );
+    // An encrypted document, and a content.xml past the unpack budget.
+    let encrypted = zip_of(&[
+        ("mimetype", b"application/vnd.oasis.opendocument.text"),
+        (
+            "META-INF/manifest.xml",
+            b"<manifest:manifest><manifest:file-entry manifest:full-path=\"content.xml\"><manifest:encryption-data/></manifest:file-entry></manifest:manifest>",
+        ),
+        ("content.xml", b"\x8f\x02garbage"),
+    ]);
+    assert_eq!(
+        ex("secret.odt", &encrypted).unwrap_err(),
+        ExtractError::Encrypted("OpenDocument text needs a password".into())
+    );
+    let big = format!(
+        "<office:document-content><office:body><office:text><text:p>{}</text:p></office:text></office:body></office:document-content>",
+        "a ".repeat(1 << 20)
+    );
+    let bomb = zip_of(&[
+        ("mimetype", b"application/vnd.oasis.opendocument.text"),
+        ("content.xml", big.as_bytes()),
+    ]);
+    let e = ex("bomb.odt", &bomb).unwrap_err();
+    assert!(matches!(e, ExtractError::TooLarge(_)), "{e}");
+}
+
+/// `msg` with its plain-text and HTML bodies removed and `rtf` stored as
+/// its compressed RTF body (`PR_RTF_COMPRESSED`), as some Outlook items keep it.
+fn msg_with_only_an_rtf_body(msg: &[u8], rtf: &[u8]) -> Vec<u8> {
+    use std::io::{Read, Write};
+    let mut src = cfb::CompoundFile::open(std::io::Cursor::new(msg)).unwrap();
+    let entries: Vec<(String, bool)> = src
+        .walk()
+        .map(|e| (e.path().to_string_lossy().into_owned(), e.is_stream()))
+        .collect();
+    let mut out = cfb::CompoundFile::create(std::io::Cursor::new(Vec::new())).unwrap();
+    let mut removed = 0;
+    for (path, is_stream) in entries {
+        if path == "/" {
+            continue;
+        }
+        if !is_stream {
+            out.create_storage(&path).unwrap();
+            continue;
+        }
+        let body = [
+            "/__substg1.0_1000",
+            "/__substg1.0_1013",
+            "/__substg1.0_1009",
+        ];
+        if body.iter().any(|b| path.starts_with(b)) {
+            removed += 1;
+            continue;
+        }
+        let mut bytes = Vec::new();
+        src.open_stream(&path)
+            .unwrap()
+            .read_to_end(&mut bytes)
+            .unwrap();
+        out.create_stream(&path).unwrap().write_all(&bytes).unwrap();
+    }
+    assert!(removed > 0, "no body stream to remove");
+    let rtf: String = rtf.iter().map(|&b| char::from(b)).collect();
+    out.create_stream("/__substg1.0_10090102")
+        .unwrap()
+        .write_all(&compressed_rtf::compress_rtf(&rtf).unwrap())
+        .unwrap();
+    out.flush().unwrap();
+    out.into_inner().into_inner()
+}
+
+#[test]
+fn outlook_messages_with_only_an_rtf_body_are_read() {
+    let (_, draft) = fixture("msg/equipment-stipend-draft.msg");
+    let before = tree("msg/equipment-stipend-draft.msg");
+    // RTF text, as LibreOffice writes it.
+    let (_, rtf) = fixture("rtf/expense-reimbursement.rtf");
+    let msg = msg_with_only_an_rtf_body(&draft, &rtf);
+    let t = extract_tree(
+        "rtf.msg".into(),
+        msg,
+        "0".into(),
+        LIMITS,
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    let d = &t.nodes[0].doc;
+    assert_eq!(t.nodes[0].kind, DocKind::Msg);
+    assert!(!d.text.contains("one-time equipment stipend"), "{}", d.text);
+    assert!(
+        d.text
+            .contains("Book economy class for flights under six hours."),
+        "{}",
+        d.text
+    );
+    assert!(d.text.contains("Berlin | EUR 160"), "{}", d.text);
+    // Headers, attachments and threading fields are untouched.
+    assert_eq!(d.meta.extra, before.nodes[0].doc.meta.extra);
+    assert_eq!(t.nodes[1].names, ["stipend-rules.txt"]);
+
+    // HTML wrapped in RTF (what Outlook stores for an HTML message): the HTML's text.
+    let wrapped = br"{\rtf1\ansi\ansicpg1252\fromhtml1 \fbidis \deff0{\fonttbl{\f0\fswiss Arial;}{\f1\fmodern Courier New;}}
+{\*\htmltag19 <html>}{\*\htmltag34 <head>}{\*\htmltag1 \par }{\*\htmltag241 <style>p \{margin:0\}</style>}{\*\htmltag41 </head>}
+{\*\htmltag50 <body>}\htmlrtf {\htmlrtf0
+{\*\htmltag64 <p>}\htmlrtf {\htmlrtf0 The stipend covers a desk, a chair and a monitor up to EUR 400.\htmlrtf }\htmlrtf0
+\htmlrtf\par\htmlrtf0 {\*\htmltag72 </p>}
+{\*\htmltag64 <p>}Receipts go to payroll by the 5th{\*\htmltag84 &nbsp;}\htmlrtf \'a0\htmlrtf0 of the month.{\*\htmltag72 </p>}
+{\*\htmltag58 </body>}{\*\htmltag27 </html>}\htmlrtf }\htmlrtf0 }";
+    let msg = msg_with_only_an_rtf_body(&draft, wrapped);
+    let d = ex("html.msg", &msg).unwrap();
+    assert!(
+        d.text
+            .contains("The stipend covers a desk, a chair and a monitor up to EUR 400."),
+        "{}",
+        d.text
+    );
+    assert!(
+        d.text.contains("Receipts go to payroll by the 5th"),
+        "{}",
+        d.text
+    );
+    assert!(!d.text.contains("margin"), "{}", d.text);
+    assert!(!d.text.contains("<p>"), "{}", d.text);
+
+    // A damaged compressed body is a clear error naming it.
+    let mut msg = msg_with_only_an_rtf_body(&draft, &rtf);
+    let mut cf = cfb::CompoundFile::open(std::io::Cursor::new(&mut msg)).unwrap();
+    {
+        use std::io::{Seek, Write};
+        let mut s = cf.open_stream("/__substg1.0_10090102").unwrap();
+        s.seek(std::io::SeekFrom::Start(20)).unwrap();
+        s.write_all(b"\xff\xff\xff\xff").unwrap();
+    }
+    cf.flush().unwrap();
+    drop(cf);
+    let t = extract_tree(
+        "bad.msg".into(),
+        msg,
+        "0".into(),
+        LIMITS,
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    assert!(
+        t.nodes[0].doc.text.starts_with("From: Maria Lopez"),
+        "{}",
+        t.nodes[0].doc.text
+    );
+    let (path, e) = &t.failed[0];
+    assert_eq!(path, &["message body (RTF)"]);
+    assert!(e.to_string().contains("Outlook message RTF body"), "{e}");
 }

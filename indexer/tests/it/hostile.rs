@@ -1,11 +1,12 @@
 //! A folder of over a thousand hostile files, generated from the real fixtures:
 //! truncated and bit-flipped PDFs, DOCX, e-mails, HTML, spreadsheets, slides,
-//! Outlook messages, zip archives and scanned pages (PDF, PNG, TIFF, read by
+//! Outlook messages, OpenDocument text, RTF, zip archives and scanned pages (PDF, PNG, TIFF, read by
 //! OCR), zip bombs inside DOCX, workbooks and archives (flat and nested),
 //! zips nested past the depth limit, members named to climb out of the
 //! archive, spreadsheet cells repeated a billion times, garbage behind OLE2
 //! and image signatures, an image declaring ten billion pixels, deeply
-//! nested HTML, invalid UTF-8, a huge single line, empty files,
+//! nested HTML, RTF nested a million groups deep or cut off mid-escape,
+//! OpenDocument text bombs and encrypted ones, invalid UTF-8, a huge single line, empty files,
 //! wrong extensions, a symlink loop and an unreadable file. One indexing run
 //! over it must not panic or hang, must account for every file (indexed,
 //! duplicate or skipped with a reason), and must leave both arms consistent
@@ -135,6 +136,8 @@ fn generate(dir: &Path) -> usize {
         ("pptx", fixture("pptx/kickoff-agenda.pptx")),
         ("msg", fixture("msg/remote-work-announcement.msg")),
         ("msg", fixture("msg/remote-work-contractors-fwd.msg")),
+        ("odt", fixture("odt/expense-reimbursement.odt")),
+        ("rtf", fixture("rtf/expense-reimbursement.rtf")),
     ];
     let mut samples = samples;
     for entry in
@@ -205,7 +208,7 @@ fn generate(dir: &Path) -> usize {
         }
     }
     for ext in [
-        "xlsx", "xls", "ods", "zip", "png", "tif", "jpg", "pptx", "msg",
+        "xlsx", "xls", "ods", "zip", "png", "tif", "jpg", "pptx", "msg", "odt", "rtf",
     ] {
         for v in 0..5 {
             let n = 1 + rng.below(20_000);
@@ -236,6 +239,22 @@ fn generate(dir: &Path) -> usize {
         b"Severance terms are in the appendix, not in this picture.",
     );
     write("pixel-bomb.png".into(), &png_claiming(100_000, 100_000));
+    // RTF: a header before noise, a million open groups, a \bin claiming
+    // more bytes than the file holds, escapes cut off at the end.
+    write("garbage.rtf".into(), &[&b"{\\rtf1 "[..], &noise].concat());
+    write(
+        "deep.rtf".into(),
+        format!(
+            "{{\\rtf1 {}Deep clause about garden leave.",
+            "{".repeat(1_000_000)
+        )
+        .as_bytes(),
+    );
+    write(
+        "bin.rtf".into(),
+        b"{\\rtf1 Before the picture. {\\pict\\bin4000000000 xx}} after",
+    );
+    write("cut.rtf".into(), b"{\\rtf1 Cut off \\u-");
     // Archives: a bomb, a zip of zips that together unpack past the limit,
     // members named to climb out, a workbook whose sheet inflates past it,
     // an ODS cell repeated a billion times in a row repeated a billion times.
@@ -279,6 +298,26 @@ fn generate(dir: &Path) -> usize {
                 b"application/vnd.oasis.opendocument.spreadsheet",
             ),
             ("content.xml", repeated.as_bytes()),
+        ]),
+    );
+    // An OpenDocument text whose content.xml inflates past the unpack limit,
+    // and one whose manifest says it is encrypted.
+    write(
+        "bomb.odt".into(),
+        &zip_of(&[
+            ("mimetype", b"application/vnd.oasis.opendocument.text"),
+            ("content.xml", &spaces),
+        ]),
+    );
+    write(
+        "encrypted.odt".into(),
+        &zip_of(&[
+            ("mimetype", b"application/vnd.oasis.opendocument.text"),
+            (
+                "META-INF/manifest.xml",
+                b"<manifest:manifest><manifest:encryption-data/></manifest:manifest>",
+            ),
+            ("content.xml", &noise[..1024]),
         ]),
     );
     // Zip bombs: the test lowers the unpack limit to 2 MB, so these are far
@@ -406,6 +445,7 @@ fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
         "nested-unclosed.html",
         "bomb.zip › spaces.txt",
         "bomb-sheet.xlsx",
+        "bomb.odt",
     ] {
         let reason = reason_of(bomb);
         assert!(!reason.is_empty(), "{bomb}: {reason}");
@@ -419,6 +459,7 @@ fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
         ("garbage.tif", "tesseract"),
         ("pixel-bomb.png", "tesseract"),
         ("not-an-image.png", "not an image"),
+        ("encrypted.odt", "encrypted"),
     ] {
         let reason = reason_of(name);
         assert!(reason.contains(says), "{name}: {reason}");
@@ -483,6 +524,13 @@ fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
     assert!(
         hits.iter()
             .any(|h| h.path == "climb.zip › etc/cron.d/evil.txt"),
+        "{:?}",
+        hits.iter().map(|h| &h.path).collect::<Vec<_>>()
+    );
+    // RTF nested a million groups deep is still read.
+    let hits = keyword(&idx, "garden");
+    assert!(
+        hits.iter().any(|h| h.path == "deep.rtf"),
         "{:?}",
         hits.iter().map(|h| &h.path).collect::<Vec<_>>()
     );

@@ -6,7 +6,7 @@ use anyhow::{Context, Result};
 use trawl_generator::{Flow, GeneratorOptions, LlamaGenerator};
 use trawl_service::ask::{AskEvent, AskOptions, AskParams, AskResponse, Asker, run_ask};
 
-use crate::cli::{AskArgs, GeneratorArgs};
+use crate::{args::GeneratorArgs, cli::AskArgs};
 
 /// Loads the generator named by the flags/environment (default: the SmolLM2 file set-up
 /// installs).
@@ -23,8 +23,8 @@ pub(crate) fn run(args: AskArgs) -> Result<()> {
     // reject bad input before loading anything
     trawl_service::ask::validate_question(&args.question)?;
     let index_dir = args.index.path();
-    let embedder = crate::load_embedder(&args.model)?;
-    let index = crate::open_index_for(&index_dir, &embedder)?;
+    let embedder = crate::open::load_embedder(&args.model)?;
+    let index = crate::open::open_index_for(&index_dir, &embedder)?;
     let generator = load_generator(&args.generator)?;
     let options = AskOptions::default();
     let asker = Asker {
@@ -41,7 +41,7 @@ pub(crate) fn run(args: AskArgs) -> Result<()> {
     let response = run_ask(
         asker,
         &params,
-        &crate::cli::access_of(&args.groups),
+        &crate::args::access_of(&args.groups),
         &mut |event| {
             if !args.json {
                 // a closed stdout (e.g. `| head`) stops generation

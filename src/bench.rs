@@ -31,7 +31,7 @@ use trawl_search::{
     Access, ChunkInput, DocumentInput, DocumentMeta, HnswParams, Index, IndexSpec, Mode,
     SearchRequest,
 };
-use trawl_service::api::{SearchParams, run_search};
+use trawl_service::{api::SearchParams, search::run_search};
 
 use crate::{
     cli::{BenchCommand, BenchExportArgs, BenchSearchArgs, BenchVectorsArgs},
@@ -171,18 +171,7 @@ struct HttpRun {
 }
 
 fn search(args: BenchSearchArgs) -> Result<()> {
-    let embedder = crate::load_embedder(&args.model)?;
-    let index_dir = if args.fresh {
-        let dir = ModelLocation::trawl_home()
-            .join("bench")
-            .join(format!("fresh-{}", std::process::id()));
-        if dir.exists() {
-            std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
-        }
-        Some(dir)
-    } else {
-        args.index.clone()
-    };
+    let embedder = crate::open::load_embedder(&args.model)?;
     eprintln!("bench: indexing (or checking the cached index)…");
     let Prepared {
         data,
@@ -193,41 +182,11 @@ fn search(args: BenchSearchArgs) -> Result<()> {
     } = crate::eval::prepare(
         &args.dataset,
         args.split.as_deref(),
-        index_dir,
+        bench_index_dir(&args)?,
         &embedder,
         true,
     )?;
-
-    // The ceiling: the same model embedding the same texts the indexer gave it
-    // (title and section included), alone, sampled evenly over the index.
-    eprintln!("bench: raw embedding ceiling…");
-    let all = index.export_chunks(None)?;
-    let stride = (all.len() / args.ceiling_chunks.max(1)).max(1);
-    let sample: Vec<String> = all
-        .iter()
-        .step_by(stride)
-        .take(args.ceiling_chunks)
-        .map(|c| trawl_indexer::embed_text(&c.title, c.section.as_deref(), &c.text))
-        .collect();
-    drop(all);
-    let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
-    let t = Instant::now();
-    embedder.embed_passages(&refs)?;
-    let raw = sample.len() as f64 / t.elapsed().as_secs_f64().max(1e-9);
-    let ingest_s = report.elapsed_s.max(1e-9);
-    let chunks_per_s = report.chunks as f64 / ingest_s;
-    let ingest = Ingest {
-        fresh: args.fresh,
-        documents: report.indexed + report.updated,
-        chunks: report.chunks,
-        seconds: report.elapsed_s,
-        docs_per_s: (report.indexed + report.updated) as f64 / ingest_s,
-        chunks_per_s,
-        raw_embed_chunks_per_s: raw,
-        raw_embed_sample: sample.len(),
-        share_of_ceiling: chunks_per_s / raw,
-        stages: report.stages,
-    };
+    let ingest = ingest(&args, &index, &embedder, report)?;
 
     let queries: Vec<&str> = data
         .queries
@@ -246,43 +205,8 @@ fn search(args: BenchSearchArgs) -> Result<()> {
         vectors.push(embedder.embed_query(q)?);
         embed_ms.push(ms_since(t));
     }
-    let mut full = Vec::new();
-    let mut only = Vec::new();
-    for mode in [Mode::Keyword, Mode::Vector, Mode::Hybrid] {
-        let (mut with_embed, mut without) = (Vec::new(), Vec::new());
-        for (q, v) in queries.iter().zip(&vectors) {
-            let mut params = SearchParams::new(*q);
-            params.mode = Some(mode.to_string());
-            let t = Instant::now();
-            run_search(&index, &embedder, &params, &Access::All)?;
-            with_embed.push(ms_since(t));
-            let mut req = SearchRequest::new(*q);
-            req.mode = mode;
-            let t = Instant::now();
-            index.search(&req, Some(v))?;
-            without.push(ms_since(t));
-        }
-        full.push(Latency::of(with_embed));
-        only.push(Latency::of(without));
-    }
-    let modes = |l: Vec<Latency>| ModeLatencies {
-        keyword: l[0],
-        vector: l[1],
-        hybrid: l[2],
-    };
-
-    let mut found = 0usize;
-    let mut wanted = 0usize;
-    for v in &vectors {
-        let exact: HashSet<u64> = index
-            .exact_nearest(v, 10)?
-            .into_iter()
-            .map(|x| x.0)
-            .collect();
-        let approx = index.approximate_nearest(v, 10, None)?;
-        wanted += exact.len();
-        found += approx.iter().filter(|x| exact.contains(&x.0)).count();
-    }
+    let (latency, latency_search_only) = mode_latencies(&index, &embedder, &queries, &vectors)?;
+    let recall_at_10 = hnsw_recall(&index, &vectors)?;
     let stats = index.stats();
     let index_bytes = dir_bytes(&index_dir);
     drop(index);
@@ -313,10 +237,10 @@ fn search(args: BenchSearchArgs) -> Result<()> {
         documents: stats.documents,
         chunks: stats.chunks,
         ingest,
-        latency: modes(full),
-        latency_search_only: modes(only),
+        latency,
+        latency_search_only,
         embed_query: Latency::of(embed_ms),
-        recall_at_10: found as f64 / wanted.max(1) as f64,
+        recall_at_10,
         http,
         index_bytes,
         server_memory_idle,
@@ -328,6 +252,112 @@ fn search(args: BenchSearchArgs) -> Result<()> {
         print_search(&report);
     }
     Ok(())
+}
+
+/// Where to index: a new folder under `$TRAWL_HOME/bench` with `--fresh`, else `--index` (or
+/// the eval cache).
+fn bench_index_dir(args: &BenchSearchArgs) -> Result<Option<PathBuf>> {
+    if !args.fresh {
+        return Ok(args.index.clone());
+    }
+    let dir = ModelLocation::trawl_home()
+        .join("bench")
+        .join(format!("fresh-{}", std::process::id()));
+    if dir.exists() {
+        std::fs::remove_dir_all(&dir).with_context(|| format!("clearing {}", dir.display()))?;
+    }
+    Ok(Some(dir))
+}
+
+/// The ingest figures of `report`, against the ceiling: the same model embedding the same
+/// texts the indexer gave it (title and section included), alone, sampled evenly over the
+/// index.
+fn ingest(
+    args: &BenchSearchArgs,
+    index: &Index,
+    embedder: &dyn Embedder,
+    report: trawl_indexer::IndexReport,
+) -> Result<Ingest> {
+    eprintln!("bench: raw embedding ceiling…");
+    let all = index.export_chunks(None)?;
+    let stride = (all.len() / args.ceiling_chunks.max(1)).max(1);
+    let sample: Vec<String> = all
+        .iter()
+        .step_by(stride)
+        .take(args.ceiling_chunks)
+        .map(|c| trawl_indexer::embed_text(&c.title, c.section.as_deref(), &c.text))
+        .collect();
+    drop(all);
+    let refs: Vec<&str> = sample.iter().map(String::as_str).collect();
+    let t = Instant::now();
+    embedder.embed_passages(&refs)?;
+    let raw = sample.len() as f64 / t.elapsed().as_secs_f64().max(1e-9);
+    let ingest_s = report.elapsed_s.max(1e-9);
+    let chunks_per_s = report.chunks as f64 / ingest_s;
+    Ok(Ingest {
+        fresh: args.fresh,
+        documents: report.indexed + report.updated,
+        chunks: report.chunks,
+        seconds: report.elapsed_s,
+        docs_per_s: (report.indexed + report.updated) as f64 / ingest_s,
+        chunks_per_s,
+        raw_embed_chunks_per_s: raw,
+        raw_embed_sample: sample.len(),
+        share_of_ceiling: chunks_per_s / raw,
+        stages: report.stages,
+    })
+}
+
+/// In-process latency per mode: a whole search (query embedding included), and the index's
+/// search alone with the query's vector given.
+fn mode_latencies(
+    index: &Index,
+    embedder: &dyn Embedder,
+    queries: &[&str],
+    vectors: &[Vec<f32>],
+) -> Result<(ModeLatencies, ModeLatencies)> {
+    let mut full = Vec::new();
+    let mut only = Vec::new();
+    for mode in [Mode::Keyword, Mode::Vector, Mode::Hybrid] {
+        let (mut with_embed, mut without) = (Vec::new(), Vec::new());
+        for (q, v) in queries.iter().zip(vectors) {
+            let mut params = SearchParams::new(*q);
+            params.mode = Some(mode.to_string());
+            let t = Instant::now();
+            run_search(index, embedder, &params, &Access::All)?;
+            with_embed.push(ms_since(t));
+            let mut req = SearchRequest::new(*q);
+            req.mode = mode;
+            let t = Instant::now();
+            index.search(&req, Some(v))?;
+            without.push(ms_since(t));
+        }
+        full.push(Latency::of(with_embed));
+        only.push(Latency::of(without));
+    }
+    let modes = |l: Vec<Latency>| ModeLatencies {
+        keyword: l[0],
+        vector: l[1],
+        hybrid: l[2],
+    };
+    Ok((modes(full), modes(only)))
+}
+
+/// HNSW recall@10 of the vector arm against exact search, over `vectors`.
+fn hnsw_recall(index: &Index, vectors: &[Vec<f32>]) -> Result<f64> {
+    let mut found = 0usize;
+    let mut wanted = 0usize;
+    for v in vectors {
+        let exact: HashSet<u64> = index
+            .exact_nearest(v, 10)?
+            .into_iter()
+            .map(|x| x.0)
+            .collect();
+        let approx = index.approximate_nearest(v, 10, None)?;
+        wanted += exact.len();
+        found += approx.iter().filter(|x| exact.contains(&x.0)).count();
+    }
+    Ok(found as f64 / wanted.max(1) as f64)
 }
 
 fn print_search(r: &SearchBench) {
@@ -400,7 +430,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(index: &Path, model: &crate::cli::ModelArgs) -> Result<Self> {
+    fn start(index: &Path, model: &crate::args::ModelArgs) -> Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -890,7 +920,7 @@ struct ExportManifest {
 }
 
 fn export(args: BenchExportArgs) -> Result<()> {
-    let embedder = crate::load_embedder(&args.model)?;
+    let embedder = crate::open::load_embedder(&args.model)?;
     let Prepared { data, index, .. } = crate::eval::prepare(
         &args.dataset,
         args.split.as_deref(),

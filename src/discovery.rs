@@ -20,12 +20,12 @@ use trawl_service::thread::Thread;
 use trawl_service::{api::SearchResponse, discovery};
 
 use crate::{
-    cli::{FilterArgs, IndexLocation, access_of},
-    open_index,
+    args::{FilterArgs, IndexLocation, access_of},
+    open::open_index,
 };
 
 /// Default Jaccard similarity for near-duplicates.
-const DEFAULT_THRESHOLD: f64 = discovery::DEFAULT_NEAR_DUP_THRESHOLD;
+const DEFAULT_THRESHOLD: f64 = trawl_service::api::DEFAULT_NEAR_DUP_THRESHOLD;
 
 /// Review options of `trawl search`.
 #[derive(Debug, Args)]

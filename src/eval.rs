@@ -261,7 +261,7 @@ pub(crate) fn prepare(
     });
     std::fs::create_dir_all(&index_dir)
         .with_context(|| format!("creating {}", index_dir.display()))?;
-    let index = Index::open_or_create(&index_dir, &crate::spec_for(embedder))
+    let index = Index::open_or_create(&index_dir, &crate::open::spec_for(embedder))
         .with_context(|| format!("opening index {}", index_dir.display()))?;
 
     // Indexing is incremental: an unchanged corpus and model cost one scan.
@@ -291,7 +291,7 @@ pub(crate) fn prepare(
 
 pub(crate) fn run(args: EvalArgs) -> Result<()> {
     let started = Instant::now();
-    let embedder = crate::load_embedder(&args.model)?;
+    let embedder = crate::open::load_embedder(&args.model)?;
     let t = Instant::now();
     let Prepared {
         data,

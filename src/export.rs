@@ -26,9 +26,9 @@ use sha2::{Digest, Sha256};
 use trawl_search::{Access, DocumentInfo, TagJournal, TermsRequest};
 
 use crate::{
-    cli::{FilterArgs, IndexLocation},
+    args::{FilterArgs, IndexLocation},
     discovery::{filter_of, restriction},
-    open_index,
+    open::open_index,
 };
 
 const MANIFEST: &str = "manifest.json";
@@ -173,7 +173,123 @@ fn extension(path: &str) -> String {
         .unwrap_or_default()
 }
 
+/// The load files' columns, in order.
+const COLUMNS: [&str; 17] = [
+    "BEGBATES",
+    "ENDBATES",
+    "DOCID",
+    "PARENT_DOCID",
+    "PARENT_BATES",
+    "PATH",
+    "FILENAME",
+    "KIND",
+    "SHA256",
+    "CUSTODIAN",
+    "AUTHOR",
+    "DATE",
+    "MODIFIED",
+    "TAGS",
+    "REVIEW_TAGS",
+    "NATIVE",
+    "TEXT",
+];
+
 fn export(args: ExportArgs) -> Result<()> {
+    let out = checked_out(&args)?;
+    let index_dir = args.index.path();
+    let index = open_index(&index_dir)?;
+    let access = args.filter.access();
+    let filter = filter_of(&args.filter)?;
+    let source = match &args.source {
+        Some(s) => Some(s.clone()),
+        None => trawl_indexer::source_root(&index_dir)?,
+    };
+    let docs = selected(&index, &args, &filter, &access)?;
+    let review = TagJournal::new(&index_dir).current()?;
+
+    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
+    let mut w = Writer {
+        root: out.clone(),
+        files: BTreeMap::new(),
+    };
+    let mut counts = Counts {
+        documents: docs.len(),
+        natives: 0,
+        texts: 0,
+        natives_missing: 0,
+        problems: Vec::new(),
+    };
+    let bates_of: HashMap<&str, String> = docs
+        .iter()
+        .enumerate()
+        .map(|(i, d)| {
+            (
+                d.doc_id.as_str(),
+                format!("{}{:06}", args.prefix, args.start + i as u64),
+            )
+        })
+        .collect();
+    let mut rows: Vec<Vec<String>> = Vec::with_capacity(docs.len());
+    for d in &docs {
+        let bates = &bates_of[d.doc_id.as_str()];
+        let native = copy_native(d, bates, source.as_deref(), &mut w, &mut counts)?;
+        let text = index.document_text(&d.doc_id, &access)?.unwrap_or_default();
+        let text_rel = format!("text/{bates}.txt");
+        w.write(&text_rel, text.as_bytes())?;
+        counts.texts += 1;
+        let review_tags = review
+            .get(&d.doc_id)
+            .map(|t| t.iter().cloned().collect::<Vec<_>>().join(";"))
+            .unwrap_or_default();
+        rows.push(load_row(d, &bates_of, review_tags, native, text_rel));
+    }
+    write_load_files(&mut w, &rows)?;
+
+    let manifest = Manifest {
+        tool: format!("trawl {}", env!("CARGO_PKG_VERSION")),
+        created: jiff::Timestamp::now().to_string(),
+        index: std::fs::canonicalize(&index_dir)
+            .unwrap_or_else(|_| index_dir.clone())
+            .display()
+            .to_string(),
+        source: source.map(|s| s.display().to_string()),
+        query: args.query.clone(),
+        review_tags: args.review_tag.clone(),
+        thread: args.thread.clone(),
+        filter,
+        principal_groups: match &access {
+            Access::All => None,
+            Access::Groups(g) => Some(g.clone()),
+        },
+        bates_prefix: args.prefix.clone(),
+        counts,
+        files: w.files,
+    };
+    write_manifest(&out, &manifest)
+}
+
+/// Writes the manifest (every file written, with its hash), then says what was exported and
+/// what could not be.
+fn write_manifest(out: &Path, manifest: &Manifest) -> Result<()> {
+    let bytes = serde_json::to_vec_pretty(manifest)?;
+    let path = out.join(MANIFEST);
+    std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
+    println!(
+        "exported {} documents ({} natives, {} texts) to {}",
+        manifest.counts.documents,
+        manifest.counts.natives,
+        manifest.counts.texts,
+        out.display()
+    );
+    for p in &manifest.counts.problems {
+        println!("  note: {p}");
+    }
+    Ok(())
+}
+
+/// The output folder, once the arguments say what to export, the Bates prefix is safe in a
+/// file name and the folder is new or empty (an export never overwrites files).
+fn checked_out(args: &ExportArgs) -> Result<PathBuf> {
     let Some(out) = args.out.clone() else {
         bail!("--out DIR is required (or use `trawl export verify DIR`)");
     };
@@ -199,16 +315,18 @@ fn export(args: ExportArgs) -> Result<()> {
             out.display()
         );
     }
-    let index_dir = args.index.path();
-    let index = open_index(&index_dir)?;
-    let access = args.filter.access();
-    let filter = filter_of(&args.filter)?;
-    let source = match &args.source {
-        Some(s) => Some(s.clone()),
-        None => trawl_indexer::source_root(&index_dir)?,
-    };
+    Ok(out)
+}
 
-    let by_tag = restriction(&index, &access, &args.review_tag, args.thread.as_deref())?;
+/// The documents to export, in path order: those the query hits inside the review
+/// restriction (review tags, thread), or the restriction itself; filtered, as `access` allows.
+fn selected(
+    index: &trawl_search::Index,
+    args: &ExportArgs,
+    filter: &trawl_search::Filter,
+    access: &Access,
+) -> Result<Vec<DocumentInfo>> {
+    let by_tag = restriction(index, access, &args.review_tag, args.thread.as_deref())?;
     let ids: HashSet<String> = match &args.query {
         Some(q) => {
             let report = index.term_report(&TermsRequest {
@@ -221,173 +339,107 @@ fn export(args: ExportArgs) -> Result<()> {
         }
         None => by_tag.clone().unwrap_or_default(),
     };
-    let docs: Vec<DocumentInfo> = index.documents(&filter, &access, Some(&ids))?;
-    let review = TagJournal::new(&index_dir).current()?;
+    Ok(index.documents(filter, access, Some(&ids))?)
+}
 
-    std::fs::create_dir_all(&out).with_context(|| format!("creating {}", out.display()))?;
-    let mut w = Writer {
-        root: out.clone(),
-        files: BTreeMap::new(),
-    };
-    let mut counts = Counts {
-        documents: docs.len(),
-        natives: 0,
-        texts: 0,
-        natives_missing: 0,
-        problems: Vec::new(),
-    };
-    let bates_of: HashMap<&str, String> = docs
-        .iter()
-        .enumerate()
-        .map(|(i, d)| {
-            (
-                d.doc_id.as_str(),
-                format!("{}{:06}", args.prefix, args.start + i as u64),
-            )
-        })
-        .collect();
-    const COLUMNS: [&str; 17] = [
-        "BEGBATES",
-        "ENDBATES",
-        "DOCID",
-        "PARENT_DOCID",
-        "PARENT_BATES",
-        "PATH",
-        "FILENAME",
-        "KIND",
-        "SHA256",
-        "CUSTODIAN",
-        "AUTHOR",
-        "DATE",
-        "MODIFIED",
-        "TAGS",
-        "REVIEW_TAGS",
-        "NATIVE",
-        "TEXT",
-    ];
-    let mut rows: Vec<Vec<String>> = Vec::with_capacity(docs.len());
-    for d in &docs {
-        let bates = bates_of[d.doc_id.as_str()].clone();
-        let mut native = String::new();
-        if d.path.contains(INNER_SEPARATOR) || d.meta.parent_id.is_some() {
-            // Inside another file: its container is the native.
-        } else {
-            match &source {
-                None => {
-                    counts.natives_missing += 1;
-                    counts.problems.push(format!(
-                        "{}: the index records no source folder (pass --source)",
-                        d.path
-                    ));
-                }
-                Some(root) => {
-                    let file = root.join(&d.path);
-                    match std::fs::read(&file) {
-                        Ok(bytes) if sha256_hex(&bytes) == d.meta.sha256 => {
-                            let rel = format!("natives/{bates}{}", extension(&d.path));
-                            w.write(&rel, &bytes)?;
-                            counts.natives += 1;
-                            native = rel;
-                        }
-                        Ok(_) => {
-                            counts.natives_missing += 1;
-                            counts.problems.push(format!(
-                                "{}: the file changed since it was indexed (sha256 differs); not exported",
-                                d.path
-                            ));
-                        }
-                        Err(e) => {
-                            counts.natives_missing += 1;
-                            counts.problems.push(format!("{}: {e}", file.display()));
-                        }
-                    }
-                }
-            }
-        }
-        let text = index.document_text(&d.doc_id, &access)?.unwrap_or_default();
-        let text_rel = format!("text/{bates}.txt");
-        w.write(&text_rel, text.as_bytes())?;
-        counts.texts += 1;
-        let parent_bates = d
-            .meta
-            .parent_id
-            .as_deref()
-            .and_then(|p| bates_of.get(p).cloned())
-            .unwrap_or_default();
-        let file_name = d
-            .path
-            .rsplit(INNER_SEPARATOR)
-            .next()
-            .and_then(|p| Path::new(p).file_name())
-            .map(|n| n.to_string_lossy().into_owned())
-            .unwrap_or_default();
-        rows.push(vec![
-            bates.clone(),
-            bates,
-            d.doc_id.clone(),
-            d.meta.parent_id.clone().unwrap_or_default(),
-            parent_bates,
-            d.path.clone(),
-            file_name,
-            d.meta.kind.clone(),
-            d.meta.sha256.clone(),
-            d.meta.custodian.clone().unwrap_or_default(),
-            d.meta.author.clone().unwrap_or_default(),
-            iso(d.meta.date),
-            iso(d.meta.modified),
-            d.meta.tags.join(";"),
-            review
-                .get(&d.doc_id)
-                .map(|t| t.iter().cloned().collect::<Vec<_>>().join(";"))
-                .unwrap_or_default(),
-            native,
-            text_rel,
-        ]);
+/// Copies `d`'s original file into `natives/` when it has its own file and that file still
+/// has the indexed content; its path in the export, or empty (the reason in `counts`).
+fn copy_native(
+    d: &DocumentInfo,
+    bates: &str,
+    source: Option<&Path>,
+    w: &mut Writer,
+    counts: &mut Counts,
+) -> Result<String> {
+    if d.path.contains(INNER_SEPARATOR) || d.meta.parent_id.is_some() {
+        // Inside another file: its container is the native.
+        return Ok(String::new());
     }
+    let Some(root) = source else {
+        counts.natives_missing += 1;
+        counts.problems.push(format!(
+            "{}: the index records no source folder (pass --source)",
+            d.path
+        ));
+        return Ok(String::new());
+    };
+    let file = root.join(&d.path);
+    match std::fs::read(&file) {
+        Ok(bytes) if sha256_hex(&bytes) == d.meta.sha256 => {
+            let rel = format!("natives/{bates}{}", extension(&d.path));
+            w.write(&rel, &bytes)?;
+            counts.natives += 1;
+            return Ok(rel);
+        }
+        Ok(_) => {
+            counts.natives_missing += 1;
+            counts.problems.push(format!(
+                "{}: the file changed since it was indexed (sha256 differs); not exported",
+                d.path
+            ));
+        }
+        Err(e) => {
+            counts.natives_missing += 1;
+            counts.problems.push(format!("{}: {e}", file.display()));
+        }
+    }
+    Ok(String::new())
+}
 
+/// `d`'s row of the load files, in [`COLUMNS`] order.
+fn load_row(
+    d: &DocumentInfo,
+    bates_of: &HashMap<&str, String>,
+    review_tags: String,
+    native: String,
+    text_rel: String,
+) -> Vec<String> {
+    let bates = bates_of[d.doc_id.as_str()].clone();
+    let parent_bates = d
+        .meta
+        .parent_id
+        .as_deref()
+        .and_then(|p| bates_of.get(p).cloned())
+        .unwrap_or_default();
+    let file_name = d
+        .path
+        .rsplit(INNER_SEPARATOR)
+        .next()
+        .and_then(|p| Path::new(p).file_name())
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    vec![
+        bates.clone(),
+        bates,
+        d.doc_id.clone(),
+        d.meta.parent_id.clone().unwrap_or_default(),
+        parent_bates,
+        d.path.clone(),
+        file_name,
+        d.meta.kind.clone(),
+        d.meta.sha256.clone(),
+        d.meta.custodian.clone().unwrap_or_default(),
+        d.meta.author.clone().unwrap_or_default(),
+        iso(d.meta.date),
+        iso(d.meta.modified),
+        d.meta.tags.join(";"),
+        review_tags,
+        native,
+        text_rel,
+    ]
+}
+
+/// `loadfile.csv` and the Concordance `loadfile.dat`, both with a header row.
+fn write_load_files(w: &mut Writer, rows: &[Vec<String>]) -> Result<()> {
     let mut csv_out = csv::Writer::from_writer(Vec::new());
     csv_out.write_record(COLUMNS)?;
-    for r in &rows {
+    for r in rows {
         csv_out.write_record(r)?;
     }
     let csv_bytes = csv_out.into_inner().context("writing the CSV load file")?;
     w.write("loadfile.csv", &csv_bytes)?;
-    let dat = dat_file(&COLUMNS.map(str::to_owned), &rows);
+    let dat = dat_file(&COLUMNS.map(str::to_owned), rows);
     w.write("loadfile.dat", dat.as_bytes())?;
-
-    let manifest = Manifest {
-        tool: format!("trawl {}", env!("CARGO_PKG_VERSION")),
-        created: jiff::Timestamp::now().to_string(),
-        index: std::fs::canonicalize(&index_dir)
-            .unwrap_or_else(|_| index_dir.clone())
-            .display()
-            .to_string(),
-        source: source.map(|s| s.display().to_string()),
-        query: args.query.clone(),
-        review_tags: args.review_tag.clone(),
-        thread: args.thread.clone(),
-        filter,
-        principal_groups: match &access {
-            Access::All => None,
-            Access::Groups(g) => Some(g.clone()),
-        },
-        bates_prefix: args.prefix.clone(),
-        counts,
-        files: w.files,
-    };
-    let bytes = serde_json::to_vec_pretty(&manifest)?;
-    let path = out.join(MANIFEST);
-    std::fs::write(&path, bytes).with_context(|| format!("writing {}", path.display()))?;
-    println!(
-        "exported {} documents ({} natives, {} texts) to {}",
-        manifest.counts.documents,
-        manifest.counts.natives,
-        manifest.counts.texts,
-        out.display()
-    );
-    for p in &manifest.counts.problems {
-        println!("  note: {p}");
-    }
     Ok(())
 }
 

@@ -1,5 +1,6 @@
 //! The `trawl` command line: index folders, search them, serve the web UI.
 
+mod args;
 mod ask;
 mod bench;
 mod cli;
@@ -8,6 +9,7 @@ mod discovery;
 mod eval;
 mod export;
 mod keys;
+mod open;
 mod progress;
 mod tune;
 
@@ -15,16 +17,17 @@ use std::{io::IsTerminal, path::Path, sync::Arc};
 
 use anyhow::{Context, Result, bail};
 use clap::Parser;
-use trawl_embedder::{Embedder, ModelLocation, OnnxEmbedder, OnnxOptions};
+use trawl_embedder::Embedder;
 use trawl_indexer::{ChunkOptions, IndexOptions, IndexReport};
 use trawl_search::{Index, IndexSpec};
 use trawl_service::api::{SearchParams, SearchResponse};
 use trawl_service::filter::Filtered;
 
 use crate::cli::{
-    Cli, Command, IndexArgs, ModelArgs, RestoreArgs, SearchArgs, ServeArgs, SimilarArgs,
-    SnapshotArgs, StatusArgs,
+    Cli, Command, IndexArgs, RestoreArgs, SearchArgs, ServeArgs, SimilarArgs, SnapshotArgs,
+    StatusArgs,
 };
+use crate::open::{load_embedder, open_index, open_index_for, spec_for};
 use trawl_web::config::Config;
 
 fn main() -> std::process::ExitCode {
@@ -74,35 +77,6 @@ fn run(cli: Cli) -> Result<()> {
         Command::Similar(args) => similar(args),
         Command::Tune(args) => tune::run(args),
     }
-}
-
-pub(crate) fn load_embedder(args: &ModelArgs) -> Result<OnnxEmbedder> {
-    let location = ModelLocation::resolve(args.model_dir.as_deref(), args.ort_lib.as_deref());
-    let mut options = OnnxOptions::default();
-    if let Some(t) = args.threads {
-        options.intra_threads = t;
-    }
-    OnnxEmbedder::load(&location, options).context("loading the embedding model")
-}
-
-pub(crate) fn spec_for(embedder: &dyn Embedder) -> IndexSpec {
-    let info = embedder.info();
-    IndexSpec {
-        model_name: info.name.clone(),
-        model_fingerprint: info.fingerprint.clone(),
-        dim: info.dim,
-        hnsw: Default::default(),
-    }
-}
-
-/// Opens an index for a command that does not embed.
-pub(crate) fn open_index(path: &Path) -> Result<Index> {
-    Ok(trawl_service::open_index(path)?)
-}
-
-/// Opens an index for a command that embeds with `embedder`: refuses one built by another model.
-pub(crate) fn open_index_for(path: &Path, embedder: &dyn Embedder) -> Result<Index> {
-    Ok(trawl_service::open_index_for(path, embedder.info())?)
 }
 
 /// `trawl status`: the index's counts, model and size, and whether both arms agree.
@@ -369,7 +343,7 @@ fn search(args: SearchArgs) -> Result<()> {
         }
         None => {
             let index = open_index_for(&index_dir, &embedder)?;
-            trawl_service::api::run_search(&index, &embedder, &params, &f.access())?
+            trawl_service::search::run_search(&index, &embedder, &params, &f.access())?
         }
     };
     if args.json {
@@ -394,7 +368,7 @@ fn similar(args: SimilarArgs) -> Result<()> {
             trawl_search::Access::groups(g.iter().map(|s| s.trim()).filter(|s| !s.is_empty()))
         }
     };
-    let response = trawl_service::api::run_similar(&index, &args.doc_id, &params, &access)?
+    let response = trawl_service::search::run_similar(&index, &args.doc_id, &params, &access)?
         .ok_or_else(|| {
             anyhow::anyhow!("no document {:?} (or not visible to --groups)", args.doc_id)
         })?;

@@ -106,7 +106,7 @@ pub(crate) fn run(args: TuneArgs) -> Result<()> {
         .clone()
         .unwrap_or_else(|| downloads.join(MINILM_WHEEL));
     let (source_name, index) = match &args.index {
-        Some(p) => (name_of(p), Some(crate::open_index(p)?)),
+        Some(p) => (name_of(p), Some(crate::open::open_index(p)?)),
         None => (String::new(), None),
     };
     let source_name = match (&args.dataset, &args.pairs) {

@@ -77,10 +77,47 @@ pub fn index_directory(
         found.retain(|f| (share.0)(&f.rel));
     }
     report.files_seen = found.len() + report.skipped.len();
+    let (jobs, gone) = plan(&session, &found, same_pipeline, &mut report);
+    report.stages.scan_s = scan_started.elapsed().as_secs_f64();
 
-    // Group files by content: one document per distinct content.
+    let present: BTreeSet<&str> = found.iter().map(|f| f.rel.as_str()).collect();
+    remove_gone(&mut session, &gone, &present, &mut report)?;
+
+    let prepare = |job: &Job<'_>| prepare_file(job, embedder, opts);
+    let done = session.run(&jobs, &prepare, progress, &mut report.stages)?;
+    for d in done {
+        record_done(&mut session, &jobs[d.job], d, &mut report)?;
+    }
+    session.state.pipeline = pipeline_version;
+    session.state.root = std::fs::canonicalize(root)
+        .ok()
+        .map(|p| p.to_string_lossy().into_owned());
+    session.state.files = found
+        .into_iter()
+        .map(|f| {
+            let mut entry = f.entry;
+            let id = doc_id_of(&entry.sha256);
+            entry.doc_id = session.state.documents.contains_key(&id).then_some(id);
+            (f.rel, entry)
+        })
+        .collect();
+    session.commit(&mut report.stages)?;
+
+    crate::finish(&mut report, index, started);
+    Ok(report)
+}
+
+/// Groups the files found by content (one document per distinct content) and decides which
+/// documents to (re)index; returns those jobs and the ids of indexed documents no file shows
+/// any more.
+fn plan<'f>(
+    session: &Session<'_>,
+    found: &'f [Found],
+    same_pipeline: bool,
+    report: &mut IndexReport,
+) -> (Vec<Job<'f>>, Vec<String>) {
     let mut by_doc: BTreeMap<String, Vec<&Found>> = BTreeMap::new();
-    for f in &found {
+    for f in found {
         by_doc
             .entry(doc_id_of(&f.entry.sha256))
             .or_default()
@@ -136,17 +173,25 @@ pub fn index_directory(
             });
         }
     }
-    let gone: Vec<String> = session
+    let gone = session
         .state
         .documents
         .keys()
         .filter(|id| !by_doc.contains_key(*id))
         .cloned()
         .collect();
-    report.stages.scan_s = scan_started.elapsed().as_secs_f64();
+    (jobs, gone)
+}
 
-    let present: BTreeSet<&str> = found.iter().map(|f| f.rel.as_str()).collect();
-    for doc_id in &gone {
+/// Deletes the documents no file shows any more (with their attachments): updated when
+/// their path is still there with other content, removed otherwise.
+fn remove_gone(
+    session: &mut Session<'_>,
+    gone: &[String],
+    present: &BTreeSet<&str>,
+    report: &mut IndexReport,
+) -> Result<()> {
+    for doc_id in gone {
         if let Some(entry) = session.state.documents.remove(doc_id) {
             session.writer.delete_document(doc_id)?;
             for child in &entry.children {
@@ -159,57 +204,45 @@ pub fn index_directory(
             }
         }
     }
+    Ok(())
+}
 
-    let prepare = |job: &Job<'_>| prepare_file(job, embedder, opts);
-    let done = session.run(&jobs, &prepare, progress, &mut report.stages)?;
-
-    for d in done {
-        let job = &jobs[d.job];
-        report.skipped.extend(d.skipped);
-        report.ocr_pages += d.ocr.pages;
-        report.ocr_s += d.ocr.time.as_secs_f64();
-        let previous = session.state.documents.remove(&job.doc_id);
-        let old_children = previous.map(|p| p.children).unwrap_or_default();
-        let Some(((_, _), children)) = d.docs.split_first() else {
-            // A file that failed extraction this time must not keep stale content.
-            session.writer.delete_document(&job.doc_id)?;
-            for child in &old_children {
-                session.writer.delete_document(child)?;
-            }
-            continue;
-        };
-        let children: Vec<String> = children.iter().map(|(id, _)| id.clone()).collect();
-        for child in old_children.iter().filter(|c| !children.contains(c)) {
+/// Records what the pipeline did with one job in the state and the report; attachments the
+/// file no longer has (or all of them, when it failed extraction) are deleted.
+fn record_done(
+    session: &mut Session<'_>,
+    job: &Job<'_>,
+    d: pipeline::Done,
+    report: &mut IndexReport,
+) -> Result<()> {
+    report.skipped.extend(d.skipped);
+    report.ocr_pages += d.ocr.pages;
+    report.ocr_s += d.ocr.time.as_secs_f64();
+    let previous = session.state.documents.remove(&job.doc_id);
+    let old_children = previous.map(|p| p.children).unwrap_or_default();
+    let Some(((_, _), children)) = d.docs.split_first() else {
+        // A file that failed extraction this time must not keep stale content.
+        session.writer.delete_document(&job.doc_id)?;
+        for child in &old_children {
             session.writer.delete_document(child)?;
         }
-        report.indexed += d.docs.len();
-        report.chunks += d.docs.iter().map(|(_, n)| n).sum::<usize>();
-        session.state.documents.insert(
-            job.doc_id.clone(),
-            DocEntry {
-                path: job.file.rel.clone(),
-                meta_hash: job.file.meta_hash.clone(),
-                children,
-            },
-        );
+        return Ok(());
+    };
+    let children: Vec<String> = children.iter().map(|(id, _)| id.clone()).collect();
+    for child in old_children.iter().filter(|c| !children.contains(c)) {
+        session.writer.delete_document(child)?;
     }
-    session.state.pipeline = pipeline_version;
-    session.state.root = std::fs::canonicalize(root)
-        .ok()
-        .map(|p| p.to_string_lossy().into_owned());
-    session.state.files = found
-        .into_iter()
-        .map(|f| {
-            let mut entry = f.entry;
-            let id = doc_id_of(&entry.sha256);
-            entry.doc_id = session.state.documents.contains_key(&id).then_some(id);
-            (f.rel, entry)
-        })
-        .collect();
-    session.commit(&mut report.stages)?;
-
-    crate::finish(&mut report, index, started);
-    Ok(report)
+    report.indexed += d.docs.len();
+    report.chunks += d.docs.iter().map(|(_, n)| n).sum::<usize>();
+    session.state.documents.insert(
+        job.doc_id.clone(),
+        DocEntry {
+            path: job.file.rel.clone(),
+            meta_hash: job.file.meta_hash.clone(),
+            children,
+        },
+    );
+    Ok(())
 }
 
 pub(crate) fn doc_id_of(sha256: &str) -> String {
@@ -225,6 +258,24 @@ fn scan(
     opts: &IndexOptions,
     report: &mut IndexReport,
 ) -> Result<Vec<Found>> {
+    let files = walk(root, report);
+    let all: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+    let rules = read_rules(&files, report);
+    let mut found = Vec::new();
+    for (rel, entry) in &files {
+        match examine(rel, entry, root, &rules, &all, state, opts) {
+            Ok(Some(f)) => found.push(f),
+            Ok(None) => {}
+            Err(skipped) => report.skipped.push(skipped),
+        }
+    }
+    Ok(found)
+}
+
+/// The files under `root` (relative path and entry), by name; hidden files and folders and
+/// folders holding a `.trawlignore` left out, folder rule files kept. Unreadable entries are
+/// reported as skipped.
+fn walk(root: &Path, report: &mut IndexReport) -> Vec<(String, walkdir::DirEntry)> {
     let mut files: Vec<(String, walkdir::DirEntry)> = Vec::new();
     let walker = walkdir::WalkDir::new(root)
         .follow_links(false)
@@ -259,11 +310,13 @@ fn scan(
             }
         }
     }
-    let all: HashSet<&str> = files.iter().map(|(rel, _)| rel.as_str()).collect();
+    files
+}
 
-    // Folder rules by folder (relative to root), in RULE_FILES order.
+/// Folder rules by folder (relative to root), in `RULE_FILES` order; invalid ones reported.
+fn read_rules(files: &[(String, walkdir::DirEntry)], report: &mut IndexReport) -> Rules {
     let mut rules: Rules = HashMap::new();
-    for (rel, e) in &files {
+    for (rel, e) in files {
         let name = e.file_name().to_string_lossy();
         if RULE_FILES.contains(&name.as_ref()) {
             let parsed = read_meta(e.path());
@@ -287,104 +340,84 @@ fn scan(
             });
         }
     }
+    rules
+}
 
-    let mut found = Vec::new();
-    for (rel, entry) in &files {
-        let rel = rel.clone();
-        let path = entry.path();
-        let name = entry.file_name().to_string_lossy();
-        if RULE_FILES.contains(&name.as_ref()) {
-            continue;
-        }
-        if let Some(target) = rel.strip_suffix(SIDECAR_SUFFIX) {
-            // Sidecars are metadata, never documents.
-            if !all.contains(target) {
-                report.skipped.push(Skipped {
-                    path: rel.clone(),
-                    reason: format!("metadata sidecar for a missing file {target}"),
-                });
-            }
-            continue;
-        }
-        if !may_extract(path) {
-            let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
-            report.skipped.push(Skipped {
-                path: rel,
-                reason: if ext.is_empty() {
-                    "unsupported file type (no extension)".to_owned()
-                } else {
-                    format!("unsupported file type .{ext}")
-                },
-            });
-            continue;
-        }
-        let user = match user_meta(
-            &rel,
-            root,
-            &rules,
-            all.contains(format!("{rel}{SIDECAR_SUFFIX}").as_str()),
-        ) {
-            Ok(m) => m,
-            Err(reason) => {
-                report.skipped.push(Skipped { path: rel, reason });
-                continue;
-            }
-        };
-        let meta = match entry.metadata() {
-            Ok(m) => m,
-            Err(e) => {
-                report.skipped.push(Skipped {
-                    path: rel,
-                    reason: format!("cannot read metadata: {e}"),
-                });
-                continue;
-            }
-        };
-        let size = meta.len();
-        if size > opts.max_file_bytes {
-            report.skipped.push(Skipped {
-                path: rel,
-                reason: format!(
-                    "too large: {size} bytes (limit {} bytes)",
-                    opts.max_file_bytes
-                ),
-            });
-            continue;
-        }
-        let mtime_ns = meta
-            .modified()
-            .ok()
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let sha256 = match state.files.get(&rel) {
-            Some(prev) if prev.size == size && prev.mtime_ns == mtime_ns && mtime_ns != 0 => {
-                prev.sha256.clone()
-            }
-            _ => match std::fs::read(path) {
-                Ok(bytes) => hex::encode(Sha256::digest(&bytes)),
-                Err(e) => {
-                    report.skipped.push(Skipped {
-                        path: rel,
-                        reason: format!("cannot read: {e}"),
-                    });
-                    continue;
-                }
-            },
-        };
-        found.push(Found {
-            rel,
-            path: path.to_path_buf(),
-            entry: FileEntry {
-                sha256,
-                size,
-                mtime_ns,
-                doc_id: None,
-            },
-            meta_hash: user.hash(),
-            user,
-        });
+/// One walked file: a document to consider (`Some`), metadata that is no document (`None`:
+/// rule files, sidecars), or a file skipped and why.
+fn examine(
+    rel: &str,
+    entry: &walkdir::DirEntry,
+    root: &Path,
+    rules: &Rules,
+    all: &HashSet<&str>,
+    state: &State,
+    opts: &IndexOptions,
+) -> std::result::Result<Option<Found>, Skipped> {
+    let skip = |reason: String| Skipped {
+        path: rel.to_owned(),
+        reason,
+    };
+    let path = entry.path();
+    let name = entry.file_name().to_string_lossy();
+    if RULE_FILES.contains(&name.as_ref()) {
+        return Ok(None);
     }
-    Ok(found)
+    if let Some(target) = rel.strip_suffix(SIDECAR_SUFFIX) {
+        // Sidecars are metadata, never documents.
+        if !all.contains(target) {
+            return Err(skip(format!(
+                "metadata sidecar for a missing file {target}"
+            )));
+        }
+        return Ok(None);
+    }
+    if !may_extract(path) {
+        let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+        return Err(skip(if ext.is_empty() {
+            "unsupported file type (no extension)".to_owned()
+        } else {
+            format!("unsupported file type .{ext}")
+        }));
+    }
+    let has_sidecar = all.contains(format!("{rel}{SIDECAR_SUFFIX}").as_str());
+    let user = user_meta(rel, root, rules, has_sidecar).map_err(skip)?;
+    let meta = entry
+        .metadata()
+        .map_err(|e| skip(format!("cannot read metadata: {e}")))?;
+    let size = meta.len();
+    if size > opts.max_file_bytes {
+        return Err(skip(format!(
+            "too large: {size} bytes (limit {} bytes)",
+            opts.max_file_bytes
+        )));
+    }
+    let mtime_ns = meta
+        .modified()
+        .ok()
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    let sha256 = match state.files.get(rel) {
+        Some(prev) if prev.size == size && prev.mtime_ns == mtime_ns && mtime_ns != 0 => {
+            prev.sha256.clone()
+        }
+        _ => match std::fs::read(path) {
+            Ok(bytes) => hex::encode(Sha256::digest(&bytes)),
+            Err(e) => return Err(skip(format!("cannot read: {e}"))),
+        },
+    };
+    Ok(Some(Found {
+        rel: rel.to_owned(),
+        path: path.to_path_buf(),
+        entry: FileEntry {
+            sha256,
+            size,
+            mtime_ns,
+            doc_id: None,
+        },
+        meta_hash: user.hash(),
+        user,
+    }))
 }
 
 /// Whether an extractor may read the file: its extension says so, or (for

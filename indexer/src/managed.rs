@@ -128,45 +128,70 @@ pub fn index_files(
 ) -> Result<FilesReport> {
     let started = Instant::now();
     let user = meta.to_user()?;
-    let meta_hash = user.hash();
     let mut session = Session::begin(index, embedder, opts)?;
     let mut out = FilesReport::default();
     out.report.files_seen = files.len();
 
     // Outcome slot per input file; `None` until the pipeline fills it.
     let mut outcomes: Vec<Option<FileOutcome>> = vec![None; files.len()];
+    let found = screen(files, &user, &session, opts, &mut outcomes, &mut out.report);
+    let jobs: Vec<Job<'_>> = found
+        .iter()
+        .map(|(_, f)| Job {
+            doc_id: folder::doc_id_of(&f.entry.sha256),
+            file: f,
+        })
+        .collect();
+    let prepare = |job: &Job<'_>| folder::prepare_file(job, embedder, opts);
+    let done = session.run(&jobs, &prepare, &NoProgress, &mut out.report.stages)?;
+    for d in done {
+        let slot = found[d.job].0;
+        outcomes[slot] = Some(record_upload(
+            &mut session,
+            &jobs[d.job],
+            d,
+            &mut out.report,
+        ));
+    }
+    session.commit(&mut out.report.stages)?;
+    out.files = outcomes
+        .into_iter()
+        .zip(files)
+        .map(|(o, f)| {
+            o.unwrap_or_else(|| FileOutcome::Skipped {
+                path: f.display_path.clone(),
+                reason: "not processed".to_owned(),
+            })
+        })
+        .collect();
+    crate::finish(&mut out.report, index, started);
+    Ok(out)
+}
+
+/// The files to index, with their input position: each one read and hashed; those too large,
+/// unreadable, or whose content the index (or an earlier file of this call) already holds get
+/// their outcome now.
+fn screen(
+    files: &[NewFile],
+    user: &UserMeta,
+    session: &Session<'_>,
+    opts: &IndexOptions,
+    outcomes: &mut [Option<FileOutcome>],
+    report: &mut IndexReport,
+) -> Vec<(usize, Found)> {
+    let meta_hash = user.hash();
     let mut found: Vec<(usize, Found)> = Vec::new();
     for (i, f) in files.iter().enumerate() {
-        let skip = |reason: String| {
-            Some(FileOutcome::Skipped {
-                path: f.display_path.clone(),
-                reason,
-            })
-        };
-        let metadata = std::fs::metadata(&f.path).ok();
-        let mtime_ns = metadata
-            .as_ref()
-            .and_then(|m| m.modified().ok())
-            .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
-            .map_or(0, |d| d.as_nanos());
-        let bytes = match metadata {
-            Some(m) if m.len() > opts.max_file_bytes => {
-                outcomes[i] = skip(format!(
-                    "too large: {} bytes (limit {} bytes)",
-                    m.len(),
-                    opts.max_file_bytes
-                ));
+        let (sha256, size, mtime_ns) = match read_upload(f, opts) {
+            Ok(read) => read,
+            Err(reason) => {
+                outcomes[i] = Some(FileOutcome::Skipped {
+                    path: f.display_path.clone(),
+                    reason,
+                });
                 continue;
             }
-            _ => match std::fs::read(&f.path) {
-                Ok(b) => b,
-                Err(e) => {
-                    outcomes[i] = skip(format!("cannot read: {e}"));
-                    continue;
-                }
-            },
         };
-        let sha256 = hex::encode(Sha256::digest(&bytes));
         let doc_id = folder::doc_id_of(&sha256);
         let existing = session
             .state
@@ -181,7 +206,7 @@ pub fn index_files(
                     .map(|(_, g)| g.rel.clone())
             });
         if let Some(existing_path) = existing {
-            out.report
+            report
                 .duplicates
                 .push((f.display_path.clone(), existing_path.clone()));
             outcomes[i] = Some(FileOutcome::Duplicate {
@@ -198,7 +223,7 @@ pub fn index_files(
                 path: f.path.clone(),
                 entry: FileEntry {
                     sha256,
-                    size: bytes.len() as u64,
+                    size,
                     mtime_ns,
                     doc_id: None,
                 },
@@ -207,64 +232,72 @@ pub fn index_files(
             },
         ));
     }
+    found
+}
 
-    let jobs: Vec<Job<'_>> = found
-        .iter()
-        .map(|(_, f)| Job {
-            doc_id: folder::doc_id_of(&f.entry.sha256),
-            file: f,
-        })
-        .collect();
-    let prepare = |job: &Job<'_>| folder::prepare_file(job, embedder, opts);
-    let done = session.run(&jobs, &prepare, &NoProgress, &mut out.report.stages)?;
-    for d in done {
-        let job = &jobs[d.job];
-        let slot = found[d.job].0;
-        out.report.skipped.extend(d.skipped.iter().cloned());
-        out.report.ocr_pages += d.ocr.pages;
-        out.report.ocr_s += d.ocr.time.as_secs_f64();
-        let Some(((_, _), children)) = d.docs.split_first() else {
-            let reason = d
-                .skipped
-                .first()
-                .map_or_else(|| "no text".to_owned(), |s| s.reason.clone());
-            outcomes[slot] = Some(FileOutcome::Skipped {
-                path: job.file.rel.clone(),
-                reason,
-            });
-            continue;
-        };
-        let children: Vec<String> = children.iter().map(|(id, _)| id.clone()).collect();
-        out.report.indexed += d.docs.len();
-        out.report.chunks += d.docs.iter().map(|(_, n)| n).sum::<usize>();
-        outcomes[slot] = Some(FileOutcome::Indexed {
-            path: job.file.rel.clone(),
-            doc_id: job.doc_id.clone(),
-            attachments: children.len(),
-        });
-        session.state.deleted.remove(&job.doc_id);
-        session.state.uploads.insert(
-            job.doc_id.clone(),
-            DocEntry {
-                path: job.file.rel.clone(),
-                meta_hash: job.file.meta_hash.clone(),
-                children,
-            },
-        );
+/// An uploaded file's sha256 (hex), size and modification time (ns), or why it is skipped.
+fn read_upload(
+    f: &NewFile,
+    opts: &IndexOptions,
+) -> std::result::Result<(String, u64, u128), String> {
+    let metadata = std::fs::metadata(&f.path).ok();
+    let mtime_ns = metadata
+        .as_ref()
+        .and_then(|m| m.modified().ok())
+        .and_then(|t| t.duration_since(std::time::UNIX_EPOCH).ok())
+        .map_or(0, |d| d.as_nanos());
+    if let Some(m) = metadata.filter(|m| m.len() > opts.max_file_bytes) {
+        return Err(format!(
+            "too large: {} bytes (limit {} bytes)",
+            m.len(),
+            opts.max_file_bytes
+        ));
     }
-    session.commit(&mut out.report.stages)?;
-    out.files = outcomes
-        .into_iter()
-        .zip(files)
-        .map(|(o, f)| {
-            o.unwrap_or_else(|| FileOutcome::Skipped {
-                path: f.display_path.clone(),
-                reason: "not processed".to_owned(),
-            })
-        })
-        .collect();
-    crate::finish(&mut out.report, index, started);
-    Ok(out)
+    let bytes = std::fs::read(&f.path).map_err(|e| format!("cannot read: {e}"))?;
+    Ok((
+        hex::encode(Sha256::digest(&bytes)),
+        bytes.len() as u64,
+        mtime_ns,
+    ))
+}
+
+/// Records what the pipeline did with one upload in the state and the report; its outcome.
+fn record_upload(
+    session: &mut Session<'_>,
+    job: &Job<'_>,
+    d: crate::pipeline::Done,
+    report: &mut IndexReport,
+) -> FileOutcome {
+    report.skipped.extend(d.skipped.iter().cloned());
+    report.ocr_pages += d.ocr.pages;
+    report.ocr_s += d.ocr.time.as_secs_f64();
+    let Some(((_, _), children)) = d.docs.split_first() else {
+        let reason = d
+            .skipped
+            .first()
+            .map_or_else(|| "no text".to_owned(), |s| s.reason.clone());
+        return FileOutcome::Skipped {
+            path: job.file.rel.clone(),
+            reason,
+        };
+    };
+    let children: Vec<String> = children.iter().map(|(id, _)| id.clone()).collect();
+    report.indexed += d.docs.len();
+    report.chunks += d.docs.iter().map(|(_, n)| n).sum::<usize>();
+    session.state.deleted.remove(&job.doc_id);
+    session.state.uploads.insert(
+        job.doc_id.clone(),
+        DocEntry {
+            path: job.file.rel.clone(),
+            meta_hash: job.file.meta_hash.clone(),
+            children: children.clone(),
+        },
+    );
+    FileOutcome::Indexed {
+        path: job.file.rel.clone(),
+        doc_id: job.doc_id.clone(),
+        attachments: children.len(),
+    }
 }
 
 /// What [`delete_document`] removed.

@@ -10,7 +10,7 @@
 use std::time::Instant;
 
 use trawl_embedder::Embedder;
-use trawl_search::{Index, IndexWriter};
+use trawl_search::{Index, IndexWriter, fault::fault_point};
 
 use crate::{
     IndexOptions, Progress, Result, StageTimes,
@@ -89,7 +89,9 @@ impl<'a> Session<'a> {
         let t = Instant::now();
         self.writer.commit()?;
         times.commit_s += t.elapsed().as_secs_f64();
+        fault_point("before_state_save");
         self.state.save(self.index.dir())?;
+        fault_point("after_state_save");
         let live = self.state.live_ids();
         self.cache.save(self.index.dir(), |id| live.contains(id));
         self.near_dups

@@ -736,19 +736,7 @@ impl Index {
         req: &SearchRequest,
         query_vector: impl FnOnce() -> Result<Option<Vec<f32>>, E>,
     ) -> Result<SearchResults, E> {
-        if req.k == 0 || req.offset.saturating_add(req.k) > MAX_RESULTS {
-            return Err(Error::InvalidRequest(format!(
-                "k must be at least 1 and offset + k at most {MAX_RESULTS}"
-            ))
-            .into());
-        }
-        if req.query.chars().count() > MAX_QUERY_CHARS {
-            return Err(Error::InvalidRequest(format!(
-                "query is longer than {MAX_QUERY_CHARS} characters"
-            ))
-            .into());
-        }
-        req.fusion.validate()?;
+        validate(req)?;
         let state = self.current();
         let wanted = req.offset + req.k;
         // Several chunks of one document can crowd the top; dig deeper than k.
@@ -768,17 +756,7 @@ impl Index {
         )?;
 
         let keyword_hits = if req.mode.uses_keyword() && has_text {
-            let query: Box<dyn tantivy::query::Query> = match &restriction {
-                Some(r) => Box::new(tantivy::query::BooleanQuery::new(vec![
-                    (tantivy::query::Occur::Must, text_query.box_clone()),
-                    (
-                        tantivy::query::Occur::Must,
-                        Box::new(tantivy::query::ConstScoreQuery::new(r.box_clone(), 0.0)),
-                    ),
-                ])),
-                None => text_query.box_clone(),
-            };
-            keyword::search(&state.searcher, &*query, depth)?
+            keyword_arm(&state, &*text_query, restriction.as_deref(), depth)?
         } else {
             Vec::new()
         };
@@ -786,95 +764,85 @@ impl Index {
             let v = query_vector()?.ok_or_else(|| {
                 Error::InvalidRequest(format!("{} search needs a query vector", req.mode))
             })?;
-            let v = v.as_slice();
-            if v.len() != self.spec.dim {
-                return Err(Error::Dimension {
-                    expected: self.spec.dim,
-                    found: v.len(),
-                }
-                .into());
-            }
-            let raw = match &restriction {
-                Some(r) => {
-                    let allowed = filter::allowed_chunks(&state.searcher, &**r)?;
-                    state
-                        .vectors
-                        .search_among(v, depth, &allowed, req.ef_search)
-                }
-                None => state.vectors.search(v, depth, req.ef_search),
-            };
-            raw.into_iter()
-                .filter(|(id, _)| state.chunks.chunks.contains_key(id))
-                .collect()
+            self.vector_arm(&state, &v, restriction.as_deref(), depth, req.ef_search)?
         } else {
             Vec::new()
         };
 
         // Fuse documents, not chunks: a document whose best keyword passage and
         // best semantic passage differ must get credit from both arms.
-        let keyword_docs = per_document(&state.chunks, &keyword_hits);
-        let vector_docs = per_document(&state.chunks, &vector_hits);
-        let fused = match req.mode {
-            Mode::Hybrid => {
-                // Fewer hits than asked for: the keyword list holds every matching passage.
-                let keyword_complete = keyword_hits.len() < depth;
-                req.fusion.fuse(
-                    &keyword_docs.ranked,
-                    &vector_docs.ranked,
-                    keyword_ceiling,
-                    keyword_complete,
-                )
-            }
-            Mode::Keyword | Mode::Vector => {
-                let arm = if req.mode == Mode::Keyword {
-                    &keyword_docs
-                } else {
-                    &vector_docs
-                };
-                arm.ranked
-                    .iter()
-                    .enumerate()
-                    .map(|(i, &(doc, score))| {
-                        let rank = Some(i + 1);
-                        Fused {
-                            id: doc,
-                            score,
-                            ranks: if req.mode == Mode::Keyword {
-                                vec![rank, None]
-                            } else {
-                                vec![None, rank]
-                            },
-                        }
-                    })
-                    .collect()
-            }
+        let arms = Arms {
+            keyword: per_document(&state.chunks, &keyword_hits),
+            vector: per_document(&state.chunks, &vector_hits),
+            keyword_ceiling,
         };
-        let query = text_query;
+        // Fewer hits than asked for: the keyword list holds every matching passage.
+        let fused = arms.fuse(req, keyword_hits.len() < depth);
+        let hits = self.hits(&state, req, fused, has_text.then_some(&*text_query), &arms)?;
+        Ok(SearchResults {
+            hits,
+            keyword_candidates: keyword_hits.len(),
+            vector_candidates: vector_hits.len(),
+            keyword_ceiling,
+        })
+    }
 
-        let generator = has_text
-            .then(|| {
-                // Query terms are on `content`, which shares the body's analyzer.
-                keyword::snippet_generator(
-                    &state.searcher,
-                    &*query,
-                    self.fields.content,
-                    SNIPPET_CHARS,
-                )
-            })
-            .flatten();
+    /// The vector arm: the chunks nearest to `v` among those `restriction` allows, live in the
+    /// keyword snapshot.
+    fn vector_arm(
+        &self,
+        state: &State,
+        v: &[f32],
+        restriction: Option<&dyn tantivy::query::Query>,
+        depth: usize,
+        ef_search: Option<usize>,
+    ) -> Result<Vec<(u64, f32)>> {
+        if v.len() != self.spec.dim {
+            return Err(Error::Dimension {
+                expected: self.spec.dim,
+                found: v.len(),
+            });
+        }
+        let raw = match restriction {
+            Some(r) => {
+                let allowed = filter::allowed_chunks(&state.searcher, r)?;
+                state.vectors.search_among(v, depth, &allowed, ef_search)
+            }
+            None => state.vectors.search(v, depth, ef_search),
+        };
+        Ok(raw
+            .into_iter()
+            .filter(|(id, _)| state.chunks.chunks.contains_key(id))
+            .collect())
+    }
+
+    /// The page `req` asks for of the fused documents, each shown by the passage of the arm
+    /// that ranked it higher, with a snippet for `text_query`.
+    fn hits(
+        &self,
+        state: &State,
+        req: &SearchRequest,
+        fused: Vec<Fused>,
+        text_query: Option<&dyn tantivy::query::Query>,
+        arms: &Arms,
+    ) -> Result<Vec<Hit>> {
+        // Query terms are on `content`, which shares the body's analyzer.
+        let generator = text_query.and_then(|query| {
+            keyword::snippet_generator(&state.searcher, query, self.fields.content, SNIPPET_CHARS)
+        });
         let mut hits = Vec::new();
         for f in fused.into_iter().skip(req.offset).take(req.k) {
             // Show the passage of the arm that ranked the document higher.
             let best = match (f.ranks[0], f.ranks[1]) {
-                (Some(k), Some(v)) if v < k => vector_docs.best_chunk[&f.id],
-                (Some(_), _) => keyword_docs.best_chunk[&f.id],
-                (None, _) => vector_docs.best_chunk[&f.id],
+                (Some(k), Some(v)) if v < k => arms.vector.best_chunk[&f.id],
+                (Some(_), _) => arms.keyword.best_chunk[&f.id],
+                (None, _) => arms.vector.best_chunk[&f.id],
             };
             let loc = state.chunks.chunks[&best];
             let chunk = keyword::read_chunk(&state.searcher, &self.fields, loc.addr)?;
             let snippet = keyword::snippet(generator.as_ref(), &chunk.body, SNIPPET_CHARS);
-            let keyword_score = f.ranks[0].map(|r| keyword_docs.ranked[r - 1].1);
-            let vector_score = f.ranks[1].map(|r| vector_docs.ranked[r - 1].1);
+            let keyword_score = f.ranks[0].map(|r| arms.keyword.ranked[r - 1].1);
+            let vector_score = f.ranks[1].map(|r| arms.vector.ranked[r - 1].1);
             hits.push(Hit {
                 doc_id: chunk.doc_id,
                 path: chunk.path,
@@ -889,17 +857,87 @@ impl Index {
                 vector_rank: f.ranks[1],
                 keyword_score,
                 keyword_share: keyword_score
-                    .map(|s| crate::fusion::keyword_share(s, keyword_ceiling)),
+                    .map(|s| crate::fusion::keyword_share(s, arms.keyword_ceiling)),
                 vector_score,
                 meta: chunk.meta,
             });
         }
-        Ok(SearchResults {
-            hits,
-            keyword_candidates: keyword_hits.len(),
-            vector_candidates: vector_hits.len(),
-            keyword_ceiling,
-        })
+        Ok(hits)
+    }
+}
+
+/// A search's bounds: `k` at least 1, `offset + k` and the query's length capped, the fusion's
+/// parameters valid.
+fn validate(req: &SearchRequest) -> Result<()> {
+    if req.k == 0 || req.offset.saturating_add(req.k) > MAX_RESULTS {
+        return Err(Error::InvalidRequest(format!(
+            "k must be at least 1 and offset + k at most {MAX_RESULTS}"
+        )));
+    }
+    if req.query.chars().count() > MAX_QUERY_CHARS {
+        return Err(Error::InvalidRequest(format!(
+            "query is longer than {MAX_QUERY_CHARS} characters"
+        )));
+    }
+    req.fusion.validate()
+}
+
+/// The keyword arm: BM25 over the chunks `restriction` allows (it adds no score).
+fn keyword_arm(
+    state: &State,
+    text_query: &dyn tantivy::query::Query,
+    restriction: Option<&dyn tantivy::query::Query>,
+    depth: usize,
+) -> Result<Vec<(u64, f32)>> {
+    let query: Box<dyn tantivy::query::Query> = match restriction {
+        Some(r) => Box::new(tantivy::query::BooleanQuery::new(vec![
+            (tantivy::query::Occur::Must, text_query.box_clone()),
+            (
+                tantivy::query::Occur::Must,
+                Box::new(tantivy::query::ConstScoreQuery::new(r.box_clone(), 0.0)),
+            ),
+        ])),
+        None => text_query.box_clone(),
+    };
+    keyword::search(&state.searcher, &*query, depth)
+}
+
+/// Both arms aggregated to documents, and the keyword arm's score ceiling for the query.
+struct Arms {
+    keyword: PerDocument,
+    vector: PerDocument,
+    keyword_ceiling: f32,
+}
+
+impl Arms {
+    /// The documents in `req`'s mode's order: fused in hybrid mode, else one arm's ranking.
+    fn fuse(&self, req: &SearchRequest, keyword_complete: bool) -> Vec<Fused> {
+        if req.mode == Mode::Hybrid {
+            return req.fusion.fuse(
+                &self.keyword.ranked,
+                &self.vector.ranked,
+                self.keyword_ceiling,
+                keyword_complete,
+            );
+        }
+        let keyword = req.mode == Mode::Keyword;
+        let arm = if keyword { &self.keyword } else { &self.vector };
+        arm.ranked
+            .iter()
+            .enumerate()
+            .map(|(i, &(doc, score))| {
+                let rank = Some(i + 1);
+                Fused {
+                    id: doc,
+                    score,
+                    ranks: if keyword {
+                        vec![rank, None]
+                    } else {
+                        vec![None, rank]
+                    },
+                }
+            })
+            .collect()
     }
 }
 
@@ -1172,6 +1210,7 @@ impl IndexWriter<'_> {
             &gen_dir,
         )?;
         sync_dir(dir)?;
+        crate::fault::fault_point("after_vector_save");
 
         let point = CommitPoint {
             vector_generation: generation,
@@ -1181,6 +1220,7 @@ impl IndexWriter<'_> {
         let mut prepared = self.writer.prepare_commit()?;
         prepared.set_payload(&payload);
         prepared.commit()?;
+        crate::fault::fault_point("after_keyword_commit");
         self.writer.wait_merging_threads()?;
 
         remove_stale_generations(dir, generation);

@@ -10,6 +10,7 @@ mod browse;
 mod documents;
 mod error;
 pub mod eval;
+pub mod fault;
 mod filter;
 mod fusion;
 mod index;

@@ -18,9 +18,6 @@ use crate::{
     thread::{MessageInput, Thread},
 };
 
-/// Default Jaccard similarity for near-duplicate groups.
-pub const DEFAULT_NEAR_DUP_THRESHOLD: f64 = 0.8;
-
 /// Documents carrying any of `tags`, or `None` when no tag is asked for.
 pub fn tagged(index: &Index, tags: &[String]) -> Result<Option<HashSet<String>>, Error> {
     if tags.is_empty() {
@@ -102,6 +99,22 @@ pub fn load_threads(index: &Index, access: &Access, with_text: bool) -> Result<V
     Ok(crate::thread::build_threads(msgs))
 }
 
+/// The e-mails `access` may see, by id, and their threads (without texts).
+fn email_threads(
+    index: &Index,
+    access: &Access,
+) -> Result<(HashMap<String, DocumentInfo>, Vec<Thread>), Error> {
+    let docs: HashMap<String, DocumentInfo> = emails(index, access)?
+        .into_iter()
+        .map(|d| (d.doc_id.clone(), d))
+        .collect();
+    let msgs = docs
+        .values()
+        .map(|d| message_input(index, access, d, false))
+        .collect::<Result<Vec<_>, _>>()?;
+    Ok((docs, crate::thread::build_threads(msgs)))
+}
+
 /// Addresses in From, To and Cc of these documents, sorted and deduplicated.
 fn participants<'a>(docs: impl Iterator<Item = &'a DocumentInfo>) -> Vec<String> {
     let mut out = BTreeSet::new();
@@ -128,15 +141,8 @@ pub fn thread_list(
     all: bool,
     doc_id: Option<&str>,
 ) -> Result<Vec<ThreadSummary>, Error> {
-    let docs: HashMap<String, DocumentInfo> = emails(index, access)?
-        .into_iter()
-        .map(|d| (d.doc_id.clone(), d))
-        .collect();
-    let msgs = docs
-        .values()
-        .map(|d| message_input(index, access, d, false))
-        .collect::<Result<Vec<_>, _>>()?;
-    Ok(crate::thread::build_threads(msgs)
+    let (docs, threads) = email_threads(index, access)?;
+    Ok(threads
         .into_iter()
         .filter(|t| all || t.messages.len() > 1)
         .filter(|t| doc_id.is_none_or(|id| t.messages.iter().any(|m| m.doc_id == id)))
@@ -158,18 +164,8 @@ pub fn thread_list(
 /// One thread with its messages in order and their inclusiveness, or
 /// `None` when `access` sees no thread `id`.
 pub fn thread_view(index: &Index, access: &Access, id: &str) -> Result<Option<ThreadView>, Error> {
-    let docs: HashMap<String, DocumentInfo> = emails(index, access)?
-        .into_iter()
-        .map(|d| (d.doc_id.clone(), d))
-        .collect();
-    let msgs = docs
-        .values()
-        .map(|d| message_input(index, access, d, false))
-        .collect::<Result<Vec<_>, _>>()?;
-    let Some(found) = crate::thread::build_threads(msgs)
-        .into_iter()
-        .find(|t| t.id == id)
-    else {
+    let (docs, threads) = email_threads(index, access)?;
+    let Some(found) = threads.into_iter().find(|t| t.id == id) else {
         return Ok(None);
     };
     // Inclusiveness compares texts within the thread: read only its messages

@@ -3,8 +3,8 @@
 //!
 //! [`open_index_for`] opens an index with the model that will embed its queries and refuses
 //! one built by another model. [`api`] holds the request and response types (the wire format of the HTTP API and of
-//! `trawl … --json`, so the two always agree) and the search use cases (`run_search`,
-//! `run_similar`); [`ask`] answers questions from the index with a local generator, grounded
+//! `trawl … --json`, so the two always agree); [`search`] runs searches and similar-document
+//! requests; [`ask`] answers questions from the index with a local generator, grounded
 //! in cited passages; [`discovery`] is the legal-review toolkit over one principal's documents
 //! (threads, near-duplicates, review-tag counts, review restrictions); [`thread`] is e-mail
 //! threading over the headers the indexer stores; [`filter`] is the metadata filter every
@@ -18,6 +18,7 @@ pub mod discovery;
 mod error;
 pub mod filter;
 mod open;
+pub mod search;
 pub mod thread;
 
 pub use crate::{

@@ -13,6 +13,7 @@ mod answers;
 mod ask;
 mod cluster;
 mod contract;
+mod crash;
 mod formats;
 mod tune;
 
@@ -637,84 +638,6 @@ fn bench_vectors_reports_recall_against_exact_search() {
 /// `trawl status --json` of `index`; panics unless the index opens and both arms agree.
 fn status(index: &Path) -> Value {
     trawl(&["status", "--index", index.to_str().unwrap(), "--json"])
-}
-
-#[test]
-fn kill_9_at_random_points_never_loses_committed_data() {
-    let dir = tempfile::tempdir().unwrap();
-    let corpus = dir.path().join("corpus");
-    std::fs::create_dir(&corpus).unwrap();
-    for folder in ["hr", "kb"] {
-        for entry in std::fs::read_dir(fixtures().join(folder)).unwrap() {
-            let path = entry.unwrap().path();
-            std::fs::copy(&path, corpus.join(path.file_name().unwrap())).unwrap();
-        }
-    }
-    let idx = dir.path().join("idx");
-    let index_cmd = || {
-        let mut cmd = Command::new(BIN);
-        cmd.args(["index", corpus.to_str().unwrap(), "--index"])
-            .arg(&idx)
-            .arg("--json")
-            .stdout(Stdio::null())
-            .stderr(Stdio::null());
-        cmd
-    };
-    let started = std::time::Instant::now();
-    assert!(index_cmd().status().unwrap().success());
-    let full_run = started.elapsed();
-    let mut committed = status(&idx)["stats"]["documents"].as_u64().unwrap();
-    let base = committed;
-    assert!(base >= 4, "{base} documents in the first run");
-
-    // xorshift: reproducible kill points spread over a whole run, commit included.
-    let mut seed = 0x00C0_FFEE_u64;
-    let trials = 20;
-    for trial in 0..trials {
-        std::fs::write(
-            corpus.join(format!("trial-{trial}.md")),
-            format!("# Trial {trial}\n\nThe crash drill number {trial} mentions quokka{trial}.\n"),
-        )
-        .unwrap();
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let delay = full_run.mul_f64((seed % 1000) as f64 / 800.0);
-        let mut child = index_cmd().spawn().unwrap();
-        std::thread::sleep(delay);
-        let _ = child.kill(); // SIGKILL; may find the run already finished
-        child.wait().unwrap();
-
-        // The index opens, both arms agree (status fails otherwise), and the
-        // documents are the last committed state or all of the folder (a run
-        // commits once, all or nothing), never anything in between.
-        let now = status(&idx)["stats"]["documents"].as_u64().unwrap();
-        let all = base + trial + 1;
-        assert!(
-            now == committed || now == all,
-            "trial {trial}: {now} documents after the kill, {committed} committed before, {all} in the folder"
-        );
-        // No half-written vector generation is left to be loaded later.
-        committed = now;
-    }
-    // Re-running completes the work.
-    assert!(index_cmd().status().unwrap().success());
-    let end = status(&idx);
-    assert_eq!(
-        end["stats"]["documents"].as_u64().unwrap(),
-        base + trials,
-        "{end:#}"
-    );
-    let hits = trawl(&[
-        "search",
-        "quokka19",
-        "--mode",
-        "keyword",
-        "--index",
-        idx.to_str().unwrap(),
-        "--json",
-    ]);
-    assert_eq!(hits["results"][0]["path"], "trial-19.md", "{hits:#}");
 }
 
 #[test]

@@ -14,8 +14,6 @@ use std::{
 use axum::http::StatusCode;
 use serde::Serialize;
 
-use crate::routes::{AppState, Ctx};
-
 /// What an audited request did; written in snake case (`near_dups`, `save_search`, …).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 #[serde(rename_all = "snake_case")]
@@ -41,7 +39,7 @@ pub(crate) enum Action {
 }
 
 /// What a handler tells the log about its request; the time, request id and principal come
-/// from the request's [`Ctx`] (see [`AppState::audit`]).
+/// from the request's [`Ctx`](crate::state::Ctx) (see [`AppState::audit`](crate::state::AppState::audit)).
 #[derive(Debug, Clone)]
 pub(crate) struct Record {
     action: Action,
@@ -88,22 +86,6 @@ impl Record {
     }
 }
 
-impl AppState {
-    /// Appends `record` for the request `ctx` to the audit log.
-    pub(crate) fn audit(&self, ctx: &Ctx, record: Record) {
-        self.service.audit.record(&AuditEvent {
-            time: now_rfc3339(),
-            request_id: &ctx.request_id,
-            principal: &ctx.principal.name,
-            action: record.action,
-            query: record.query.as_deref(),
-            params: record.params,
-            doc_ids: record.doc_ids,
-            status: record.status.as_u16(),
-        });
-    }
-}
-
 /// One line of the log.
 #[derive(Debug, Clone, Serialize)]
 pub(crate) struct AuditEvent<'a> {
@@ -137,6 +119,20 @@ pub(crate) struct AuditLog {
 }
 
 impl AuditLog {
+    /// Appends `record` for the request `request_id` of `principal`, timed now.
+    pub(crate) fn append_record(&self, record: Record, request_id: &str, principal: &str) {
+        self.record(&AuditEvent {
+            time: now_rfc3339(),
+            request_id,
+            principal,
+            action: record.action,
+            query: record.query.as_deref(),
+            params: record.params,
+            doc_ids: record.doc_ids,
+            status: record.status.as_u16(),
+        });
+    }
+
     /// Opens (creating) the log at `path`.
     pub(crate) fn open(path: &Path, max_bytes: u64, keep: u32) -> std::io::Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {

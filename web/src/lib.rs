@@ -11,19 +11,23 @@
 mod audit;
 pub mod auth;
 pub mod config;
+mod endpoint;
 mod error;
 mod extract;
 mod handlers;
 mod jobs;
 mod metrics;
+mod openapi;
 mod review;
 mod routes;
 mod saved;
+mod state;
 
 // The use cases and wire types live in `trawl-service`; these paths keep the handlers short.
-use trawl_service::{api, ask, discovery};
+use trawl_service::{api, ask, discovery, search};
 
 pub use crate::{
     error::ApiError,
-    routes::{AppState, ServiceOptions, StartError, app, serve},
+    routes::{app, serve},
+    state::{AppState, ServiceOptions, StartError},
 };

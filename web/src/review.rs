@@ -27,9 +27,9 @@ use crate::{
     },
     audit::{Action, Record},
     discovery,
+    endpoint::{blocking, check_k, check_limits, not_found},
     extract::{ApiJson, ApiQuery},
-    handlers::{blocking, check_k, check_limits, not_found},
-    routes::{AppState, Ctx},
+    state::{AppState, Ctx},
 };
 
 /// Most terms in one report.

@@ -299,7 +299,6 @@ pub fn run_ask(
     validate_question(&question)?;
     crate::check_model(asker.index, asker.embedder.info())?;
     let k = params.k.unwrap_or(4).clamp(1, MAX_ASK_K);
-    let ms = |t: Instant| t.elapsed().as_secs_f64() * 1e3;
 
     let query_vector = asker.embedder.embed_query(&question)?;
     let mut req = SearchRequest::new(question.clone());
@@ -308,27 +307,11 @@ pub fn run_ask(
     req.access = access.clone();
     let hits = asker.index.search(&req, Some(&query_vector))?.hits;
     let mut timings = AskTimings {
-        retrieval_ms: ms(started),
+        retrieval_ms: ms_since(started),
         ..AskTimings::default()
     };
-    let model = asker.generator.info().name.clone();
     let best = best_relevance(&hits);
-
-    let mut response = AskResponse {
-        question: question.clone(),
-        answer: String::new(),
-        grounded: false,
-        refused: false,
-        relevance: best,
-        support: None,
-        fallback: false,
-        fallback_reason: None,
-        generated: None,
-        citations: Vec::new(),
-        closest: Vec::new(),
-        model,
-        timings: AskTimings::default(),
-    };
+    let mut response = AskResponse::new(&question, asker.generator.info().name.clone(), best);
     if best.is_none_or(|b| b < asker.options.min_relevance) {
         response.refused = true;
         response.answer = NOT_FOUND.to_string();
@@ -341,35 +324,12 @@ pub fn run_ask(
                 citation(i + 1, h, text)
             })
             .collect();
-        timings.first_text_ms = Some(ms(started));
-        let _ = on_event(AskEvent::Text(NOT_FOUND));
-        timings.total_ms = ms(started);
-        response.timings = timings;
-        return Ok(response);
+        return Ok(refusal(response, timings, started, on_event));
     }
 
     let mut passages = read_passages(asker, hits.into_iter().take(k), access)?;
     more_of_the_top_document(asker, &mut passages, &query_vector, access)?;
-    let full_texts: Vec<String> = passages.iter().map(|p| p.text.clone()).collect();
-    let sections: Vec<Option<String>> = passages.iter().map(|p| p.hit.section.clone()).collect();
-    let cosines: Vec<f32> = passages
-        .iter()
-        .map(|p| p.hit.vector_score.unwrap_or(0.0))
-        .collect();
-    let mut units = select::units(&full_texts, &sections, &cosines);
-    units.truncate(asker.options.max_candidates);
-    let semantic = embed_units(asker.embedder, &query_vector, &units)?;
-    let scores = select::score(&question, &units, &semantic);
-    let selection = select::select(&question, &units, &scores);
-    for (u, (score, cos)) in units.iter().zip(scores.iter().zip(&semantic)) {
-        tracing::trace!(passage = u.passage, score, cos, text = %u.text, "candidate");
-    }
-    tracing::debug!(
-        units = units.len(),
-        support = selection.as_ref().map(|s| s.support),
-        focus_found = selection.as_ref().map(|s| s.focus_found),
-        "answer selection"
-    );
+    let (units, selection) = select_answer(asker, &question, &query_vector, &passages)?;
     response.support = selection.as_ref().map(|s| s.support);
     let selection = match selection {
         // the best sentence's score and the best passage's cosine together: either alone
@@ -384,230 +344,62 @@ pub fn run_ask(
         }
         other => {
             // relevant documents, but no sentence says what the question asks
-            response.refused = true;
             let closest_unit = other
                 .as_ref()
                 .and_then(|s| s.picked.first())
                 .map(|&i| &units[i]);
-            response.answer = match closest_unit {
-                Some(u) => {
-                    let title = &passages[u.passage - 1].hit.title;
-                    format!("{NOT_COVERED} The closest is in “{title}”: “{}”", u.text)
-                }
-                None => NOT_COVERED.to_string(),
-            };
-            let first = closest_unit.map_or(1, |u| u.passage);
-            let mut order: Vec<usize> = (1..=passages.len()).collect();
-            order.sort_by_key(|&n| n != first);
-            let mut by_n: Vec<Option<Passage>> = passages.into_iter().map(Some).collect();
-            response.closest = order
-                .into_iter()
-                .take(3)
-                .enumerate()
-                .filter_map(|(i, n)| {
-                    let p = by_n.get_mut(n - 1)?.take()?;
-                    Some(citation(i + 1, p.hit, p.text))
-                })
-                .collect();
-            timings.first_text_ms = Some(ms(started));
-            let _ = on_event(AskEvent::Text(&response.answer));
-            timings.total_ms = ms(started);
-            response.timings = timings;
-            return Ok(response);
+            not_covered(&mut response, closest_unit, passages);
+            return Ok(refusal(response, timings, started, on_event));
         }
     };
-    // what the model sees and the guard checks against: the selected units, by passage
-    let mut texts: Vec<String> = vec![String::new(); passages.len()];
-    for &i in &selection.picked {
-        let u = &units[i];
-        let t = &mut texts[u.passage - 1];
-        if !t.is_empty() {
-            t.push(' ');
-        }
-        t.push_str(&u.text);
-    }
-    let selected: std::collections::BTreeSet<usize> =
-        selection.picked.iter().map(|&i| units[i].passage).collect();
-    // the question's words may be used only where the cited passages use them too: "sick
-    // leave for bereavement" must not become "sick leave for contractors"
-    let passage_words: std::collections::HashSet<String> = selected
-        .iter()
-        .flat_map(|&n| {
-            let p = &passages[n - 1];
-            text::content_words(&format!("{} {}", p.hit.title, p.text))
-        })
-        .collect();
-    let allowed_words: std::collections::HashSet<String> = texts
-        .iter()
-        .flat_map(|t| text::content_words(t))
-        .chain(
-            text::content_words(&question)
-                .into_iter()
-                .filter(|w| passage_words.contains(w)),
-        )
-        .chain(selected.iter().flat_map(|&n| {
-            let hit = &passages[n - 1].hit;
-            text::content_words(&format!(
-                "{} {}",
-                hit.title,
-                hit.section.as_deref().unwrap_or("")
-            ))
-        }))
-        .collect();
-    let focus = select::focus(&question);
-    let messages = prompt(&question, &passages, &texts);
+    let grounds = Grounds::new(&question, &passages, &units, &selection);
+    let messages = prompt(&question, &passages, &grounds.texts);
+    let generated = generate(asker, &messages, &grounds, started, on_event)?;
+    let g = &generated.generation;
+    timings.prompt_tokens = g.prompt_tokens;
+    timings.reused_prompt_tokens = g.reused_prompt_tokens;
+    timings.queue_ms = g.queue_wait.as_secs_f64() * 1e3;
+    timings.prefill_ms = g.prefill.as_secs_f64() * 1e3;
+    timings.first_token_ms = generated.first_token;
+    timings.generated_tokens = g.generated_tokens;
+    timings.tokens_per_s = g.tokens_per_second();
+    response.generated = Some(generated.raw.trim().to_string());
+    let quoted = || select::quote(&units, &selection);
+    timings.first_text_ms = settle(
+        &mut response,
+        generated,
+        quoted,
+        passages,
+        started,
+        on_event,
+    )?;
+    timings.total_ms = ms_since(started);
+    response.timings = timings;
+    Ok(response)
+}
 
-    // generate, showing each sentence once the guard accepts it
-    let mut raw = String::new();
-    let mut done = 0; // sentences of `raw` already judged
-    let mut accepted: Vec<String> = Vec::new();
-    let mut cited = std::collections::BTreeSet::new();
-    let mut rejection: Option<String> = None;
-    let mut client_gone = false;
-    let mut first_token = None;
-    let mut first_text = None;
-    let max_sentences = asker.options.max_sentences;
-    let gen_params = GenerateParams {
-        max_tokens: asker.options.max_answer_tokens,
-        stop: vec!["\nQuestion:".into(), "\nSources:".into()],
-        repeat_penalty: 1.1,
-        ..GenerateParams::default()
-    };
-    let judge = |sentence: &str,
-                 accepted: &mut Vec<String>,
-                 cited: &mut std::collections::BTreeSet<usize>,
-                 first_text: &mut Option<f64>,
-                 on_event: &mut dyn FnMut(AskEvent<'_>) -> Flow|
-     -> Result<bool, String> {
-        let lower = sentence.to_lowercase();
-        if DECLINES.iter().any(|d| lower.contains(d)) {
-            return Err("the model said the sources do not answer the question".into());
-        }
-        if text::repeats(sentence, accepted) {
-            return Err("the model started repeating itself".into());
-        }
-        let checked = guard::check_sentence(sentence, &texts).map_err(|r| r.to_string())?;
-        if let Some(n) = checked.cites.iter().find(|n| !selected.contains(n)) {
-            return Err(format!("cites [{n}], which does not state the answer"));
-        }
-        let plain = guard::split_citations(&checked.text).0;
-        // "Yes" and "No" are claims no sentence of the sources states
-        let first_word = text::words(&plain).into_iter().next().unwrap_or_default();
-        if first_word == "yes" || first_word == "no" {
-            return Err(format!(
-                "the model answered {first_word:?}, which no source says"
-            ));
-        }
-        // a sentence that restates none of the selected sentence ("The answer is: [2]") says
-        // nothing the guard can check
-        if !guard::restates(&plain, &texts.concat(), &question) {
-            return Err("the answer restates none of the selected sentence".into());
-        }
-        if let Some(word) = guard::added_word(&plain, &allowed_words) {
-            return Err(format!("{word:?} is not in the selected sentences"));
-        }
-        if let Some(word) = guard::changed_polarity(&plain, &texts.concat()) {
-            return Err(format!("the negation {word:?} differs from the sources"));
-        }
-        // a fluent sentence about something else passes the figure check; the first sentence
-        // must state what the question asks for ("12 weeks" for "how many weeks")
-        if accepted.is_empty() && !select::states_focus(&focus, &plain) {
-            return Err("the answer does not give what the question asks for".into());
-        }
-        let shown = if accepted.is_empty() {
-            checked.text.clone()
-        } else {
-            format!(" {}", checked.text)
-        };
-        first_text.get_or_insert_with(|| ms(started));
-        cited.extend(checked.cites.iter().copied());
-        accepted.push(checked.text);
-        Ok(on_event(AskEvent::Text(&shown)) == Flow::Continue)
-    };
-    let generation = asker
-        .generator
-        .generate(&messages, &gen_params, &mut |token| {
-            first_token.get_or_insert_with(|| ms(started));
-            if on_event(AskEvent::Progress) == Flow::Stop {
-                client_gone = true;
-                return Flow::Stop;
-            }
-            raw.push_str(token);
-            let sentences = text::sentences(&attach_citations(&raw));
-            while done + 1 < sentences.len() {
-                let sentence = &sentences[done];
-                done += 1;
-                match judge(
-                    sentence,
-                    &mut accepted,
-                    &mut cited,
-                    &mut first_text,
-                    on_event,
-                ) {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        client_gone = true;
-                        return Flow::Stop;
-                    }
-                    Err(reason) => {
-                        rejection = Some(reason);
-                        return Flow::Stop;
-                    }
-                }
-                if accepted.len() >= max_sentences {
-                    return Flow::Stop;
-                }
-            }
-            Flow::Continue
-        });
-    let generation = generation.map_err(Error::from)?;
-    if client_gone {
-        return Err(Error::Cancelled);
-    }
-    // the last sentence: judged unless the token budget cut it off after a complete one
-    if rejection.is_none() && accepted.len() < max_sentences {
-        let sentences = text::sentences(&attach_citations(&raw));
-        let cut_off = generation.finish == trawl_generator::FinishReason::MaxTokens;
-        for sentence in sentences.iter().skip(done) {
-            if cut_off && !accepted.is_empty() {
-                break;
-            }
-            match judge(
-                sentence,
-                &mut accepted,
-                &mut cited,
-                &mut first_text,
-                on_event,
-            ) {
-                Ok(true) => {}
-                Ok(false) => return Err(Error::Cancelled),
-                Err(reason) => {
-                    rejection = Some(reason);
-                    break;
-                }
-            }
-        }
-    }
-    if rejection.is_none() && accepted.is_empty() {
-        rejection = Some("the model generated no answer".into());
-    }
-    timings.prompt_tokens = generation.prompt_tokens;
-    timings.reused_prompt_tokens = generation.reused_prompt_tokens;
-    timings.queue_ms = generation.queue_wait.as_secs_f64() * 1e3;
-    timings.prefill_ms = generation.prefill.as_secs_f64() * 1e3;
-    timings.first_token_ms = first_token;
-    timings.generated_tokens = generation.generated_tokens;
-    timings.tokens_per_s = generation.tokens_per_second();
-    response.generated = Some(raw.trim().to_string());
-
-    let (answer, used) = match rejection {
-        None => (accepted.join(" "), cited.into_iter().collect::<Vec<_>>()),
+/// The answer and its citations: the accepted sentences, or (when the guard rejected one) the
+/// selected sentences quoted, which replace what was shown. Returns when text was first shown.
+fn settle(
+    response: &mut AskResponse,
+    generated: Generated,
+    quoted: impl FnOnce() -> (String, Vec<usize>),
+    passages: Vec<Passage>,
+    started: Instant,
+    on_event: &mut dyn FnMut(AskEvent<'_>) -> Flow,
+) -> Result<Option<f64>, Error> {
+    let mut judged = generated.judged;
+    let (answer, used) = match generated.rejection {
+        None => (
+            judged.accepted.join(" "),
+            judged.cited.into_iter().collect::<Vec<_>>(),
+        ),
         Some(reason) => {
             tracing::info!(%reason, "generated answer rejected; answering extractively");
             response.fallback = true;
             response.fallback_reason = Some(reason);
-            let (answer, used) = select::quote(&units, &selection);
-            first_text.get_or_insert_with(|| ms(started));
+            let (answer, used) = quoted();
+            judged.first_text.get_or_insert_with(|| ms_since(started));
             if on_event(AskEvent::Replace(&answer)) == Flow::Stop {
                 return Err(Error::Cancelled);
             }
@@ -622,10 +414,343 @@ pub fn run_ask(
         .filter(|(i, _)| used.contains(&(i + 1)))
         .map(|(i, p)| citation(i + 1, p.hit, p.text))
         .collect();
-    timings.first_text_ms = first_text;
-    timings.total_ms = ms(started);
+    Ok(judged.first_text)
+}
+
+impl AskResponse {
+    /// A response with nothing answered yet.
+    fn new(question: &str, model: String, relevance: Option<f32>) -> Self {
+        Self {
+            question: question.to_owned(),
+            answer: String::new(),
+            grounded: false,
+            refused: false,
+            relevance,
+            support: None,
+            fallback: false,
+            fallback_reason: None,
+            generated: None,
+            citations: Vec::new(),
+            closest: Vec::new(),
+            model,
+            timings: AskTimings::default(),
+        }
+    }
+}
+
+fn ms_since(t: Instant) -> f64 {
+    t.elapsed().as_secs_f64() * 1e3
+}
+
+/// A refusal's answer shown, its timings set.
+fn refusal(
+    mut response: AskResponse,
+    mut timings: AskTimings,
+    started: Instant,
+    on_event: &mut dyn FnMut(AskEvent<'_>) -> Flow,
+) -> AskResponse {
+    timings.first_text_ms = Some(ms_since(started));
+    let _ = on_event(AskEvent::Text(&response.answer));
+    timings.total_ms = ms_since(started);
     response.timings = timings;
-    Ok(response)
+    response
+}
+
+/// The refusal when relevant passages state nothing the question asks: the closest sentence
+/// quoted, its passage first among the closest.
+fn not_covered(
+    response: &mut AskResponse,
+    closest_unit: Option<&select::Unit>,
+    passages: Vec<Passage>,
+) {
+    response.refused = true;
+    response.answer = match closest_unit {
+        Some(u) => {
+            let title = &passages[u.passage - 1].hit.title;
+            format!("{NOT_COVERED} The closest is in “{title}”: “{}”", u.text)
+        }
+        None => NOT_COVERED.to_string(),
+    };
+    let first = closest_unit.map_or(1, |u| u.passage);
+    let mut order: Vec<usize> = (1..=passages.len()).collect();
+    order.sort_by_key(|&n| n != first);
+    let mut by_n: Vec<Option<Passage>> = passages.into_iter().map(Some).collect();
+    response.closest = order
+        .into_iter()
+        .take(3)
+        .enumerate()
+        .filter_map(|(i, n)| {
+            let p = by_n.get_mut(n - 1)?.take()?;
+            Some(citation(i + 1, p.hit, p.text))
+        })
+        .collect();
+}
+
+/// The passages' sentences (and list items, table rows), scored against the question, and
+/// the answer sentences selected among them, if any.
+fn select_answer(
+    asker: Asker<'_>,
+    question: &str,
+    query_vector: &[f32],
+    passages: &[Passage],
+) -> Result<(Vec<select::Unit>, Option<select::Selection>), Error> {
+    let full_texts: Vec<String> = passages.iter().map(|p| p.text.clone()).collect();
+    let sections: Vec<Option<String>> = passages.iter().map(|p| p.hit.section.clone()).collect();
+    let cosines: Vec<f32> = passages
+        .iter()
+        .map(|p| p.hit.vector_score.unwrap_or(0.0))
+        .collect();
+    let mut units = select::units(&full_texts, &sections, &cosines);
+    units.truncate(asker.options.max_candidates);
+    let semantic = embed_units(asker.embedder, query_vector, &units)?;
+    let scores = select::score(question, &units, &semantic);
+    let selection = select::select(question, &units, &scores);
+    for (u, (score, cos)) in units.iter().zip(scores.iter().zip(&semantic)) {
+        tracing::trace!(passage = u.passage, score, cos, text = %u.text, "candidate");
+    }
+    tracing::debug!(
+        units = units.len(),
+        support = selection.as_ref().map(|s| s.support),
+        focus_found = selection.as_ref().map(|s| s.focus_found),
+        "answer selection"
+    );
+    Ok((units, selection))
+}
+
+/// What the model sees and the guard checks its sentences against: the selected units, by
+/// passage; the passages they are from; the words an answer may use (those of the selected
+/// sentences, the selected passages' titles and sections, and the question's where the
+/// selected passages use them); what the
+/// question asks for.
+struct Grounds<'q> {
+    question: &'q str,
+    texts: Vec<String>,
+    selected: std::collections::BTreeSet<usize>,
+    allowed_words: std::collections::HashSet<String>,
+    focus: select::Focus,
+}
+
+impl<'q> Grounds<'q> {
+    fn new(
+        question: &'q str,
+        passages: &[Passage],
+        units: &[select::Unit],
+        selection: &select::Selection,
+    ) -> Self {
+        let mut texts: Vec<String> = vec![String::new(); passages.len()];
+        for &i in &selection.picked {
+            let u = &units[i];
+            let t = &mut texts[u.passage - 1];
+            if !t.is_empty() {
+                t.push(' ');
+            }
+            t.push_str(&u.text);
+        }
+        let selected: std::collections::BTreeSet<usize> =
+            selection.picked.iter().map(|&i| units[i].passage).collect();
+        // the question's words may be used only where the cited passages use them too: "sick
+        // leave for bereavement" must not become "sick leave for contractors"
+        let passage_words: std::collections::HashSet<String> = selected
+            .iter()
+            .flat_map(|&n| {
+                let p = &passages[n - 1];
+                text::content_words(&format!("{} {}", p.hit.title, p.text))
+            })
+            .collect();
+        let allowed_words = texts
+            .iter()
+            .map(String::as_str)
+            .flat_map(text::content_words)
+            .chain(
+                text::content_words(question)
+                    .into_iter()
+                    .filter(|w| passage_words.contains(w)),
+            )
+            .chain(selected.iter().flat_map(|&n| {
+                let hit = &passages[n - 1].hit;
+                text::content_words(&format!(
+                    "{} {}",
+                    hit.title,
+                    hit.section.as_deref().unwrap_or("")
+                ))
+            }))
+            .collect();
+        Self {
+            question,
+            texts,
+            selected,
+            allowed_words,
+            focus: select::focus(question),
+        }
+    }
+
+    /// Checks one generated sentence, the sentences `accepted` before it given: the sentence
+    /// with its citations, or why it may not be shown.
+    fn check(&self, sentence: &str, accepted: &[String]) -> Result<guard::Checked, String> {
+        let lower = sentence.to_lowercase();
+        if DECLINES.iter().any(|d| lower.contains(d)) {
+            return Err("the model said the sources do not answer the question".into());
+        }
+        if text::repeats(sentence, accepted) {
+            return Err("the model started repeating itself".into());
+        }
+        let checked = guard::check_sentence(sentence, &self.texts).map_err(|r| r.to_string())?;
+        if let Some(n) = checked.cites.iter().find(|n| !self.selected.contains(n)) {
+            return Err(format!("cites [{n}], which does not state the answer"));
+        }
+        let plain = guard::split_citations(&checked.text).0;
+        // "Yes" and "No" are claims no sentence of the sources states
+        let first_word = text::words(&plain).into_iter().next().unwrap_or_default();
+        if first_word == "yes" || first_word == "no" {
+            return Err(format!(
+                "the model answered {first_word:?}, which no source says"
+            ));
+        }
+        // a sentence that restates none of the selected sentence ("The answer is: [2]") says
+        // nothing the guard can check
+        if !guard::restates(&plain, &self.texts.concat(), self.question) {
+            return Err("the answer restates none of the selected sentence".into());
+        }
+        if let Some(word) = guard::added_word(&plain, &self.allowed_words) {
+            return Err(format!("{word:?} is not in the selected sentences"));
+        }
+        if let Some(word) = guard::changed_polarity(&plain, &self.texts.concat()) {
+            return Err(format!("the negation {word:?} differs from the sources"));
+        }
+        // a fluent sentence about something else passes the figure check; the first sentence
+        // must state what the question asks for ("12 weeks" for "how many weeks")
+        if accepted.is_empty() && !select::states_focus(&self.focus, &plain) {
+            return Err("the answer does not give what the question asks for".into());
+        }
+        Ok(checked)
+    }
+}
+
+/// The sentences shown so far, the passages they cite, and when the first was shown.
+#[derive(Default)]
+struct Judged {
+    accepted: Vec<String>,
+    cited: std::collections::BTreeSet<usize>,
+    first_text: Option<f64>,
+}
+
+impl Judged {
+    /// Judges `sentence` and shows it when the guard accepts it: `Ok(false)` when the client
+    /// went away, `Err` with the guard's reason when it rejects the sentence.
+    fn judge(
+        &mut self,
+        sentence: &str,
+        grounds: &Grounds<'_>,
+        started: Instant,
+        on_event: &mut dyn FnMut(AskEvent<'_>) -> Flow,
+    ) -> Result<bool, String> {
+        let checked = grounds.check(sentence, &self.accepted)?;
+        let shown = if self.accepted.is_empty() {
+            checked.text.clone()
+        } else {
+            format!(" {}", checked.text)
+        };
+        self.first_text.get_or_insert_with(|| ms_since(started));
+        self.cited.extend(checked.cites.iter().copied());
+        self.accepted.push(checked.text);
+        Ok(on_event(AskEvent::Text(&shown)) == Flow::Continue)
+    }
+}
+
+/// What generation left: the raw text, the sentences shown, why the rest was rejected (if
+/// it was), when the first token came, the generator's figures.
+struct Generated {
+    raw: String,
+    judged: Judged,
+    rejection: Option<String>,
+    first_token: Option<f64>,
+    generation: trawl_generator::Generation,
+}
+
+/// Generates the answer, showing each sentence once the guard accepts it and stopping at the
+/// first it rejects; `cancelled` when the client goes away.
+fn generate(
+    asker: Asker<'_>,
+    messages: &[ChatMessage],
+    grounds: &Grounds<'_>,
+    started: Instant,
+    on_event: &mut dyn FnMut(AskEvent<'_>) -> Flow,
+) -> Result<Generated, Error> {
+    let mut raw = String::new();
+    let mut done = 0; // sentences of `raw` already judged
+    let mut judged = Judged::default();
+    let mut rejection: Option<String> = None;
+    let mut client_gone = false;
+    let mut first_token = None;
+    let max_sentences = asker.options.max_sentences;
+    let gen_params = GenerateParams {
+        max_tokens: asker.options.max_answer_tokens,
+        stop: vec!["\nQuestion:".into(), "\nSources:".into()],
+        repeat_penalty: 1.1,
+        ..GenerateParams::default()
+    };
+    let generation = asker
+        .generator
+        .generate(messages, &gen_params, &mut |token| {
+            first_token.get_or_insert_with(|| ms_since(started));
+            if on_event(AskEvent::Progress) == Flow::Stop {
+                client_gone = true;
+                return Flow::Stop;
+            }
+            raw.push_str(token);
+            let sentences = text::sentences(&attach_citations(&raw));
+            while done + 1 < sentences.len() {
+                let sentence = &sentences[done];
+                done += 1;
+                match judged.judge(sentence, grounds, started, on_event) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        client_gone = true;
+                        return Flow::Stop;
+                    }
+                    Err(reason) => {
+                        rejection = Some(reason);
+                        return Flow::Stop;
+                    }
+                }
+                if judged.accepted.len() >= max_sentences {
+                    return Flow::Stop;
+                }
+            }
+            Flow::Continue
+        });
+    let generation = generation.map_err(Error::from)?;
+    if client_gone {
+        return Err(Error::Cancelled);
+    }
+    // the last sentence: judged unless the token budget cut it off after a complete one
+    if rejection.is_none() && judged.accepted.len() < max_sentences {
+        let sentences = text::sentences(&attach_citations(&raw));
+        let cut_off = generation.finish == trawl_generator::FinishReason::MaxTokens;
+        for sentence in sentences.iter().skip(done) {
+            if cut_off && !judged.accepted.is_empty() {
+                break;
+            }
+            match judged.judge(sentence, grounds, started, on_event) {
+                Ok(true) => {}
+                Ok(false) => return Err(Error::Cancelled),
+                Err(reason) => {
+                    rejection = Some(reason);
+                    break;
+                }
+            }
+        }
+    }
+    if rejection.is_none() && judged.accepted.is_empty() {
+        rejection = Some("the model generated no answer".into());
+    }
+    Ok(Generated {
+        raw,
+        judged,
+        rejection,
+        first_token,
+        generation,
+    })
 }
 
 /// What an answer's selected units stand in: their passages' text, titles and paths.

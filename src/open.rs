@@ -1,0 +1,40 @@
+//! The model and the index every command opens: the embedder from `--model-dir` and friends,
+//! a new index's spec for it, and an existing index checked against the model that will embed
+//! its queries (`trawl_service::open_index_for`).
+
+use std::path::Path;
+
+use anyhow::{Context, Result};
+use trawl_embedder::{Embedder, ModelLocation, OnnxEmbedder, OnnxOptions};
+use trawl_search::{Index, IndexSpec};
+
+use crate::args::ModelArgs;
+
+pub(crate) fn load_embedder(args: &ModelArgs) -> Result<OnnxEmbedder> {
+    let location = ModelLocation::resolve(args.model_dir.as_deref(), args.ort_lib.as_deref());
+    let mut options = OnnxOptions::default();
+    if let Some(t) = args.threads {
+        options.intra_threads = t;
+    }
+    OnnxEmbedder::load(&location, options).context("loading the embedding model")
+}
+
+pub(crate) fn spec_for(embedder: &dyn Embedder) -> IndexSpec {
+    let info = embedder.info();
+    IndexSpec {
+        model_name: info.name.clone(),
+        model_fingerprint: info.fingerprint.clone(),
+        dim: info.dim,
+        hnsw: Default::default(),
+    }
+}
+
+/// Opens an index for a command that does not embed.
+pub(crate) fn open_index(path: &Path) -> Result<Index> {
+    Ok(trawl_service::open_index(path)?)
+}
+
+/// Opens an index for a command that embeds with `embedder`: refuses one built by another model.
+pub(crate) fn open_index_for(path: &Path, embedder: &dyn Embedder) -> Result<Index> {
+    Ok(trawl_service::open_index_for(path, embedder.info())?)
+}

@@ -327,8 +327,7 @@ pub fn run_ask(
         return Ok(refusal(response, timings, started, on_event));
     }
 
-    let mut passages = read_passages(asker, hits.into_iter().take(k), access)?;
-    more_of_the_top_document(asker, &mut passages, &query_vector, access)?;
+    let passages = read_passages(asker, hits.into_iter().take(k), access)?;
     let (units, selection) = select_answer(asker, &question, &query_vector, &passages)?;
     response.support = selection.as_ref().map(|s| s.support);
     let selection = match selection {
@@ -835,50 +834,6 @@ fn read_passages(
         }
     }
     Ok(out)
-}
-
-/// Other passages of the best document that the asker may see, nearest to the question first.
-const MORE_OF_THE_TOP_DOCUMENT: usize = 2;
-
-/// Adds the passages of the top document nearest to the question that search did not show
-/// (search shows one passage per document; the rule is often beside the passage that
-/// matched), after the others so the retrieval order of the rest is kept.
-fn more_of_the_top_document(
-    asker: Asker<'_>,
-    passages: &mut Vec<Passage>,
-    query_vector: &[f32],
-    access: &Access,
-) -> Result<(), Error> {
-    let Some(top) = passages.first().map(|p| p.hit.clone()) else {
-        return Ok(());
-    };
-    let shown: std::collections::HashSet<u64> = passages.iter().map(|p| p.hit.chunk_id).collect();
-    let more = asker.index.document_passages(
-        &top.doc_id,
-        query_vector,
-        MORE_OF_THE_TOP_DOCUMENT + 1,
-        access,
-    )?;
-    for p in more
-        .into_iter()
-        .filter(|p| !shown.contains(&p.chunk_id))
-        .take(MORE_OF_THE_TOP_DOCUMENT)
-    {
-        let hit = Hit {
-            chunk_id: p.chunk_id,
-            page: p.page,
-            section: p.section,
-            snippet: String::new(),
-            snippet_html: String::new(),
-            keyword_rank: None,
-            keyword_score: None,
-            keyword_share: None,
-            vector_score: Some(p.cosine),
-            ..top.clone()
-        };
-        passages.push(Passage { hit, text: p.text });
-    }
-    Ok(())
 }
 
 /// Cosine similarity of each unit's embedding to the question's.

@@ -200,7 +200,20 @@ fn heading_styles(xml: &str) -> HashMap<String, StyleRole> {
 
 /// `docProps/core.xml` elements by local name (`title`, `creator`, `created`, …).
 fn core_properties(xml: &str) -> HashMap<String, String> {
-    let mut out = HashMap::new();
+    leaf_texts(xml, true)
+        .into_iter()
+        .filter_map(|(name, v)| {
+            let v = v.trim();
+            (!v.is_empty()).then(|| (name, v.to_owned()))
+        })
+        .collect()
+}
+
+/// The text of each element of a flat properties part (`docProps/core.xml`, `meta.xml`), by
+/// local name, in document order and untrimmed; entity references are decoded when
+/// `decode_entities` (the PPTX reader never did, and keeps its output).
+pub(super) fn leaf_texts(xml: &str, decode_entities: bool) -> Vec<(String, String)> {
+    let mut out = Vec::new();
     let mut reader = Reader::from_str(xml);
     let mut current: Option<String> = None;
     let mut value = String::new();
@@ -213,15 +226,12 @@ fn core_properties(xml: &str) -> HashMap<String, String> {
             Ok(Event::Text(t)) if current.is_some() => {
                 value.push_str(&t.decode().unwrap_or_default());
             }
-            Ok(Event::GeneralRef(r)) if current.is_some() => {
+            Ok(Event::GeneralRef(r)) if decode_entities && current.is_some() => {
                 value.push_str(&entity(&r).unwrap_or_default());
             }
             Ok(Event::End(_)) => {
                 if let Some(name) = current.take() {
-                    let v = value.trim();
-                    if !v.is_empty() {
-                        out.insert(name, v.to_owned());
-                    }
+                    out.push((name, value.clone()));
                 }
             }
             Ok(Event::Eof) | Err(_) => break,

@@ -192,34 +192,14 @@ fn role_of(styles: &HashMap<String, Style>, name: &str) -> Option<Role> {
     None
 }
 
-/// `meta.xml` elements by local name (`title`, `initial-creator`, `creation-date`, …).
+/// `meta.xml` elements by local name (`title`, `initial-creator`, `creation-date`, …), the
+/// first of each name, whitespace collapsed.
 fn properties(xml: &str) -> HashMap<String, String> {
     let mut out = HashMap::new();
-    let mut reader = Reader::from_str(xml);
-    let mut current: Option<String> = None;
-    let mut value = String::new();
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e)) => {
-                current = Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
-                value.clear();
-            }
-            Ok(Event::Text(t)) if current.is_some() => {
-                value.push_str(&t.decode().unwrap_or_default());
-            }
-            Ok(Event::GeneralRef(r)) if current.is_some() => {
-                value.push_str(&docx::entity(&r).unwrap_or_default());
-            }
-            Ok(Event::End(_)) => {
-                if let Some(name) = current.take() {
-                    let v = value.split_whitespace().collect::<Vec<_>>().join(" ");
-                    if !v.is_empty() {
-                        out.entry(name).or_insert(v);
-                    }
-                }
-            }
-            Ok(Event::Eof) | Err(_) => break,
-            _ => {}
+    for (name, v) in docx::leaf_texts(xml, true) {
+        let v = v.split_whitespace().collect::<Vec<_>>().join(" ");
+        if !v.is_empty() {
+            out.entry(name).or_insert(v);
         }
     }
     out

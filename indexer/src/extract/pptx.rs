@@ -212,32 +212,13 @@ fn relationship_targets(xml: &str, kind: &str) -> Vec<String> {
 }
 
 fn core_properties(xml: &str) -> Vec<(String, String)> {
-    let mut reader = Reader::from_str(xml);
-    let mut out = Vec::new();
-    let mut current: Option<String> = None;
-    let mut value = String::new();
-    loop {
-        match reader.read_event() {
-            Ok(Event::Start(e)) => {
-                current = Some(String::from_utf8_lossy(e.local_name().as_ref()).into_owned());
-                value.clear();
-            }
-            Ok(Event::Text(t)) if current.is_some() => {
-                value.push_str(&t.decode().unwrap_or_default());
-            }
-            Ok(Event::End(_)) => {
-                if let Some(name) = current.take() {
-                    let v = value.trim();
-                    if !v.is_empty() {
-                        out.push((name, v.to_owned()));
-                    }
-                }
-            }
-            Ok(Event::Eof) | Err(_) => break,
-            _ => {}
-        }
-    }
-    out
+    super::docx::leaf_texts(xml, false)
+        .into_iter()
+        .filter_map(|(name, v)| {
+            let v = v.trim();
+            (!v.is_empty()).then(|| (name, v.to_owned()))
+        })
+        .collect()
 }
 
 /// The text of a slide or notes slide.

@@ -83,16 +83,20 @@ struct RunRecord {
 fn judged_units(hits: impl Iterator<Item = (String, f32)>, by_path: bool) -> Vec<(String, f32)> {
     let mut seen = std::collections::HashSet::new();
     hits.filter_map(|(unit, score)| {
-        let unit = match (
-            by_path,
-            unit.split_once(trawl_indexer::CHILD_PATH_SEPARATOR),
-        ) {
-            (true, Some((file, _))) => file.to_owned(),
-            _ => unit,
+        let unit = if by_path {
+            file_of(&unit).to_owned()
+        } else {
+            unit
         };
         seen.insert(unit.clone()).then_some((unit, score))
     })
     .collect()
+}
+
+/// The file a path judged by path stands for: an attachment's or a message's containing file.
+pub(crate) fn file_of(path: &str) -> &str {
+    path.split_once(trawl_indexer::CHILD_PATH_SEPARATOR)
+        .map_or(path, |(file, _)| file)
 }
 
 fn write_runs(path: &Path, runs: &[RunRecord]) -> Result<()> {

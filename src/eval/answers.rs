@@ -293,10 +293,7 @@ pub(super) fn run(
             .map(|c| {
                 if by_path {
                     // an attachment counts for its file, as in the ranking evaluation
-                    c.path
-                        .split_once(trawl_indexer::CHILD_PATH_SEPARATOR)
-                        .map_or(&*c.path, |(file, _)| file)
-                        .to_string()
+                    super::file_of(&c.path).to_string()
                 } else {
                     c.doc_id.clone()
                 }

@@ -6,6 +6,7 @@
 //! vocabulary and runs on the caller's thread.
 
 use std::num::NonZeroU32;
+use std::ops::Range;
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender, TrySendError};
@@ -22,7 +23,8 @@ use llama_cpp_2::sampling::LlamaSampler;
 
 use crate::stream::{Pushed, TextStream};
 use crate::{
-    ChatMessage, FinishReason, Flow, GenerateParams, Generation, Generator, GeneratorInfo, Sampling,
+    ChatMessage, FinishReason, Flow, GenerateParams, Generation, Generator, GeneratorInfo, Role,
+    Sampling,
 };
 use trawl_embedder::ModelLocation;
 
@@ -105,6 +107,9 @@ impl std::fmt::Debug for LlamaGenerator {
 
 struct Job {
     prompt: Vec<llama_cpp_2::token::LlamaToken>,
+    /// Where the prompt's system part ends (0: none): a fixed chunk boundary, so that part's
+    /// state can be reused by the next prompt that shares it.
+    stable: usize,
     params: GenerateParams,
     cancel: Arc<AtomicBool>,
     enqueued: Instant,
@@ -247,6 +252,12 @@ impl LlamaGenerator {
     }
 
     fn templated(&self, messages: &[ChatMessage]) -> Result<String> {
+        self.templated_with(messages, true)
+    }
+
+    /// `messages` through the chat template; `open_reply` adds the opening of the
+    /// assistant's turn.
+    fn templated_with(&self, messages: &[ChatMessage], open_reply: bool) -> Result<String> {
         let chat = messages
             .iter()
             .map(|m| {
@@ -256,8 +267,32 @@ impl LlamaGenerator {
             })
             .collect::<Result<Vec<_>>>()?;
         self.model
-            .apply_chat_template(&self.template, &chat, true)
+            .apply_chat_template(&self.template, &chat, open_reply)
             .map_err(|e| Error::Generation(format!("cannot apply the chat template: {e}")))
+    }
+
+    /// How many leading tokens of `prompt` hold its leading system messages alone (0 when
+    /// there are none, or nothing follows them). A pure function of the messages, so every
+    /// prompt with the same system messages gets the same boundary.
+    fn stable_prefix(
+        &self,
+        messages: &[ChatMessage],
+        prompt: &[llama_cpp_2::token::LlamaToken],
+    ) -> usize {
+        let systems = messages
+            .iter()
+            .take_while(|m| m.role == Role::System)
+            .count();
+        if systems == 0 || systems == messages.len() {
+            return 0;
+        }
+        let Ok(text) = self.templated_with(&messages[..systems], false) else {
+            return 0;
+        };
+        let head = self.model.vocab().tokenize(text.as_bytes(), true, true);
+        // a template may render a lone system message differently; what both share still is
+        // a prefix of every such prompt
+        head.iter().zip(prompt).take_while(|(a, b)| a == b).count()
     }
 
     fn tokenize_prompt(
@@ -294,6 +329,7 @@ impl Generator for LlamaGenerator {
         on_token: &mut dyn FnMut(&str) -> Flow,
     ) -> Result<Generation> {
         let prompt = self.tokenize_prompt(messages)?;
+        let stable = self.stable_prefix(messages, &prompt);
         let limit = self.info.context_tokens;
         if prompt.len() + params.max_tokens.max(1) > limit {
             return Err(Error::PromptTooLong {
@@ -306,6 +342,7 @@ impl Generator for LlamaGenerator {
         let (events, received) = mpsc::channel();
         let job = Job {
             prompt,
+            stable,
             params: params.clone(),
             cancel: Arc::clone(&cancel),
             enqueued: Instant::now(),
@@ -353,12 +390,56 @@ struct Contexts<'m> {
 /// A context and the prompt whose state its KV cache holds.
 ///
 /// Why: consecutive prompts share their start (chat template and system prompt, about a
-/// tenth of an answer prompt), and a repeated question shares all of it; that part is kept
-/// in the cache instead of being processed again.
+/// tenth of an answer prompt), and a repeated question shares more; whole chunks of that
+/// part are kept in the cache instead of being processed again.
 struct Slot<'m> {
     ctx: LlamaContext<'m>,
     /// Tokens at positions `0..cached.len()` of the cache; empty when unknown.
     cached: Vec<llama_cpp_2::token::LlamaToken>,
+    /// The chunks the cached prompt was processed in.
+    cached_chunks: Vec<Range<usize>>,
+}
+
+/// The chunks a prompt of `n` tokens is processed in: `0..stable`, then `batch` tokens at a
+/// time.
+///
+/// Why fixed chunks: llama.cpp's CPU kernels round differently for different batch shapes
+/// (a one-token batch takes another matrix path than a 500-token one), so the logits of a
+/// prompt would depend on how much of it happened to be cached, and a greedy answer could
+/// change between two identical requests. Processing every prompt in chunks that depend on
+/// the prompt alone, and reusing only whole chunks, makes the result the same whatever the
+/// cache held.
+fn chunks(n: usize, stable: usize, batch: usize) -> Vec<Range<usize>> {
+    let batch = batch.max(1);
+    let mut out = Vec::new();
+    let mut at = 0;
+    if stable > 0 && stable < n {
+        // the system part may exceed a batch: split it too, from its start
+        while at < stable {
+            let end = (at + batch).min(stable);
+            out.push(at..end);
+            at = end;
+        }
+    }
+    while at < n {
+        let end = (at + batch).min(n);
+        out.push(at..end);
+        at = end;
+    }
+    out
+}
+
+/// How many leading tokens of a new prompt can come from the cache: the end of the leading
+/// chunks both prompts were (and will be) processed in, as long as their tokens agree
+/// (`shared`). The last chunk is never reused: its logits are needed.
+fn reusable(cached: &[Range<usize>], new: &[Range<usize>], shared: usize) -> usize {
+    let last = new.len().saturating_sub(1);
+    cached
+        .iter()
+        .zip(&new[..last])
+        .take_while(|(a, b)| a == b && b.end <= shared)
+        .last()
+        .map_or(0, |(_, b)| b.end)
 }
 
 impl<'m> Slot<'m> {
@@ -366,22 +447,27 @@ impl<'m> Slot<'m> {
         Self {
             ctx,
             cached: Vec::new(),
+            cached_chunks: Vec::new(),
         }
     }
 
-    /// Drops the cache after the longest prefix shared with `prompt` (never all of it: the
-    /// last prompt token must be processed to get its logits) and returns that prefix's
-    /// length, from which the prompt must be processed.
-    fn keep_prefix_of(&mut self, prompt: &[llama_cpp_2::token::LlamaToken]) -> usize {
+    /// Drops the cache after the chunks it shares with `prompt` (processed in `chunks`) and
+    /// returns their length, from which the prompt must be processed.
+    fn keep_prefix_of(
+        &mut self,
+        prompt: &[llama_cpp_2::token::LlamaToken],
+        chunks: &[Range<usize>],
+    ) -> usize {
         let shared = self
             .cached
             .iter()
             .zip(prompt)
             .take_while(|(a, b)| a == b)
-            .count()
-            .min(prompt.len().saturating_sub(1));
+            .count();
+        let shared = reusable(&self.cached_chunks, chunks, shared);
         // the cache is unknown until this prompt's prefill completes
         self.cached.clear();
+        self.cached_chunks.clear();
         let kept = shared > 0
             && u32::try_from(shared)
                 .ok()
@@ -496,20 +582,19 @@ fn run(
     let failed = |e: &dyn std::fmt::Display| Error::Generation(e.to_string());
     let started = Instant::now();
     let n = job.prompt.len();
-    let reused = slot.keep_prefix_of(&job.prompt);
+    let chunks = chunks(n, job.stable, batch_tokens);
+    let reused = slot.keep_prefix_of(&job.prompt, &chunks);
     let ctx = &mut slot.ctx;
-    for (chunk_at, chunk) in job.prompt[reused..].chunks(batch_tokens).enumerate() {
+    for chunk in chunks.iter().filter(|c| c.start >= reused) {
         if job.cancel.load(Ordering::Relaxed) {
             let mut g = cancelled_before_start(job, queue_wait);
             g.prefill = started.elapsed();
             return Ok(g);
         }
         batch.clear();
-        let base = reused + chunk_at * batch_tokens;
-        for (i, token) in chunk.iter().enumerate() {
-            let pos = base + i;
+        for pos in chunk.clone() {
             batch
-                .add(*token, pos as i32, &[0], pos + 1 == n)
+                .add(job.prompt[pos], pos as i32, &[0], pos + 1 == n)
                 .map_err(|e| failed(&e))?;
         }
         ctx.decode(batch).map_err(|e| failed(&e))?;
@@ -517,6 +602,7 @@ fn run(
     let prefill = started.elapsed();
     // generated tokens follow at positions n.., and the next prompt's prefix search stops at n
     slot.cached.clone_from(&job.prompt);
+    slot.cached_chunks = chunks;
     let ctx = &mut slot.ctx;
     let decode_started = Instant::now();
     let vocab = model.vocab();
@@ -580,4 +666,38 @@ fn run(
         prefill,
         decode: decode_started.elapsed(),
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{chunks, reusable};
+
+    #[test]
+    fn chunks_start_with_the_system_part_then_go_a_batch_at_a_time() {
+        assert_eq!(chunks(700, 100, 512), vec![0..100, 100..612, 612..700]);
+        assert_eq!(chunks(700, 0, 512), vec![0..512, 512..700]);
+        // a system part longer than a batch is split from its start
+        assert_eq!(
+            chunks(1300, 600, 512),
+            vec![0..512, 512..600, 600..1112, 1112..1300]
+        );
+        // no boundary at the end of the prompt (nothing follows the system part)
+        assert_eq!(chunks(100, 100, 512), vec![0..100]);
+    }
+
+    #[test]
+    fn only_whole_shared_chunks_are_reused_and_never_the_last() {
+        let old = chunks(700, 100, 512);
+        // a new question after the same system part: its chunk only
+        assert_eq!(reusable(&old, &chunks(650, 100, 512), 130), 100);
+        // shared tokens end inside a chunk: that chunk is processed again
+        assert_eq!(reusable(&old, &chunks(700, 100, 512), 99), 0);
+        // the same prompt again: all but the last chunk
+        assert_eq!(reusable(&old, &chunks(700, 100, 512), 699), 612);
+        // a longer prompt sharing all of the old one: the old last chunk had another end
+        assert_eq!(reusable(&old, &chunks(900, 100, 512), 700), 612);
+        // another system part: chunk boundaries differ, nothing is reused
+        assert_eq!(reusable(&old, &chunks(700, 90, 512), 95), 0);
+        assert_eq!(reusable(&[], &chunks(700, 100, 512), 0), 0);
+    }
 }

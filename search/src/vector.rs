@@ -821,19 +821,12 @@ mod tests {
         v.iter().map(|x| x / n).collect()
     }
 
-    /// Deterministic pseudo-random unit vectors (xorshift), so tests need no rand crate.
+    /// Deterministic pseudo-random unit vectors (seeded), so a failure reproduces.
     pub(crate) fn random_unit_vectors(n: usize, dim: usize, seed: u64) -> Vec<Vec<f32>> {
-        let mut s = seed.max(1);
+        let mut rng = fastrand::Rng::with_seed(seed);
         (0..n)
             .map(|_| {
-                let v: Vec<f32> = (0..dim)
-                    .map(|_| {
-                        s ^= s << 13;
-                        s ^= s >> 7;
-                        s ^= s << 17;
-                        (s % 2000) as f32 / 1000.0 - 1.0
-                    })
-                    .collect();
+                let v: Vec<f32> = (0..dim).map(|_| rng.f32() * 2.0 - 1.0).collect();
                 unit(&v)
             })
             .collect()

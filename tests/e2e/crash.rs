@@ -178,8 +178,8 @@ fn kill_9_at_random_points_never_loses_committed_data() {
     let base = committed;
     assert!(base >= 4, "{base} documents in the first run");
 
-    // xorshift: reproducible kill points spread over a whole run, commit included.
-    let mut seed = 0x00C0_FFEE_u64;
+    // seeded: reproducible kill points spread over a whole run, commit included.
+    let mut rng = fastrand::Rng::with_seed(0x00C0_FFEE);
     let trials = 20;
     for trial in 0..trials {
         std::fs::write(
@@ -187,10 +187,7 @@ fn kill_9_at_random_points_never_loses_committed_data() {
             format!("# Trial {trial}\n\nThe crash drill number {trial} mentions quokka{trial}.\n"),
         )
         .unwrap();
-        seed ^= seed << 13;
-        seed ^= seed >> 7;
-        seed ^= seed << 17;
-        let delay = full_run.mul_f64((seed % 1000) as f64 / 800.0);
+        let delay = full_run.mul_f64(rng.f64() * 1.25);
         let mut child = index_cmd().spawn().unwrap();
         std::thread::sleep(delay);
         let _ = child.kill(); // SIGKILL; may find the run already finished

@@ -18,22 +18,6 @@ use trawl_indexer::{IndexOptions, NoProgress, OcrOptions};
 
 use crate::{embedder, keyword, open_index};
 
-/// Deterministic xorshift, so a failure reproduces.
-struct Rng(u64);
-
-impl Rng {
-    fn next(&mut self) -> u64 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        self.0
-    }
-
-    fn below(&mut self, n: usize) -> usize {
-        (self.next() % n.max(1) as u64) as usize
-    }
-}
-
 fn fixture(rel: &str) -> Vec<u8> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("tests/fixtures")
@@ -120,7 +104,8 @@ fn png_claiming(width: u32, height: u32) -> Vec<u8> {
 
 /// Writes the hostile corpus into `dir`; returns how many regular files it holds.
 fn generate(dir: &Path) -> usize {
-    let mut rng = Rng(0x5EED_1234_ABCD_0001);
+    // seeded, so a failure reproduces
+    let mut rng = fastrand::Rng::with_seed(0x5EED_1234_ABCD_0001);
     let samples: Vec<(&str, Vec<u8>)> = vec![
         ("pdf", fixture("bad/truncated.pdf")),
         ("pdf", fixture("bad/encrypted.pdf")),
@@ -163,8 +148,8 @@ fn generate(dir: &Path) -> usize {
             for v in 0..25 {
                 let mut b = bytes.clone();
                 for _ in 0..flips {
-                    let i = rng.below(b.len());
-                    b[i] ^= 1 << rng.below(8);
+                    let i = rng.usize(..b.len());
+                    b[i] ^= 1 << rng.u32(..8);
                 }
                 write(format!("flip-{s}-{f}-{v}.{ext}"), &b);
             }
@@ -179,8 +164,8 @@ fn generate(dir: &Path) -> usize {
     // Random noise under each extension.
     for ext in ["pdf", "docx", "eml", "html", "md", "txt", "mbox"] {
         for v in 0..10 {
-            let n = 1 + rng.below(20_000);
-            let noise: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+            let n = rng.usize(1..=20_000);
+            let noise: Vec<u8> = (0..n).map(|_| rng.u8(..)).collect();
             write(format!("noise-{v}.{ext}"), &noise);
         }
         write(format!("empty.{ext}"), b"");
@@ -201,8 +186,8 @@ fn generate(dir: &Path) -> usize {
         for v in 0..2 {
             let mut b = bytes.clone();
             for _ in 0..8 {
-                let i = rng.below(b.len());
-                b[i] ^= 1 << rng.below(8);
+                let i = rng.usize(..b.len());
+                b[i] ^= 1 << rng.u32(..8);
             }
             write(format!("scan-flip-{v}.{ext}"), &b);
         }
@@ -211,8 +196,8 @@ fn generate(dir: &Path) -> usize {
         "xlsx", "xls", "ods", "zip", "png", "tif", "jpg", "pptx", "msg", "odt", "rtf",
     ] {
         for v in 0..5 {
-            let n = 1 + rng.below(20_000);
-            let noise: Vec<u8> = (0..n).map(|_| rng.next() as u8).collect();
+            let n = rng.usize(1..=20_000);
+            let noise: Vec<u8> = (0..n).map(|_| rng.u8(..)).collect();
             write(format!("noise-{v}.{ext}"), &noise);
         }
     }
@@ -220,7 +205,7 @@ fn generate(dir: &Path) -> usize {
     // files start with) before noise, image signatures before noise or
     // text, text named as an image, and a PNG declaring 100 000 × 100 000
     // pixels with a few rows of data (the decoder gives up, nothing hangs).
-    let noise: Vec<u8> = (0..8192).map(|_| rng.next() as u8).collect();
+    let noise: Vec<u8> = (0..8192).map(|_| rng.u8(..)).collect();
     write(
         "garbage.msg".into(),
         &[&b"\xD0\xCF\x11\xE0\xA1\xB1\x1A\xE1"[..], &noise].concat(),

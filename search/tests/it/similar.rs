@@ -6,21 +6,13 @@ use crate::spec;
 
 const DIM: usize = 32;
 
-/// A small deterministic generator (xorshift), so the corpus is the same on every run.
-struct Rng(u64);
+/// A value in [-1, 1) from the seeded generator (the corpus is the same on every run).
+fn signed(rng: &mut fastrand::Rng) -> f32 {
+    rng.f32() * 2.0 - 1.0
+}
 
-impl Rng {
-    fn next(&mut self) -> f32 {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 >> 11) as f32 / (1u64 << 53) as f32 * 2.0 - 1.0
-    }
-
-    fn unit(&mut self) -> Vec<f32> {
-        let v: Vec<f32> = (0..DIM).map(|_| self.next()).collect();
-        normalized(v)
-    }
+fn unit(rng: &mut fastrand::Rng) -> Vec<f32> {
+    normalized((0..DIM).map(|_| signed(rng)).collect())
 }
 
 fn normalized(v: Vec<f32>) -> Vec<f32> {
@@ -54,20 +46,20 @@ fn document(id: &str, kind: &str, groups: &[&str], vectors: Vec<Vec<f32>>) -> Do
 /// 40 random documents of 3 chunks; `orig` (public), its near copy `copy`
 /// (group `hr`), and `half`, which shares one of `orig`'s passages.
 fn corpus(dir: &std::path::Path) -> Index {
-    let mut rng = Rng(0x5eed_1234_abcd_0001);
+    let mut rng = fastrand::Rng::with_seed(0x5eed_1234_abcd_0001);
     let index = Index::open_or_create(dir, &spec_dim()).unwrap();
     let mut w = index.writer().unwrap();
     for i in 0..40 {
-        let vectors = (0..3).map(|_| rng.unit()).collect();
+        let vectors = (0..3).map(|_| unit(&mut rng)).collect();
         w.add_document(document(&format!("r{i:02}"), "text", &[], vectors))
             .unwrap();
     }
-    let orig: Vec<Vec<f32>> = (0..3).map(|_| rng.unit()).collect();
+    let orig: Vec<Vec<f32>> = (0..3).map(|_| unit(&mut rng)).collect();
     let copy = orig
         .iter()
-        .map(|v| normalized(v.iter().map(|x| x + 0.05 * rng.next()).collect()))
+        .map(|v| normalized(v.iter().map(|x| x + 0.05 * signed(&mut rng)).collect()))
         .collect();
-    let half = vec![orig[0].clone(), rng.unit(), rng.unit()];
+    let half = vec![orig[0].clone(), unit(&mut rng), unit(&mut rng)];
     w.add_document(document("orig", "markdown", &[], orig))
         .unwrap();
     w.add_document(document("copy", "markdown", &["hr"], copy))

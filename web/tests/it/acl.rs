@@ -21,20 +21,9 @@ const SEED: u64 = 0x7261_776c_2d61_636c;
 const DOCS: usize = 36;
 const ROUNDS: usize = 60;
 
-/// A small deterministic generator (xorshift64).
-struct Rng(u64);
-
-impl Rng {
-    fn below(&mut self, n: usize) -> usize {
-        self.0 ^= self.0 << 13;
-        self.0 ^= self.0 >> 7;
-        self.0 ^= self.0 << 17;
-        (self.0 % n as u64) as usize
-    }
-
-    fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-        &items[self.below(items.len())]
-    }
+/// One of `items`, drawn from the seeded generator (so a failure reproduces).
+fn pick<'a, T>(rng: &mut fastrand::Rng, items: &'a [T]) -> &'a T {
+    &items[rng.usize(..items.len())]
 }
 
 /// Access lists a document may carry (empty: everyone).
@@ -161,7 +150,7 @@ fn build() -> World {
     let generator = LlamaGenerator::load(&GeneratorOptions::from_env()).unwrap_or_else(|e| {
         panic!("the generator model is missing ({e}); run `bash scripts/setup.sh` first")
     });
-    let mut rng = Rng(SEED);
+    let mut rng = fastrand::Rng::with_seed(SEED);
     let dir = tempfile::tempdir().unwrap();
     let docs_dir = dir.path().join("docs");
     std::fs::create_dir_all(&docs_dir).unwrap();
@@ -173,14 +162,14 @@ fn build() -> World {
             groups: (if i < ACLS.len() {
                 ACLS[i]
             } else {
-                *rng.pick(ACLS)
+                *pick(&mut rng, ACLS)
             })
             .iter()
             .map(|g| g.to_string())
             .collect(),
-            tag: rng.pick(&["alpha", "beta", "gamma"]).to_string(),
-            custodian: rng.pick(&["ann", "ben", "cho"]).to_string(),
-            year: 2022 + rng.below(3) as u32,
+            tag: pick(&mut rng, &["alpha", "beta", "gamma"]).to_string(),
+            custodian: pick(&mut rng, &["ann", "ben", "cho"]).to_string(),
+            year: rng.u32(2022..2025),
             id: String::new(),
         })
         .collect();
@@ -509,7 +498,7 @@ impl World {
 fn no_surface_returns_names_or_counts_a_document_outside_the_principals_groups() {
     let started = std::time::Instant::now();
     let mut world = build();
-    let mut rng = Rng(SEED ^ 0xace);
+    let mut rng = fastrand::Rng::with_seed(SEED ^ 0xace);
 
     // Whole listings and facet counts, for every principal.
     for w in &world.who {
@@ -520,10 +509,10 @@ fn no_surface_returns_names_or_counts_a_document_outside_the_principals_groups()
     // random topic searches in every mode.
     let mut counts = [0usize; 2];
     for _ in 0..ROUNDS {
-        let w = rng.pick(&world.who).clone();
-        let d = world.docs[rng.below(world.docs.len())].clone();
+        let w = pick(&mut rng, &world.who).clone();
+        let d = world.docs[rng.usize(..world.docs.len())].clone();
         world.check_document(&w, &d, &mut counts);
-        let q = *rng.pick(QUERIES);
+        let q = *pick(&mut rng, QUERIES);
         for mode in ["keyword", "vector", "hybrid"] {
             world.search(&w, q, mode);
         }

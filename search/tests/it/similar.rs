@@ -4,7 +4,9 @@ use trawl_search::{Access, ChunkInput, DocumentInput, DocumentMeta, Filter, Inde
 
 use crate::spec;
 
-const DIM: usize = 32;
+/// Wide enough that 40 random documents stay well below `half` (centroid cosine ≈ 1/3, which
+/// shares one of three passages): a random centroid's cosine has a spread of 1/√DIM ≈ 0.09.
+const DIM: usize = 128;
 
 /// A value in [-1, 1) from the seeded generator (the corpus is the same on every run).
 fn signed(rng: &mut fastrand::Rng) -> f32 {
@@ -57,7 +59,7 @@ fn corpus(dir: &std::path::Path) -> Index {
     let orig: Vec<Vec<f32>> = (0..3).map(|_| unit(&mut rng)).collect();
     let copy = orig
         .iter()
-        .map(|v| normalized(v.iter().map(|x| x + 0.05 * signed(&mut rng)).collect()))
+        .map(|v| normalized(v.iter().map(|x| x + 0.025 * signed(&mut rng)).collect()))
         .collect();
     let half = vec![orig[0].clone(), unit(&mut rng), unit(&mut rng)];
     w.add_document(document("orig", "markdown", &[], orig))

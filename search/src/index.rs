@@ -169,6 +169,21 @@ pub struct Hit {
     pub meta: DocumentMeta,
 }
 
+/// One passage of a document, as [`Index::document_passages`] returns it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct DocumentPassage {
+    /// The chunk's id (a hit's `chunk_id`).
+    pub chunk_id: u64,
+    /// Cosine similarity to the query vector.
+    pub cosine: f32,
+    /// The whole text of the passage.
+    pub text: String,
+    /// Its page, for paged formats.
+    pub page: Option<u32>,
+    /// Its section path, when the format has headings.
+    pub section: Option<String>,
+}
+
 /// The answer to a [`SearchRequest`].
 #[derive(Debug, Clone, PartialEq)]
 pub struct SearchResults {
@@ -629,6 +644,54 @@ impl Index {
         };
         let chunk = keyword::read_chunk(&state.searcher, &self.fields, loc.addr)?;
         Ok(access.allows(&chunk.meta.groups).then_some(chunk.body))
+    }
+
+    /// The `n` passages of document `doc_id` nearest to `vector`, best first, that `access`
+    /// may see. Why: search shows a document's best-matching passage, and the passage that
+    /// states an answer is often another part of the same document (the rule beside the
+    /// worked example that matched).
+    pub fn document_passages(
+        &self,
+        doc_id: &str,
+        vector: &[f32],
+        n: usize,
+        access: &Access,
+    ) -> Result<Vec<DocumentPassage>> {
+        if vector.len() != self.spec.dim {
+            return Err(Error::Dimension {
+                expected: self.spec.dim,
+                found: vector.len(),
+            });
+        }
+        let state = self.current();
+        let ids: HashSet<u64> = keyword::chunks_of(&state.searcher, &self.fields, doc_id)?
+            .into_iter()
+            .collect();
+        let mut near: Vec<(u64, f32)> = state
+            .vectors
+            .vectors_of(&ids)
+            .into_iter()
+            .map(|(id, v)| (id, crate::vector::dot(vector, &v)))
+            .collect();
+        near.sort_by(|a, b| b.1.total_cmp(&a.1).then(a.0.cmp(&b.0)));
+        let mut out = Vec::new();
+        for (chunk_id, cosine) in near.into_iter().take(n) {
+            let Some(loc) = state.chunks.chunks.get(&chunk_id) else {
+                continue;
+            };
+            let chunk = keyword::read_chunk(&state.searcher, &self.fields, loc.addr)?;
+            if !access.allows(&chunk.meta.groups) {
+                continue;
+            }
+            out.push(DocumentPassage {
+                chunk_id,
+                cosine,
+                text: chunk.body,
+                page: (chunk.page > 0).then_some(chunk.page as u32),
+                section: (!chunk.section.is_empty()).then_some(chunk.section),
+            });
+        }
+        Ok(out)
     }
 
     /// Runs a search. `query_vector` (the embedded query) is required when the

@@ -29,8 +29,8 @@ pub use crate::{
     filter::{Access, Filter},
     fusion::{Fused, Fusion, calibrated_fusion, convex_fusion, reciprocal_rank_fusion},
     index::{
-        ChunkInput, DocumentInput, DocumentMeta, ExportedChunk, Hit, Index, IndexStats,
-        IndexWriter, Mode, SearchRequest, SearchResults,
+        ChunkInput, DocumentInput, DocumentMeta, DocumentPassage, ExportedChunk, Hit, Index,
+        IndexStats, IndexWriter, Mode, SearchRequest, SearchResults,
     },
     keyword::escape_html,
     meta::{FORMAT_VERSION, HnswParams, IndexSpec},

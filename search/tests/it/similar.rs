@@ -158,3 +158,44 @@ fn access_and_filters_apply_inside_and_an_invisible_source_is_not_found() {
             .is_err()
     );
 }
+
+/// `Index::document_passages`: one document's passages nearest to a vector, within access.
+#[test]
+fn a_documents_passages_come_nearest_first_and_only_to_who_may_see_them() {
+    let dir = tempfile::tempdir().unwrap();
+    let index = corpus(dir.path());
+    // the near copy's passages are near the original's: the query is the original's second
+    let mut rng = fastrand::Rng::with_seed(0x5eed_1234_abcd_0001);
+    for _ in 0..40 * 3 {
+        unit(&mut rng);
+    }
+    let orig: Vec<Vec<f32>> = (0..3).map(|_| unit(&mut rng)).collect();
+    let hr = Access::groups(["hr"]);
+    let found = index.document_passages("copy", &orig[1], 3, &hr).unwrap();
+    assert_eq!(found.len(), 3);
+    assert_eq!(found[0].text, "passage 1 of copy");
+    assert!(found[0].cosine > 0.9, "{found:?}");
+    assert!(found.windows(2).all(|w| w[0].cosine >= w[1].cosine));
+    assert_eq!(
+        index
+            .document_passages("copy", &orig[1], 1, &hr)
+            .unwrap()
+            .len(),
+        1
+    );
+    // outside hr the copy has no passages at all, as for a document that does not exist
+    let outsider = Access::groups(["it"]);
+    assert!(
+        index
+            .document_passages("copy", &orig[1], 3, &outsider)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(
+        index
+            .document_passages("nope", &orig[1], 3, &Access::All)
+            .unwrap()
+            .is_empty()
+    );
+    assert!(index.document_passages("copy", &[1.0; 3], 3, &hr).is_err());
+}

@@ -327,7 +327,8 @@ pub fn run_ask(
         return Ok(refusal(response, timings, started, on_event));
     }
 
-    let passages = read_passages(asker, hits.into_iter().take(k), access)?;
+    let mut passages = read_passages(asker, hits.into_iter().take(k), access)?;
+    more_of_the_top_document(asker, &question, &mut passages, &query_vector, access)?;
     let (units, selection) = select_answer(asker, &question, &query_vector, &passages)?;
     response.support = selection.as_ref().map(|s| s.support);
     let selection = match selection {
@@ -834,6 +835,70 @@ fn read_passages(
         }
     }
     Ok(out)
+}
+
+/// Other passages of the best document that join the candidates.
+const MORE_OF_THE_TOP_DOCUMENT: usize = 2;
+
+/// How many of the top document's passages nearest to the question are weighed for them.
+const MORE_CANDIDATES: usize = 12;
+
+/// Weight of the share of the question's content words a passage contains, next to its
+/// cosine (the same weight a sentence's words get when the answer is picked).
+const MORE_LEXICAL: f32 = 0.35;
+
+/// Adds the passages of the top document that search did not show and that best match the
+/// question (search shows one passage per document; the rule is often beside the passage
+/// that matched), after the others so the retrieval order of the rest is kept.
+///
+/// Why words as well as the cosine: the small embedder puts a passage about the topic ("leave
+/// without pay to extend your parental leave") nearer than the one that states the rule the
+/// question names ("12 weeks of paid time off"); the question's own words tell them apart.
+fn more_of_the_top_document(
+    asker: Asker<'_>,
+    question: &str,
+    passages: &mut Vec<Passage>,
+    query_vector: &[f32],
+    access: &Access,
+) -> Result<(), Error> {
+    let Some(top) = passages.first().map(|p| p.hit.clone()) else {
+        return Ok(());
+    };
+    let shown: std::collections::HashSet<u64> = passages.iter().map(|p| p.hit.chunk_id).collect();
+    let asked = text::content_words(question);
+    let mut more: Vec<(f32, trawl_search::DocumentPassage)> = asker
+        .index
+        .document_passages(&top.doc_id, query_vector, MORE_CANDIDATES, access)?
+        .into_iter()
+        .filter(|p| !shown.contains(&p.chunk_id))
+        .map(|p| {
+            let share = if asked.is_empty() {
+                0.0
+            } else {
+                text::content_words(&p.text).intersection(&asked).count() as f32
+                    / asked.len() as f32
+            };
+            (p.cosine + MORE_LEXICAL * share, p)
+        })
+        .collect();
+    // stable: equal scores keep the nearer passage first
+    more.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (_, p) in more.into_iter().take(MORE_OF_THE_TOP_DOCUMENT) {
+        let hit = Hit {
+            chunk_id: p.chunk_id,
+            page: p.page,
+            section: p.section,
+            snippet: String::new(),
+            snippet_html: String::new(),
+            keyword_rank: None,
+            keyword_score: None,
+            keyword_share: None,
+            vector_score: Some(p.cosine),
+            ..top.clone()
+        };
+        passages.push(Passage { hit, text: p.text });
+    }
+    Ok(())
 }
 
 /// Cosine similarity of each unit's embedding to the question's.

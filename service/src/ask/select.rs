@@ -219,7 +219,8 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
     };
     match focus {
         Focus::Quantity(units) => quantity(units),
-        Focus::Figure => figure(&ws),
+        // "8.13 No SRAM Product Warranty Issues": a heading's number is no figure
+        Focus::Figure => figure(&ws[usize::from(opens_with_section_number(text)).min(ws.len())..]),
         Focus::When => {
             ws.iter().any(|w| {
                 let t = w.trim_matches(|c: char| !c.is_alphanumeric());
@@ -229,6 +230,19 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         }
         Focus::Open => true,
     }
+}
+
+/// Whether `text` opens with a clause or section number followed by a capitalized word
+/// ("8.13 No SRAM Product Warranty Issues", "1. PAPA JOHN'S shall pay").
+fn opens_with_section_number(text: &str) -> bool {
+    let mut words = text.split_whitespace();
+    let (Some(first), Some(next)) = (words.next(), words.next()) else {
+        return false;
+    };
+    first.contains('.')
+        && first.chars().any(|c| c.is_ascii_digit())
+        && first.chars().all(|c| c.is_ascii_digit() || c == '.')
+        && next.chars().next().is_some_and(char::is_uppercase)
 }
 
 /// Whether words state a figure: a number that is not part of a date ("August 28, 2009"
@@ -674,6 +688,21 @@ mod tests {
         assert_eq!(focus("How much does Papa John's pay?"), Focus::Figure);
         assert_eq!(focus("When does comp time expire?"), Focus::When);
         assert_eq!(focus("Is FMLA leave paid?"), Focus::Open);
+    }
+
+    #[test]
+    fn a_section_number_is_not_a_figure() {
+        let much = focus("How much did GSI Technology pay Sony for the SRAM business?");
+        assert!(!states_focus(&much, "8.13 No SRAM Product Warranty Issues"));
+        assert!(states_focus(
+            &much,
+            "1. PAPA JOHN'S shall pay ABG a cash payment of USD$1,250,000"
+        ));
+        // a quantity that opens a sentence is still one
+        assert!(states_focus(
+            &much,
+            "1.5 days of leave are paid at 100 percent."
+        ));
     }
 
     #[test]

@@ -60,6 +60,13 @@ const answer = await page.textContent('#ask-answer');
 assert.match(answer, /one year/, `answer: ${answer}`);
 assert.match(await page.textContent('#ask-sources'), /overtime\.md/);
 await shot('02b-answer');
+// the rule sits in another passage of the page search shows first
+await page.fill('#ask-q', 'How many weeks of paid parental leave can I take?');
+await page.click('#ask-go');
+await until(async () => (await page.textContent('#ask-sources')).includes('paid-parental-leave'), 'the parental-leave answer', 180000);
+const weeks = await page.textContent('#ask-answer');
+assert.match(weeks, /12 weeks/, `answer: ${weeks}`);
+assert.doesNotMatch(weeks, /Without Pay/, `answer: ${weeks}`);
 await page.fill('#ask-q', 'Can I bring my dog to the office?');
 await page.click('#ask-go');
 await until(async () => /don.t say this|couldn.t find/.test(await page.textContent('#ask-answer')), 'the refusal', 180000);

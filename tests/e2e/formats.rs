@@ -29,11 +29,8 @@ fn folder_of(dir: &Path, files: &[&str]) {
     }
 }
 
-/// `trawl threads --json` of a folder, with what cannot differ between an
-/// `.eml` and its `.msg` (paths, document ids) replaced by Message-IDs: per
-/// thread, its subject and each message's parent, depth, inclusiveness and
-/// whether it is a copy, by Message-ID.
-fn threads_by_message_id(src: &Path, idx: &Path) -> BTreeMap<String, BTreeMap<String, Value>> {
+/// `trawl index` of `src` into `idx` without OCR; every file must be read.
+fn index_all_without_ocr(src: &Path, idx: &Path) {
     let report = trawl(&[
         "index",
         src.to_str().unwrap(),
@@ -44,6 +41,14 @@ fn threads_by_message_id(src: &Path, idx: &Path) -> BTreeMap<String, BTreeMap<St
         "--json",
     ]);
     assert_eq!(report["skipped"].as_array().unwrap().len(), 0, "{report:#}");
+}
+
+/// `trawl threads --json` of a folder, with what cannot differ between an
+/// `.eml` and its `.msg` (paths, document ids) replaced by Message-IDs: per
+/// thread, its subject and each message's parent, depth, inclusiveness and
+/// whether it is a copy, by Message-ID.
+fn threads_by_message_id(src: &Path, idx: &Path) -> BTreeMap<String, BTreeMap<String, Value>> {
+    index_all_without_ocr(src, idx);
     let threads = trawl(&["threads", "--index", idx.to_str().unwrap(), "--json"]);
     let mut out = BTreeMap::new();
     for t in threads.as_array().unwrap() {
@@ -275,16 +280,7 @@ fn outlook_messages_have_custodians_and_export_like_eml_files() {
         .unwrap();
     }
     let idx = tmp.path().join("idx");
-    let report = trawl(&[
-        "index",
-        src.to_str().unwrap(),
-        "--index",
-        idx.to_str().unwrap(),
-        "--ocr",
-        "off",
-        "--json",
-    ]);
-    assert_eq!(report["skipped"].as_array().unwrap().len(), 0, "{report:#}");
+    index_all_without_ocr(&src, &idx);
 
     // The custodian filter finds each one's copy, both of kind email, the
     // attached PDF with its message's custodian.
@@ -393,16 +389,7 @@ fn odt_and_rtf_files_are_found_in_their_sections() {
     );
     let idx = tmp.path().join("idx");
     let idx_s = idx.to_str().unwrap();
-    let report = trawl(&[
-        "index",
-        src.to_str().unwrap(),
-        "--index",
-        idx_s,
-        "--ocr",
-        "off",
-        "--json",
-    ]);
-    assert_eq!(report["skipped"].as_array().unwrap().len(), 0, "{report:#}");
+    index_all_without_ocr(&src, &idx);
     for (query, path, kind, section) in [
         (
             "morning person afternoon person",

@@ -441,12 +441,7 @@ mod tests {
             flips in proptest::collection::vec((any::<usize>(), any::<u8>()), 0..16),
             cut in any::<usize>(),
         ) {
-            let mut b = SAMPLE.to_vec();
-            for (at, byte) in flips {
-                let i = at % b.len();
-                b[i] = byte;
-            }
-            b.truncate(cut % (b.len() + 1));
+            let b = crate::extract::tests::overwritten(SAMPLE, flips, cut);
             let _ = extract(&b, "x", &LIMITS);
         }
 

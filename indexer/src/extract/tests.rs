@@ -11,6 +11,19 @@ const LIMITS: Limits = Limits {
     allowance: None,
 };
 
+/// `sample` with bytes overwritten at `writes` (positions wrap around) and cut at `cut`
+/// (wrapping, so any length from empty to whole): the damage the per-format fuzz tests of
+/// `odt` and `rtf` apply.
+pub(super) fn overwritten(sample: &[u8], writes: Vec<(usize, u8)>, cut: usize) -> Vec<u8> {
+    let mut b = sample.to_vec();
+    for (at, byte) in writes {
+        let i = at % b.len();
+        b[i] = byte;
+    }
+    b.truncate(cut % (b.len() + 1));
+    b
+}
+
 fn ex(name: &str, bytes: &[u8]) -> Result<Extracted, ExtractError> {
     extract(name, bytes, &LIMITS).map(|(_, e)| e)
 }

@@ -46,8 +46,9 @@ fn document(id: &str, kind: &str, groups: &[&str], vectors: Vec<Vec<f32>>) -> Do
 }
 
 /// 40 random documents of 3 chunks; `orig` (public), its near copy `copy`
-/// (group `hr`), and `half`, which shares one of `orig`'s passages.
-fn corpus(dir: &std::path::Path) -> Index {
+/// (group `hr`), and `half`, which shares one of `orig`'s passages. Also returns `orig`'s
+/// passage vectors.
+fn corpus(dir: &std::path::Path) -> (Index, Vec<Vec<f32>>) {
     let mut rng = fastrand::Rng::with_seed(0x5eed_1234_abcd_0001);
     let index = Index::open_or_create(dir, &spec_dim()).unwrap();
     let mut w = index.writer().unwrap();
@@ -62,13 +63,13 @@ fn corpus(dir: &std::path::Path) -> Index {
         .map(|v| normalized(v.iter().map(|x| x + 0.025 * signed(&mut rng)).collect()))
         .collect();
     let half = vec![orig[0].clone(), unit(&mut rng), unit(&mut rng)];
-    w.add_document(document("orig", "markdown", &[], orig))
+    w.add_document(document("orig", "markdown", &[], orig.clone()))
         .unwrap();
     w.add_document(document("copy", "markdown", &["hr"], copy))
         .unwrap();
     w.add_document(document("half", "text", &[], half)).unwrap();
     w.commit().unwrap();
-    index
+    (index, orig)
 }
 
 fn spec_dim() -> trawl_search::IndexSpec {
@@ -88,7 +89,7 @@ fn ids(index: &Index, id: &str, k: usize, filter: &Filter, access: &Access) -> V
 #[test]
 fn a_near_copy_ranks_first_and_the_source_never_appears() {
     let dir = tempfile::tempdir().unwrap();
-    let index = corpus(dir.path());
+    let (index, _) = corpus(dir.path());
     let all = ids(&index, "orig", 5, &Filter::default(), &Access::All);
     assert_eq!(all[..2], ["copy", "half"], "{all:?}");
     assert!(!all.contains(&"orig".to_owned()));
@@ -113,7 +114,7 @@ fn a_near_copy_ranks_first_and_the_source_never_appears() {
 #[test]
 fn access_and_filters_apply_inside_and_an_invisible_source_is_not_found() {
     let dir = tempfile::tempdir().unwrap();
-    let index = corpus(dir.path());
+    let (index, _) = corpus(dir.path());
     let outsider = Access::groups(["it"]);
     // The hr copy is neither returned nor counted for someone outside hr.
     let seen = ids(&index, "orig", 43, &Filter::default(), &outsider);
@@ -163,13 +164,8 @@ fn access_and_filters_apply_inside_and_an_invisible_source_is_not_found() {
 #[test]
 fn a_documents_passages_come_nearest_first_and_only_to_who_may_see_them() {
     let dir = tempfile::tempdir().unwrap();
-    let index = corpus(dir.path());
     // the near copy's passages are near the original's: the query is the original's second
-    let mut rng = fastrand::Rng::with_seed(0x5eed_1234_abcd_0001);
-    for _ in 0..40 * 3 {
-        unit(&mut rng);
-    }
-    let orig: Vec<Vec<f32>> = (0..3).map(|_| unit(&mut rng)).collect();
+    let (index, orig) = corpus(dir.path());
     let hr = Access::groups(["hr"]);
     let found = index.document_passages("copy", &orig[1], 3, &hr).unwrap();
     assert_eq!(found.len(), 3);

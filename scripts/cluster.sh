@@ -8,6 +8,9 @@
 #                               every replica is active
 #   scripts/cluster.sh status   nodes, pids, collection health (exit 1 unless all is well)
 #   scripts/cluster.sh down     stop exactly the processes `up` started (pid files); idempotent
+#   scripts/cluster.sh create NAME
+#                               another collection (3 x 2, trawl configset) on the running
+#                               cluster, e.g. one per corpus; waits until it is green
 #
 # Environment (defaults): TRAWL_HOME (~/.cache/trawl), TRAWL_CLUSTER_ZK_PORT (19983),
 # TRAWL_CLUSTER_PORT (18983: nodes on 18983, 18984, 18985), TRAWL_CLUSTER_COLLECTION (passages),
@@ -432,12 +435,23 @@ cmd_status() {
   return $ok
 }
 
+cmd_create() {
+  local t0=$SECONDS
+  [[ "$1" =~ ^[A-Za-z0-9][A-Za-z0-9_-]*$ ]] || die "collection name '$1': letters, digits, _ and - only"
+  collection="$1"
+  solr_ok node1 || die "no Solr node answers on $(solr_url node1); run \`$0 up\` first"
+  ensure_collection
+  wait_green
+  say "collection $collection ready in $((SECONDS - t0))s at $(solr_url node1)/$collection"
+}
+
 case "${1:-}" in
 up) cmd_up ;;
 down) cmd_down ;;
 status) cmd_status ;;
+create) cmd_create "${2:?usage: $0 create NAME}" ;;
 *)
-  echo "usage: $0 up|down|status" >&2
+  echo "usage: $0 up|down|status|create NAME" >&2
   exit 2
   ;;
 esac

@@ -131,3 +131,48 @@ pub(crate) fn access_of(groups: &Option<Vec<String>>) -> trawl_search::Access {
         }
     }
 }
+
+/// Where the passages are kept: the local index, or a cluster.
+#[derive(Debug, Args)]
+pub(crate) struct BackendArgs {
+    /// Keep and search the passages on a cluster, `solr://HOST:PORT[,HOST:PORT…]/COLLECTION`
+    /// [default: `[index] backend` of trawl.toml, else the local index]
+    #[arg(long, env = "TRAWL_BACKEND")]
+    pub(crate) backend: Option<String>,
+}
+
+impl BackendArgs {
+    /// The cluster's URL: the flag (or `TRAWL_BACKEND`), else `[index] backend` of `config`.
+    pub(crate) fn url(&self, config: &trawl_web::config::Config) -> Option<String> {
+        self.backend
+            .clone()
+            .or_else(|| config.index.backend.clone())
+            .filter(|u| !u.trim().is_empty())
+    }
+
+    /// Connects to the cluster when one is named (flag or `trawl.toml` at its default place).
+    pub(crate) fn connect(&self) -> anyhow::Result<Option<trawl_cluster::SolrBackend>> {
+        let config = if self.backend.is_some() {
+            trawl_web::config::Config::default()
+        } else {
+            default_config()?
+        };
+        self.url(&config)
+            .as_deref()
+            .map(crate::cluster::connect)
+            .transpose()
+    }
+}
+
+/// `trawl.toml` where commands without a `--config` flag look for it (`$TRAWL_CONFIG`, else
+/// `$TRAWL_HOME/trawl.toml`), or the defaults when there is none.
+pub(crate) fn default_config() -> anyhow::Result<trawl_web::config::Config> {
+    let (path, required) = match std::env::var_os("TRAWL_CONFIG") {
+        Some(p) => (PathBuf::from(p), true),
+        None => (
+            trawl_embedder::ModelLocation::trawl_home().join("trawl.toml"),
+            false,
+        ),
+    };
+    Ok(trawl_web::config::Config::load(&path, required)?)
+}

@@ -324,7 +324,12 @@ fn mode_latencies(
             let mut params = SearchParams::new(*q);
             params.mode = Some(mode.to_string());
             let t = Instant::now();
-            run_search(index, embedder, &params, &Access::All)?;
+            run_search(
+                trawl_service::Store::Embedded(index),
+                embedder,
+                &params,
+                &Access::All,
+            )?;
             with_embed.push(ms_since(t));
             let mut req = SearchRequest::new(*q);
             req.mode = mode;

@@ -120,13 +120,13 @@ pub(crate) struct IndexArgs {
     pub(crate) overlap_tokens: usize,
     #[command(flatten)]
     pub(crate) hnsw: HnswArgs,
-    /// Also store the documents on a cluster, `solr://HOST:PORT[,HOST:PORT…]/COLLECTION`:
-    /// the local index (--index) is then this worker's extraction and embedding cache.
-    #[arg(long, env = "TRAWL_BACKEND")]
-    pub(crate) backend: Option<String>,
+    /// Also store the documents on a cluster (the local index, --index, is then this worker's
+    /// extraction and embedding cache).
+    #[command(flatten)]
+    pub(crate) backend: crate::args::BackendArgs,
     /// Index only this worker's share of the folder, I/N (1-based): several machines split a
-    /// folder by a stable hash of each path. Needs --backend.
-    #[arg(long, requires = "backend")]
+    /// folder by a stable hash of each path. Needs a cluster backend.
+    #[arg(long)]
     pub(crate) worker: Option<crate::cluster::Worker>,
     /// OCR of scanned PDF pages and images: off, auto (pages without a text
     /// layer, and images) or force (every PDF page, replacing its text layer)
@@ -166,9 +166,9 @@ pub(crate) struct SearchArgs {
     /// hybrid, keyword or vector.
     #[arg(long, default_value = "hybrid")]
     pub(crate) mode: String,
-    /// Search a cluster instead of the local index, `solr://HOST:PORT[,HOST:PORT…]/COLLECTION`.
-    #[arg(long, env = "TRAWL_BACKEND")]
-    pub(crate) backend: Option<String>,
+    /// Search a cluster instead of the local index.
+    #[command(flatten)]
+    pub(crate) backend: crate::args::BackendArgs,
     #[command(flatten)]
     pub(crate) filter: FilterArgs,
     #[command(flatten)]
@@ -216,6 +216,9 @@ pub(crate) struct AskArgs {
     /// and those of these groups are read, quoted or listed.
     #[arg(long, value_delimiter = ',')]
     pub(crate) groups: Option<Vec<String>>,
+    /// Answer from a cluster's passages instead of the local index.
+    #[command(flatten)]
+    pub(crate) backend: crate::args::BackendArgs,
     /// Print one JSON object (answer, grounded, citations, timings) instead of streaming.
     #[arg(long)]
     pub(crate) json: bool,
@@ -250,6 +253,11 @@ pub(crate) struct ServeArgs {
     pub(crate) burst: Option<u32>,
     #[command(flatten)]
     pub(crate) generator: GeneratorArgs,
+    /// Serve a cluster's passages (search, ask, document view); the index folder then holds
+    /// only this server's own files (audit log), and the endpoints that need an embedded index
+    /// answer `not_supported_on_cluster`.
+    #[command(flatten)]
+    pub(crate) backend: crate::args::BackendArgs,
 }
 
 #[derive(Debug, Args)]
@@ -283,6 +291,11 @@ pub(crate) struct EvalArgs {
     /// ceiling and its judgments to this JSONL file, for studying fusion outside trawl.
     #[arg(long, value_name = "FILE")]
     pub(crate) runs: Option<PathBuf>,
+    /// Evaluate through a cluster: the dataset's index (built or reused as without it) is
+    /// loaded into the collection — which then holds that corpus only: its other documents
+    /// are removed — and every query runs on the cluster.
+    #[command(flatten)]
+    pub(crate) backend: crate::args::BackendArgs,
     #[command(flatten)]
     pub(crate) filter: FilterArgs,
     #[command(flatten)]

@@ -88,7 +88,7 @@ pub(crate) fn push(
     let mut chunks: BTreeMap<String, Vec<trawl_search::ExportedChunk>> = BTreeMap::new();
     let changed: Vec<&trawl_search::DocumentInfo> = docs
         .iter()
-        .filter(|d| known.get(&d.path) != Some(&d.meta.sha256))
+        .filter(|d| known.get(&d.path) != Some(&state_of(d)))
         .collect();
     let mut report = PushReport {
         unchanged: docs.len() - changed.len(),
@@ -124,6 +124,7 @@ pub(crate) fn push(
             date: d.meta.date,
             modified: d.meta.modified,
             sha256: d.meta.sha256.clone(),
+            state: Some(state_of(d)),
             chunks: doc_chunks
                 .into_iter()
                 .map(|c| ChunkInput {
@@ -167,4 +168,24 @@ pub(crate) fn push(
     backend.commit().context("committing on the cluster")?;
     report.cluster_chunks = backend.count()?;
     Ok(report)
+}
+
+/// What the cluster stores of a document besides its chunks, as one fingerprint: a document
+/// whose file is unchanged but whose access groups, tags, custodian, date or title changed (a
+/// sidecar edited) is sent again — an access list revoked locally must not stay open on the
+/// cluster.
+fn state_of(d: &trawl_search::DocumentInfo) -> String {
+    use sha2::{Digest, Sha256};
+    let m = &d.meta;
+    let fields = serde_json::json!([
+        m.sha256,
+        d.title,
+        m.kind,
+        m.groups,
+        m.tags,
+        m.custodian,
+        m.date,
+        m.modified
+    ]);
+    format!("{:x}", Sha256::digest(fields.to_string().as_bytes()))
 }

@@ -17,6 +17,7 @@ use trawl_search::{
 };
 
 use crate::cli::EvalArgs;
+use trawl_service::Store;
 
 mod answers;
 
@@ -56,6 +57,8 @@ struct ModeReport {
 struct Report {
     dataset: String,
     split: String,
+    /// `embedded`, or the cluster's `solr://` URL the queries ran on.
+    backend: String,
     queries: usize,
     documents: u64,
     chunks: u64,
@@ -309,9 +312,29 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
         &embedder,
         args.json,
     )?;
+    let cluster = args.backend.connect()?;
+    if let Some(backend) = &cluster {
+        let t = Instant::now();
+        let pushed = crate::cluster::push(&index, backend, None)
+            .with_context(|| format!("loading the corpus into {}", backend.url()))?;
+        if !args.json {
+            eprintln!(
+                "cluster {}: {} documents stored, {} unchanged, {} removed in {:.1} s",
+                backend.url(),
+                pushed.stored,
+                pushed.unchanged,
+                pushed.deleted,
+                t.elapsed().as_secs_f64()
+            );
+        }
+    }
+    let store = match &cluster {
+        Some(backend) => Store::Cluster(backend),
+        None => Store::Embedded(&index),
+    };
     let index_s = t.elapsed().as_secs_f64();
     if args.answers {
-        return answers::run(&args, &data, &index, &embedder, by_path);
+        return answers::run(&args, &data, store, &embedder, by_path);
     }
 
     let queries: Vec<&(String, String)> = data
@@ -354,14 +377,19 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
             req.access = access.clone();
             req.ef_search = args.ef_search;
             let t = Instant::now();
-            let results = index.search(&req, Some(v))?;
+            let (hits, ceiling) = match store {
+                Store::Embedded(index) => {
+                    let results = index.search(&req, Some(v))?;
+                    (results.hits, results.keyword_ceiling)
+                }
+                // the cluster's ceiling is folded into each hit's keyword share
+                Store::Cluster(_) => (store.search(&req, || Ok(v.clone()))?, 0.0),
+            };
             latency.push(t.elapsed().as_secs_f64() * 1e3);
             let record = &mut runs[metrics.len()];
-            record.keyword_ceiling = results.keyword_ceiling;
+            record.keyword_ceiling = ceiling;
             let scored = judged_units(
-                results
-                    .hits
-                    .into_iter()
+                hits.into_iter()
                     .map(|h| (if by_path { h.path } else { h.doc_id }, h.score)),
                 by_path,
             );
@@ -383,14 +411,23 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
         write_runs(path, &runs)?;
     }
     embed_ms.sort_by(f64::total_cmp);
-    let stats = index.stats();
+    let (documents, chunks) = match &cluster {
+        Some(backend) => backend.stats()?,
+        None => {
+            let stats = index.stats();
+            (stats.documents, stats.chunks)
+        }
+    };
     let mut take = |m: &str| reports.remove(m).expect("every mode ran");
     let report = Report {
         dataset: data.name,
         split: data.split,
+        backend: cluster
+            .as_ref()
+            .map_or_else(|| "embedded".to_owned(), |b| b.url().to_string()),
         queries: queries.len(),
-        documents: stats.documents,
-        chunks: stats.chunks,
+        documents,
+        chunks,
         fusion: format!("{fusion:?}"),
         keyword: take("keyword"),
         vector: take("vector"),
@@ -405,9 +442,10 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&report)?);
     } else {
         println!(
-            "{} ({} split): {} queries over {} documents, {} chunks; fusion {}",
+            "{} ({} split) on {}: {} queries over {} documents, {} chunks; fusion {}",
             report.dataset,
             report.split,
+            report.backend,
             report.queries,
             report.documents,
             report.chunks,

@@ -20,6 +20,7 @@ use clap::Parser;
 use trawl_embedder::Embedder;
 use trawl_indexer::{ChunkOptions, IndexOptions, IndexReport};
 use trawl_search::{Index, IndexSpec};
+use trawl_service::Store;
 use trawl_service::api::{SearchParams, SearchResponse};
 use trawl_service::filter::Filtered;
 
@@ -225,7 +226,12 @@ fn index(args: IndexArgs) -> Result<()> {
         ..IndexOptions::default()
     };
     // Connect before the long part, so a wrong URL fails at once.
-    let backend = args.backend.as_deref().map(cluster::connect).transpose()?;
+    let backend = args.backend.connect()?;
+    if args.worker.is_some() && backend.is_none() {
+        bail!(
+            "--worker splits a folder between machines that store it on one cluster: give --backend solr://… (or `[index] backend` in trawl.toml)"
+        );
+    }
     let max_tokens = embedder.info().max_tokens.saturating_sub(2);
     if args.chunk_tokens > max_tokens {
         bail!(
@@ -249,10 +255,14 @@ fn index(args: IndexArgs) -> Result<()> {
         println!("{}", serde_json::to_string_pretty(&value)?);
     } else {
         print_report(&report, &index_dir);
-        if let (Some(p), Some(url)) = (&pushed, &args.backend) {
+        if let (Some(p), Some(b)) = (&pushed, &backend) {
             println!(
-                "Cluster {url}: {} documents stored, {} unchanged, {} removed; {} chunks in the collection.",
-                p.stored, p.unchanged, p.deleted, p.cluster_chunks
+                "Cluster {}: {} documents stored, {} unchanged, {} removed; {} chunks in the collection.",
+                b.url(),
+                p.stored,
+                p.unchanged,
+                p.deleted,
+                p.cluster_chunks
             );
         }
     }
@@ -331,19 +341,21 @@ fn search(args: SearchArgs) -> Result<()> {
         near_dup_threshold: Some(r.near_dup_threshold),
         ..SearchParams::filtered(args.query.clone(), f.spec())
     };
-    let response = match &args.backend {
-        Some(url) => {
-            let backend = cluster::connect(url)?;
-            trawl_service::cluster::run_search_on_cluster(
-                &backend,
+    let response = match args.backend.connect()? {
+        Some(backend) => trawl_service::search::run_search(
+            Store::Cluster(&backend),
+            &embedder,
+            &params,
+            &f.access(),
+        )?,
+        None => {
+            let index = open_index_for(&index_dir, &embedder)?;
+            trawl_service::search::run_search(
+                Store::Embedded(&index),
                 &embedder,
                 &params,
                 &f.access(),
             )?
-        }
-        None => {
-            let index = open_index_for(&index_dir, &embedder)?;
-            trawl_service::search::run_search(&index, &embedder, &params, &f.access())?
         }
     };
     if args.json {
@@ -446,9 +458,32 @@ fn serve(args: ServeArgs) -> Result<()> {
         .or_else(|| config.index.path.clone())
         .unwrap_or_else(|| args.index.path());
     let embedder = load_embedder(&args.model)?;
-    let index = open_index_for(&index_dir, &embedder)
-        .with_context(|| format!("serving {}", index_dir.display()))?;
-    let stats = index.stats();
+    let cluster = args
+        .backend
+        .url(&config)
+        .as_deref()
+        .map(cluster::connect)
+        .transpose()?;
+    let index = if cluster.is_some() {
+        // the server's own folder (audit log, uploads folder): the passages are on the cluster
+        std::fs::create_dir_all(&index_dir)
+            .with_context(|| format!("creating {}", index_dir.display()))?;
+        Index::open_or_create(&index_dir, &spec_for(&embedder)).map_err(anyhow::Error::from)
+    } else {
+        open_index_for(&index_dir, &embedder)
+    }
+    .with_context(|| format!("serving {}", index_dir.display()))?;
+    let (documents, chunks) = match &cluster {
+        Some(c) => c.stats().context("reading the cluster's size")?,
+        None => {
+            let stats = index.stats();
+            (stats.documents, stats.chunks)
+        }
+    };
+    let source = match &cluster {
+        Some(c) => c.url().to_string(),
+        None => index_dir.display().to_string(),
+    };
     // the server still searches without a generator; only /api/ask needs it
     let generator = match ask::load_generator(&args.generator) {
         Ok(g) => Some(Arc::new(g) as Arc<dyn trawl_generator::Generator>),
@@ -465,7 +500,10 @@ fn serve(args: ServeArgs) -> Result<()> {
     if let Some(p) = &args.uploads_dir {
         opts.uploads_dir = p.clone();
     }
-    let state = trawl_web::AppState::new(Arc::new(index), Arc::new(embedder), generator, opts)?;
+    let mut state = trawl_web::AppState::new(Arc::new(index), Arc::new(embedder), generator, opts)?;
+    if let Some(c) = cluster {
+        state = state.with_cluster(Arc::new(c));
+    }
     let addr = config.server.addr;
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
@@ -480,13 +518,8 @@ fn serve(args: ServeArgs) -> Result<()> {
             .await
             .with_context(|| format!("binding {addr}"))?;
         let addr = listener.local_addr()?;
-        tracing::info!(%addr, documents = stats.documents, chunks = stats.chunks, "serving");
-        println!(
-            "trawl is serving {} documents ({} chunks) from {} at http://{addr}/",
-            stats.documents,
-            stats.chunks,
-            index_dir.display()
-        );
+        tracing::info!(%addr, documents, chunks, "serving");
+        println!("trawl is serving {documents} documents ({chunks} chunks) from {source} at http://{addr}/");
         trawl_web::serve(listener, state, shutdown_signal())
             .await
             .map_err(anyhow::Error::from)

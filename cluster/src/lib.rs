@@ -75,8 +75,12 @@ pub struct DocumentInput {
     pub date: Option<i64>,
     /// File modification time, Unix seconds.
     pub modified: Option<i64>,
-    /// sha256 of the file's bytes (hex): the content hash [`SolrBackend::known_files`] returns.
+    /// sha256 of the file's bytes (hex).
     pub sha256: String,
+    /// What [`SolrBackend::known_files`] returns for the path: a fingerprint of everything
+    /// the writer stored (content and metadata), so a changed access list is sent again even
+    /// when the file's bytes are the same. `None`: the content hash.
+    pub state: Option<String>,
     /// The chunks, in order (ordinal = position).
     pub chunks: Vec<ChunkInput>,
 }
@@ -154,7 +158,47 @@ pub struct StoredChunk {
     pub custodian: Option<String>,
     /// Document date, Unix seconds.
     pub date: Option<i64>,
+    /// File modification time, Unix seconds.
+    pub modified: Option<i64>,
+    /// Access groups (empty: everyone; [`PUBLIC_GROUP`] is not listed).
+    pub groups: Vec<String>,
+    /// sha256 of the file's bytes (hex).
+    pub sha256: String,
+    /// The passage's best fragment with the query's terms in `<mark>`, HTML-escaped, when a
+    /// query was given to [`SolrBackend::stored_highlighted`] and a term matched.
+    pub highlight: Option<String>,
 }
+
+/// The keyword arm's answer with what calibrated fusion needs besides the hits.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct KeywordArm {
+    /// The best chunks, best first, with their BM25 score.
+    pub hits: Vec<(ChunkRef, f32)>,
+    /// How many chunks matched at all (Solr's `numFound`): the hits are every match when
+    /// this is no more than their number.
+    pub matched: u64,
+    /// The most a chunk could score for the query (see [`SolrBackend::keyword_arm`]).
+    pub ceiling: f32,
+}
+
+/// A chunk of one document near a query vector ([`SolrBackend::nearest_in_document`]).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NearChunk {
+    /// The chunk.
+    pub chunk: ChunkRef,
+    /// Its cosine similarity to the query vector.
+    pub cosine: f32,
+    /// Its stored fields.
+    pub stored: StoredChunk,
+}
+
+/// The stored fields a result shows (everything but the vector).
+const STORED_FIELDS: &str =
+    "chunk_id,path,title,kind,body,section,page,tags,custodian,date,modified,groups,sha256";
+
+/// Weight of a title match next to the passage text in the keyword arm (edismax `qf`), the
+/// embedded engine's title boost.
+const TITLE_WEIGHT: f32 = 0.3;
 
 /// Whether `path` falls in share `i` of `n` (0-based: `i < n`): a stable partition by the
 /// sha256 of the path, so every path is in exactly one share whatever the machine, run or
@@ -345,6 +389,9 @@ impl SolrBackend {
                     "vector": chunk.vector,
                 });
                 let fields = solr.as_object_mut().expect("an object literal");
+                if let Some(state) = &doc.state {
+                    fields.insert("state_s".into(), state.as_str().into());
+                }
                 if let Some(section) = &chunk.section {
                     fields.insert("section".into(), section.as_str().into());
                 }
@@ -432,8 +479,19 @@ impl SolrBackend {
             .ok_or_else(|| self.bad_response("no response.numFound"))
     }
 
-    /// The incremental state: each stored document's path → content hash (`sha256`), read
-    /// from the first chunk of every document, so any worker can resume any share.
+    /// Documents (their first chunks) and chunks the collection holds.
+    pub fn stats(&self) -> Result<(u64, u64)> {
+        let v = self.select(&params(&[("q", "ordinal:0"), ("rows", "0")]))?;
+        let documents = v
+            .pointer("/response/numFound")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| self.bad_response("no response.numFound"))?;
+        Ok((documents, self.count()?))
+    }
+
+    /// The incremental state: each stored document's path → its state fingerprint
+    /// ([`DocumentInput::state`], else the content hash `sha256`), read from the first chunk of
+    /// every document, so any worker can resume any share.
     pub fn known_files(&self) -> Result<HashMap<String, String>> {
         let mut files = HashMap::new();
         let mut cursor = "*".to_owned();
@@ -441,7 +499,7 @@ impl SolrBackend {
             let v = self.select(&params(&[
                 ("q", "*:*"),
                 ("fq", "ordinal:0"),
-                ("fl", "path,sha256"),
+                ("fl", "path,sha256,state_s"),
                 ("sort", "chunk_id asc"),
                 ("rows", &PAGE_ROWS.to_string()),
                 ("cursorMark", &cursor),
@@ -449,7 +507,9 @@ impl SolrBackend {
             for doc in docs(&v) {
                 if let (Some(path), Some(hash)) = (
                     doc.get("path").and_then(Value::as_str),
-                    doc.get("sha256").and_then(Value::as_str),
+                    doc.get("state_s")
+                        .or_else(|| doc.get("sha256"))
+                        .and_then(Value::as_str),
                 ) {
                     files.insert(path.to_owned(), hash.to_owned());
                 }
@@ -476,19 +536,136 @@ impl SolrBackend {
         filter: &Filter,
         k: usize,
     ) -> Result<Vec<(ChunkRef, f32)>> {
+        Ok(self.keyword_hits(query, groups, filter, k)?.0)
+    }
+
+    /// [`Self::keyword`], and how many chunks matched and the query's score ceiling: the sum
+    /// over the query's analyzed terms of their BM25 IDF in `content` plus 0.3 × their IDF in
+    /// `title` — what a chunk would score if every term saturated in both fields (Lucene's
+    /// BM25 has no `k1 + 1` factor: a term's weight tends to its IDF). A hit's score over the
+    /// ceiling is the share of the query it matched, on the same scale from one query to the
+    /// next, which is what calibrated fusion weighs. Two more small requests: the query's
+    /// analysis and its terms' document frequencies (summed over the shards).
+    pub fn keyword_arm(
+        &self,
+        query: &str,
+        groups: Option<&[String]>,
+        filter: &Filter,
+        k: usize,
+    ) -> Result<KeywordArm> {
+        let (hits, matched) = self.keyword_hits(query, groups, filter, k)?;
+        let ceiling = if hits.is_empty() {
+            0.0
+        } else {
+            self.score_ceiling(query)?
+        };
+        Ok(KeywordArm {
+            hits,
+            matched,
+            ceiling,
+        })
+    }
+
+    fn keyword_hits(
+        &self,
+        query: &str,
+        groups: Option<&[String]>,
+        filter: &Filter,
+        k: usize,
+    ) -> Result<(Vec<(ChunkRef, f32)>, u64)> {
         if query.trim().is_empty() || k == 0 {
-            return Ok(Vec::new());
+            return Ok((Vec::new(), 0));
         }
+        let qf = format!("content title^{TITLE_WEIGHT}");
         let mut p = params(&[
             // tie=1: a term's field scores add up (content + 0.3 x title) like tantivy's
             // parser, instead of dismax's max, which drowns the title match.
-            ("q", "{!edismax qf='content title^0.3' tie=1.0 v=$qq}"),
-            ("qq", query),
+            ("q", "{!edismax qf=$qf tie=1.0 v=$qq}"),
+            ("qf", &qf),
+            ("qq", &edismax_words(query)),
             ("fl", "chunk_id,score"),
             ("rows", &k.to_string()),
         ]);
         filters(&mut p, groups, filter)?;
-        self.hits(&self.select(&p)?, |s| s)
+        let v = self.select(&p)?;
+        let matched = v
+            .pointer("/response/numFound")
+            .and_then(Value::as_u64)
+            .unwrap_or(0);
+        Ok((self.hits(&v, |s| s)?, matched))
+    }
+
+    /// See [`Self::keyword_arm`].
+    fn score_ceiling(&self, query: &str) -> Result<f32> {
+        let analysis = self.send(
+            "analysis/field",
+            "",
+            Body::Form(&params(&[
+                ("analysis.fieldtype", "text_trawl"),
+                ("analysis.query", query),
+            ])),
+        )?;
+        // The query analysis is a flat list of (stage, tokens); the last tokens are the terms.
+        let mut terms: Vec<String> = analysis
+            .pointer("/analysis/field_types/text_trawl/query")
+            .and_then(Value::as_array)
+            .and_then(|stages| stages.iter().rev().find_map(Value::as_array))
+            .map(|tokens| {
+                tokens
+                    .iter()
+                    .filter_map(|t| t.get("text").and_then(Value::as_str))
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default();
+        terms.sort();
+        terms.dedup();
+        // analysed terms never hold a comma (the analyser splits on every non-alphanumeric)
+        terms.retain(|t| !t.is_empty() && !t.contains(','));
+        if terms.is_empty() {
+            return Ok(0.0);
+        }
+        let list = terms.join(",");
+        let stats = self.send(
+            "terms",
+            "",
+            Body::Form(&params(&[
+                ("terms.fl", "content"),
+                ("terms.fl", "title"),
+                ("terms.list", &list),
+                ("terms.stats", "true"),
+                ("terms.limit", "-1"),
+                ("distrib", "true"),
+            ])),
+        )?;
+        let docs = stats
+            .pointer("/indexstats/numDocs")
+            .and_then(Value::as_u64)
+            .ok_or_else(|| self.bad_response("no indexstats.numDocs in the terms answer"))?
+            as f32;
+        let df = |field: &str| -> HashMap<String, f32> {
+            let mut out = HashMap::new();
+            if let Some(flat) = stats
+                .pointer(&format!("/terms/{field}"))
+                .and_then(Value::as_array)
+            {
+                for pair in flat.chunks(2) {
+                    if let [Value::String(t), n] = pair {
+                        out.insert(t.clone(), n.as_f64().unwrap_or(0.0) as f32);
+                    }
+                }
+            }
+            out
+        };
+        let (content, title) = (df("content"), df("title"));
+        let idf = |n: f32| (1.0 + (docs - n + 0.5) / (n + 0.5)).ln();
+        Ok(terms
+            .iter()
+            .map(|t| {
+                idf(content.get(t).copied().unwrap_or(0.0))
+                    + TITLE_WEIGHT * idf(title.get(t).copied().unwrap_or(0.0))
+            })
+            .sum())
     }
 
     /// The kNN arm: the `k` chunks nearest `vector` (unit length) among those `groups` and
@@ -504,19 +681,7 @@ impl SolrBackend {
         if k == 0 {
             return Ok(Vec::new());
         }
-        if vector.is_empty() || vector.iter().any(|x| !x.is_finite()) {
-            return Err(Error::InvalidInput(
-                "the query vector is empty or not finite".into(),
-            ));
-        }
-        let mut q = format!("{{!knn f=vector topK={k}}}[");
-        for (i, x) in vector.iter().enumerate() {
-            if i > 0 {
-                q.push(',');
-            }
-            let _ = write!(q, "{x}");
-        }
-        q.push(']');
+        let q = knn_query(vector, k)?;
         let mut p = params(&[("fl", "chunk_id,score"), ("rows", &k.to_string())]);
         p.push(("q".into(), q));
         filters(&mut p, groups, filter)?;
@@ -529,6 +694,17 @@ impl SolrBackend {
         &self,
         chunks: &[ChunkRef],
         groups: Option<&[String]>,
+    ) -> Result<HashMap<ChunkRef, StoredChunk>> {
+        self.stored_highlighted(chunks, groups, None)
+    }
+
+    /// [`Self::stored`], with each passage's best fragment for `query` highlighted (Solr's
+    /// unified highlighter over the passage text, the query read as the keyword arm reads it).
+    pub fn stored_highlighted(
+        &self,
+        chunks: &[ChunkRef],
+        groups: Option<&[String]>,
+        query: Option<&str>,
     ) -> Result<HashMap<ChunkRef, StoredChunk>> {
         if chunks.is_empty() {
             return Ok(HashMap::new());
@@ -544,45 +720,45 @@ impl SolrBackend {
         let mut p = params(&[
             ("q", "{!terms f=chunk_id v=$ids}"),
             ("ids", &ids),
-            (
-                "fl",
-                "chunk_id,path,title,kind,body,section,page,tags,custodian,date",
-            ),
+            ("fl", STORED_FIELDS),
             ("rows", &chunks.len().to_string()),
         ]);
+        if let Some(q) = query.filter(|q| !q.trim().is_empty()) {
+            p.extend(params(&[
+                ("hl", "true"),
+                ("hl.method", "unified"),
+                ("hl.fl", "body"),
+                ("hl.q", q),
+                ("hl.qparser", "edismax"),
+                // the highlight query's fields: the passage text
+                ("qf", "body"),
+                ("hl.snippets", "1"),
+                ("hl.fragsize", "320"),
+                ("hl.encoder", "html"),
+                ("hl.tag.pre", "<mark>"),
+                ("hl.tag.post", "</mark>"),
+                ("hl.defaultSummary", "false"),
+            ]));
+        }
         filters(&mut p, groups, &Filter::default())?;
         let v = self.select(&p)?;
-        let text = |d: &Value, f: &str| d.get(f).and_then(Value::as_str).map(str::to_owned);
         let mut out = HashMap::new();
         for d in docs(&v) {
-            let Some(chunk) = text(d, "chunk_id").as_deref().and_then(ChunkRef::parse) else {
-                continue;
-            };
-            out.insert(
-                chunk,
-                StoredChunk {
-                    path: text(d, "path").unwrap_or_default(),
-                    title: text(d, "title").unwrap_or_default(),
-                    kind: text(d, "kind").unwrap_or_default(),
-                    text: text(d, "body").unwrap_or_default(),
-                    section: text(d, "section"),
-                    page: d.get("page").and_then(Value::as_u64).map(|n| n as u32),
-                    tags: d
-                        .get("tags")
-                        .and_then(Value::as_array)
-                        .map(|a| {
-                            a.iter()
-                                .filter_map(Value::as_str)
-                                .map(str::to_owned)
-                                .collect()
-                        })
-                        .unwrap_or_default(),
-                    custodian: text(d, "custodian"),
-                    date: text(d, "date")
-                        .and_then(|t| t.parse::<jiff::Timestamp>().ok())
-                        .map(|t| t.as_second()),
-                },
-            );
+            if let Some(id) = d.get("chunk_id").and_then(Value::as_str)
+                && let Some(chunk) = ChunkRef::parse(id)
+            {
+                let mut stored = stored_chunk(d);
+                stored.highlight = v
+                    .pointer("/highlighting")
+                    .and_then(|h| h.get(id))
+                    .and_then(|h| h.get("body"))
+                    .and_then(Value::as_array)
+                    .and_then(|a| a.first())
+                    .and_then(Value::as_str)
+                    .filter(|f| f.contains("<mark>"))
+                    .map(str::to_owned);
+                out.insert(chunk, stored);
+            }
         }
         Ok(out)
     }
@@ -590,13 +766,26 @@ impl SolrBackend {
     /// The text of a document's chunks in order, or `None` when it is missing or `groups`
     /// may not see it (the same answer, like a 404).
     pub fn document(&self, doc_id: &str, groups: Option<&[String]>) -> Result<Option<Vec<String>>> {
-        let mut texts = Vec::new();
+        Ok(self
+            .document_chunks(doc_id, groups)?
+            .map(|chunks| chunks.into_iter().map(|(_, c)| c.text).collect()))
+    }
+
+    /// A document's chunks in order — each with its ordinal and stored fields —, or `None`
+    /// when it is missing or `groups` may not see it.
+    pub fn document_chunks(
+        &self,
+        doc_id: &str,
+        groups: Option<&[String]>,
+    ) -> Result<Option<Vec<(u32, StoredChunk)>>> {
+        let mut chunks = Vec::new();
         let mut start = 0usize;
+        let fields = format!("{STORED_FIELDS},ordinal");
         loop {
             let mut p = params(&[
                 ("q", "{!term f=doc_id v=$d}"),
                 ("d", doc_id),
-                ("fl", "ordinal,body"),
+                ("fl", &fields),
                 ("sort", "ordinal asc"),
                 ("start", &start.to_string()),
                 ("rows", &PAGE_ROWS.to_string()),
@@ -605,12 +794,8 @@ impl SolrBackend {
             let v = self.select(&p)?;
             let page = docs(&v);
             for doc in page {
-                texts.push(
-                    doc.get("body")
-                        .and_then(Value::as_str)
-                        .unwrap_or_default()
-                        .to_owned(),
-                );
+                let ordinal = doc.get("ordinal").and_then(Value::as_u64).unwrap_or(0);
+                chunks.push((ordinal as u32, stored_chunk(doc)));
             }
             let found = v
                 .pointer("/response/numFound")
@@ -621,7 +806,48 @@ impl SolrBackend {
                 break;
             }
         }
-        Ok((!texts.is_empty()).then_some(texts))
+        Ok((!chunks.is_empty()).then_some(chunks))
+    }
+
+    /// The `n` chunks of document `doc_id` nearest `vector`, nearest first, with their stored
+    /// fields; empty when the document is missing or `groups` may not see it.
+    pub fn nearest_in_document(
+        &self,
+        doc_id: &str,
+        vector: &[f32],
+        n: usize,
+        groups: Option<&[String]>,
+    ) -> Result<Vec<NearChunk>> {
+        validate_doc_id(doc_id)?;
+        if n == 0 {
+            return Ok(Vec::new());
+        }
+        let mut p = params(&[
+            ("fl", &format!("{STORED_FIELDS},score")),
+            ("rows", &n.to_string()),
+            ("fq", "{!term f=doc_id v=$d}"),
+            ("d", doc_id),
+        ]);
+        p.push(("q".into(), knn_query(vector, n)?));
+        filters(&mut p, groups, &Filter::default())?;
+        let v = self.select(&p)?;
+        let mut out = Vec::new();
+        for d in docs(&v) {
+            let (Some(chunk), Some(score)) = (
+                d.get("chunk_id")
+                    .and_then(Value::as_str)
+                    .and_then(ChunkRef::parse),
+                d.get("score").and_then(Value::as_f64),
+            ) else {
+                return Err(self.bad_response("a hit without a DOC!ORDINAL chunk_id or a score"));
+            };
+            out.push(NearChunk {
+                chunk,
+                cosine: 2.0 * score as f32 - 1.0,
+                stored: stored_chunk(d),
+            });
+        }
+        Ok(out)
     }
 
     fn hits(&self, v: &Value, score: impl Fn(f32) -> f32) -> Result<Vec<(ChunkRef, f32)>> {
@@ -647,6 +873,62 @@ impl SolrBackend {
             node: self.current_node().to_owned(),
             reason: reason.to_owned(),
         }
+    }
+}
+
+/// `{!knn}` over the chunk vectors for the `k` nearest `vector`.
+fn knn_query(vector: &[f32], k: usize) -> Result<String> {
+    if vector.is_empty() || vector.iter().any(|x| !x.is_finite()) {
+        return Err(Error::InvalidInput(
+            "the query vector is empty or not finite".into(),
+        ));
+    }
+    let mut q = format!("{{!knn f=vector topK={k}}}[");
+    for (i, x) in vector.iter().enumerate() {
+        if i > 0 {
+            q.push(',');
+        }
+        let _ = write!(q, "{x}");
+    }
+    q.push(']');
+    Ok(q)
+}
+
+/// A result's stored fields from Solr's JSON document.
+fn stored_chunk(d: &Value) -> StoredChunk {
+    let text = |f: &str| d.get(f).and_then(Value::as_str).map(str::to_owned);
+    let list = |f: &str| -> Vec<String> {
+        d.get(f)
+            .and_then(Value::as_array)
+            .map(|a| {
+                a.iter()
+                    .filter_map(Value::as_str)
+                    .map(str::to_owned)
+                    .collect()
+            })
+            .unwrap_or_default()
+    };
+    let seconds = |f: &str| {
+        text(f)
+            .and_then(|t| t.parse::<jiff::Timestamp>().ok())
+            .map(|t| t.as_second())
+    };
+    let mut groups = list("groups");
+    groups.retain(|g| g != PUBLIC_GROUP);
+    StoredChunk {
+        path: text("path").unwrap_or_default(),
+        title: text("title").unwrap_or_default(),
+        kind: text("kind").unwrap_or_default(),
+        text: text("body").unwrap_or_default(),
+        section: text("section"),
+        page: d.get("page").and_then(Value::as_u64).map(|n| n as u32),
+        tags: list("tags"),
+        custodian: text("custodian"),
+        date: seconds("date"),
+        modified: seconds("modified"),
+        groups,
+        sha256: text("sha256").unwrap_or_default(),
+        highlight: None,
     }
 }
 
@@ -744,6 +1026,20 @@ fn validate_doc_id(doc_id: &str) -> Result<()> {
     Ok(())
 }
 
+/// What a person typed, for edismax: wildcards (`?` ends most questions, and a wildcard
+/// term scores a constant instead of BM25), field and regular-expression syntax escaped;
+/// phrases, `+`/`-`, `~` and parentheses kept, as the embedded engine's grammar keeps them.
+fn edismax_words(query: &str) -> String {
+    let mut out = String::with_capacity(query.len() + 8);
+    for c in query.chars() {
+        if "?*:/[]{}^!\\".contains(c) {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 /// Escapes a term for Lucene's query syntax.
 fn escape(term: &str) -> String {
     let mut out = String::with_capacity(term.len() + 4);
@@ -789,5 +1085,9 @@ mod tests {
     fn escapes_query_syntax() {
         assert_eq!(escape("a b:c-d"), "a\\ b\\:c\\-d");
         assert_eq!(solr_date(0).unwrap(), "1970-01-01T00:00:00Z");
+        assert_eq!(
+            edismax_words("is leave paid? \"a b\" -x url:http://y"),
+            "is leave paid\\? \"a b\" -x url\\:http\\:\\/\\/y"
+        );
     }
 }

@@ -73,6 +73,12 @@ impl std::str::FromStr for ClusterUrl {
     }
 }
 
+impl std::fmt::Display for ClusterUrl {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "solr://{}/{}", self.nodes.join(","), self.collection)
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -332,3 +332,75 @@ fn fails_over_when_the_first_node_is_down() {
         Error::BadUrl { .. }
     ));
 }
+
+#[test]
+fn keyword_share_is_the_part_of_the_query_matched_and_passages_of_one_document_come_nearest_first()
+{
+    let b = backend();
+    let run = run_id("ceil");
+    let near = unit(7, 1.0, 8, 0.0);
+    let far = unit(7, 0.2, 8, 1.0);
+    let mut d = doc(
+        &run,
+        "policy",
+        &["hr"],
+        &[
+            "quokka quokka quokka wombat wombat wombat",
+            "quokka once",
+            "nothing relevant here",
+        ],
+        &near,
+    );
+    d.chunks[1].vector = far.clone();
+    d.chunks[2].vector = unit(7, 0.6, 8, 0.8);
+    b.add_document(&d).unwrap();
+    b.commit().unwrap();
+
+    let both = b
+        .keyword_arm("quokka wombat", None, &scope(&run), 10)
+        .unwrap();
+    let one = b.keyword_arm("quokka", None, &scope(&run), 10).unwrap();
+    assert_eq!(both.matched, 2, "two chunks hold a query word");
+    assert!(
+        both.ceiling > one.ceiling,
+        "two rare terms can score more than one"
+    );
+    let share = |arm: &trawl_cluster::KeywordArm, ordinal: u32| {
+        arm.hits
+            .iter()
+            .find(|h| h.0.ordinal == ordinal)
+            .map(|h| h.1 / arm.ceiling)
+            .unwrap()
+    };
+    // The chunk repeating both words matches most of the query; the one naming one word once,
+    // much less — and no share exceeds the whole query.
+    assert!(share(&both, 0) > 0.5 && share(&both, 0) < 1.0, "{both:?}");
+    assert!(share(&both, 1) < 0.5 * share(&both, 0), "{both:?}");
+    assert!(
+        b.keyword_arm("quokka", Some(&["sales".to_owned()]), &scope(&run), 10)
+            .unwrap()
+            .hits
+            .is_empty(),
+        "the groups filter holds in the arm with its ceiling"
+    );
+
+    let nearest = b
+        .nearest_in_document(&d.doc_id, &near, 3, Some(&["hr".to_owned()]))
+        .unwrap();
+    let order: Vec<u32> = nearest.iter().map(|n| n.chunk.ordinal).collect();
+    assert_eq!(order, vec![0, 2, 1], "nearest first");
+    assert!(
+        (nearest[0].cosine - 1.0).abs() < 1e-3,
+        "cosine, not Solr's (1 + dot) / 2"
+    );
+    assert_eq!(nearest[1].stored.text, "nothing relevant here");
+    assert_eq!(nearest[0].stored.groups, vec!["hr".to_owned()]);
+    assert!(
+        b.nearest_in_document(&d.doc_id, &near, 3, Some(&[]))
+            .unwrap()
+            .is_empty(),
+        "a document the principal may not see has no passages"
+    );
+    b.delete_document(&d.doc_id).unwrap();
+    b.commit().unwrap();
+}

@@ -315,7 +315,7 @@ const APOSTROPHE_SUFFIXES: [&str; 7] = ["s", "m", "t", "re", "ve", "ll", "d"];
 /// double-quoted phrases this turns every Unicode space into a space, drops an apostrophe inside
 /// a word with its contraction ending (or splits the word there), and drops a dash standing
 /// alone. Deliberate syntax is kept: `'a phrase'` after a space, `-word`, `"…"`.
-pub(crate) fn plain_query(text: &str) -> String {
+pub fn plain_query(text: &str) -> String {
     let chars: Vec<char> = text.chars().collect();
     let mut out = String::with_capacity(text.len());
     let mut in_phrase = false;

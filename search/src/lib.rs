@@ -32,7 +32,7 @@ pub use crate::{
         ChunkInput, DocumentInput, DocumentMeta, DocumentPassage, ExportedChunk, Hit, Index,
         IndexStats, IndexWriter, Mode, SearchRequest, SearchResults,
     },
-    keyword::escape_html,
+    keyword::{escape_html, plain_query},
     meta::{FORMAT_VERSION, HnswParams, IndexSpec},
     review::{REVIEW_TAGS_FILE, TagEvent, TagJournal, TagOp},
     snapshot::{

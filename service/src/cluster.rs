@@ -1,103 +1,94 @@
-//! Search on a cluster backend (issue 19): the same request and response types as the embedded
-//! engine, answered by a SolrCloud collection (`trawl-cluster`). Both arms run on the cluster
-//! with the principal's groups and the metadata filter inside retrieval; their chunk hits are
-//! folded to documents (a document scores its best chunk) and fused here, by trawl.
+//! Search on a cluster backend (issue 19), behind [`crate::store::Store::Cluster`]: a
+//! [`SearchRequest`] answered by a SolrCloud collection (`trawl-cluster`) with the same hits as
+//! the embedded engine. Both arms run on the cluster with the principal's groups and the
+//! metadata filter inside retrieval; their chunk hits are folded to documents (a document
+//! scores its best chunk) and fused here, by trawl, with the request's fusion — calibrated by
+//! default, as on the embedded engine: the cluster returns the query's BM25 score ceiling.
 //!
-//! Not supported on a cluster yet, refused with `not_supported_on_cluster`: review-tag and
-//! thread restrictions, near-duplicate groups, calibrated fusion (it needs each term's IDF,
-//! which the cluster does not return with the hits). Hybrid defaults to min-max convex 0.5.
+//! Refused with `not_supported_on_cluster`: restricting a search to a set of documents (review
+//! tags, threads).
 
 use std::collections::HashMap;
-use std::time::Instant;
 
 use trawl_cluster::{ChunkRef, SolrBackend};
-use trawl_embedder::Embedder;
-use trawl_search::{Access, Fusion, Mode, convex_fusion, escape_html, reciprocal_rank_fusion};
-
-use crate::{
-    Error,
-    api::{DEFAULT_K, SearchParams, SearchResponse, SearchResult},
+use trawl_search::{
+    Access, DocumentMeta, Fusion, Hit, Mode, SearchRequest, calibrated_fusion, convex_fusion,
+    escape_html, plain_query, reciprocal_rank_fusion,
 };
+
+use crate::{Error, store::not_supported_on_cluster};
 
 /// Chunks fetched per arm for every result asked for: a document's chunks compete with each
 /// other in each arm's list, so fold several per document.
 const CHUNKS_PER_RESULT: usize = 5;
 /// Fewest chunks fetched per arm.
 const MIN_DEPTH: usize = 50;
-/// Characters of the chunk shown as the snippet.
+/// Characters of the chunk shown as the snippet when no query term is highlighted.
 const SNIPPET_CHARS: usize = 320;
 
-/// Runs `params` on the cluster as `access` allows. Blocking (embeds the query, calls the
-/// cluster).
-pub fn run_search_on_cluster(
-    backend: &SolrBackend,
-    embedder: &dyn Embedder,
-    params: &SearchParams,
-    access: &Access,
-) -> Result<SearchResponse, Error> {
-    let started = Instant::now();
-    let mode = params.mode()?;
-    if params.q.trim().is_empty() {
-        return Err(Error::invalid("empty_query", "the query is empty"));
+/// The principal's groups as the cluster filters them (`None`: full access).
+pub(crate) fn groups(access: &Access) -> Option<&[String]> {
+    match access {
+        Access::All => None,
+        Access::Groups(g) => Some(g.as_slice()),
     }
-    let unsupported = |what: &str| {
-        Error::invalid(
-            "not_supported_on_cluster",
-            format!("{what} is not supported on the cluster backend yet"),
-        )
-    };
-    if !params.review_tags().is_empty() || params.thread.as_deref().is_some_and(|t| !t.is_empty()) {
-        return Err(unsupported(
+}
+
+/// A cluster failure as a use-case error: the caller's fault (bad input) or the service's.
+pub(crate) fn error(e: trawl_cluster::Error) -> Error {
+    if e.is_user_error() {
+        Error::invalid("invalid_search", e.to_string())
+    } else {
+        Error::internal(e)
+    }
+}
+
+fn filter(f: &trawl_search::Filter) -> trawl_cluster::Filter {
+    trawl_cluster::Filter {
+        kinds: f.kinds.clone(),
+        path_prefix: f.path_prefix.clone(),
+        date_from: f.date_from,
+        date_to: f.date_to,
+        tags: f.tags.clone(),
+        custodians: f.custodians.clone(),
+        modified_from: f.modified_from,
+        modified_to: f.modified_to,
+    }
+}
+
+/// Runs `req` on the cluster: the documents it finds, best first, each with its best passage
+/// (the vector arm's, else the keyword arm's); a hit's `chunk_id` is the passage's ordinal in
+/// its document. Blocking (calls `embed` and the cluster).
+pub(crate) fn search(
+    backend: &SolrBackend,
+    req: &SearchRequest,
+    embed: impl FnOnce() -> Result<Vec<f32>, Error>,
+) -> Result<Vec<Hit>, Error> {
+    if req.doc_ids.is_some() {
+        return Err(not_supported_on_cluster(
             "restricting a search to review tags or a thread",
         ));
     }
-    if params.near_dups == Some(true) || params.collapse_near_dups == Some(true) {
-        return Err(unsupported("near-duplicate grouping"));
+    if req.query.trim().is_empty() {
+        return Err(Error::invalid("empty_query", "the query is empty"));
     }
-    let fusion = match params.fusion()? {
-        None => Fusion::Convex { vector_weight: 0.5 },
-        Some(Fusion::Calibrated { .. }) => return Err(unsupported("calibrated fusion")),
-        Some(other) => other,
-    };
-    let k = params.k.unwrap_or(DEFAULT_K);
-    let offset = params.offset.unwrap_or(0);
-    let f = params.filter()?;
-    let filter = trawl_cluster::Filter {
-        kinds: f.kinds,
-        path_prefix: f.path_prefix,
-        date_from: f.date_from,
-        date_to: f.date_to,
-        tags: f.tags,
-        custodians: f.custodians,
-        modified_from: f.modified_from,
-        modified_to: f.modified_to,
-    };
-    let groups = match access {
-        Access::All => None,
-        Access::Groups(g) => Some(g.as_slice()),
-    };
-    let depth = ((offset + k) * CHUNKS_PER_RESULT).max(MIN_DEPTH);
-    let cluster_error = |e: trawl_cluster::Error| {
-        if e.is_user_error() {
-            Error::invalid("invalid_search", e.to_string())
-        } else {
-            Error::internal(e)
-        }
-    };
-    let keyword = if mode == Mode::Vector {
-        Vec::new()
+    let groups = groups(&req.access);
+    let filter = filter(&req.filter);
+    // read as the embedded engine reads it (contractions, stray dashes, odd spaces)
+    let words = plain_query(&req.query);
+    let depth = ((req.offset + req.k) * CHUNKS_PER_RESULT).max(MIN_DEPTH);
+    let keyword = if req.mode == Mode::Vector {
+        trawl_cluster::KeywordArm::default()
     } else {
         backend
-            .keyword(&params.q, groups, &filter, depth)
-            .map_err(cluster_error)?
+            .keyword_arm(&words, groups, &filter, depth)
+            .map_err(error)?
     };
-    let vector = if mode == Mode::Keyword {
+    let vector = if req.mode == Mode::Keyword {
         Vec::new()
     } else {
-        let v = embedder.embed_query(&params.q)?;
-        backend
-            .vector(&v, groups, &filter, depth)
-            .map_err(cluster_error)?
+        let v = embed()?;
+        backend.vector(&v, groups, &filter, depth).map_err(error)?
     };
 
     // Documents as dense ids for the fusion functions; each arm's list keeps a document's
@@ -118,77 +109,113 @@ pub fn run_search_on_cluster(
         }
         (list, best)
     };
-    let (kw, kw_best) = fold(&keyword);
+    let (kw, kw_best) = fold(&keyword.hits);
     let (vec, vec_best) = fold(&vector);
-    let fused: Vec<(u64, f32)> = match mode {
+    // every chunk that matched was fetched: a document missing from the list scored nothing
+    let kw_complete = keyword.matched as usize <= keyword.hits.len();
+    let fused: Vec<(u64, f32)> = match req.mode {
         Mode::Keyword => kw.clone(),
         Mode::Vector => vec.clone(),
-        Mode::Hybrid => match fusion {
-            Fusion::Rrf { k } => {
-                let (a, b): (Vec<u64>, Vec<u64>) = (
-                    kw.iter().map(|h| h.0).collect(),
-                    vec.iter().map(|h| h.0).collect(),
-                );
-                reciprocal_rank_fusion(&[&a, &b], k)
-                    .into_iter()
-                    .map(|f| (f.id, f.score))
-                    .collect()
-            }
-            Fusion::Convex { vector_weight } => convex_fusion(&kw, &vec, vector_weight)
-                .into_iter()
-                .map(|f| (f.id, f.score))
-                .collect(),
-            Fusion::Calibrated { .. } => unreachable!("refused above"),
-        },
+        Mode::Hybrid => {
+            let fused = match req.fusion {
+                Fusion::Rrf { k } => {
+                    let (a, b): (Vec<u64>, Vec<u64>) = (
+                        kw.iter().map(|h| h.0).collect(),
+                        vec.iter().map(|h| h.0).collect(),
+                    );
+                    reciprocal_rank_fusion(&[&a, &b], k)
+                }
+                Fusion::Convex { vector_weight } => convex_fusion(&kw, &vec, vector_weight),
+                Fusion::Calibrated { vector_weight } => {
+                    calibrated_fusion(&kw, &vec, keyword.ceiling, kw_complete, vector_weight)
+                }
+            };
+            fused.into_iter().map(|f| (f.id, f.score)).collect()
+        }
     };
-    let page: Vec<(u64, f32)> = fused.into_iter().skip(offset).take(k).collect();
+    let page: Vec<(u64, f32)> = fused.into_iter().skip(req.offset).take(req.k).collect();
     let rank = |list: &[(u64, f32)], id: u64| {
         list.iter()
             .position(|h| h.0 == id)
             .map(|i| (i + 1, list[i].1))
     };
-    // The passage shown: the vector arm's best chunk of the document, else the keyword arm's.
     let shown: Vec<ChunkRef> = page
         .iter()
         .filter_map(|(id, _)| vec_best.get(id).or_else(|| kw_best.get(id)).cloned())
         .collect();
-    let stored = backend.stored(&shown, groups).map_err(cluster_error)?;
-    let mut results = Vec::with_capacity(page.len());
+    let highlight = (req.mode != Mode::Vector).then_some(words.as_str());
+    let mut stored = backend
+        .stored_highlighted(&shown, groups, highlight)
+        .map_err(error)?;
+    let mut hits = Vec::with_capacity(page.len());
     for ((id, score), chunk) in page.iter().zip(&shown) {
         // A chunk deleted between the search and the fetch is left out rather than shown empty.
-        let Some(s) = stored.get(chunk) else { continue };
-        let snippet: String = s.text.chars().take(SNIPPET_CHARS).collect();
+        let Some(s) = stored.remove(chunk) else {
+            continue;
+        };
+        let (snippet, snippet_html) = match &s.highlight {
+            Some(html) => (unmark(html), html.clone()),
+            None => {
+                let plain: String = s.text.chars().take(SNIPPET_CHARS).collect();
+                let html = escape_html(&plain);
+                (plain, html)
+            }
+        };
         let (keyword_rank, keyword_score) = rank(&kw, *id).unzip();
         let (vector_rank, vector_score) = rank(&vec, *id).unzip();
-        results.push(SearchResult {
+        hits.push(Hit {
             doc_id: docs[*id as usize].clone(),
-            chunk_id: u64::from(chunk.ordinal),
-            path: s.path.clone(),
-            title: s.title.clone(),
+            path: s.path,
+            title: s.title,
             score: *score,
-            snippet_html: escape_html(&snippet),
+            chunk_id: u64::from(chunk.ordinal),
             snippet,
+            snippet_html,
             page: s.page,
-            // The cluster does not store which pages were OCR'd yet.
-            ocr: false,
-            section: s.section.clone(),
+            section: s.section,
             keyword_rank,
             vector_rank,
             keyword_score,
-            keyword_share: None,
+            keyword_share: keyword_score
+                .map(|b| (b / keyword.ceiling.max(f32::MIN_POSITIVE)).clamp(0.0, 1.0)),
             vector_score,
-            kind: s.kind.clone(),
-            tags: s.tags.clone(),
-            date: s.date,
-            custodian: s.custodian.clone(),
-            author: None,
+            meta: DocumentMeta {
+                kind: s.kind,
+                tags: s.tags,
+                groups: s.groups,
+                custodian: s.custodian,
+                date: s.date,
+                modified: s.modified,
+                sha256: s.sha256,
+                ..DocumentMeta::default()
+            },
         });
     }
-    Ok(SearchResponse {
-        query: params.q.clone(),
-        mode,
-        took_ms: started.elapsed().as_secs_f64() * 1e3,
-        results,
-        near_dups: None,
-    })
+    Ok(hits)
+}
+
+/// The plain text of a highlighted fragment: marks removed, the HTML escapes undone.
+fn unmark(html: &str) -> String {
+    html.replace("<mark>", "")
+        .replace("</mark>", "")
+        .replace("&lt;", "<")
+        .replace("&gt;", ">")
+        .replace("&quot;", "\"")
+        .replace("&#x27;", "'")
+        .replace("&#39;", "'")
+        .replace("&#x2F;", "/")
+        .replace("&amp;", "&")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_highlighted_fragment_reads_as_plain_text() {
+        assert_eq!(
+            unmark("Fish &amp; <mark>chips</mark> &lt;b&gt; &quot;x&quot; it&#x27;s a&#x2F;b"),
+            "Fish & chips <b> \"x\" it's a/b"
+        );
+    }
 }

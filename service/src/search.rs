@@ -18,20 +18,21 @@ use crate::{
         DEFAULT_K, DEFAULT_SIMILAR, NearDupNote, SearchParams, SearchResponse, SearchResult,
         SimilarParams, SimilarResponse,
     },
+    store::{Store, not_supported_on_cluster},
 };
 
-/// Runs a search the same way for HTTP and the CLI, as `access` allows.
+/// Runs a search the same way for HTTP and the CLI, on either store, as `access` allows.
 /// Review tags and a thread restrict the documents inside retrieval; near-
-/// duplicate groups are those among the documents `access` may see.
-/// Blocking (embeds the query).
+/// duplicate groups are those among the documents `access` may see (both need an embedded
+/// index; a cluster refuses them). Blocking (embeds the query).
 pub fn run_search(
-    index: &Index,
+    store: Store<'_>,
     embedder: &dyn Embedder,
     params: &SearchParams,
     access: &Access,
 ) -> Result<SearchResponse, Error> {
     let started = Instant::now();
-    crate::check_model(index, embedder.info())?;
+    store.check_model(embedder.info())?;
     let mode = params.mode()?;
     let k = params.k.unwrap_or(DEFAULT_K);
     let offset = params.offset.unwrap_or(0);
@@ -55,20 +56,28 @@ pub fn run_search(
     if params.q.trim().is_empty() {
         return Err(Error::invalid("empty_query", "the query is empty"));
     }
-    req.doc_ids = crate::discovery::restriction(
-        index,
-        access,
-        &params.review_tags(),
-        params.thread.as_deref().filter(|t| !t.trim().is_empty()),
-    )?
-    .map(Arc::new);
+    let thread = params.thread.as_deref().filter(|t| !t.trim().is_empty());
+    let index = match store {
+        Store::Embedded(index) => Some(index),
+        Store::Cluster(_) if !params.review_tags().is_empty() || thread.is_some() => {
+            return Err(not_supported_on_cluster(
+                "restricting a search to review tags or a thread",
+            ));
+        }
+        Store::Cluster(_) if annotate => {
+            return Err(not_supported_on_cluster("near-duplicate grouping"));
+        }
+        Store::Cluster(_) => None,
+    };
+    if let Some(index) = index {
+        req.doc_ids = crate::discovery::restriction(index, access, &params.review_tags(), thread)?
+            .map(Arc::new);
+    }
     // the query is embedded while the keyword arm runs
-    let hits = index
-        .search_embedding(&req, || {
-            embedder.embed_query(&params.q).map_err(Error::from)
-        })?
-        .hits;
-    let (results, near_dups) = if annotate {
+    let hits = store.search(&req, || {
+        embedder.embed_query(&params.q).map_err(Error::from)
+    })?;
+    let (results, near_dups) = if let Some(index) = index.filter(|_| annotate) {
         let groups = crate::discovery::near_dup_groups(index, access, threshold)?;
         let (results, notes) = with_near_dups(hits, &groups, k, collapse);
         (results, Some(notes))

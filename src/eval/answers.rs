@@ -14,7 +14,6 @@ use regex::{Regex, RegexBuilder};
 use serde::{Deserialize, Serialize};
 use trawl_embedder::Embedder;
 use trawl_generator::Flow;
-use trawl_search::Index;
 use trawl_service::ask::{AskOptions, AskParams, AskResponse, Asker, run_ask};
 
 use super::{Dataset, percentile};
@@ -201,14 +200,14 @@ fn suggest(answerable: &[f32], unanswerable: &[f32]) -> Option<f32> {
 pub(super) fn run(
     args: &EvalArgs,
     data: &Dataset,
-    index: &Index,
+    store: trawl_service::Store<'_>,
     embedder: &dyn Embedder,
     by_path: bool,
 ) -> Result<()> {
     let generator = crate::ask::load_generator(&args.generator)?;
     let options = AskOptions::default();
     let asker = Asker {
-        index,
+        store,
         embedder,
         generator: &generator,
         options: &options,

@@ -226,3 +226,307 @@ fn a_cluster_search_refuses_what_it_cannot_do_yet_and_a_wrong_url_says_so() {
         "{err}"
     );
 }
+
+/// Runs `trawl eval` of `dataset` through a collection of its own, on the embedded `index`
+/// the gate just built, and checks every arm's nDCG@10 against the embedded engine's
+/// (`embedded`, the gate's report): within 0.01 (issue 19).
+pub(super) fn eval_matches_the_embedded_engine(
+    dataset: &std::path::Path,
+    split: &str,
+    index: &std::path::Path,
+    embedded: &Value,
+) {
+    let c = Collection::new("eval");
+    let report = trawl(&[
+        "eval",
+        "--dataset",
+        dataset.to_str().unwrap(),
+        "--split",
+        split,
+        "--index",
+        index.to_str().unwrap(),
+        "--backend",
+        &c.url(),
+        "--json",
+    ]);
+    assert_eq!(report["backend"], c.url().as_str(), "{report:#}");
+    assert_eq!(report["documents"], embedded["documents"], "{report:#}");
+    assert_eq!(report["chunks"], embedded["chunks"], "{report:#}");
+    for arm in ["keyword", "vector", "hybrid"] {
+        let (on_cluster, here) = (
+            report[arm]["ndcg@10"].as_f64().unwrap(),
+            embedded[arm]["ndcg@10"].as_f64().unwrap(),
+        );
+        assert!(
+            (on_cluster - here).abs() <= 0.01,
+            "{arm}: nDCG@10 {on_cluster:.4} on the cluster, {here:.4} embedded\n{report:#}"
+        );
+    }
+}
+
+fn call(url: &str, key: &str, body: Option<&str>) -> (u16, Value) {
+    let agent: ureq::Agent = ureq::Agent::config_builder()
+        .http_status_as_error(false)
+        .build()
+        .into();
+    let auth = format!("Bearer {key}");
+    let mut res = match body {
+        Some(b) => agent
+            .post(url)
+            .header("Authorization", &auth)
+            .header("content-type", "application/json")
+            .send(b),
+        None => agent.get(url).header("Authorization", &auth).call(),
+    }
+    .expect("request");
+    let text = res.body_mut().read_to_string().unwrap();
+    (
+        res.status().as_u16(),
+        serde_json::from_str(&text).unwrap_or(Value::String(text)),
+    )
+}
+
+/// `trawl serve --backend` with keys of random groups over a corpus of random access lists
+/// (fixed seed): every search in every mode returns exactly the matching documents the key
+/// may see — none of another group, none missing —, the document view answers 404 for the
+/// others, ask cites only what the key may see, and the endpoints that need an embedded index
+/// say they are not supported.
+#[test]
+fn a_server_on_a_cluster_shows_each_key_exactly_its_documents() {
+    const WORDS: [&str; 8] = [
+        "zebrafish",
+        "quokka",
+        "tarragon",
+        "obsidian",
+        "marimba",
+        "glacier",
+        "saffron",
+        "juniper",
+    ];
+    const GROUPS: [&str; 4] = ["hr", "legal", "finance", "eng"];
+    let mut rng = fastrand::Rng::with_seed(19);
+    let c = Collection::new("acl");
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    // path → (groups, words)
+    let mut corpus: Vec<(String, Vec<String>, [&str; 2])> = Vec::new();
+    for i in 0..30 {
+        let a = WORDS[rng.usize(..WORDS.len())];
+        let b = loop {
+            let b = WORDS[rng.usize(..WORDS.len())];
+            if b != a {
+                break b;
+            }
+        };
+        let groups: Vec<String> = match rng.usize(..5) {
+            0 => Vec::new(),
+            _ => {
+                let mut g = vec![GROUPS[rng.usize(..GROUPS.len())].to_owned()];
+                if rng.bool() {
+                    g.push(GROUPS[rng.usize(..GROUPS.len())].to_owned());
+                }
+                g.sort();
+                g.dedup();
+                g
+            }
+        };
+        let name = format!("memo-{i:02}.txt");
+        std::fs::write(
+            docs.join(&name),
+            format!(
+                "Memo {i} on {a} and {b}.\n\nThe {a} rule applies to {b} requests from every office. \
+                 Ask the {a} desk before anything about {b} is sent out."
+            ),
+        )
+        .unwrap();
+        std::fs::write(
+            docs.join(format!("{name}.meta.json")),
+            serde_json::json!({ "groups": groups }).to_string(),
+        )
+        .unwrap();
+        corpus.push((name, groups, [a, b]));
+    }
+    trawl(&[
+        "index",
+        docs.to_str().unwrap(),
+        "--index",
+        dir.path().join("worker").to_str().unwrap(),
+        "--backend",
+        &c.url(),
+        "--json",
+    ]);
+
+    let conf = dir.path().join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(conf.join("trawl.toml"), "").unwrap();
+    let config = conf.join("trawl.toml");
+    let config = config.to_str().unwrap();
+    let mut keys: Vec<(String, Vec<String>)> = Vec::new();
+    for k in 0..5 {
+        let groups: Vec<String> = GROUPS
+            .iter()
+            .filter(|_| rng.usize(..3) == 0)
+            .map(|g| (*g).to_owned())
+            .collect();
+        let joined = if groups.is_empty() {
+            String::new()
+        } else {
+            groups.join(",")
+        };
+        let mut args = vec![
+            "keys", "create", "--name", "k", "--config", config, "--json",
+        ];
+        let name = format!("user{k}");
+        args[3] = &name;
+        if !joined.is_empty() {
+            args.extend(["--groups", &joined]);
+        }
+        let created = trawl(&args);
+        keys.push((created["key"].as_str().unwrap().to_owned(), groups));
+    }
+    let admin = trawl(&[
+        "keys", "create", "--name", "admin", "--admin", "--config", config, "--json",
+    ])["key"]
+        .as_str()
+        .unwrap()
+        .to_owned();
+    let server = super::start_server_with(
+        &dir.path().join("server"),
+        &conf,
+        &["--addr", "127.0.0.1:0", "--backend", &c.url()],
+    );
+    let base = &server.1;
+
+    let (status, ready) = call(&format!("{base}/readyz"), &admin, None);
+    assert_eq!(status, 200, "{ready}");
+    assert_eq!(ready["backend"], c.url().as_str());
+    assert_eq!(ready["documents"], 30);
+
+    // document ids by path, as the administrator sees them
+    let mut ids = std::collections::HashMap::new();
+    for w in WORDS {
+        let (_, r) = call(
+            &format!("{base}/api/search?q={w}&mode=keyword&k=50"),
+            &admin,
+            None,
+        );
+        for hit in r["results"].as_array().unwrap() {
+            ids.insert(
+                hit["path"].as_str().unwrap().to_owned(),
+                hit["doc_id"].as_str().unwrap().to_owned(),
+            );
+        }
+    }
+    assert_eq!(ids.len(), 30, "the administrator finds every document");
+
+    let visible = |groups: &[String], doc: &[String]| {
+        doc.is_empty() || doc.iter().any(|g| groups.contains(g))
+    };
+    for (key, groups) in &keys {
+        for w in WORDS {
+            let expected: std::collections::BTreeSet<&str> = corpus
+                .iter()
+                .filter(|(_, g, words)| words.contains(&w) && visible(groups, g))
+                .map(|(p, _, _)| p.as_str())
+                .collect();
+            for mode in ["keyword", "vector", "hybrid"] {
+                let (status, r) = call(
+                    &format!("{base}/api/search?q={w}&mode={mode}&k=50"),
+                    key,
+                    None,
+                );
+                assert_eq!(status, 200, "{r}");
+                let got: std::collections::BTreeSet<&str> = r["results"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|h| h["path"].as_str().unwrap())
+                    .collect();
+                for path in &got {
+                    let (_, g, _) = corpus.iter().find(|(p, _, _)| p == path).unwrap();
+                    assert!(
+                        visible(groups, g),
+                        "{mode} search for {w} showed {path} (groups {g:?}) to a key of {groups:?}"
+                    );
+                }
+                if mode == "keyword" {
+                    assert_eq!(got, expected, "{w} for a key of {groups:?}");
+                }
+            }
+        }
+        for (path, g, _) in corpus.iter().step_by(3) {
+            let (status, _) = call(&format!("{base}/api/documents/{}", ids[path]), key, None);
+            let want = if visible(groups, g) { 200 } else { 404 };
+            assert_eq!(
+                status, want,
+                "{path} (groups {g:?}) for a key of {groups:?}"
+            );
+        }
+    }
+
+    // ask reads the cluster with the asker's groups
+    let (key, groups) = &keys[0];
+    let (status, answer) = call(
+        &format!("{base}/api/ask"),
+        key,
+        Some(r#"{"question": "Who applies the zebrafish rule?", "stream": false}"#),
+    );
+    assert_eq!(status, 200, "{answer}");
+    for c in answer["citations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .chain(answer["closest"].as_array().unwrap_or(&Vec::new()))
+    {
+        let path = c["path"].as_str().unwrap();
+        let (_, g, _) = corpus.iter().find(|(p, _, _)| p == path).unwrap();
+        assert!(visible(groups, g), "ask cited {path} ({g:?}) to {groups:?}");
+    }
+
+    // An access list narrowed in a sidecar (the file unchanged) reaches the cluster on the
+    // next run: the document is closed to the keys that lost it.
+    let (public, _, words) = corpus.iter().find(|(_, g, _)| g.is_empty()).unwrap();
+    std::fs::write(
+        docs.join(format!("{public}.meta.json")),
+        r#"{"groups": ["nobody"]}"#,
+    )
+    .unwrap();
+    let rerun = trawl(&[
+        "index",
+        docs.to_str().unwrap(),
+        "--index",
+        dir.path().join("worker").to_str().unwrap(),
+        "--backend",
+        &c.url(),
+        "--json",
+    ]);
+    assert_eq!(rerun["cluster"]["stored"], 1, "{rerun:#}");
+    for (key, expect) in [(&keys[0].0, false), (&admin, true)] {
+        let (_, r) = call(
+            &format!("{base}/api/search?q={}&mode=keyword&k=50", words[0]),
+            key,
+            None,
+        );
+        let found = r["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|h| h["path"] == public.as_str());
+        assert_eq!(
+            found, expect,
+            "{public} after its groups became [nobody]: {r}"
+        );
+    }
+
+    let (status, r) = call(&format!("{base}/api/facets?q=zebrafish"), &admin, None);
+    assert_eq!(status, 400, "{r}");
+    assert_eq!(r["error"]["code"], "not_supported_on_cluster", "{r}");
+    assert!(
+        r["error"]["message"]
+            .as_str()
+            .unwrap()
+            .contains("/api/facets"),
+        "{r}"
+    );
+}

@@ -66,6 +66,9 @@ pub struct IndexConfig {
     pub roots: Vec<PathBuf>,
     /// Where uploaded files are kept (default `INDEX/uploads`).
     pub uploads_dir: Option<PathBuf>,
+    /// The cluster the passages are kept on, `solr://HOST:PORT[,HOST:PORT…]/COLLECTION`
+    /// (default: none, the index folder holds them).
+    pub backend: Option<String>,
 }
 
 /// `[auth]`.

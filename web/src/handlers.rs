@@ -57,7 +57,7 @@ async fn do_search(
     // Embedding the query is CPU-bound; keep it off the async workers.
     let response = blocking(move || {
         let _slot = EmbedSlot::enter(&st.service.metrics.embedding);
-        run_search(&st.index, st.embedder.as_ref(), &p, &access)
+        run_search(st.store(), st.embedder.as_ref(), &p, &access)
     })
     .await?;
     let mut logged = serde_json::to_value(&params).unwrap_or_default();
@@ -173,9 +173,11 @@ pub(crate) async fn document(
     let st = state.clone();
     let key = id.clone();
     let doc = blocking(move || {
-        let doc = st.index.document(&key, &access)?;
-        Ok::<_, trawl_search::Error>(doc.map(|d| {
-            let file = has_own_file(&d) && resolve_file(&st, &d.path).is_some();
+        let doc = st.store().document(&key, &access)?;
+        Ok::<_, trawl_service::Error>(doc.map(|d| {
+            // a cluster's files are on the workers' machines, not this server's
+            let file =
+                st.cluster.is_none() && has_own_file(&d) && resolve_file(&st, &d.path).is_some();
             (d, file)
         }))
     })
@@ -685,18 +687,43 @@ pub(crate) struct Ready {
     documents: u64,
     chunks: u64,
     model: String,
+    /// Where the passages are: `embedded` (the index folder) or the cluster's `solr://` URL.
+    backend: String,
 }
 
-/// Readiness: the index is open.
-#[utoipa::path(get, path = "/readyz", responses((status = 200, body = Ready)))]
-pub(crate) async fn readyz(State(state): State<AppState>) -> Json<Ready> {
-    let stats = state.index.stats();
-    Json(Ready {
+/// Readiness: the index is open (on a cluster backend: a node answers for the collection).
+#[utoipa::path(get, path = "/readyz", responses((status = 200, body = Ready), (status = 503, body = crate::error::ErrorBody)))]
+pub(crate) async fn readyz(State(state): State<AppState>) -> Result<Json<Ready>, ApiError> {
+    let (documents, chunks, backend) = match state.cluster.clone() {
+        None => {
+            let stats = state.index.stats();
+            (stats.documents, stats.chunks, "embedded".to_owned())
+        }
+        Some(cluster) => {
+            let (documents, chunks) = tokio::task::spawn_blocking({
+                let cluster = cluster.clone();
+                move || cluster.stats()
+            })
+            .await
+            .map_err(|e| ApiError::internal(format!("readiness check: {e}")))?
+            .map_err(|e| {
+                tracing::warn!(error = %e, "the cluster is not ready");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "cluster_unavailable",
+                    "no node of the cluster answered for the collection",
+                )
+            })?;
+            (documents, chunks, cluster.url().to_string())
+        }
+    };
+    Ok(Json(Ready {
         status: "ready",
-        documents: stats.documents,
-        chunks: stats.chunks,
+        documents,
+        chunks,
         model: state.embedder.info().name.clone(),
-    })
+        backend,
+    }))
 }
 
 /// One server-sent event of `POST /api/ask`, as its `event:` and `data:` lines; it only
@@ -755,7 +782,7 @@ pub(crate) async fn ask(
         let st = state.clone();
         let response = blocking(move || {
             let asker = Asker {
-                index: &st.index,
+                store: st.store(),
                 embedder: st.embedder.as_ref(),
                 generator: generator.as_ref(),
                 options: &options,
@@ -769,7 +796,7 @@ pub(crate) async fn ask(
     let (tx, rx) = tokio::sync::mpsc::channel::<Event>(64);
     tokio::task::spawn_blocking(move || {
         let asker = Asker {
-            index: &state.index,
+            store: state.store(),
             embedder: state.embedder.as_ref(),
             generator: generator.as_ref(),
             options: &options,

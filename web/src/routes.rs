@@ -109,6 +109,8 @@ pub fn app(state: AppState) -> Router {
         .route("/api/jobs/{id}", get(handlers::job))
         .route("/api/whoami", get(handlers::whoami))
         .route("/metrics", get(handlers::metrics))
+        // inner to authentication: a caller without a key is told so first
+        .route_layer(middleware::from_fn_with_state(state.clone(), cluster_scope))
         .route_layer(middleware::from_fn_with_state(state.clone(), authenticate));
     let timeout = Duration::from_secs(state.service.config.server.request_timeout_s.max(1));
     Router::new()
@@ -204,6 +206,37 @@ fn presented_key(req: &Request) -> Option<&str> {
         .get(&X_API_KEY)
         .and_then(|v| v.to_str().ok())
         .map(str::trim)
+}
+
+/// What a server on a cluster backend answers (`trawl serve --backend`): search, ask and the
+/// document view read the cluster; the rest of the API reads or writes an embedded index (or
+/// this process's own files, which would differ from one serving process to the next) and is
+/// refused, saying so, rather than answered from the server's empty local folder.
+const ON_CLUSTER: [(&str, &str); 6] = [
+    ("/api/search", "GET"),
+    ("/api/search", "POST"),
+    ("/api/ask", "POST"),
+    ("/api/documents/{id}", "GET"),
+    ("/api/whoami", "GET"),
+    ("/metrics", "GET"),
+];
+
+async fn cluster_scope(
+    State(state): State<AppState>,
+    path: Option<MatchedPath>,
+    req: Request,
+    next: Next,
+) -> Result<Response, ApiError> {
+    if state.cluster.is_some() {
+        let route = path.as_ref().map_or("", MatchedPath::as_str);
+        let method = req.method().as_str();
+        if !ON_CLUSTER.contains(&(route, method)) {
+            return Err(ApiError::from(
+                trawl_service::store::not_supported_on_cluster(&format!("{method} {route}")),
+            ));
+        }
+    }
+    Ok(next.run(req).await)
 }
 
 async fn authenticate(

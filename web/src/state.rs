@@ -8,6 +8,8 @@ use std::{
     sync::{Arc, Mutex, atomic::AtomicBool},
     time::{Duration, Instant},
 };
+use trawl_cluster::SolrBackend;
+use trawl_service::Store;
 
 use trawl_embedder::Embedder;
 use trawl_generator::Generator;
@@ -32,6 +34,10 @@ pub struct AppState {
     pub embedder: Arc<dyn Embedder>,
     /// The answer generator; `None` disables `/api/ask` (503 `generator_unavailable`).
     pub generator: Option<Arc<dyn Generator>>,
+    /// The cluster the passages live on (`trawl serve --backend`); `None`: the index above.
+    /// On a cluster, `index` is the server's own folder only (audit log, uploads) and the
+    /// endpoints that would read it are refused (`routes::cluster_scope`).
+    pub cluster: Option<Arc<SolrBackend>>,
     pub(crate) service: Arc<Service>,
 }
 
@@ -150,6 +156,7 @@ impl AppState {
             index,
             embedder,
             generator,
+            cluster: None,
             service: Arc::new(Service {
                 roots: opts.config.index.roots.clone(),
                 config: opts.config,
@@ -163,6 +170,20 @@ impl AppState {
                 buckets: Mutex::new(HashMap::new()),
             }),
         })
+    }
+
+    /// Serves the passages of `backend` instead of the index's.
+    pub fn with_cluster(mut self, backend: Arc<SolrBackend>) -> Self {
+        self.cluster = Some(backend);
+        self
+    }
+
+    /// Where searches and answers read passages.
+    pub(crate) fn store(&self) -> Store<'_> {
+        match &self.cluster {
+            Some(backend) => Store::Cluster(backend),
+            None => Store::Embedded(&self.index),
+        }
     }
 
     /// Whether API keys are configured (otherwise: local single-user mode).

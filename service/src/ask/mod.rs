@@ -34,7 +34,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use trawl_embedder::Embedder;
 use trawl_generator::{ChatMessage, Flow, GenerateParams, Generator, Role};
-use trawl_search::{Access, Hit, Index, Mode, SearchRequest};
+use trawl_search::{Access, Hit, Mode, SearchRequest};
 
 use crate::Error;
 
@@ -255,8 +255,8 @@ pub enum AskEvent<'a> {
 /// What the caller is asking with: the index to search, the query embedder, the generator.
 #[derive(Clone, Copy)]
 pub struct Asker<'a> {
-    /// The open index.
-    pub index: &'a Index,
+    /// Where the passages are: an embedded index or a cluster.
+    pub store: crate::Store<'a>,
     /// The query embedder (same model as the index).
     pub embedder: &'a dyn Embedder,
     /// The generator.
@@ -297,7 +297,7 @@ pub fn run_ask(
     let started = Instant::now();
     let question = params.question.trim().to_string();
     validate_question(&question)?;
-    crate::check_model(asker.index, asker.embedder.info())?;
+    asker.store.check_model(asker.embedder.info())?;
     let k = params.k.unwrap_or(4).clamp(1, MAX_ASK_K);
 
     let query_vector = asker.embedder.embed_query(&question)?;
@@ -305,7 +305,7 @@ pub fn run_ask(
     req.mode = Mode::Hybrid;
     req.k = k.max(5);
     req.access = access.clone();
-    let hits = asker.index.search(&req, Some(&query_vector))?.hits;
+    let hits = asker.store.search(&req, || Ok(query_vector.clone()))?;
     let mut timings = AskTimings {
         retrieval_ms: ms_since(started),
         ..AskTimings::default()
@@ -830,7 +830,7 @@ fn read_passages(
 ) -> Result<Vec<Passage>, Error> {
     let mut out = Vec::new();
     for hit in hits {
-        if let Some(text) = asker.index.passage_text(hit.chunk_id, access)? {
+        if let Some(text) = asker.store.passage_text(&hit, access)? {
             out.push(Passage { hit, text });
         }
     }
@@ -864,10 +864,16 @@ fn more_of_the_top_document(
     let Some(top) = passages.first().map(|p| p.hit.clone()) else {
         return Ok(());
     };
-    let shown: std::collections::HashSet<u64> = passages.iter().map(|p| p.hit.chunk_id).collect();
+    // the top document's passages already shown (on a cluster a chunk id is an ordinal within
+    // its document, so it is compared within the document)
+    let shown: std::collections::HashSet<u64> = passages
+        .iter()
+        .filter(|p| p.hit.doc_id == top.doc_id)
+        .map(|p| p.hit.chunk_id)
+        .collect();
     let asked = text::content_words(question);
     let mut more: Vec<(f32, trawl_search::DocumentPassage)> = asker
-        .index
+        .store
         .document_passages(&top.doc_id, query_vector, MORE_CANDIDATES, access)?
         .into_iter()
         .filter(|p| !shown.contains(&p.chunk_id))

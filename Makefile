@@ -22,6 +22,7 @@ test: setup
 	$(CARGO) clippy --workspace --all-targets --locked -- -D warnings
 	bash scripts/cluster.sh up
 	$(CARGO) test --workspace --locked
+	$(CARGO) test --locked --test e2e -- --ignored --exact cluster::kill_9_of_a_node_under_search_load_loses_nothing_and_it_rejoins
 	bash scripts/cluster.sh down
 	RUSTDOCFLAGS="-D warnings" $(CARGO) doc --workspace --no-deps --locked
 

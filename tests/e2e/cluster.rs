@@ -88,29 +88,25 @@ fn two_workers_on_a_cluster_index_what_one_indexes_and_search_finds_it() {
         "--json",
     ]);
     assert!(r["cluster"]["stored"].as_u64().unwrap() > 0, "{r:#}");
-    // …two workers split the same folder into collection `two`, one after the other.
-    let a = trawl(&[
-        "index",
-        docs_s,
-        "--index",
-        &local("w1"),
-        "--backend",
-        &two.url(),
-        "--worker",
-        "1/2",
-        "--json",
-    ]);
-    let b = trawl(&[
-        "index",
-        docs_s,
-        "--index",
-        &local("w2"),
-        "--backend",
-        &two.url(),
-        "--worker",
-        "2/2",
-        "--json",
-    ]);
+    // …two workers split the same folder into collection `two`, at the same time.
+    let worker = |share: &str, local_dir: &str| {
+        trawl(&[
+            "index",
+            docs_s,
+            "--index",
+            &local(local_dir),
+            "--backend",
+            &two.url(),
+            "--worker",
+            share,
+            "--json",
+        ])
+    };
+    let (a, b) = std::thread::scope(|s| {
+        let a = s.spawn(|| worker("1/2", "w1"));
+        let b = s.spawn(|| worker("2/2", "w2"));
+        (a.join().unwrap(), b.join().unwrap())
+    });
     let (sa, sb) = (
         a["cluster"]["stored"].as_u64().unwrap(),
         b["cluster"]["stored"].as_u64().unwrap(),
@@ -120,8 +116,11 @@ fn two_workers_on_a_cluster_index_what_one_indexes_and_search_finds_it() {
         "each worker should own part of the folder: {a:#} {b:#}"
     );
     assert_eq!(sa + sb, r["cluster"]["stored"].as_u64().unwrap());
+    // the count of whichever worker counted last follows both commits
+    let chunks = |v: &Value| v["cluster"]["cluster_chunks"].as_u64().unwrap();
     assert_eq!(
-        b["cluster"]["cluster_chunks"], r["cluster"]["cluster_chunks"],
+        chunks(&a).max(chunks(&b)),
+        chunks(&r),
         "two workers stored another set of chunks than one"
     );
 
@@ -529,4 +528,187 @@ fn a_server_on_a_cluster_shows_each_key_exactly_its_documents() {
             .contains("/api/facets"),
         "{r}"
     );
+}
+
+/// Whether every replica of `collection` is active on a live node.
+fn green(collection: &str) -> bool {
+    let Ok(mut res) = ureq::get(&format!(
+        "{ADMIN}?action=CLUSTERSTATUS&collection={collection}"
+    ))
+    .call() else {
+        return false;
+    };
+    let Ok(v) = res.body_mut().read_json::<Value>() else {
+        return false;
+    };
+    let live: Vec<&str> = v["cluster"]["live_nodes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(Value::as_str).collect())
+        .unwrap_or_default();
+    let Some(shards) = v["cluster"]["collections"][collection]["shards"].as_object() else {
+        return false;
+    };
+    shards.values().all(|s| {
+        s["replicas"].as_object().is_some_and(|r| {
+            r.values().all(|r| {
+                r["state"] == "active" && live.contains(&r["node_name"].as_str().unwrap_or(""))
+            })
+        })
+    })
+}
+
+/// The failure drill (issue 19): `kill -9` of the node the server talks to first, during a
+/// search load through `trawl serve --backend`, leaves every search answering in full (the
+/// replicas; trawl fails over to the next node) and loses no committed document; the node
+/// restarted by `scripts/cluster.sh up` rejoins, and a re-run of the indexer then finds
+/// nothing to send. It kills a node of the shared test cluster, so `make test` runs it alone,
+/// after the suite (`--ignored`).
+#[test]
+#[ignore = "kills a node of the shared test cluster: `make test` runs it alone, after the suite"]
+fn kill_9_of_a_node_under_search_load_loses_nothing_and_it_rejoins() {
+    use std::sync::Arc;
+    use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+    use std::time::{Duration, Instant};
+
+    let name = format!("e2e_drill_{}", std::process::id());
+    let _ = ureq::get(&format!("{ADMIN}?action=DELETE&name={name}")).call();
+    // replicated: each shard has a copy on another node
+    ureq::get(&format!(
+        "{ADMIN}?action=CREATE&name={name}&collection.configName=trawl&numShards=3&replicationFactor=2&waitForFinalState=true"
+    ))
+    .call()
+    .expect("creating the drill's collection (is the cluster up?)");
+    let c = Collection(name.clone());
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    copy_dir(&fixtures(), &docs);
+    let index = |dir_name: &str| {
+        trawl(&[
+            "index",
+            docs.to_str().unwrap(),
+            "--index",
+            dir.path().join(dir_name).to_str().unwrap(),
+            "--backend",
+            &c.url(),
+            "--json",
+        ])
+    };
+    let first = index("worker");
+    let stored = first["cluster"]["stored"].as_u64().unwrap();
+    let chunks = first["cluster"]["cluster_chunks"].as_u64().unwrap();
+    assert!(stored > 0, "{first:#}");
+
+    let conf = dir.path().join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    // a load, not a client to slow down
+    std::fs::write(
+        conf.join("trawl.toml"),
+        "[limits]\nrate_per_s = 100000.0\nburst = 100000\n",
+    )
+    .unwrap();
+    let server = super::start_server_with(
+        &dir.path().join("server"),
+        &conf,
+        &["--addr", "127.0.0.1:0", "--backend", &c.url()],
+    );
+    let base = server.1.clone();
+    let expected = |mode: &str| {
+        let (status, r) = call(
+            &format!("{base}/api/search?q=leave&mode={mode}&k=50"),
+            "",
+            None,
+        );
+        assert_eq!(status, 200, "{r}");
+        paths(&r)
+    };
+    let before: Vec<Vec<String>> = ["keyword", "vector", "hybrid"]
+        .iter()
+        .map(|m| expected(m))
+        .collect();
+    assert!(!before[0].is_empty());
+
+    let stop = Arc::new(AtomicBool::new(false));
+    let (answered, failed) = (Arc::new(AtomicUsize::new(0)), Arc::new(AtomicUsize::new(0)));
+    let load: Vec<_> = (0..2)
+        .map(|t| {
+            let (stop, answered, failed) = (stop.clone(), answered.clone(), failed.clone());
+            let (base, before) = (base.clone(), before.clone());
+            std::thread::spawn(move || {
+                let modes = ["keyword", "vector", "hybrid"];
+                let mut i = t;
+                let mut wrong = Vec::new();
+                while !stop.load(Ordering::Relaxed) {
+                    let m = i % 3;
+                    let (status, r) = call(
+                        &format!("{base}/api/search?q=leave&mode={}&k=50", modes[m]),
+                        "",
+                        None,
+                    );
+                    if status == 200 && paths(&r) == before[m] {
+                        answered.fetch_add(1, Ordering::Relaxed);
+                    } else {
+                        failed.fetch_add(1, Ordering::Relaxed);
+                        wrong.push(format!("{status} {r}"));
+                    }
+                    i += 1;
+                }
+                wrong
+            })
+        })
+        .collect();
+    std::thread::sleep(Duration::from_secs(2));
+    let home = std::env::var("TRAWL_HOME").map_or_else(
+        |_| std::path::PathBuf::from(std::env::var("HOME").unwrap()).join(".cache/trawl"),
+        std::path::PathBuf::from,
+    );
+    let pid = std::fs::read_to_string(home.join("cluster/run/node1.pid")).unwrap();
+    let killed = Command::new("kill")
+        .args(["-9", pid.trim()])
+        .status()
+        .unwrap();
+    assert!(killed.success(), "kill -9 {pid}");
+    let at_kill = answered.load(Ordering::Relaxed);
+    // the searches go on while the node is dead (and while ZooKeeper notices)
+    std::thread::sleep(Duration::from_secs(20));
+    let during = answered.load(Ordering::Relaxed) - at_kill;
+    let restart = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/cluster.sh"))
+        .arg("up")
+        .output()
+        .unwrap();
+    assert!(
+        restart.status.success(),
+        "restarting the node: {}",
+        String::from_utf8_lossy(&restart.stderr)
+    );
+    let deadline = Instant::now() + Duration::from_secs(120);
+    while !green(&name) {
+        assert!(
+            Instant::now() < deadline,
+            "{name} did not turn green after the restart"
+        );
+        std::thread::sleep(Duration::from_millis(500));
+    }
+    std::thread::sleep(Duration::from_secs(2));
+    stop.store(true, Ordering::Relaxed);
+    let wrong: Vec<String> = load.into_iter().flat_map(|t| t.join().unwrap()).collect();
+    assert!(
+        wrong.is_empty(),
+        "{} of {} searches failed or changed: {:?}",
+        failed.load(Ordering::Relaxed),
+        answered.load(Ordering::Relaxed) + failed.load(Ordering::Relaxed),
+        &wrong[..wrong.len().min(3)]
+    );
+    assert!(
+        during > 10,
+        "only {during} searches answered while the node was down"
+    );
+
+    // nothing committed was lost, and the indexer finds nothing to send again
+    let (status, ready) = call(&format!("{base}/readyz"), "", None);
+    assert_eq!(status, 200, "{ready}");
+    assert_eq!(ready["chunks"], chunks, "{ready}");
+    let again = index("worker");
+    assert_eq!(again["cluster"]["stored"], 0, "{again:#}");
+    assert_eq!(again["cluster"]["cluster_chunks"], chunks, "{again:#}");
 }

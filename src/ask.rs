@@ -4,7 +4,6 @@ use std::io::Write;
 
 use anyhow::{Context, Result};
 use trawl_generator::{Flow, GeneratorOptions, LlamaGenerator};
-use trawl_service::Store;
 use trawl_service::ask::{AskEvent, AskOptions, AskParams, AskResponse, Asker, run_ask};
 
 use crate::{args::GeneratorArgs, cli::AskArgs};
@@ -25,20 +24,11 @@ pub(crate) fn run(args: AskArgs) -> Result<()> {
     trawl_service::ask::validate_question(&args.question)?;
     let index_dir = args.index.path();
     let embedder = crate::open::load_embedder(&args.model)?;
-    let cluster = args.backend.connect()?;
-    let index = match cluster {
-        Some(_) => None,
-        None => Some(crate::open::open_index_for(&index_dir, &embedder)?),
-    };
-    let store = match (&cluster, &index) {
-        (Some(c), _) => Store::Cluster(c),
-        (None, Some(i)) => Store::Embedded(i),
-        (None, None) => unreachable!("an index is opened when there is no cluster"),
-    };
+    let opened = crate::open::Opened::open(&args.backend, &index_dir, Some(&embedder))?;
     let generator = load_generator(&args.generator)?;
     let options = AskOptions::default();
     let asker = Asker {
-        store,
+        store: opened.store(),
         embedder: &embedder,
         generator: &generator,
         options: &options,

@@ -193,6 +193,9 @@ pub(crate) struct SimilarArgs {
     /// another group is neither listed nor usable as the source.
     #[arg(long, value_delimiter = ',')]
     pub(crate) groups: Option<Vec<String>>,
+    /// Documents on a cluster instead of the local index.
+    #[command(flatten)]
+    pub(crate) backend: crate::args::BackendArgs,
     /// Print JSON (the same shape as GET /api/documents/{id}/similar).
     #[arg(long)]
     pub(crate) json: bool,

@@ -20,7 +20,6 @@ use clap::Parser;
 use trawl_embedder::Embedder;
 use trawl_indexer::{ChunkOptions, IndexOptions, IndexReport};
 use trawl_search::{Index, IndexSpec};
-use trawl_service::Store;
 use trawl_service::api::{SearchParams, SearchResponse};
 use trawl_service::filter::Filtered;
 
@@ -341,23 +340,9 @@ fn search(args: SearchArgs) -> Result<()> {
         near_dup_threshold: Some(r.near_dup_threshold),
         ..SearchParams::filtered(args.query.clone(), f.spec())
     };
-    let response = match args.backend.connect()? {
-        Some(backend) => trawl_service::search::run_search(
-            Store::Cluster(&backend),
-            &embedder,
-            &params,
-            &f.access(),
-        )?,
-        None => {
-            let index = open_index_for(&index_dir, &embedder)?;
-            trawl_service::search::run_search(
-                Store::Embedded(&index),
-                &embedder,
-                &params,
-                &f.access(),
-            )?
-        }
-    };
+    let opened = crate::open::Opened::open(&args.backend, &index_dir, Some(&embedder))?;
+    let response =
+        trawl_service::search::run_search(opened.store(), &embedder, &params, &f.access())?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&response)?);
     } else {
@@ -368,7 +353,7 @@ fn search(args: SearchArgs) -> Result<()> {
 }
 
 fn similar(args: SimilarArgs) -> Result<()> {
-    let index = open_index(&args.index.path())?;
+    let opened = crate::open::Opened::open(&args.backend, &args.index.path(), None)?;
     let mut params = trawl_service::api::SimilarParams {
         limit: Some(args.k),
         ..Default::default()
@@ -380,10 +365,11 @@ fn similar(args: SimilarArgs) -> Result<()> {
             trawl_search::Access::groups(g.iter().map(|s| s.trim()).filter(|s| !s.is_empty()))
         }
     };
-    let response = trawl_service::search::run_similar(&index, &args.doc_id, &params, &access)?
-        .ok_or_else(|| {
-            anyhow::anyhow!("no document {:?} (or not visible to --groups)", args.doc_id)
-        })?;
+    let response =
+        trawl_service::search::run_similar(opened.store(), &args.doc_id, &params, &access)?
+            .ok_or_else(|| {
+                anyhow::anyhow!("no document {:?} (or not visible to --groups)", args.doc_id)
+            })?;
     if args.json {
         println!("{}", serde_json::to_string_pretty(&response)?);
         return Ok(());

@@ -38,3 +38,34 @@ pub(crate) fn open_index(path: &Path) -> Result<Index> {
 pub(crate) fn open_index_for(path: &Path, embedder: &dyn Embedder) -> Result<Index> {
     Ok(trawl_service::open_index_for(path, embedder.info())?)
 }
+
+/// Where a command reads passages: the cluster `--backend` names, else the local index.
+pub(crate) enum Opened {
+    Cluster(trawl_cluster::SolrBackend),
+    Embedded(Box<Index>),
+}
+
+impl Opened {
+    /// The cluster when `backend` names one, else the index at `path` (checked against
+    /// `embedder` when the command embeds with it).
+    pub(crate) fn open(
+        backend: &crate::args::BackendArgs,
+        path: &Path,
+        embedder: Option<&dyn Embedder>,
+    ) -> Result<Self> {
+        Ok(match backend.connect()? {
+            Some(c) => Self::Cluster(c),
+            None => Self::Embedded(match embedder {
+                Some(e) => Box::new(open_index_for(path, e)?),
+                None => Box::new(open_index(path)?),
+            }),
+        })
+    }
+
+    pub(crate) fn store(&self) -> trawl_service::Store<'_> {
+        match self {
+            Self::Cluster(c) => trawl_service::Store::Cluster(c),
+            Self::Embedded(i) => trawl_service::Store::Embedded(i),
+        }
+    }
+}

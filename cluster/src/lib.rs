@@ -181,6 +181,24 @@ pub struct KeywordArm {
     pub ceiling: f32,
 }
 
+/// Document counts by facet ([`SolrBackend::facets`]), each list most frequent first.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FacetCounts {
+    /// Documents matching.
+    pub documents: u64,
+    /// By file type.
+    pub kinds: Vec<(String, u64)>,
+    /// By tag.
+    pub tags: Vec<(String, u64)>,
+    /// By custodian.
+    pub custodians: Vec<(String, u64)>,
+    /// By year of the document date (UTC), as `YYYY`.
+    pub years: Vec<(String, u64)>,
+}
+
+/// Most values listed per facet.
+const FACET_LIMIT: usize = 200;
+
 /// A chunk of one document near a query vector ([`SolrBackend::nearest_in_document`]).
 #[derive(Debug, Clone, PartialEq)]
 pub struct NearChunk {
@@ -678,14 +696,81 @@ impl SolrBackend {
         filter: &Filter,
         k: usize,
     ) -> Result<Vec<(ChunkRef, f32)>> {
+        self.nearest_chunks(vector, groups, filter, k, None)
+    }
+
+    /// [`Self::vector`] without the chunks of document `exclude` (inside the kNN search too).
+    pub fn nearest_chunks(
+        &self,
+        vector: &[f32],
+        groups: Option<&[String]>,
+        filter: &Filter,
+        k: usize,
+        exclude: Option<&str>,
+    ) -> Result<Vec<(ChunkRef, f32)>> {
         if k == 0 {
             return Ok(Vec::new());
         }
         let q = knn_query(vector, k)?;
         let mut p = params(&[("fl", "chunk_id,score"), ("rows", &k.to_string())]);
         p.push(("q".into(), q));
+        if let Some(doc) = exclude {
+            p.extend(params(&[("fq", "-{!term f=doc_id v=$ex}"), ("ex", doc)]));
+        }
         filters(&mut p, groups, filter)?;
         self.hits(&self.select(&p)?, |s| 2.0 * s - 1.0)
+    }
+
+    /// The vectors of every chunk of `doc_ids` that `groups` may see, by document.
+    pub fn chunk_vectors(
+        &self,
+        doc_ids: &[String],
+        groups: Option<&[String]>,
+    ) -> Result<HashMap<String, Vec<Vec<f32>>>> {
+        let mut out: HashMap<String, Vec<Vec<f32>>> = HashMap::new();
+        if doc_ids.is_empty() {
+            return Ok(out);
+        }
+        for id in doc_ids {
+            validate_doc_id(id)?;
+        }
+        let ids = doc_ids.join(",");
+        let mut cursor = "*".to_owned();
+        loop {
+            let mut p = params(&[
+                // not `ids`: Solr reads that parameter as unique keys to fetch
+                ("q", "{!terms f=doc_id v=$id_list}"),
+                ("id_list", &ids),
+                ("fl", "doc_id,vector"),
+                ("sort", "chunk_id asc"),
+                ("rows", &PAGE_ROWS.to_string()),
+                ("cursorMark", &cursor),
+            ]);
+            filters(&mut p, groups, &Filter::default())?;
+            let v = self.select(&p)?;
+            for d in docs(&v) {
+                let (Some(doc), Some(vector)) = (
+                    d.get("doc_id").and_then(Value::as_str),
+                    d.get("vector").and_then(Value::as_array),
+                ) else {
+                    continue;
+                };
+                let vector: Vec<f32> = vector
+                    .iter()
+                    .filter_map(Value::as_f64)
+                    .map(|x| x as f32)
+                    .collect();
+                out.entry(doc.to_owned()).or_default().push(vector);
+            }
+            let next = v
+                .get("nextCursorMark")
+                .and_then(Value::as_str)
+                .ok_or_else(|| self.bad_response("no nextCursorMark"))?;
+            if next == cursor {
+                return Ok(out);
+            }
+            cursor = next.to_owned();
+        }
     }
 
     /// The stored fields of `chunks` (those `groups` may see; the others are absent), for
@@ -718,8 +803,8 @@ impl SolrBackend {
             .collect::<Vec<_>>()
             .join(",");
         let mut p = params(&[
-            ("q", "{!terms f=chunk_id v=$ids}"),
-            ("ids", &ids),
+            ("q", "{!terms f=chunk_id v=$id_list}"),
+            ("id_list", &ids),
             ("fl", STORED_FIELDS),
             ("rows", &chunks.len().to_string()),
         ]);
@@ -807,6 +892,84 @@ impl SolrBackend {
             }
         }
         Ok((!chunks.is_empty()).then_some(chunks))
+    }
+
+    /// Document counts by kind, tag, custodian and year over the chunks that match `query`
+    /// (every chunk when `None`) under `filter` and `groups`, each document counted once:
+    /// Solr's JSON facets with `unique(doc_id)` per bucket, exact because every chunk of a
+    /// document is on one shard.
+    pub fn facets(
+        &self,
+        query: Option<&str>,
+        groups: Option<&[String]>,
+        filter: &Filter,
+    ) -> Result<FacetCounts> {
+        let terms = |field: &str| {
+            json!({
+                "type": "terms", "field": field, "limit": FACET_LIMIT,
+                "sort": "d desc", "facet": { "d": "unique(doc_id)" }
+            })
+        };
+        let facet = json!({
+            "documents": "unique(doc_id)",
+            "kinds": terms("kind"),
+            "tags": terms("tags"),
+            "custodians": terms("custodian"),
+            "years": {
+                "type": "range", "field": "date", "start": "1000-01-01T00:00:00Z",
+                "end": "NOW/YEAR+1YEAR", "gap": "+1YEAR", "mincount": 1,
+                "facet": { "d": "unique(doc_id)" }
+            }
+        });
+        let qf = format!("content title^{TITLE_WEIGHT}");
+        let mut p = match query.filter(|q| !q.trim().is_empty()) {
+            Some(q) => params(&[
+                ("q", "{!edismax qf=$qf v=$qq}"),
+                ("qf", &qf),
+                ("qq", &edismax_words(q)),
+            ]),
+            None => params(&[("q", "*:*")]),
+        };
+        p.extend(params(&[("rows", "0"), ("json.facet", &facet.to_string())]));
+        filters(&mut p, groups, filter)?;
+        let v = self.select(&p)?;
+        let count = |b: &Value| {
+            b.get("d")
+                .and_then(Value::as_u64)
+                .unwrap_or_else(|| b.get("count").and_then(Value::as_u64).unwrap_or(0))
+        };
+        let buckets = |name: &str| -> Vec<(String, u64)> {
+            let mut out: Vec<(String, u64)> = v
+                .pointer(&format!("/facets/{name}/buckets"))
+                .and_then(Value::as_array)
+                .map_or(&[][..], Vec::as_slice)
+                .iter()
+                .filter_map(|b| {
+                    let value = match b.get("val")? {
+                        Value::String(s) => s.clone(),
+                        other => other.to_string(),
+                    };
+                    Some((value, count(b)))
+                })
+                .filter(|(_, n)| *n > 0)
+                .collect();
+            out.sort_by(|a, b| b.1.cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+            out
+        };
+        let years = buckets("years")
+            .into_iter()
+            .map(|(start, n)| (start.chars().take(4).collect(), n))
+            .collect();
+        Ok(FacetCounts {
+            documents: v
+                .pointer("/facets/documents")
+                .and_then(Value::as_u64)
+                .unwrap_or(0),
+            kinds: buckets("kinds"),
+            tags: buckets("tags"),
+            custodians: buckets("custodians"),
+            years,
+        })
     }
 
     /// The `n` chunks of document `doc_id` nearest `vector`, nearest first, with their stored

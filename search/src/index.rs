@@ -33,7 +33,7 @@ const VECTOR_DIR_PREFIX: &str = "vectors-";
 /// Longest query accepted, in characters.
 const MAX_QUERY_CHARS: usize = 4096;
 /// Most results one request may ask for (`offset + k`).
-pub(crate) const MAX_RESULTS: usize = 1000;
+pub const MAX_RESULTS: usize = 1000;
 /// Length of snippets, in characters.
 pub(crate) const SNIPPET_CHARS: usize = 240;
 /// Heap given to tantivy's writer.

@@ -30,7 +30,7 @@ pub use crate::{
     fusion::{Fused, Fusion, calibrated_fusion, convex_fusion, reciprocal_rank_fusion},
     index::{
         ChunkInput, DocumentInput, DocumentMeta, DocumentPassage, ExportedChunk, Hit, Index,
-        IndexStats, IndexWriter, Mode, SearchRequest, SearchResults,
+        IndexStats, IndexWriter, MAX_RESULTS, Mode, SearchRequest, SearchResults,
     },
     keyword::{escape_html, plain_query},
     meta::{FORMAT_VERSION, HnswParams, IndexSpec},

@@ -43,7 +43,7 @@ pub(crate) fn error(e: trawl_cluster::Error) -> Error {
     }
 }
 
-fn filter(f: &trawl_search::Filter) -> trawl_cluster::Filter {
+pub(crate) fn filter(f: &trawl_search::Filter) -> trawl_cluster::Filter {
     trawl_cluster::Filter {
         kinds: f.kinds.clone(),
         path_prefix: f.path_prefix.clone(),
@@ -153,45 +153,142 @@ pub(crate) fn search(
         let Some(s) = stored.remove(chunk) else {
             continue;
         };
-        let (snippet, snippet_html) = match &s.highlight {
-            Some(html) => (unmark(html), html.clone()),
-            None => {
-                let plain: String = s.text.chars().take(SNIPPET_CHARS).collect();
-                let html = escape_html(&plain);
-                (plain, html)
-            }
-        };
-        let (keyword_rank, keyword_score) = rank(&kw, *id).unzip();
-        let (vector_rank, vector_score) = rank(&vec, *id).unzip();
-        hits.push(Hit {
-            doc_id: docs[*id as usize].clone(),
-            path: s.path,
-            title: s.title,
-            score: *score,
-            chunk_id: u64::from(chunk.ordinal),
-            snippet,
-            snippet_html,
-            page: s.page,
-            section: s.section,
-            keyword_rank,
-            vector_rank,
-            keyword_score,
-            keyword_share: keyword_score
-                .map(|b| (b / keyword.ceiling.max(f32::MIN_POSITIVE)).clamp(0.0, 1.0)),
-            vector_score,
-            meta: DocumentMeta {
-                kind: s.kind,
-                tags: s.tags,
-                groups: s.groups,
-                custodian: s.custodian,
-                date: s.date,
-                modified: s.modified,
-                sha256: s.sha256,
-                ..DocumentMeta::default()
-            },
-        });
+        debug_assert_eq!(docs[*id as usize], chunk.doc_id);
+        hits.push(hit(
+            chunk.clone(),
+            s,
+            *score,
+            rank(&kw, *id),
+            rank(&vec, *id),
+            Some(keyword.ceiling),
+        ));
     }
     Ok(hits)
+}
+
+/// Documents like `doc_id` on the cluster, as the embedded engine finds them
+/// (`trawl_search::Index::similar`): the mean of its chunk vectors, the nearest chunks of other
+/// documents among those `access` and `filter` allow, their documents re-ranked by the cosine
+/// of their own mean vector. `None` when the source is missing or `access` may not see it.
+pub(crate) fn similar(
+    backend: &SolrBackend,
+    doc_id: &str,
+    k: usize,
+    filter: &trawl_search::Filter,
+    access: &Access,
+) -> Result<Option<Vec<Hit>>, Error> {
+    let groups = groups(access);
+    let source = backend
+        .chunk_vectors(&[doc_id.to_owned()], groups)
+        .map_err(error)?;
+    let Some(source) = source.get(doc_id) else {
+        return Ok(None);
+    };
+    let Some(centre) = mean(source) else {
+        return Ok(Some(Vec::new()));
+    };
+    let depth = (k * 10).max(100);
+    let wanted = (k * 4).max(20);
+    let mut best: HashMap<String, ChunkRef> = HashMap::new();
+    let mut order: Vec<String> = Vec::new();
+    for (chunk, _) in backend
+        .nearest_chunks(&centre, groups, &self::filter(filter), depth, Some(doc_id))
+        .map_err(error)?
+    {
+        if order.len() == wanted {
+            break;
+        }
+        if !best.contains_key(&chunk.doc_id) {
+            order.push(chunk.doc_id.clone());
+            best.insert(chunk.doc_id.clone(), chunk);
+        }
+    }
+    let vectors = backend.chunk_vectors(&order, groups).map_err(error)?;
+    let mut scored: Vec<(String, f32)> = order
+        .into_iter()
+        .filter_map(|d| {
+            let m = mean(vectors.get(&d)?)?;
+            let cosine = m.iter().zip(&centre).map(|(a, b)| a * b).sum();
+            Some((d, cosine))
+        })
+        .collect();
+    scored.sort_by(|a, b| b.1.total_cmp(&a.1).then_with(|| a.0.cmp(&b.0)));
+    scored.truncate(k);
+    let shown: Vec<ChunkRef> = scored.iter().map(|(d, _)| best[d].clone()).collect();
+    let mut stored = backend.stored(&shown, groups).map_err(error)?;
+    let mut hits = Vec::with_capacity(scored.len());
+    for (rank, ((_, score), chunk)) in scored.into_iter().zip(shown).enumerate() {
+        let Some(s) = stored.remove(&chunk) else {
+            continue;
+        };
+        hits.push(hit(chunk, s, score, None, Some((rank + 1, score)), None));
+    }
+    Ok(Some(hits))
+}
+
+/// The unit-length mean of `vectors`; `None` when there are none or they cancel out.
+fn mean(vectors: &[Vec<f32>]) -> Option<Vec<f32>> {
+    let mut sum: Vec<f32> = Vec::new();
+    for v in vectors {
+        if sum.is_empty() {
+            sum = vec![0.0; v.len()];
+        }
+        for (s, x) in sum.iter_mut().zip(v) {
+            *s += x;
+        }
+    }
+    let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
+    (norm > 1e-6).then(|| sum.iter().map(|x| x / norm).collect())
+}
+
+/// A hit from a chunk's stored fields: its snippet (the highlighted fragment when there is
+/// one), its ranks and scores in each arm.
+fn hit(
+    chunk: ChunkRef,
+    s: trawl_cluster::StoredChunk,
+    score: f32,
+    keyword: Option<(usize, f32)>,
+    vector: Option<(usize, f32)>,
+    ceiling: Option<f32>,
+) -> Hit {
+    let (snippet, snippet_html) = match &s.highlight {
+        Some(html) => (unmark(html), html.clone()),
+        None => {
+            let plain: String = s.text.chars().take(SNIPPET_CHARS).collect();
+            let html = escape_html(&plain);
+            (plain, html)
+        }
+    };
+    let (keyword_rank, keyword_score) = keyword.unzip();
+    let (vector_rank, vector_score) = vector.unzip();
+    Hit {
+        doc_id: chunk.doc_id,
+        path: s.path,
+        title: s.title,
+        score,
+        chunk_id: u64::from(chunk.ordinal),
+        snippet,
+        snippet_html,
+        page: s.page,
+        section: s.section,
+        keyword_rank,
+        vector_rank,
+        keyword_score,
+        keyword_share: keyword_score
+            .zip(ceiling)
+            .map(|(b, c)| (b / c.max(f32::MIN_POSITIVE)).clamp(0.0, 1.0)),
+        vector_score,
+        meta: DocumentMeta {
+            kind: s.kind,
+            tags: s.tags,
+            groups: s.groups,
+            custodian: s.custodian,
+            date: s.date,
+            modified: s.modified,
+            sha256: s.sha256,
+            ..DocumentMeta::default()
+        },
+    }
 }
 
 /// The plain text of a highlighted fragment: marks removed, the HTML escapes undone.

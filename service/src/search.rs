@@ -10,7 +10,7 @@ use std::{
 
 use trawl_embedder::Embedder;
 use trawl_indexer::NearDupGroup;
-use trawl_search::{Access, Hit, Index, SearchRequest};
+use trawl_search::{Access, Hit, SearchRequest};
 
 use crate::{
     Error,
@@ -97,7 +97,7 @@ pub fn run_search(
 /// `access` allows; `None` when the document does not exist or `access` may
 /// not see it.
 pub fn run_similar(
-    index: &Index,
+    store: Store<'_>,
     doc_id: &str,
     params: &SimilarParams,
     access: &Access,
@@ -105,7 +105,14 @@ pub fn run_similar(
     let started = Instant::now();
     let filter = params.filter()?;
     let k = params.limit.unwrap_or(DEFAULT_SIMILAR);
-    let Some(hits) = index.similar(doc_id, k, &filter, access)? else {
+    if k == 0 || k > trawl_search::MAX_RESULTS {
+        // the embedded engine's own check and message, for either store
+        return Err(Error::invalid(
+            "invalid_search",
+            format!("k must be between 1 and {}", trawl_search::MAX_RESULTS),
+        ));
+    }
+    let Some(hits) = store.similar(doc_id, k, &filter, access)? else {
         return Ok(None);
     };
     Ok(Some(SimilarResponse {

@@ -12,7 +12,8 @@
 use trawl_cluster::{ChunkRef, SolrBackend};
 use trawl_embedder::ModelInfo;
 use trawl_search::{
-    Access, Document, DocumentMeta, DocumentPassage, Hit, Index, SearchRequest, StoredChunk,
+    Access, Document, DocumentMeta, DocumentPassage, FacetCount, FacetRequest, Facets, Hit, Index,
+    SearchRequest, StoredChunk, plain_query,
 };
 
 use crate::Error;
@@ -130,6 +131,50 @@ impl Store<'_> {
                         .collect(),
                 }))
             }
+        }
+    }
+
+    /// Document counts by kind, tag, custodian and year over what `req` matches.
+    pub fn facets(&self, req: &FacetRequest) -> Result<Facets, Error> {
+        match self {
+            Store::Embedded(index) => Ok(index.facets(req)?),
+            Store::Cluster(backend) => {
+                let query = plain_query(&req.query);
+                let f = backend
+                    .facets(
+                        Some(query.as_str()),
+                        crate::cluster::groups(&req.access),
+                        &crate::cluster::filter(&req.filter),
+                    )
+                    .map_err(crate::cluster::error)?;
+                let counts = |list: Vec<(String, u64)>| -> Vec<FacetCount> {
+                    list.into_iter()
+                        .map(|(value, count)| FacetCount { value, count })
+                        .collect()
+                };
+                Ok(Facets {
+                    documents: f.documents,
+                    kinds: counts(f.kinds),
+                    tags: counts(f.tags),
+                    custodians: counts(f.custodians),
+                    years: counts(f.years),
+                })
+            }
+        }
+    }
+
+    /// The `k` documents most like `doc_id` among those `filter` and `access` allow (the
+    /// source excluded), or `None` when it is missing or `access` may not see it.
+    pub fn similar(
+        &self,
+        doc_id: &str,
+        k: usize,
+        filter: &trawl_search::Filter,
+        access: &Access,
+    ) -> Result<Option<Vec<Hit>>, Error> {
+        match self {
+            Store::Embedded(index) => Ok(index.similar(doc_id, k, filter, access)?),
+            Store::Cluster(backend) => crate::cluster::similar(backend, doc_id, k, filter, access),
         }
     }
 

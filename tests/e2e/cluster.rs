@@ -193,6 +193,78 @@ fn two_workers_on_a_cluster_index_what_one_indexes_and_search_finds_it() {
     assert!(!paths(&after).contains(&victim), "{owner}: {after:#}");
 }
 
+/// Facets and similar documents on a cluster give what the embedded engine gives for the same
+/// documents, through the server and the CLI.
+#[test]
+fn facets_and_similar_documents_on_a_cluster_match_the_embedded_engine() {
+    let c = Collection::new("facets");
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    copy_dir(&fixtures(), &docs);
+    let local = dir.path().join("local");
+    trawl(&[
+        "index",
+        docs.to_str().unwrap(),
+        "--index",
+        local.to_str().unwrap(),
+        "--backend",
+        &c.url(),
+        "--json",
+    ]);
+    let embedded = super::start_server(&local);
+    let conf = dir.path().join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(conf.join("trawl.toml"), "").unwrap();
+    let cluster = super::start_server_with(
+        &dir.path().join("server"),
+        &conf,
+        &["--addr", "127.0.0.1:0", "--backend", &c.url()],
+    );
+    let both = |path: &str| {
+        let (a, b) = (
+            call(&format!("{}{path}", embedded.1), "", None),
+            call(&format!("{}{path}", cluster.1), "", None),
+        );
+        assert_eq!((a.0, b.0), (200, 200), "{path}: {} / {}", a.1, b.1);
+        (a.1, b.1)
+    };
+    for path in [
+        "/api/facets",
+        "/api/facets?q=leave",
+        "/api/facets?q=leave&kind=markdown",
+    ] {
+        let (a, b) = both(path);
+        assert!(a["documents"].as_u64().unwrap() > 0, "{path}: {a:#}");
+        assert_eq!(a, b, "{path}");
+    }
+
+    let (_, hit) = both("/api/search?q=parental+leave&mode=keyword&k=1");
+    let id = hit["results"][0]["doc_id"].as_str().unwrap();
+    let (a, b) = both(&format!("/api/documents/{id}/similar?limit=5"));
+    let ids = |v: &Value| -> Vec<String> {
+        v["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|r| r["doc_id"].as_str().unwrap().to_owned())
+            .collect()
+    };
+    assert_eq!(ids(&a).len(), 5, "{a:#}");
+    assert!(
+        !ids(&b).contains(&id.to_owned()),
+        "the source is not listed"
+    );
+    assert_eq!(ids(&a), ids(&b), "{a:#}\n{b:#}");
+    let cli = trawl(&["similar", id, "--backend", &c.url(), "-k", "5", "--json"]);
+    assert_eq!(ids(&cli), ids(&b));
+    let (status, missing) = call(
+        &format!("{}/api/documents/0000/similar", cluster.1),
+        "",
+        None,
+    );
+    assert_eq!(status, 404, "{missing}");
+}
+
 #[test]
 fn a_cluster_search_refuses_what_it_cannot_do_yet_and_a_wrong_url_says_so() {
     let c = Collection::new("refuse");
@@ -287,9 +359,10 @@ fn call(url: &str, key: &str, body: Option<&str>) -> (u16, Value) {
 
 /// `trawl serve --backend` with keys of random groups over a corpus of random access lists
 /// (fixed seed): every search in every mode returns exactly the matching documents the key
-/// may see — none of another group, none missing —, the document view answers 404 for the
-/// others, ask cites only what the key may see, and the endpoints that need an embedded index
-/// say they are not supported.
+/// may see — none of another group, none missing —, facets count exactly those, the document
+/// view and similar documents answer 404 for the others and list only visible ones, ask cites
+/// only what the key may see, and the endpoints that need an embedded index say they are not
+/// supported.
 #[test]
 fn a_server_on_a_cluster_shows_each_key_exactly_its_documents() {
     const WORDS: [&str; 8] = [
@@ -453,6 +526,13 @@ fn a_server_on_a_cluster_shows_each_key_exactly_its_documents() {
                     assert_eq!(got, expected, "{w} for a key of {groups:?}");
                 }
             }
+            let (status, f) = call(&format!("{base}/api/facets?q={w}"), key, None);
+            assert_eq!(status, 200, "{f}");
+            assert_eq!(
+                f["documents"].as_u64().unwrap() as usize,
+                expected.len(),
+                "facets of {w} for a key of {groups:?}: {f}"
+            );
         }
         for (path, g, _) in corpus.iter().step_by(3) {
             let (status, _) = call(&format!("{base}/api/documents/{}", ids[path]), key, None);
@@ -461,6 +541,20 @@ fn a_server_on_a_cluster_shows_each_key_exactly_its_documents() {
                 status, want,
                 "{path} (groups {g:?}) for a key of {groups:?}"
             );
+            let (status, similar) = call(
+                &format!("{base}/api/documents/{}/similar?limit=50", ids[path]),
+                key,
+                None,
+            );
+            assert_eq!(status, want, "similar to {path} for {groups:?}: {similar}");
+            for r in similar["results"].as_array().into_iter().flatten() {
+                let shown = r["path"].as_str().unwrap();
+                let (_, g, _) = corpus.iter().find(|(p, _, _)| p == shown).unwrap();
+                assert!(
+                    visible(groups, g),
+                    "similar showed {shown} ({g:?}) to {groups:?}"
+                );
+            }
         }
     }
 
@@ -518,14 +612,14 @@ fn a_server_on_a_cluster_shows_each_key_exactly_its_documents() {
         );
     }
 
-    let (status, r) = call(&format!("{base}/api/facets?q=zebrafish"), &admin, None);
+    let (status, r) = call(&format!("{base}/api/threads"), &admin, None);
     assert_eq!(status, 400, "{r}");
     assert_eq!(r["error"]["code"], "not_supported_on_cluster", "{r}");
     assert!(
         r["error"]["message"]
             .as_str()
             .unwrap()
-            .contains("/api/facets"),
+            .contains("/api/threads"),
         "{r}"
     );
 }

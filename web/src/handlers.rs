@@ -115,8 +115,8 @@ pub(crate) async fn facets(
         filter: search.filter()?,
         access: ctx.principal.access(),
     };
-    let index = state.index.clone();
-    let facets = blocking(move || index.facets(&req)).await?;
+    let st = state.clone();
+    let facets = blocking(move || st.store().facets(&req)).await?;
     Ok(Json(facets.into()))
 }
 
@@ -206,7 +206,7 @@ pub(crate) async fn similar(
     check_limits(&state, "", params.limit, None)?;
     let access = ctx.principal.access();
     let (st, key) = (state.clone(), id.clone());
-    let found = blocking(move || run_similar(&st.index, &key, &params, &access)).await?;
+    let found = blocking(move || run_similar(st.store(), &key, &params, &access)).await?;
     let Some(response) = found else {
         return Err(not_found(&id));
     };

@@ -208,15 +208,17 @@ fn presented_key(req: &Request) -> Option<&str> {
         .map(str::trim)
 }
 
-/// What a server on a cluster backend answers (`trawl serve --backend`): search, ask and the
-/// document view read the cluster; the rest of the API reads or writes an embedded index (or
+/// What a server on a cluster backend answers (`trawl serve --backend`): search, facets, ask,
+/// the document view and similar documents read the cluster; the rest of the API reads or writes an embedded index (or
 /// this process's own files, which would differ from one serving process to the next) and is
 /// refused, saying so, rather than answered from the server's empty local folder.
-const ON_CLUSTER: [(&str, &str); 6] = [
+const ON_CLUSTER: [(&str, &str); 8] = [
     ("/api/search", "GET"),
+    ("/api/facets", "GET"),
     ("/api/search", "POST"),
     ("/api/ask", "POST"),
     ("/api/documents/{id}", "GET"),
+    ("/api/documents/{id}/similar", "GET"),
     ("/api/whoami", "GET"),
     ("/metrics", "GET"),
 ];

@@ -115,6 +115,8 @@ fn dir_bytes(dir: &Path) -> u64 {
 #[derive(Debug, Serialize)]
 struct SearchBench {
     dataset: String,
+    /// `embedded`, or the cluster's `solr://` URL the searches ran on.
+    backend: String,
     queries: usize,
     documents: u64,
     chunks: u64,
@@ -125,8 +127,9 @@ struct SearchBench {
     latency_search_only: ModeLatencies,
     /// Embedding one query.
     embed_query: Latency,
-    /// HNSW recall@10 of the vector arm against exact search, over the queries.
-    recall_at_10: f64,
+    /// HNSW recall@10 of the embedded vector arm against exact search, over the queries
+    /// (not measured on a cluster).
+    recall_at_10: Option<f64>,
     http: Vec<HttpRun>,
     index_bytes: u64,
     /// The `trawl serve` process: after loading and one warm-up pass, and after the load runs.
@@ -205,14 +208,32 @@ fn search(args: BenchSearchArgs) -> Result<()> {
         vectors.push(embedder.embed_query(q)?);
         embed_ms.push(ms_since(t));
     }
-    let (latency, latency_search_only) = mode_latencies(&index, &embedder, &queries, &vectors)?;
-    let recall_at_10 = hnsw_recall(&index, &vectors)?;
+    let cluster = args.backend.connect()?;
+    if let Some(b) = &cluster {
+        eprintln!("bench: loading the corpus into {}…", b.url());
+        crate::cluster::push(&index, b, None)?;
+    }
+    let store = match &cluster {
+        Some(b) => trawl_service::Store::Cluster(b),
+        None => trawl_service::Store::Embedded(&index),
+    };
+    let (latency, latency_search_only) = mode_latencies(store, &embedder, &queries, &vectors)?;
+    let recall_at_10 = match cluster {
+        None => Some(hnsw_recall(&index, &vectors)?),
+        Some(_) => None,
+    };
     let stats = index.stats();
     let index_bytes = dir_bytes(&index_dir);
     drop(index);
 
     eprintln!("bench: starting trawl serve…");
-    let server = Server::start(&index_dir, &args.model)?;
+    // on a cluster the server's own folder is a scratch one
+    let scratch = tempfile::tempdir()?;
+    let url = cluster.as_ref().map(|b| b.url().to_string());
+    let server = match &url {
+        Some(u) => Server::start(scratch.path(), &args.model, Some(u))?,
+        None => Server::start(&index_dir, &args.model, None)?,
+    };
     // One pass so every code path and page is warm before measuring memory.
     for q in &queries {
         server.get(q)?;
@@ -233,6 +254,7 @@ fn search(args: BenchSearchArgs) -> Result<()> {
 
     let report = SearchBench {
         dataset: data.name,
+        backend: url.unwrap_or_else(|| "embedded".to_owned()),
         queries: queries.len(),
         documents: stats.documents,
         chunks: stats.chunks,
@@ -311,7 +333,7 @@ fn ingest(
 /// In-process latency per mode: a whole search (query embedding included), and the index's
 /// search alone with the query's vector given.
 fn mode_latencies(
-    index: &Index,
+    store: trawl_service::Store<'_>,
     embedder: &dyn Embedder,
     queries: &[&str],
     vectors: &[Vec<f32>],
@@ -324,17 +346,12 @@ fn mode_latencies(
             let mut params = SearchParams::new(*q);
             params.mode = Some(mode.to_string());
             let t = Instant::now();
-            run_search(
-                trawl_service::Store::Embedded(index),
-                embedder,
-                &params,
-                &Access::All,
-            )?;
+            run_search(store, embedder, &params, &Access::All)?;
             with_embed.push(ms_since(t));
             let mut req = SearchRequest::new(*q);
             req.mode = mode;
             let t = Instant::now();
-            index.search(&req, Some(v))?;
+            store.search(&req, || Ok(v.clone()))?;
             without.push(ms_since(t));
         }
         full.push(Latency::of(with_embed));
@@ -367,8 +384,9 @@ fn hnsw_recall(index: &Index, vectors: &[Vec<f32>]) -> Result<f64> {
 
 fn print_search(r: &SearchBench) {
     println!(
-        "{}: {} documents, {} chunks, {} queries; index {:.1} MB on disk",
+        "{} on {}: {} documents, {} chunks, {} queries; index {:.1} MB on disk",
         r.dataset,
+        r.backend,
         r.documents,
         r.chunks,
         r.queries,
@@ -408,7 +426,9 @@ fn print_search(r: &SearchBench) {
     row("hybrid (with embedding)", &r.latency.hybrid);
     row("vector (search only)", &r.latency_search_only.vector);
     row("hybrid (search only)", &r.latency_search_only.hybrid);
-    println!("\nHNSW recall@10 vs exact: {:.4}", r.recall_at_10);
+    if let Some(recall) = r.recall_at_10 {
+        println!("\nHNSW recall@10 vs exact: {recall:.4}");
+    }
     println!(
         "\n{:<12} {:>9} {:>9} {:>9} {:>9} {:>7}",
         "HTTP conc.", "QPS", "p50 ms", "p99 ms", "requests", "errors"
@@ -435,7 +455,7 @@ struct Server {
 }
 
 impl Server {
-    fn start(index: &Path, model: &crate::args::ModelArgs) -> Result<Self> {
+    fn start(index: &Path, model: &crate::args::ModelArgs, backend: Option<&str>) -> Result<Self> {
         let port = std::net::TcpListener::bind("127.0.0.1:0")?
             .local_addr()?
             .port();
@@ -455,6 +475,9 @@ impl Server {
             .stderr(Stdio::inherit());
         if let Some(d) = &model.model_dir {
             cmd.arg("--model-dir").arg(d);
+        }
+        if let Some(url) = backend {
+            cmd.args(["--backend", url]);
         }
         if let Some(l) = &model.ort_lib {
             cmd.arg("--ort-lib").arg(l);

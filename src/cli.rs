@@ -443,6 +443,10 @@ pub(crate) struct BenchSearchArgs {
     /// Chunks embedded to measure the raw embedding ceiling.
     #[arg(long, default_value_t = 512)]
     pub(crate) ceiling_chunks: usize,
+    /// Measure searches through a cluster: the dataset's index is loaded into the collection
+    /// (its other documents are removed), and the in-process and HTTP runs query the cluster.
+    #[command(flatten)]
+    pub(crate) backend: crate::args::BackendArgs,
     #[command(flatten)]
     pub(crate) model: ModelArgs,
     /// Print the report as JSON.

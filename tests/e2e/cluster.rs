@@ -265,6 +265,80 @@ fn facets_and_similar_documents_on_a_cluster_match_the_embedded_engine() {
     assert_eq!(status, 404, "{missing}");
 }
 
+/// `[index] backend` in `trawl.toml` chooses the cluster like `--backend`; the flag wins, and a
+/// malformed URL in the file is refused with the file's name.
+#[test]
+fn the_configuration_file_names_the_cluster() {
+    let c = Collection::new("toml");
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    copy_dir(&fixtures(), &docs);
+    let config = dir.path().join("trawl.toml");
+    std::fs::write(&config, format!("[index]\nbackend = \"{}\"\n", c.url())).unwrap();
+    let run = |args: &[&str]| {
+        Command::new(BIN)
+            .args(args)
+            .env("TRAWL_CONFIG", &config)
+            .env_remove("TRAWL_BACKEND")
+            .output()
+            .unwrap()
+    };
+    let worker = dir.path().join("worker");
+    let out = run(&[
+        "index",
+        docs.to_str().unwrap(),
+        "--index",
+        worker.to_str().unwrap(),
+        "--config",
+        config.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(
+        report["cluster"]["stored"].as_u64().unwrap() > 0,
+        "{report:#}"
+    );
+    // no local index where search looks: the answer comes from the cluster
+    let missing = dir.path().join("no-index-here");
+    let out = run(&[
+        "search",
+        "parental leave",
+        "--index",
+        missing.to_str().unwrap(),
+        "--json",
+    ]);
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let found: Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert!(!paths(&found).is_empty(), "{found:#}");
+    // the flag wins over the file
+    let out = run(&[
+        "search",
+        "parental leave",
+        "--backend",
+        "solr://127.0.0.1:1/nothing",
+    ]);
+    assert!(!out.status.success());
+    assert!(String::from_utf8_lossy(&out.stderr).contains("127.0.0.1:1"));
+
+    std::fs::write(&config, "[index]\nbackend = \"http://solr1/x\"\n").unwrap();
+    let out = run(&["search", "leave", "--index", missing.to_str().unwrap()]);
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("trawl.toml") && err.contains("backend"),
+        "{err}"
+    );
+}
+
 #[test]
 fn a_cluster_search_refuses_what_it_cannot_do_yet_and_a_wrong_url_says_so() {
     let c = Collection::new("refuse");

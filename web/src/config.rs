@@ -280,6 +280,10 @@ impl Config {
             return Err("limits: max_offset + max_k may be at most 1000".into());
         }
         self.ocr.validate()?;
+        if let Some(url) = &self.index.backend {
+            url.parse::<trawl_cluster::ClusterUrl>()
+                .map_err(|e| format!("index: backend: {e}"))?;
+        }
         for k in &self.keys {
             if k.sha256.len() != 64 || !k.sha256.bytes().all(|b| b.is_ascii_hexdigit()) {
                 return Err(format!("keys: {:?} needs a 64-digit hex sha256", k.name));

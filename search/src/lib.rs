@@ -35,6 +35,7 @@ pub use crate::{
     keyword::{escape_html, plain_query},
     meta::{FORMAT_VERSION, HnswParams, IndexSpec},
     review::{REVIEW_TAGS_FILE, TagEvent, TagJournal, TagOp},
+    similar::mean as mean_vector,
     snapshot::{
         SNAPSHOT_MANIFEST, SnapshotFile, SnapshotManifest, restore_snapshot, verify_snapshot,
     },

@@ -142,8 +142,9 @@ impl Index {
     }
 }
 
-/// The normalized mean of unit vectors; `None` for none, or when they cancel out.
-fn mean<'a>(vectors: impl Iterator<Item = &'a Vec<f32>>) -> Option<Vec<f32>> {
+/// The normalized mean of unit vectors; `None` for none, or when they cancel out (also the
+/// cluster backend's, so both engines rank similar documents alike).
+pub fn mean<'a>(vectors: impl Iterator<Item = &'a Vec<f32>>) -> Option<Vec<f32>> {
     let mut sum: Vec<f32> = Vec::new();
     for v in vectors {
         if sum.is_empty() {

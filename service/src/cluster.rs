@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use trawl_cluster::{ChunkRef, SolrBackend};
 use trawl_search::{
     Access, DocumentMeta, Fusion, Hit, Mode, SearchRequest, calibrated_fusion, convex_fusion,
-    escape_html, plain_query, reciprocal_rank_fusion,
+    escape_html, mean_vector, plain_query, reciprocal_rank_fusion,
 };
 
 use crate::{Error, store::not_supported_on_cluster};
@@ -184,7 +184,7 @@ pub(crate) fn similar(
     let Some(source) = source.get(doc_id) else {
         return Ok(None);
     };
-    let Some(centre) = mean(source) else {
+    let Some(centre) = mean_vector(source.iter()) else {
         return Ok(Some(Vec::new()));
     };
     let depth = (k * 10).max(100);
@@ -207,7 +207,7 @@ pub(crate) fn similar(
     let mut scored: Vec<(String, f32)> = order
         .into_iter()
         .filter_map(|d| {
-            let m = mean(vectors.get(&d)?)?;
+            let m = mean_vector(vectors.get(&d)?.iter())?;
             let cosine = m.iter().zip(&centre).map(|(a, b)| a * b).sum();
             Some((d, cosine))
         })
@@ -224,21 +224,6 @@ pub(crate) fn similar(
         hits.push(hit(chunk, s, score, None, Some((rank + 1, score)), None));
     }
     Ok(Some(hits))
-}
-
-/// The unit-length mean of `vectors`; `None` when there are none or they cancel out.
-fn mean(vectors: &[Vec<f32>]) -> Option<Vec<f32>> {
-    let mut sum: Vec<f32> = Vec::new();
-    for v in vectors {
-        if sum.is_empty() {
-            sum = vec![0.0; v.len()];
-        }
-        for (s, x) in sum.iter_mut().zip(v) {
-            *s += x;
-        }
-    }
-    let norm = sum.iter().map(|x| x * x).sum::<f32>().sqrt();
-    (norm > 1e-6).then(|| sum.iter().map(|x| x / norm).collect())
 }
 
 /// A hit from a chunk's stored fields: its snippet (the highlighted fragment when there is

@@ -52,6 +52,19 @@ fn paths(results: &Value) -> Vec<String> {
     p
 }
 
+/// `trawl index DOCS --index LOCAL --backend URL --json`: the run's report.
+fn index_into(docs: &std::path::Path, local: &std::path::Path, url: &str) -> Value {
+    trawl(&[
+        "index",
+        docs.to_str().unwrap(),
+        "--index",
+        local.to_str().unwrap(),
+        "--backend",
+        url,
+        "--json",
+    ])
+}
+
 fn search(url: &str, query: &str, mode: &str, extra: &[&str]) -> Value {
     let mut args = vec![
         "search",
@@ -202,15 +215,7 @@ fn facets_and_similar_documents_on_a_cluster_match_the_embedded_engine() {
     let docs = dir.path().join("docs");
     copy_dir(&fixtures(), &docs);
     let local = dir.path().join("local");
-    trawl(&[
-        "index",
-        docs.to_str().unwrap(),
-        "--index",
-        local.to_str().unwrap(),
-        "--backend",
-        &c.url(),
-        "--json",
-    ]);
+    index_into(&docs, &local, &c.url());
     let embedded = super::start_server(&local);
     let conf = dir.path().join("conf");
     std::fs::create_dir_all(&conf).unwrap();
@@ -283,8 +288,17 @@ fn the_configuration_file_names_the_cluster() {
             .output()
             .unwrap()
     };
+    let ok = |args: &[&str]| -> Value {
+        let out = run(args);
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        serde_json::from_slice(&out.stdout).unwrap()
+    };
     let worker = dir.path().join("worker");
-    let out = run(&[
+    let report = ok(&[
         "index",
         docs.to_str().unwrap(),
         "--index",
@@ -294,30 +308,18 @@ fn the_configuration_file_names_the_cluster() {
         "--json",
     ]);
     assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert!(
         report["cluster"]["stored"].as_u64().unwrap() > 0,
         "{report:#}"
     );
     // no local index where search looks: the answer comes from the cluster
     let missing = dir.path().join("no-index-here");
-    let out = run(&[
+    let found = ok(&[
         "search",
         "parental leave",
         "--index",
         missing.to_str().unwrap(),
         "--json",
     ]);
-    assert!(
-        out.status.success(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
-    let found: Value = serde_json::from_slice(&out.stdout).unwrap();
     assert!(!paths(&found).is_empty(), "{found:#}");
     // the flag wins over the file
     let out = run(&[
@@ -382,18 +384,7 @@ pub(super) fn eval_matches_the_embedded_engine(
     embedded: &Value,
 ) {
     let c = Collection::new("eval");
-    let report = trawl(&[
-        "eval",
-        "--dataset",
-        dataset.to_str().unwrap(),
-        "--split",
-        split,
-        "--index",
-        index.to_str().unwrap(),
-        "--backend",
-        &c.url(),
-        "--json",
-    ]);
+    let report = super::eval(dataset, split, index, &["--backend", &c.url()]);
     assert_eq!(report["backend"], c.url().as_str(), "{report:#}");
     assert_eq!(report["documents"], embedded["documents"], "{report:#}");
     assert_eq!(report["chunks"], embedded["chunks"], "{report:#}");
@@ -493,15 +484,7 @@ fn a_server_on_a_cluster_shows_each_key_exactly_its_documents() {
         .unwrap();
         corpus.push((name, groups, [a, b]));
     }
-    trawl(&[
-        "index",
-        docs.to_str().unwrap(),
-        "--index",
-        dir.path().join("worker").to_str().unwrap(),
-        "--backend",
-        &c.url(),
-        "--json",
-    ]);
+    index_into(&docs, &dir.path().join("worker"), &c.url());
 
     let conf = dir.path().join("conf");
     std::fs::create_dir_all(&conf).unwrap();
@@ -659,15 +642,7 @@ fn a_server_on_a_cluster_shows_each_key_exactly_its_documents() {
         r#"{"groups": ["nobody"]}"#,
     )
     .unwrap();
-    let rerun = trawl(&[
-        "index",
-        docs.to_str().unwrap(),
-        "--index",
-        dir.path().join("worker").to_str().unwrap(),
-        "--backend",
-        &c.url(),
-        "--json",
-    ]);
+    let rerun = index_into(&docs, &dir.path().join("worker"), &c.url());
     assert_eq!(rerun["cluster"]["stored"], 1, "{rerun:#}");
     for (key, expect) in [(&keys[0].0, false), (&admin, true)] {
         let (_, r) = call(
@@ -750,17 +725,7 @@ fn kill_9_of_a_node_under_search_load_loses_nothing_and_it_rejoins() {
     let dir = tempfile::tempdir().unwrap();
     let docs = dir.path().join("docs");
     copy_dir(&fixtures(), &docs);
-    let index = |dir_name: &str| {
-        trawl(&[
-            "index",
-            docs.to_str().unwrap(),
-            "--index",
-            dir.path().join(dir_name).to_str().unwrap(),
-            "--backend",
-            &c.url(),
-            "--json",
-        ])
-    };
+    let index = |dir_name: &str| index_into(&docs, &dir.path().join(dir_name), &c.url());
     let first = index("worker");
     let stored = first["cluster"]["stored"].as_u64().unwrap();
     let chunks = first["cluster"]["cluster_chunks"].as_u64().unwrap();

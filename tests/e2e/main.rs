@@ -504,10 +504,9 @@ fn development_gate(dataset: &Path, split: &str, floor: f64) -> Value {
     )
 }
 
-/// [`development_gate`] with the dataset's index kept in `index` (for a second run on it).
-fn development_gate_in(dataset: &Path, split: &str, floor: f64, index: &Path) -> Value {
-    let floor = floor.to_string();
-    let report = trawl(&[
+/// `trawl eval --dataset DATASET --split SPLIT --index INDEX EXTRA… --json`: the report.
+fn eval(dataset: &Path, split: &str, index: &Path, extra: &[&str]) -> Value {
+    let mut args = vec![
         "eval",
         "--dataset",
         dataset.to_str().unwrap(),
@@ -515,11 +514,21 @@ fn development_gate_in(dataset: &Path, split: &str, floor: f64, index: &Path) ->
         split,
         "--index",
         index.to_str().unwrap(),
-        "--min-hybrid-ndcg",
-        &floor,
-        "--require-fusion-gain",
         "--json",
-    ]);
+    ];
+    args.extend_from_slice(extra);
+    trawl(&args)
+}
+
+/// [`development_gate`] with the dataset's index kept in `index` (for a second run on it).
+fn development_gate_in(dataset: &Path, split: &str, floor: f64, index: &Path) -> Value {
+    let floor = floor.to_string();
+    let report = eval(
+        dataset,
+        split,
+        index,
+        &["--min-hybrid-ndcg", &floor, "--require-fusion-gain"],
+    );
     let ndcg = |m: &str| report[m]["ndcg@10"].as_f64().unwrap();
     assert!(
         ndcg("hybrid") > ndcg("keyword").max(ndcg("vector")),

@@ -40,6 +40,11 @@ const EVAL_POOL: usize = 3000;
 /// Pairs one document contributes when pairs come from an index's text, so long documents
 /// do not crowd out the rest.
 const PAIRS_PER_DOCUMENT: usize = 3;
+/// Inverse-cloze pairs one document contributes besides (passages with no usable heading:
+/// contracts, e-mail, scanned pages).
+const CLOZE_PER_DOCUMENT: usize = 6;
+/// Words a sentence needs to stand as a query cut out of its passage.
+const CLOZE_WORDS: std::ops::RangeInclusive<usize> = 8..=40;
 /// Keyword hits looked at per query for a hard negative.
 const NEGATIVE_DEPTH: usize = 10;
 
@@ -492,12 +497,14 @@ fn read_beir(dir: &Path, split: &str) -> Result<Vec<Judged>> {
 
 /// Pairs from an index's text: a chunk's nearest heading (else its document's title) is the
 /// "query" and the chunk's text the passage. A few chunks per document, and headings that
-/// repeat across documents ("Introduction") only once.
+/// repeat across documents ("Introduction") only once. Passages without a usable heading
+/// (contracts, whose titles are often boilerplate, e-mail) give inverse-cloze pairs.
 fn pairs_from_index(index: &Index) -> Result<Vec<Judged>> {
     let chunks = index
         .export_chunks(None)
         .context("reading the index's chunks")?;
-    let mut per_doc: HashMap<&str, usize> = HashMap::new();
+    // (heading pairs, cloze pairs) per document
+    let mut per_doc: HashMap<&str, (usize, usize)> = HashMap::new();
     let mut seen_queries: HashSet<String> = HashSet::new();
     let mut out = Vec::new();
     for c in &chunks {
@@ -517,18 +524,27 @@ fn pairs_from_index(index: &Index) -> Result<Vec<Judged>> {
         // A title that is a file name, or a heading of one word, says little about the text.
         let words = query.split_whitespace().count();
         let text = c.text.trim();
-        if words < 2 || text.split_whitespace().count() < 20 || looks_like_file_name(&query) {
+        if text.split_whitespace().count() < 20 {
             continue;
         }
+        let usable = words >= 2 && !looks_like_file_name(&query);
         let n = per_doc.entry(c.doc_id.as_str()).or_default();
-        if *n >= PAIRS_PER_DOCUMENT || !seen_queries.insert(query.to_lowercase()) {
-            continue;
-        }
-        *n += 1;
+        let (query, passage) =
+            if usable && n.0 < PAIRS_PER_DOCUMENT && seen_queries.insert(query.to_lowercase()) {
+                n.0 += 1;
+                (query, text.to_owned())
+            } else if n.1 < CLOZE_PER_DOCUMENT
+                && let Some(pair) = cloze(text, c.chunk_id as usize)
+            {
+                n.1 += 1;
+                pair
+            } else {
+                continue;
+            };
         out.push(Judged {
             pair: Pair {
                 query,
-                passage: text.to_owned(),
+                passage,
                 negative: None,
             },
             positives: HashSet::from([c.doc_id.clone()]),
@@ -543,6 +559,42 @@ fn pairs_from_index(index: &Index) -> Result<Vec<Judged>> {
         );
     }
     Ok(out)
+}
+
+/// An inverse-cloze pair (Lee et al., 2019): one sentence of `text` — the `pick`-th of those
+/// of [`CLOZE_WORDS`] words, wrapping — is the query, and the passage without it the answer,
+/// so the model learns to find a passage from what it says rather than from a shared
+/// sentence. `None` when no sentence fits or too little is left.
+fn cloze(text: &str, pick: usize) -> Option<(String, String)> {
+    let mut sentences: Vec<&str> = Vec::new();
+    let mut start = 0;
+    let bytes = text.as_bytes();
+    for (i, &b) in bytes.iter().enumerate() {
+        let ends = b == b'\n'
+            || (matches!(b, b'.' | b'?' | b'!')
+                && bytes.get(i + 1).is_some_and(|n| n.is_ascii_whitespace()));
+        if ends {
+            sentences.push(&text[start..=i]);
+            start = i + 1;
+        }
+    }
+    sentences.push(&text[start..]);
+    let fits: Vec<usize> = (0..sentences.len())
+        .filter(|&i| CLOZE_WORDS.contains(&sentences[i].split_whitespace().count()))
+        .collect();
+    let chosen = *fits.get(pick % fits.len().max(1))?;
+    let query = sentences[chosen]
+        .split_whitespace()
+        .collect::<Vec<_>>()
+        .join(" ");
+    let rest: String = sentences
+        .iter()
+        .enumerate()
+        .filter(|&(i, _)| i != chosen)
+        .map(|(_, s)| *s)
+        .collect();
+    let rest = rest.split_whitespace().collect::<Vec<_>>().join(" ");
+    (rest.split_whitespace().count() >= 20).then_some((query, rest))
 }
 
 fn looks_like_file_name(s: &str) -> bool {
@@ -890,6 +942,22 @@ mod tests {
         assert!(looks_like_file_name("report.pdf"));
         assert!(looks_like_file_name("README"));
         assert!(!looks_like_file_name("Parental leave policy"));
+    }
+
+    #[test]
+    fn a_cloze_pair_cuts_one_sentence_out_of_its_passage() {
+        let text = "Short one. The Licensee may not assign this Agreement without the prior \
+                    written consent of the Licensor. Any attempted assignment in violation of \
+                    this section is void and of no effect whatsoever. Notices go to the \
+                    addresses above by courier or registered mail with return receipt.";
+        let (q0, rest0) = cloze(text, 0).unwrap();
+        assert!(q0.starts_with("The Licensee may not assign"), "{q0}");
+        assert!(!rest0.contains("may not assign") && rest0.contains("Any attempted"));
+        let (q1, _) = cloze(text, 1).unwrap();
+        assert!(q1.starts_with("Any attempted assignment"), "{q1}");
+        // too short a sentence is never the query, and picks wrap round
+        assert_eq!(cloze(text, 3).unwrap().0, q0);
+        assert_eq!(cloze("Too short. Far too short.", 0), None);
     }
 
     #[test]

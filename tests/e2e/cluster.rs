@@ -488,7 +488,12 @@ fn a_server_on_a_cluster_shows_each_key_exactly_its_documents() {
 
     let conf = dir.path().join("conf");
     std::fs::create_dir_all(&conf).unwrap();
-    std::fs::write(conf.join("trawl.toml"), "").unwrap();
+    // many requests per key, back to back: not a client the rate limit is for
+    std::fs::write(
+        conf.join("trawl.toml"),
+        "[limits]\nrate_per_s = 100000.0\nburst = 100000\n",
+    )
+    .unwrap();
     let config = conf.join("trawl.toml");
     let config = config.to_str().unwrap();
     let mut keys: Vec<(String, Vec<String>)> = Vec::new();

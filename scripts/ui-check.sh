@@ -35,17 +35,22 @@ cp tests/fixtures/docs/kb/going-out-of-office.md "$docs/public/"
 echo '{"groups": ["hr"], "tags": ["policy"], "custodian": "p.hr", "date": "2023-03-01"}' > "$docs/hr/_trawl.meta.json"
 echo '{"groups": ["it"], "tags": ["secret"], "custodian": "i.t", "date": "2024-06-01"}' > "$docs/kb/_trawl.meta.json"
 echo '{"tags": ["kb"], "date": "2024-01-15"}' > "$docs/public/_trawl.meta.json"
-"$BIN" index "$docs" --index "$tmp/idx" --json > /dev/null
+# UI_BACKEND=solr://…/COLLECTION: the same check on a cluster backend (an empty collection of
+# the trawl configset, e.g. `scripts/cluster.sh create uicheck`); it stops after the document
+# view, since uploads and review need an embedded index.
+BACKEND_ARGS=()
+if [ -n "${UI_BACKEND:-}" ]; then BACKEND_ARGS=(--backend "$UI_BACKEND"); fi
+"$BIN" index "$docs" --index "$tmp/idx" "${BACKEND_ARGS[@]}" --json > /dev/null
 : > "$tmp/trawl.toml"
 export TRAWL_CONFIG=$tmp/trawl.toml
 KEY_HR=$("$BIN" keys create --name hr-alice --groups hr 2>/dev/null)
 KEY_ADMIN=$("$BIN" keys create --name admin --admin 2>/dev/null)
 "$BIN" keys create --name it-bob --groups it > /dev/null 2>&1
 
-"$BIN" serve --index "$tmp/idx" --addr 127.0.0.1:0 > "$tmp/serve.out" 2> "$tmp/serve.log" &
+"$BIN" serve --index "$tmp/idx" --addr 127.0.0.1:0 "${BACKEND_ARGS[@]}" > "$tmp/serve.out" 2> "$tmp/serve.log" &
 pid=$!
 for _ in $(seq 100); do grep -q 'http://' "$tmp/serve.out" 2>/dev/null && break; sleep 0.2; done
 BASE=$(grep -o 'http://[^ ]*' "$tmp/serve.out" | sed 's:/$::')
 [ -n "$BASE" ] || { cat "$tmp/serve.log"; exit 1; }
 
-BASE=$BASE KEY_HR=$KEY_HR KEY_ADMIN=$KEY_ADMIN OUT=$OUT node web/tests/ui/ui.mjs
+BASE=$BASE KEY_HR=$KEY_HR KEY_ADMIN=$KEY_ADMIN OUT=$OUT CLUSTER=${UI_BACKEND:+1} node web/tests/ui/ui.mjs

@@ -57,7 +57,7 @@ pub(crate) fn filter(f: &trawl_search::Filter) -> trawl_cluster::Filter {
 }
 
 /// Runs `req` on the cluster: the documents it finds, best first, each with its best passage
-/// (the vector arm's, else the keyword arm's); a hit's `chunk_id` is the passage's ordinal in
+/// (that of the arm that ranked the document higher); a hit's `chunk_id` is the passage's ordinal in
 /// its document. Blocking (calls `embed` and the cluster).
 pub(crate) fn search(
     backend: &SolrBackend,
@@ -139,9 +139,17 @@ pub(crate) fn search(
             .position(|h| h.0 == id)
             .map(|i| (i + 1, list[i].1))
     };
+    // The passage of the arm that ranked the document higher (ties: the keyword arm's), as
+    // the embedded engine shows it.
+    let position = |list: &[(u64, f32)], id: u64| list.iter().position(|h| h.0 == id);
     let shown: Vec<ChunkRef> = page
         .iter()
-        .filter_map(|(id, _)| vec_best.get(id).or_else(|| kw_best.get(id)).cloned())
+        .filter_map(|&(id, _)| match (position(&kw, id), position(&vec, id)) {
+            (Some(k), Some(v)) if v < k => vec_best.get(&id),
+            (Some(_), _) => kw_best.get(&id),
+            (None, _) => vec_best.get(&id),
+        })
+        .cloned()
         .collect();
     let highlight = (req.mode != Mode::Vector).then_some(words.as_str());
     let mut stored = backend

@@ -1,10 +1,11 @@
 // Drives the UI of a running trawl server in headless Chromium and saves
 // screenshots. Run by scripts/ui-check.sh, which starts the server.
-// Env: BASE, KEY_HR, KEY_ADMIN, OUT (screenshot folder), CHROMIUM.
+// Env: BASE, KEY_HR, KEY_ADMIN, OUT (screenshot folder), CHROMIUM, CLUSTER (set: the server
+// reads a cluster backend; the check ends after the document view).
 import { chromium } from 'playwright-core';
 import assert from 'node:assert/strict';
 
-const { BASE, KEY_HR, KEY_ADMIN, OUT } = process.env;
+const { BASE, KEY_HR, KEY_ADMIN, OUT, CLUSTER } = process.env;
 const browser = await chromium.launch({
   executablePath: process.env.CHROMIUM || '/usr/bin/chromium',
   args: ['--no-sandbox', '--disable-gpu'],
@@ -78,8 +79,11 @@ assert.ok(tagLabels.some((t) => t.startsWith('policy')), `tags: ${tagLabels}`);
 assert.ok(!tagLabels.some((t) => t.startsWith('secret')), `hr counts an it-only tag: ${tagLabels}`);
 await page.check('#f-tags input[id="f-tag-policy"]');
 await until(async () => new URL(page.url()).searchParams.get('tag') === 'policy', 'the tag filter');
-await page.waitForSelector('#results li');
-seen = await paths();
+// the list shown before stays until the filtered search answers: wait for the new one
+await until(async () => {
+  seen = await paths();
+  return seen.length > 0 && seen.every((p) => p.startsWith('hr/'));
+}, 'the filtered results', 10000).catch(() => {});
 assert.ok(seen.length > 0 && seen.every((p) => p.startsWith('hr/')), `filtered: ${seen}`);
 await shot('03-filtered');
 step('the policy tag narrows the results to hr documents');
@@ -89,15 +93,28 @@ await page.click('#results li .title button');
 await page.waitForSelector('#doc:not([hidden]) .chunk.hit');
 assert.ok(await page.$('#doc .chunk.hit mark'), 'the matched passage is highlighted');
 assert.match(await page.textContent('#doc-meta'), /Groups\s*hr/);
-assert.ok(await page.isVisible('#doc-file'));
-const [download] = await Promise.all([page.waitForEvent('download'), page.click('#doc-file')]);
-assert.ok((await download.suggestedFilename()).endsWith('.md'));
+if (CLUSTER) {
+  // the originals are on the workers' machines, not the server's
+  assert.ok(await page.isHidden('#doc-file'), 'no download on a cluster');
+} else {
+  assert.ok(await page.isVisible('#doc-file'));
+  const [download] = await Promise.all([page.waitForEvent('download'), page.click('#doc-file')]);
+  assert.ok((await download.suggestedFilename()).endsWith('.md'));
+}
 await shot('04-document');
 await page.keyboard.press('Escape');
 await page.waitForSelector('#doc', { state: 'hidden' });
 await page.keyboard.press('/');
 assert.equal(await page.evaluate(() => document.activeElement.id), 'q');
-step('the document view highlights the passage, downloads the original, closes with Esc');
+step(`the document view highlights the passage${CLUSTER ? '' : ', downloads the original'}, closes with Esc`);
+if (CLUSTER) {
+  // the review panel's own requests (saved searches, review tags) are refused on a cluster
+  // with not_supported_on_cluster; nothing else may fail
+  assert.deepEqual(errors.filter((e) => !/status of 400/.test(e)), [], 'no other errors in the page');
+  await browser.close();
+  console.log('ui check passed on the cluster backend (uploads and review need an embedded index)');
+  process.exit(0);
+}
 
 // 5. An admin uploads a file; it becomes searchable.
 assert.ok(await page.isHidden('#upload-open'), 'no upload for a non-admin');

@@ -512,35 +512,22 @@ impl SolrBackend {
     /// every document, so any worker can resume any share.
     pub fn known_files(&self) -> Result<HashMap<String, String>> {
         let mut files = HashMap::new();
-        let mut cursor = "*".to_owned();
-        loop {
-            let v = self.select(&params(&[
-                ("q", "*:*"),
-                ("fq", "ordinal:0"),
-                ("fl", "path,sha256,state_s"),
-                ("sort", "chunk_id asc"),
-                ("rows", &PAGE_ROWS.to_string()),
-                ("cursorMark", &cursor),
-            ]))?;
-            for doc in docs(&v) {
-                if let (Some(path), Some(hash)) = (
-                    doc.get("path").and_then(Value::as_str),
-                    doc.get("state_s")
-                        .or_else(|| doc.get("sha256"))
-                        .and_then(Value::as_str),
-                ) {
-                    files.insert(path.to_owned(), hash.to_owned());
-                }
+        let p = params(&[
+            ("q", "*:*"),
+            ("fq", "ordinal:0"),
+            ("fl", "path,sha256,state_s"),
+        ]);
+        self.each_page(p, "chunk_id asc", |doc| {
+            if let (Some(path), Some(hash)) = (
+                doc.get("path").and_then(Value::as_str),
+                doc.get("state_s")
+                    .or_else(|| doc.get("sha256"))
+                    .and_then(Value::as_str),
+            ) {
+                files.insert(path.to_owned(), hash.to_owned());
             }
-            let next = v
-                .get("nextCursorMark")
-                .and_then(Value::as_str)
-                .ok_or_else(|| self.bad_response("no nextCursorMark"))?;
-            if next == cursor {
-                return Ok(files);
-            }
-            cursor = next.to_owned();
-        }
+        })?;
+        Ok(files)
     }
 
     /// The BM25 arm: the `k` best chunks for `query` (plain words; edismax over `content`
@@ -594,16 +581,11 @@ impl SolrBackend {
         if query.trim().is_empty() || k == 0 {
             return Ok((Vec::new(), 0));
         }
-        let qf = format!("content title^{TITLE_WEIGHT}");
-        let mut p = params(&[
-            // tie=1: a term's field scores add up (content + 0.3 x title) like tantivy's
-            // parser, instead of dismax's max, which drowns the title match.
-            ("q", "{!edismax qf=$qf tie=1.0 v=$qq}"),
-            ("qf", &qf),
-            ("qq", &edismax_words(query)),
+        let mut p = keyword_query(query);
+        p.extend(params(&[
             ("fl", "chunk_id,score"),
             ("rows", &k.to_string()),
-        ]);
+        ]));
         filters(&mut p, groups, filter)?;
         let v = self.select(&p)?;
         let matched = v
@@ -735,42 +717,27 @@ impl SolrBackend {
             validate_doc_id(id)?;
         }
         let ids = doc_ids.join(",");
-        let mut cursor = "*".to_owned();
-        loop {
-            let mut p = params(&[
-                // not `ids`: Solr reads that parameter as unique keys to fetch
-                ("q", "{!terms f=doc_id v=$id_list}"),
-                ("id_list", &ids),
-                ("fl", "doc_id,vector"),
-                ("sort", "chunk_id asc"),
-                ("rows", &PAGE_ROWS.to_string()),
-                ("cursorMark", &cursor),
-            ]);
-            filters(&mut p, groups, &Filter::default())?;
-            let v = self.select(&p)?;
-            for d in docs(&v) {
-                let (Some(doc), Some(vector)) = (
-                    d.get("doc_id").and_then(Value::as_str),
-                    d.get("vector").and_then(Value::as_array),
-                ) else {
-                    continue;
-                };
-                let vector: Vec<f32> = vector
+        let mut p = params(&[
+            // not `ids`: Solr reads that parameter as unique keys to fetch
+            ("q", "{!terms f=doc_id v=$id_list}"),
+            ("id_list", &ids),
+            ("fl", "doc_id,vector"),
+        ]);
+        filters(&mut p, groups, &Filter::default())?;
+        self.each_page(p, "chunk_id asc", |d| {
+            if let (Some(doc), Some(vector)) = (
+                d.get("doc_id").and_then(Value::as_str),
+                d.get("vector").and_then(Value::as_array),
+            ) {
+                let vector = vector
                     .iter()
                     .filter_map(Value::as_f64)
                     .map(|x| x as f32)
                     .collect();
                 out.entry(doc.to_owned()).or_default().push(vector);
             }
-            let next = v
-                .get("nextCursorMark")
-                .and_then(Value::as_str)
-                .ok_or_else(|| self.bad_response("no nextCursorMark"))?;
-            if next == cursor {
-                return Ok(out);
-            }
-            cursor = next.to_owned();
-        }
+        })?;
+        Ok(out)
     }
 
     /// The stored fields of `chunks` (those `groups` may see; the others are absent), for
@@ -864,33 +831,17 @@ impl SolrBackend {
         groups: Option<&[String]>,
     ) -> Result<Option<Vec<(u32, StoredChunk)>>> {
         let mut chunks = Vec::new();
-        let mut start = 0usize;
         let fields = format!("{STORED_FIELDS},ordinal");
-        loop {
-            let mut p = params(&[
-                ("q", "{!term f=doc_id v=$d}"),
-                ("d", doc_id),
-                ("fl", &fields),
-                ("sort", "ordinal asc"),
-                ("start", &start.to_string()),
-                ("rows", &PAGE_ROWS.to_string()),
-            ]);
-            filters(&mut p, groups, &Filter::default())?;
-            let v = self.select(&p)?;
-            let page = docs(&v);
-            for doc in page {
-                let ordinal = doc.get("ordinal").and_then(Value::as_u64).unwrap_or(0);
-                chunks.push((ordinal as u32, stored_chunk(doc)));
-            }
-            let found = v
-                .pointer("/response/numFound")
-                .and_then(Value::as_u64)
-                .unwrap_or(0) as usize;
-            start += page.len();
-            if page.is_empty() || start >= found {
-                break;
-            }
-        }
+        let mut p = params(&[
+            ("q", "{!term f=doc_id v=$d}"),
+            ("d", doc_id),
+            ("fl", &fields),
+        ]);
+        filters(&mut p, groups, &Filter::default())?;
+        self.each_page(p, "ordinal asc,chunk_id asc", |doc| {
+            let ordinal = doc.get("ordinal").and_then(Value::as_u64).unwrap_or(0);
+            chunks.push((ordinal as u32, stored_chunk(doc)));
+        })?;
         Ok((!chunks.is_empty()).then_some(chunks))
     }
 
@@ -921,13 +872,8 @@ impl SolrBackend {
                 "facet": { "d": "unique(doc_id)" }
             }
         });
-        let qf = format!("content title^{TITLE_WEIGHT}");
         let mut p = match query.filter(|q| !q.trim().is_empty()) {
-            Some(q) => params(&[
-                ("q", "{!edismax qf=$qf v=$qq}"),
-                ("qf", &qf),
-                ("qq", &edismax_words(q)),
-            ]),
+            Some(q) => keyword_query(q),
             None => params(&[("q", "*:*")]),
         };
         p.extend(params(&[("rows", "0"), ("json.facet", &facet.to_string())]));
@@ -1011,6 +957,32 @@ impl SolrBackend {
             });
         }
         Ok(out)
+    }
+
+    /// Every document `p` matches, a page at a time in the order of `sort` (which must end on
+    /// the unique key), handed to `each`: Solr's cursor paging.
+    fn each_page(
+        &self,
+        mut p: Vec<(String, String)>,
+        sort: &str,
+        mut each: impl FnMut(&Value),
+    ) -> Result<()> {
+        p.extend(params(&[("sort", sort), ("rows", &PAGE_ROWS.to_string())]));
+        let mut cursor = "*".to_owned();
+        loop {
+            let mut page = p.clone();
+            page.push(("cursorMark".into(), cursor.clone()));
+            let v = self.select(&page)?;
+            docs(&v).iter().for_each(&mut each);
+            let next = v
+                .get("nextCursorMark")
+                .and_then(Value::as_str)
+                .ok_or_else(|| self.bad_response("no nextCursorMark"))?;
+            if next == cursor {
+                return Ok(());
+            }
+            cursor = next.to_owned();
+        }
     }
 
     fn hits(&self, v: &Value, score: impl Fn(f32) -> f32) -> Result<Vec<(ChunkRef, f32)>> {
@@ -1187,6 +1159,18 @@ fn validate_doc_id(doc_id: &str) -> Result<()> {
         )));
     }
     Ok(())
+}
+
+/// The keyword arm's query for what a person typed: edismax over `content` plus a title match.
+fn keyword_query(query: &str) -> Vec<(String, String)> {
+    let qf = format!("content title^{TITLE_WEIGHT}");
+    params(&[
+        // tie=1: a term's field scores add up (content + 0.3 x title) like tantivy's parser,
+        // instead of dismax's max, which drowns the title match.
+        ("q", "{!edismax qf=$qf tie=1.0 v=$qq}"),
+        ("qf", &qf),
+        ("qq", &edismax_words(query)),
+    ])
 }
 
 /// What a person typed, for edismax: wildcards (`?` ends most questions, and a wildcard

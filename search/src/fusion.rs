@@ -123,7 +123,8 @@ impl Fusion {
     }
 }
 
-pub(crate) fn keyword_share(score: f32, ceiling: f32) -> f32 {
+/// A BM25 score as a share of the query's ceiling (0..1; 0 when there is no ceiling).
+pub fn keyword_share(score: f32, ceiling: f32) -> f32 {
     if ceiling > 0.0 {
         (score / ceiling).clamp(0.0, 1.0)
     } else {

@@ -27,7 +27,9 @@ pub use crate::{
     documents::DocumentInfo,
     error::{Error, Result},
     filter::{Access, Filter},
-    fusion::{Fused, Fusion, calibrated_fusion, convex_fusion, reciprocal_rank_fusion},
+    fusion::{
+        Fused, Fusion, calibrated_fusion, convex_fusion, keyword_share, reciprocal_rank_fusion,
+    },
     index::{
         ChunkInput, DocumentInput, DocumentMeta, DocumentPassage, ExportedChunk, Hit, Index,
         IndexStats, IndexWriter, MAX_RESULTS, Mode, SearchRequest, SearchResults,

@@ -13,7 +13,7 @@ use std::collections::HashMap;
 use trawl_cluster::{ChunkRef, SolrBackend};
 use trawl_search::{
     Access, DocumentMeta, Fusion, Hit, Mode, SearchRequest, calibrated_fusion, convex_fusion,
-    escape_html, mean_vector, plain_query, reciprocal_rank_fusion,
+    escape_html, keyword_share, mean_vector, plain_query, reciprocal_rank_fusion,
 };
 
 use crate::{Error, store::not_supported_on_cluster};
@@ -141,11 +141,10 @@ pub(crate) fn search(
     };
     // The passage of the arm that ranked the document higher (ties: the keyword arm's), as
     // the embedded engine shows it.
-    let position = |list: &[(u64, f32)], id: u64| list.iter().position(|h| h.0 == id);
     let shown: Vec<ChunkRef> = page
         .iter()
-        .filter_map(|&(id, _)| match (position(&kw, id), position(&vec, id)) {
-            (Some(k), Some(v)) if v < k => vec_best.get(&id),
+        .filter_map(|&(id, _)| match (rank(&kw, id), rank(&vec, id)) {
+            (Some(k), Some(v)) if v.0 < k.0 => vec_best.get(&id),
             (Some(_), _) => kw_best.get(&id),
             (None, _) => vec_best.get(&id),
         })
@@ -267,9 +266,7 @@ fn hit(
         keyword_rank,
         vector_rank,
         keyword_score,
-        keyword_share: keyword_score
-            .zip(ceiling)
-            .map(|(b, c)| (b / c.max(f32::MIN_POSITIVE)).clamp(0.0, 1.0)),
+        keyword_share: keyword_score.zip(ceiling).map(|(b, c)| keyword_share(b, c)),
         vector_score,
         meta: DocumentMeta {
             kind: s.kind,

@@ -50,16 +50,27 @@ impl Store<'_> {
         }
     }
 
-    /// The whole text of a hit's passage, or `None` when it is gone or `access` may not see it.
-    pub fn passage_text(&self, hit: &Hit, access: &Access) -> Result<Option<String>, Error> {
+    /// The whole text of each hit's passage, in order; `None` for one that is gone or that
+    /// `access` may not see. One request on a cluster, whatever the number of hits.
+    pub fn passage_texts(
+        &self,
+        hits: &[Hit],
+        access: &Access,
+    ) -> Result<Vec<Option<String>>, Error> {
         match self {
-            Store::Embedded(index) => Ok(index.passage_text(hit.chunk_id, access)?),
+            Store::Embedded(index) => hits
+                .iter()
+                .map(|h| Ok(index.passage_text(h.chunk_id, access)?))
+                .collect(),
             Store::Cluster(backend) => {
-                let chunk = cluster_chunk(hit);
+                let chunks: Vec<ChunkRef> = hits.iter().map(cluster_chunk).collect();
                 let mut stored = backend
-                    .stored(std::slice::from_ref(&chunk), crate::cluster::groups(access))
+                    .stored(&chunks, crate::cluster::groups(access))
                     .map_err(crate::cluster::error)?;
-                Ok(stored.remove(&chunk).map(|s| s.text))
+                Ok(chunks
+                    .iter()
+                    .map(|c| stored.remove(c).map(|s| s.text))
+                    .collect())
             }
         }
     }

@@ -65,6 +65,19 @@ fn index_into(docs: &std::path::Path, local: &std::path::Path, url: &str) -> Val
     ])
 }
 
+/// A configuration folder under `dir` whose `trawl.toml` sets no practical rate limit: the
+/// tests send many requests per key back to back, not the clients the limit is for.
+fn unlimited_conf(dir: &std::path::Path) -> std::path::PathBuf {
+    let conf = dir.join("conf");
+    std::fs::create_dir_all(&conf).unwrap();
+    std::fs::write(
+        conf.join("trawl.toml"),
+        "[limits]\nrate_per_s = 100000.0\nburst = 100000\n",
+    )
+    .unwrap();
+    conf
+}
+
 fn search(url: &str, query: &str, mode: &str, extra: &[&str]) -> Value {
     let mut args = vec![
         "search",
@@ -486,14 +499,7 @@ fn a_server_on_a_cluster_shows_each_key_exactly_its_documents() {
     }
     index_into(&docs, &dir.path().join("worker"), &c.url());
 
-    let conf = dir.path().join("conf");
-    std::fs::create_dir_all(&conf).unwrap();
-    // many requests per key, back to back: not a client the rate limit is for
-    std::fs::write(
-        conf.join("trawl.toml"),
-        "[limits]\nrate_per_s = 100000.0\nburst = 100000\n",
-    )
-    .unwrap();
+    let conf = unlimited_conf(dir.path());
     let config = conf.join("trawl.toml");
     let config = config.to_str().unwrap();
     let mut keys: Vec<(String, Vec<String>)> = Vec::new();
@@ -736,14 +742,7 @@ fn kill_9_of_a_node_under_search_load_loses_nothing_and_it_rejoins() {
     let chunks = first["cluster"]["cluster_chunks"].as_u64().unwrap();
     assert!(stored > 0, "{first:#}");
 
-    let conf = dir.path().join("conf");
-    std::fs::create_dir_all(&conf).unwrap();
-    // a load, not a client to slow down
-    std::fs::write(
-        conf.join("trawl.toml"),
-        "[limits]\nrate_per_s = 100000.0\nburst = 100000\n",
-    )
-    .unwrap();
+    let conf = unlimited_conf(dir.path());
     let server = super::start_server_with(
         &dir.path().join("server"),
         &conf,

@@ -828,13 +828,13 @@ fn read_passages(
     hits: impl Iterator<Item = Hit>,
     access: &Access,
 ) -> Result<Vec<Passage>, Error> {
-    let mut out = Vec::new();
-    for hit in hits {
-        if let Some(text) = asker.store.passage_text(&hit, access)? {
-            out.push(Passage { hit, text });
-        }
-    }
-    Ok(out)
+    let hits: Vec<Hit> = hits.collect();
+    let texts = asker.store.passage_texts(&hits, access)?;
+    Ok(hits
+        .into_iter()
+        .zip(texts)
+        .filter_map(|(hit, text)| Some(Passage { hit, text: text? }))
+        .collect())
 }
 
 /// Other passages of the best document that join the candidates.

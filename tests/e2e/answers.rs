@@ -15,15 +15,14 @@ use serde_json::Value;
 
 use super::{discovery::copy_dir, trawl};
 
-/// Measured on this subset with the models of `scripts/setup.sh` (2026-12-03, third session:
-/// 37 of 49 right, 4 false refusals, 18 of 22 unanswerable refused, no ungrounded figure),
+/// Measured on this subset with the models of `scripts/setup.sh` (2026-12-04, sixth session:
+/// 38 of 49 right, 2 false refusals, 19 of 22 unanswerable refused, no ungrounded figure),
 /// minus a margin of one or two questions: right fact from the right document.
-const FLOOR_RIGHT: u64 = 35;
-/// At most this many answerable questions refused (the fourth is a question whose retrieved
-/// passage never names the program it asks about, answered wrong before names were checked).
-const MAX_FALSE_REFUSALS: u64 = 5;
+const FLOOR_RIGHT: u64 = 36;
+/// At most this many answerable questions refused.
+const MAX_FALSE_REFUSALS: u64 = 3;
 /// At least this many of the 22 unanswerable questions refused.
-const FLOOR_REFUSED_UNANSWERABLE: u64 = 16;
+const FLOOR_REFUSED_UNANSWERABLE: u64 = 18;
 
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {

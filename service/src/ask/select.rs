@@ -31,6 +31,8 @@ pub(crate) enum Focus {
     Quantity(Vec<&'static str>),
     /// Any figure: an amount, a count, a percentage ("how much", "what percentage").
     Figure,
+    /// An amount of money ("what is the dental plan deductible", "what fee").
+    Money,
     /// A date, a weekday or time of day, or a duration ("when", "by what date").
     When,
     /// Nothing that can be checked on the wording of a sentence.
@@ -128,6 +130,9 @@ pub(crate) fn focus(question: &str) -> Focus {
     {
         return Focus::Figure;
     }
+    if let Some(focus) = names_a_figure(&ws) {
+        return focus;
+    }
     if ws.first().is_some_and(|w| w == "when")
         || after(&["what", "date"]).is_some()
         || q.contains("deadline")
@@ -136,6 +141,73 @@ pub(crate) fn focus(question: &str) -> Focus {
         return Focus::When;
     }
     Focus::Open
+}
+
+/// Nouns whose value is a figure or a code: "what is the dental plan deductible", "which
+/// Tock line do I bill", "what is the mileage reimbursement rate per mile".
+const FIGURE_NOUNS: &[&str] = &["rate", "amount", "score", "code", "line", "number"];
+
+/// Nouns whose value is an amount of money: a phone number or a date answers none of them.
+const MONEY_NOUNS: &[&str] = &[
+    "fee",
+    "deductible",
+    "cost",
+    "price",
+    "salary",
+    "premium",
+    "copay",
+    "stipend",
+    "allowance",
+];
+
+/// Whether a "what"/"which" question asks for a noun whose value is a figure: the head (last
+/// word) of the noun phrase after the question word, up to its verb or preposition, is one of
+/// [`FIGURE_NOUNS`] or [`MONEY_NOUNS`] ("which Tock line do…", but not "which line manager
+/// approves…").
+/// Without this, a sentence that names the thing but gives no figure ("reimbursement at the
+/// POV mileage rates") answered the question.
+fn names_a_figure(ws: &[String]) -> Option<Focus> {
+    const SKIP: &[&str] = &["is", "are", "was", "the", "a", "an", "my", "our"];
+    const END: &[&str] = &[
+        "do", "does", "did", "is", "are", "should", "can", "could", "will", "would", "must", "may",
+        "for", "of", "on", "in", "if", "to", "when", "under", "at", "with", "i", "we", "per",
+    ];
+    if !ws.first().is_some_and(|w| w == "what" || w == "which") {
+        return None;
+    }
+    let head = stem(
+        ws[1..]
+            .iter()
+            .skip_while(|w| SKIP.contains(&w.as_str()))
+            .take_while(|w| !END.contains(&w.as_str()))
+            .last()?,
+    );
+    if MONEY_NOUNS.contains(&head.as_str()) {
+        Some(Focus::Money)
+    } else if FIGURE_NOUNS.contains(&head.as_str()) {
+        Some(Focus::Figure)
+    } else {
+        None
+    }
+}
+
+/// Whether words state an amount of money: "$191,900", "RMB 500", "55 dollars", "€20".
+fn money(ws: &[String]) -> bool {
+    const CURRENCIES: &[&str] = &[
+        "dollar", "usd", "rmb", "eur", "euro", "cent", "pound", "gbp", "yuan",
+    ];
+    let currency = |w: Option<&String>| {
+        w.is_some_and(|w| {
+            CURRENCIES.contains(&stem(w.trim_matches(|c: char| !c.is_alphanumeric())).as_str())
+        })
+    };
+    ws.iter().enumerate().any(|(i, w)| {
+        let signed = w.contains(['$', '€', '£', '¥']) && w.chars().any(|c| c.is_ascii_digit());
+        signed
+            || (is_number(w)
+                && w != "a"
+                && (currency(ws.get(i + 1)) || (i > 0 && currency(ws.get(i - 1)))))
+    })
 }
 
 fn stem(w: &str) -> String {
@@ -221,6 +293,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         Focus::Quantity(units) => quantity(units),
         // "8.13 No SRAM Product Warranty Issues": a heading's number is no figure
         Focus::Figure => figure(&ws[usize::from(opens_with_section_number(text)).min(ws.len())..]),
+        Focus::Money => money(&ws),
         Focus::When => {
             ws.iter().any(|w| {
                 let t = w.trim_matches(|c: char| !c.is_alphanumeric());
@@ -277,7 +350,13 @@ pub(crate) fn names_absent(question: &str, source: &str) -> Vec<String> {
                 .or_else(|| w.strip_suffix("’s"))
                 .unwrap_or(w)
         })
-        .filter(|w| w.chars().next().is_some_and(char::is_uppercase) && *w != "I")
+        // "I" and its contractions ("I'll", "I’m") are no names
+        .filter(|w| {
+            w.chars().next().is_some_and(char::is_uppercase)
+                && *w != "I"
+                && !w.starts_with("I'")
+                && !w.starts_with("I’")
+        })
         .filter(|w| !source.contains(&w.to_lowercase()))
         .map(str::to_string)
         .collect()
@@ -688,6 +767,25 @@ mod tests {
         assert_eq!(focus("How much does Papa John's pay?"), Focus::Figure);
         assert_eq!(focus("When does comp time expire?"), Focus::When);
         assert_eq!(focus("Is FMLA leave paid?"), Focus::Open);
+        // a what/which question about a noun whose value is a figure or a code
+        assert_eq!(focus("What is the dental plan deductible?"), Focus::Money);
+        assert_eq!(focus("What late fee does Northwind pay?"), Focus::Money);
+        for figure in [
+            "What is the mileage reimbursement rate per mile for using my own car?",
+            "Which Tock line do I bill a short vacation to?",
+            "What credit score do I need to lease a company car?",
+        ] {
+            assert_eq!(focus(figure), Focus::Figure, "{figure}");
+        }
+        // …but not a noun after the verb, or one that is no figure
+        for open in [
+            "What counts as harassment under the TTS code of conduct?",
+            "What award can I get for a Level 5 performance rating?",
+            "What is the policy on employees holding cryptocurrency?",
+            "Which line manager approves my leave?",
+        ] {
+            assert_eq!(focus(open), Focus::Open, "{open}");
+        }
     }
 
     #[test]
@@ -806,6 +904,22 @@ mod tests {
     }
 
     #[test]
+    fn a_money_question_wants_an_amount_not_any_number() {
+        let fee = focus("What is the dental plan deductible?");
+        assert!(states_focus(&fee, "The deductible is $350 per person."));
+        assert!(states_focus(&fee, "Party B shall pay RMB 500 per trip."));
+        assert!(states_focus(&fee, "a fee of 55 dollars per referral"));
+        assert!(!states_focus(
+            &fee,
+            "You may change your dental plan by calling 1-877-888-3337."
+        ));
+        assert!(!states_focus(
+            &fee,
+            "Enroll within 60 days of your start date."
+        ));
+    }
+
+    #[test]
     fn names_the_source_never_mentions_are_reported() {
         let source = "TRANSPORTATION SERVICES AGREEMENT Owner will invoice such fees to Charterer.";
         assert_eq!(
@@ -824,6 +938,7 @@ mod tests {
         );
         // the sentence's first word and "I" are not names
         assert!(names_absent("When can I invoice the Owner?", source).is_empty());
+        assert!(names_absent("Which code if I'll be out, and I’m ill?", source).is_empty());
         assert!(names_absent("My aunt died. How much leave? Owner", source).is_empty());
     }
 

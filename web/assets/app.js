@@ -32,6 +32,11 @@
   const extraParams = [];
   window.trawl = { api, key, extraParams };
 
+  // ---- which model serves (a tuned model changes what "semantic" means) ----
+  fetch('/readyz').then((r) => (r.ok ? r.json() : null)).then((r) => {
+    if (r) $('serving').textContent = `Search model: ${r.model}${r.backend === 'embedded' ? '' : ' · passages on a cluster'}`;
+  }).catch(() => {});
+
   // ---- identity ----
   const who = $('who'), keyForm = $('key-form'), keyInput = $('key');
   let me = null;

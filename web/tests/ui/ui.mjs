@@ -31,8 +31,11 @@ async function until(cond, what, ms = 30000) {
 await page.goto(BASE + '/');
 await page.waitForSelector('#key-form:not([hidden])');
 assert.match(await page.textContent('#who'), /No valid API key/);
+const ready = await (await fetch(BASE + '/readyz')).json();
+await until(async () => (await page.textContent('#serving')).length > 0, 'the model line');
+assert.equal(await page.textContent('#serving'), 'Search model: ' + ready.model + (CLUSTER ? ' · passages on a cluster' : ''));
 await shot('01-key-entry');
-step('asks for an API key');
+step(`asks for an API key; names the search model (${ready.model})`);
 
 // 2. An hr key: searches see public and hr documents only.
 await page.fill('#key', KEY_HR);

@@ -167,12 +167,21 @@ impl BackendArgs {
 /// `trawl.toml` where commands without a `--config` flag look for it (`$TRAWL_CONFIG`, else
 /// `$TRAWL_HOME/trawl.toml`), or the defaults when there is none.
 pub(crate) fn default_config() -> anyhow::Result<trawl_web::config::Config> {
-    let (path, required) = match std::env::var_os("TRAWL_CONFIG") {
-        Some(p) => (PathBuf::from(p), true),
+    let (path, required) = config_path(None);
+    Ok(trawl_web::config::Config::load(&path, required)?)
+}
+
+/// Where `trawl.toml` is, and whether it must exist: the `--config` flag's file (which must),
+/// else `$TRAWL_CONFIG` (which must), else `$TRAWL_HOME/trawl.toml` (used when present).
+pub(crate) fn config_path(flag: Option<&std::path::Path>) -> (PathBuf, bool) {
+    match flag
+        .map(std::path::Path::to_path_buf)
+        .or_else(|| std::env::var_os("TRAWL_CONFIG").map(PathBuf::from))
+    {
+        Some(p) => (p, true),
         None => (
             trawl_embedder::ModelLocation::trawl_home().join("trawl.toml"),
             false,
         ),
-    };
-    Ok(trawl_web::config::Config::load(&path, required)?)
+    }
 }

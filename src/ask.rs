@@ -26,7 +26,10 @@ pub(crate) fn run(args: AskArgs) -> Result<()> {
     let embedder = crate::open::load_embedder(&args.model)?;
     let opened = crate::open::Opened::open(&args.backend, &index_dir, Some(&embedder))?;
     let generator = load_generator(&args.generator)?;
-    let options = AskOptions::default();
+    let options = AskOptions {
+        fusion: crate::args::default_config()?.search.fusion(),
+        ..AskOptions::default()
+    };
     let asker = Asker {
         store: opened.store(),
         embedder: &embedder,

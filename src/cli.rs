@@ -290,6 +290,16 @@ pub(crate) struct EvalArgs {
     /// approaches exact search, which shows what the approximation costs in quality.
     #[arg(long)]
     pub(crate) ef_search: Option<usize>,
+    /// Fit the fusion to these judgments: rank them with every calibrated weight from 0 to 1
+    /// (steps of 0.05), and write the best into `[search] fusion` of the configuration file
+    /// when it also wins on questions it was not fitted on (two-fold cross-fit) — searches and
+    /// answers then use it.
+    #[arg(long, conflicts_with = "answers")]
+    pub(crate) fit: bool,
+    /// Configuration file whose `[search] fusion` is used when --fusion is absent, and which
+    /// --fit writes [default: $TRAWL_HOME/trawl.toml]
+    #[arg(long, env = "TRAWL_CONFIG")]
+    pub(crate) config: Option<PathBuf>,
     /// Write each query's ranked documents per arm (score, rank), the keyword arm's score
     /// ceiling and its judgments to this JSONL file, for studying fusion outside trawl.
     #[arg(long, value_name = "FILE")]

@@ -20,6 +20,7 @@ use crate::cli::EvalArgs;
 use trawl_service::Store;
 
 mod answers;
+mod fit;
 
 /// A dataset whose documents are files in a folder, judged by relative path.
 #[derive(Debug, Deserialize)]
@@ -67,6 +68,9 @@ struct Report {
     vector: ModeReport,
     hybrid: ModeReport,
     timings: Timings,
+    /// `--fit`: the calibrated weight fitted to these judgments, and whether it was written.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    fit: Option<fit::FitReport>,
 }
 
 /// One query's rankings per arm, as `--runs` writes them.
@@ -100,6 +104,68 @@ fn judged_units(hits: impl Iterator<Item = (String, f32)>, by_path: bool) -> Vec
 pub(crate) fn file_of(path: &str) -> &str {
     path.split_once(trawl_indexer::CHILD_PATH_SEPARATOR)
         .map_or(path, |(file, _)| file)
+}
+
+/// The fusion an evaluation runs with: `--fusion`, else `[search] fusion` of the configuration
+/// file (which `--fit` writes, creating it), else the default; and that file's path.
+pub(crate) fn fusion_of(args: &EvalArgs) -> Result<(trawl_search::Fusion, PathBuf)> {
+    let (path, required) = crate::args::config_path(args.config.as_deref());
+    // --fit creates the file it names
+    let required = required && !args.fit;
+    let fusion = match args.filter.fusion.as_deref() {
+        Some(f) => f.parse().map_err(|e| anyhow::anyhow!("{e}"))?,
+        None => trawl_web::config::Config::load(&path, required)?
+            .search
+            .fusion(),
+    };
+    Ok((fusion, path))
+}
+
+/// Runs the judged queries (their vectors embedded once) in any mode and fusion.
+pub(crate) struct Ranker<'a> {
+    store: Store<'a>,
+    queries: &'a [&'a (String, String)],
+    vectors: &'a [Vec<f32>],
+    access: trawl_search::Access,
+    ef_search: Option<usize>,
+    by_path: bool,
+}
+
+impl Ranker<'_> {
+    /// Query `i`'s top 100 judged units best first with their scores, and the keyword arm's
+    /// score ceiling (0 on a cluster, which folds it into each hit's keyword share).
+    pub(crate) fn rank(
+        &self,
+        i: usize,
+        mode: Mode,
+        fusion: trawl_search::Fusion,
+    ) -> Result<(Vec<(String, f32)>, f32)> {
+        let (_, text) = self.queries[i];
+        let v = &self.vectors[i];
+        let mut req = SearchRequest::new(text.clone());
+        req.mode = mode;
+        req.k = 100;
+        req.fusion = fusion;
+        req.access = self.access.clone();
+        req.ef_search = self.ef_search;
+        let (hits, ceiling) = match self.store {
+            Store::Embedded(index) => {
+                let results = index.search(&req, Some(v))?;
+                (results.hits, results.keyword_ceiling)
+            }
+            Store::Cluster(_) => (self.store.search(&req, || Ok(v.clone()))?, 0.0),
+        };
+        let scored = judged_units(
+            hits.into_iter()
+                .map(|h| (if self.by_path { h.path } else { h.doc_id }, h.score)),
+            self.by_path,
+        );
+        Ok((scored, ceiling))
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        self.queries.len()
+    }
 }
 
 fn write_runs(path: &Path, runs: &[RunRecord]) -> Result<()> {
@@ -342,11 +408,7 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
         .iter()
         .take(args.limit.unwrap_or(usize::MAX))
         .collect();
-    let fusion = match args.filter.fusion.as_deref() {
-        Some(f) => f.parse().map_err(|e| anyhow::anyhow!("{e}"))?,
-        None => trawl_search::Fusion::default(),
-    };
-    let access = args.filter.access();
+    let (fusion, config_path) = fusion_of(&args)?;
     let mut embed_ms = Vec::with_capacity(queries.len());
     let mut vectors = Vec::with_capacity(queries.len());
     for (_, text) in &queries {
@@ -354,6 +416,14 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
         vectors.push(embedder.embed_query(text)?);
         embed_ms.push(t.elapsed().as_secs_f64() * 1e3);
     }
+    let ranker = Ranker {
+        store,
+        queries: &queries,
+        vectors: &vectors,
+        access: args.filter.access(),
+        ef_search: args.ef_search,
+        by_path,
+    };
 
     let mut reports = BTreeMap::new();
     // Per query: (mode, ranked (document, score)) and the keyword ceiling, for `--runs`.
@@ -366,36 +436,22 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
             ..RunRecord::default()
         })
         .collect();
+    let mut hybrid_ndcgs = Vec::with_capacity(queries.len());
     for mode in [Mode::Keyword, Mode::Vector, Mode::Hybrid] {
         let mut metrics = Vec::with_capacity(queries.len());
         let mut latency = Vec::with_capacity(queries.len());
-        for ((id, text), v) in queries.iter().zip(&vectors) {
-            let mut req = SearchRequest::new(text.clone());
-            req.mode = mode;
-            req.k = 100;
-            req.fusion = fusion;
-            req.access = access.clone();
-            req.ef_search = args.ef_search;
+        for (i, (id, _)) in queries.iter().enumerate() {
             let t = Instant::now();
-            let (hits, ceiling) = match store {
-                Store::Embedded(index) => {
-                    let results = index.search(&req, Some(v))?;
-                    (results.hits, results.keyword_ceiling)
-                }
-                // the cluster's ceiling is folded into each hit's keyword share
-                Store::Cluster(_) => (store.search(&req, || Ok(v.clone()))?, 0.0),
-            };
+            let (scored, ceiling) = ranker.rank(i, mode, fusion)?;
             latency.push(t.elapsed().as_secs_f64() * 1e3);
-            let record = &mut runs[metrics.len()];
+            let record = &mut runs[i];
             record.keyword_ceiling = ceiling;
-            let scored = judged_units(
-                hits.into_iter()
-                    .map(|h| (if by_path { h.path } else { h.doc_id }, h.score)),
-                by_path,
-            );
             let ranked: Vec<String> = scored.iter().map(|(d, _)| d.clone()).collect();
             metrics.push(Metrics::of(&ranked, &data.qrels[id]));
             record.arms.insert(mode.to_string(), scored);
+        }
+        if mode == Mode::Hybrid {
+            hybrid_ndcgs = metrics.iter().map(|m| m.ndcg_10).collect();
         }
         latency.sort_by(f64::total_cmp);
         reports.insert(
@@ -410,6 +466,18 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
     if let Some(path) = &args.runs {
         write_runs(path, &runs)?;
     }
+    let fitted = if args.fit {
+        Some(fit::fit(
+            &ranker,
+            &data,
+            fusion,
+            &hybrid_ndcgs,
+            &config_path,
+            args.json,
+        )?)
+    } else {
+        None
+    };
     embed_ms.sort_by(f64::total_cmp);
     let (documents, chunks) = match &cluster {
         Some(backend) => backend.stats()?,
@@ -437,6 +505,7 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
             embed_query_p50_ms: percentile(&embed_ms, 0.5),
             total_s: started.elapsed().as_secs_f64(),
         },
+        fit: fitted,
     };
     if args.json {
         println!("{}", serde_json::to_string_pretty(&report)?);
@@ -474,6 +543,9 @@ pub(crate) fn run(args: EvalArgs) -> Result<()> {
             "query embedding p50 {:.2} ms; indexing {:.1} s; total {:.1} s",
             report.timings.embed_query_p50_ms, report.timings.index_s, report.timings.total_s
         );
+        if let Some(f) = &report.fit {
+            fit::print(f);
+        }
     }
     if let Some(floor) = args.min_hybrid_ndcg
         && report.hybrid.metrics.ndcg_10 < floor

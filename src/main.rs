@@ -331,7 +331,11 @@ fn search(args: SearchArgs) -> Result<()> {
         k: Some(args.k),
         mode: Some(args.mode.clone()),
         offset: Some(args.offset),
-        fusion: f.fusion.clone(),
+        // `[search] fusion` of trawl.toml when the flag names none
+        fusion: match &f.fusion {
+            Some(f) => Some(f.clone()),
+            None => crate::args::default_config()?.search.fusion,
+        },
         review_tag: (!r.review_tag.is_empty()).then(|| r.review_tag.join(",")),
         thread: r.thread.clone(),
         // With any review option, results carry their near-duplicate groups.

@@ -850,7 +850,9 @@ fn print_report(r: &Report) {
         );
     }
     println!(
-        "next:       trawl index … --model-dir {} (a new model needs a new index)",
+        "next:       trawl index … --model-dir {} (a new model needs a new index); with judged \
+         questions, trawl eval --dataset DIR --model-dir {} --fit fits the fusion weight to it",
+        r.out.display(),
         r.out.display()
     );
 }

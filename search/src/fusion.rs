@@ -78,6 +78,17 @@ impl std::str::FromStr for Fusion {
     }
 }
 
+/// The form [`Fusion::from_str`](std::str::FromStr) reads: `calibrated:0.4`, `rrf:60`.
+impl std::fmt::Display for Fusion {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Fusion::Rrf { k } => write!(f, "rrf:{k}"),
+            Fusion::Convex { vector_weight } => write!(f, "convex:{vector_weight}"),
+            Fusion::Calibrated { vector_weight } => write!(f, "calibrated:{vector_weight}"),
+        }
+    }
+}
+
 impl Fusion {
     pub(crate) fn validate(&self) -> Result<(), crate::Error> {
         match *self {
@@ -362,6 +373,16 @@ mod tests {
         assert!("convex:1.5".parse::<Fusion>().is_err());
         assert!("rrf:x".parse::<Fusion>().is_err());
         assert!("borda".parse::<Fusion>().is_err());
+        for f in [
+            Fusion::Calibrated {
+                vector_weight: 0.45,
+            },
+            Fusion::Rrf { k: 20.0 },
+            Fusion::Convex { vector_weight: 0.7 },
+        ] {
+            assert_eq!(f.to_string().parse::<Fusion>().unwrap(), f, "{f}");
+        }
+        assert_eq!(Fusion::default().to_string(), "calibrated:0.4");
     }
 
     #[test]

@@ -205,7 +205,10 @@ pub(super) fn run(
     by_path: bool,
 ) -> Result<()> {
     let generator = crate::ask::load_generator(&args.generator)?;
-    let options = AskOptions::default();
+    let options = AskOptions {
+        fusion: super::fusion_of(args)?.0,
+        ..AskOptions::default()
+    };
     let asker = Asker {
         store,
         embedder,

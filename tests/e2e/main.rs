@@ -557,6 +557,99 @@ fn gate_plain_language_questions_over_the_demo_corpus() {
     let report = development_gate_in(&dataset, "test", FLOOR_CORPORA, &index);
     assert_eq!(report["queries"], 70, "{report:#}");
     cluster::eval_matches_the_embedded_engine(&dataset, "test", &index, &report);
+    fit_writes_a_weight_that_wins_and_search_uses_it(&dataset, &index, &report);
+}
+
+/// `trawl search QUERY` on `index` with `config` as trawl.toml (and `extra` flags): each
+/// result's (path, score).
+fn scores_with_config(index: &Path, config: &Path, extra: &[&str]) -> Vec<(String, f64)> {
+    let mut args = vec![
+        "search",
+        "How much time off do I get when my baby is born?",
+        "--index",
+        index.to_str().unwrap(),
+        "--json",
+    ];
+    args.extend_from_slice(extra);
+    let out = Command::new(BIN)
+        .args(&args)
+        .env("TRAWL_CONFIG", config)
+        .output()
+        .expect("run trawl");
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let v: Value = serde_json::from_slice(&out.stdout).unwrap();
+    v["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| {
+            (
+                r["path"].as_str().unwrap().to_owned(),
+                r["score"].as_f64().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// `trawl eval --fit` over a built index: its run at a weight ranks as the evaluation does, the
+/// best weight is the best, and one that beats the fusion in use on held-out halves is written
+/// into the configuration (keeping the rest of it) and is then what evaluations and searches use.
+fn fit_writes_a_weight_that_wins_and_search_uses_it(dataset: &Path, index: &Path, report: &Value) {
+    let dir = tempfile::tempdir().unwrap();
+    let config = dir.path().join("trawl.toml");
+    // In use: keyword shares alone, which any fitted weight beats on these questions.
+    std::fs::write(&config, "# ours\n[search]\nfusion = \"calibrated:0\"\n").unwrap();
+    let c = config.to_str().unwrap();
+    let configured = scores_with_config(index, &config, &[]);
+    assert_eq!(
+        configured,
+        scores_with_config(index, &config, &["--fusion", "calibrated:0"])
+    );
+    assert_ne!(
+        configured,
+        scores_with_config(index, &config, &["--fusion", "calibrated:1"])
+    );
+
+    let fitted = eval(dataset, "test", index, &["--fit", "--config", c]);
+    let fit = &fitted["fit"];
+    let ndcg = |v: &Value| v["ndcg@10"].as_f64().unwrap();
+    let weights = fit["weights"].as_array().unwrap();
+    assert_eq!(weights.len(), 21, "{fit:#}");
+    let at = |w: f64| {
+        ndcg(
+            weights
+                .iter()
+                .find(|x| (x["weight"].as_f64().unwrap() - w).abs() < 1e-6)
+                .unwrap(),
+        )
+    };
+    // the evaluation ran with the configured weight 0; the default is 0.4
+    assert!(
+        (at(0.0) - ndcg(&fitted["hybrid"])).abs() < 1e-9,
+        "{fitted:#}"
+    );
+    assert!((at(0.4) - ndcg(&report["hybrid"])).abs() < 1e-9, "{fit:#}");
+    let best = fit["best_ndcg@10"].as_f64().unwrap();
+    assert!(weights.iter().all(|w| ndcg(w) <= best), "{fit:#}");
+    assert!(
+        fit["cross_fit_ndcg@10"].as_f64().unwrap() > at(0.0),
+        "{fit:#}"
+    );
+    assert_eq!(fit["written"].as_str(), Some(c), "{fit:#}");
+    let text = std::fs::read_to_string(&config).unwrap();
+    let chosen = fit["best"].as_str().unwrap();
+    assert!(text.contains("# ours") && text.contains(chosen), "{text}");
+
+    let again = eval(dataset, "test", index, &["--config", c]);
+    assert!((ndcg(&again["hybrid"]) - best).abs() < 1e-9, "{again:#}");
+    assert_eq!(
+        scores_with_config(index, &config, &[]),
+        scores_with_config(index, &config, &["--fusion", chosen])
+    );
 }
 
 #[test]

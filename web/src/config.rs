@@ -12,6 +12,7 @@ use std::{
 
 use serde::{Deserialize, Serialize};
 use trawl_indexer::{OcrMode, OcrOptions};
+use trawl_search::Fusion;
 
 /// The whole file. Unknown keys are errors, so a typo never silently keeps a default.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
@@ -29,8 +30,30 @@ pub struct Config {
     pub audit: AuditConfig,
     /// `[ocr]`.
     pub ocr: OcrConfig,
+    /// `[search]`.
+    pub search: SearchConfig,
     /// `[[keys]]`: API keys written by hand (only their SHA-256 is stored).
     pub keys: Vec<KeyConfig>,
+}
+
+/// `[search]`: how searches rank when the request does not say.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SearchConfig {
+    /// Hybrid fusion (`calibrated:W`, `rrf:K`, `convex:W`) for searches and answers that name
+    /// none; `trawl eval --fit` writes the weight it fitted on a set of judged questions.
+    /// `None`: the built-in default.
+    pub fusion: Option<String>,
+}
+
+impl SearchConfig {
+    /// The fusion searches use when they name none.
+    pub fn fusion(&self) -> Fusion {
+        self.fusion
+            .as_deref()
+            .and_then(|f| f.parse().ok())
+            .unwrap_or_default()
+    }
 }
 
 /// `[server]`.
@@ -268,6 +291,44 @@ impl Config {
         Ok(config)
     }
 
+    /// Sets `[search] fusion` in the file at `path` (created when missing), keeping the rest
+    /// of it as written: its other keys, comments and order. The file is replaced whole (a
+    /// sibling temp file renamed over it) and only when the result still loads, so a failed
+    /// write leaves the old file.
+    pub fn write_fusion(path: &Path, fusion: Fusion) -> Result<(), ConfigError> {
+        let io = |source| ConfigError::Io {
+            path: path.to_path_buf(),
+            source,
+        };
+        let invalid = |message: String| ConfigError::Invalid {
+            path: path.to_path_buf(),
+            message,
+        };
+        let text = match std::fs::read_to_string(path) {
+            Ok(t) => t,
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => String::new(),
+            Err(e) => return Err(io(e)),
+        };
+        let mut doc: toml_edit::DocumentMut = text
+            .parse()
+            .map_err(|e: toml_edit::TomlError| invalid(e.to_string()))?;
+        let search = doc
+            .entry("search")
+            .or_insert_with(toml_edit::table)
+            .as_table_mut()
+            .ok_or_else(|| invalid("`search` is not a table".into()))?;
+        search["fusion"] = toml_edit::value(fusion.to_string());
+        let updated = doc.to_string();
+        let config: Config = toml::from_str(&updated).map_err(|e| invalid(e.to_string()))?;
+        config.validate().map_err(invalid)?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
+            std::fs::create_dir_all(dir).map_err(io)?;
+        }
+        let tmp = path.with_extension("toml.tmp");
+        std::fs::write(&tmp, updated).map_err(io)?;
+        std::fs::rename(&tmp, path).map_err(io)
+    }
+
     /// Checks values a type cannot express.
     pub fn validate(&self) -> Result<(), String> {
         let l = &self.limits;
@@ -280,6 +341,10 @@ impl Config {
             return Err("limits: max_offset + max_k may be at most 1000".into());
         }
         self.ocr.validate()?;
+        if let Some(f) = &self.search.fusion {
+            f.parse::<Fusion>()
+                .map_err(|e| format!("search: fusion {f:?}: {e}"))?;
+        }
         if let Some(url) = &self.index.backend {
             url.parse::<trawl_cluster::ClusterUrl>()
                 .map_err(|e| format!("index: backend: {e}"))?;
@@ -358,6 +423,70 @@ mod tests {
                 "{ext} is accepted but no extractor reads it"
             );
         }
+    }
+
+    #[test]
+    fn the_search_section_names_a_fusion_and_a_bad_one_is_an_error() {
+        let c: Config = toml::from_str("[search]\nfusion = \"calibrated:0.55\"").unwrap();
+        c.validate().unwrap();
+        assert_eq!(
+            c.search.fusion(),
+            Fusion::Calibrated {
+                vector_weight: 0.55
+            }
+        );
+        assert_eq!(Config::default().search.fusion(), Fusion::default());
+        for bad in ["calibrated:1.5", "borda", "rrf:x"] {
+            let c: Config = toml::from_str(&format!("[search]\nfusion = {bad:?}")).unwrap();
+            let e = c.validate().unwrap_err();
+            assert!(e.contains("search: fusion"), "{bad}: {e}");
+        }
+    }
+
+    #[test]
+    fn writing_the_fusion_keeps_the_rest_of_the_file() {
+        let dir = std::env::temp_dir().join(format!("trawl-config-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("trawl.toml");
+        let before = "# our server\n[server]\naddr = \"0.0.0.0:8080\"  # behind the proxy\n\n[search]\nfusion = \"rrf\"\n";
+        std::fs::write(&path, before).unwrap();
+        Config::write_fusion(
+            &path,
+            Fusion::Calibrated {
+                vector_weight: 0.55,
+            },
+        )
+        .unwrap();
+        let after = std::fs::read_to_string(&path).unwrap();
+        assert!(
+            after.contains("# our server") && after.contains("# behind the proxy"),
+            "{after}"
+        );
+        let c = Config::load(&path, true).unwrap();
+        assert_eq!(c.server.addr.port(), 8080);
+        assert_eq!(
+            c.search.fusion(),
+            Fusion::Calibrated {
+                vector_weight: 0.55
+            }
+        );
+
+        // a missing file is created with only that section
+        let fresh = dir.join("sub").join("trawl.toml");
+        Config::write_fusion(&fresh, Fusion::Rrf { k: 20.0 }).unwrap();
+        assert_eq!(
+            Config::load(&fresh, true).unwrap().search.fusion(),
+            Fusion::Rrf { k: 20.0 }
+        );
+
+        // a file that does not load is left as it was
+        std::fs::write(&path, "[server]\nadress = 1\n").unwrap();
+        assert!(Config::write_fusion(&path, Fusion::default()).is_err());
+        assert_eq!(
+            std::fs::read_to_string(&path).unwrap(),
+            "[server]\nadress = 1\n"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[test]

@@ -53,7 +53,11 @@ async fn do_search(
     check_limits(&state, &params.q, params.k, params.offset)?;
     let access = ctx.principal.access();
     let st = state.clone();
-    let p = params.clone();
+    let mut p = params.clone();
+    // `[search] fusion` when the request names none, in the form the API's pattern takes
+    if p.fusion.as_deref().is_none_or(str::is_empty) && st.service.config.search.fusion.is_some() {
+        p.fusion = Some(st.service.config.search.fusion().to_string());
+    }
     // Embedding the query is CPU-bound; keep it off the async workers.
     let response = blocking(move || {
         let _slot = EmbedSlot::enter(&st.service.metrics.embedding);
@@ -776,7 +780,10 @@ pub(crate) async fn ask(
         )
     })?;
     let access = ctx.principal.access();
-    let options = AskOptions::default();
+    let options = AskOptions {
+        fusion: state.service.config.search.fusion(),
+        ..AskOptions::default()
+    };
     let question = params.question.clone();
     if params.stream == Some(false) {
         let st = state.clone();

@@ -34,7 +34,7 @@ use std::time::Instant;
 use serde::{Deserialize, Serialize};
 use trawl_embedder::Embedder;
 use trawl_generator::{ChatMessage, Flow, GenerateParams, Generator, Role};
-use trawl_search::{Access, Hit, Mode, SearchRequest};
+use trawl_search::{Access, Fusion, Hit, Mode, SearchRequest};
 
 use crate::Error;
 
@@ -128,6 +128,8 @@ pub struct AskOptions {
     /// Below this score of the best candidate sentence (see `select`), the answer is "not
     /// covered". Calibrated on `corpora/eval/answers.jsonl` (see README).
     pub min_support: f32,
+    /// How the search for passages combines its arms (`[search] fusion` of trawl.toml).
+    pub fusion: Fusion,
 }
 
 impl Default for AskOptions {
@@ -138,6 +140,7 @@ impl Default for AskOptions {
             max_sentences: 2,
             min_relevance: DEFAULT_MIN_RELEVANCE,
             min_support: DEFAULT_MIN_SUPPORT,
+            fusion: Fusion::default(),
         }
     }
 }
@@ -305,6 +308,7 @@ pub fn run_ask(
     req.mode = Mode::Hybrid;
     req.k = k.max(5);
     req.access = access.clone();
+    req.fusion = asker.options.fusion;
     let hits = asker.store.search(&req, || Ok(query_vector.clone()))?;
     let mut timings = AskTimings {
         retrieval_ms: ms_since(started),

@@ -6,6 +6,7 @@ mod access;
 mod acl;
 mod fake;
 mod limits;
+mod ranking;
 mod review;
 mod writes;
 

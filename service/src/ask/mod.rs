@@ -876,6 +876,8 @@ fn more_of_the_top_document(
         .map(|p| p.hit.chunk_id)
         .collect();
     let asked = text::content_words(question);
+    // "unpaid" answers "is it paid?" as well as "paid" would
+    let polar = select::polar_words(question);
     let mut more: Vec<(f32, trawl_search::DocumentPassage)> = asker
         .store
         .document_passages(&top.doc_id, query_vector, MORE_CANDIDATES, access)?
@@ -885,8 +887,9 @@ fn more_of_the_top_document(
             let share = if asked.is_empty() {
                 0.0
             } else {
-                text::content_words(&p.text).intersection(&asked).count() as f32
-                    / asked.len() as f32
+                let matched = text::content_words(&p.text).intersection(&asked).count()
+                    + select::negated(&polar, &p.text);
+                matched.min(asked.len()) as f32 / asked.len() as f32
             };
             (p.cosine + MORE_LEXICAL * share, p)
         })

@@ -661,6 +661,32 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
         .collect()
 }
 
+/// The words of a yes/no question whose negation in a passage settles it ("paid" in "is FMLA
+/// leave paid?"); none for other questions.
+pub(crate) fn polar_words(question: &str) -> Vec<String> {
+    let ws = words(&question.to_lowercase());
+    if ws
+        .first()
+        .is_some_and(|w| POLAR_OPENERS.contains(&w.as_str()))
+    {
+        ws.into_iter().skip(1).filter(|w| w.len() >= 4).collect()
+    } else {
+        Vec::new()
+    }
+}
+
+/// How many of `polar` (see [`polar_words`]) `text` negates.
+pub(crate) fn negated(polar: &[String], text: &str) -> usize {
+    let lower = text.to_lowercase();
+    polar.iter().filter(|w| contradicts(w, &lower)).count()
+}
+
+/// Words that open a yes/no question.
+const POLAR_OPENERS: &[&str] = &[
+    "is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should",
+    "must", "may", "has", "have",
+];
+
 /// Whether lower-case `text` negates `word`: "unpaid", "non-exempt", "without approval"
 /// ("without pay" for "paid").
 fn contradicts(word: &str, text: &str) -> bool {
@@ -701,6 +727,19 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         (0..units.len().min(scores.len()))
             .filter(|&i| {
                 scores[i] >= scores[best] - FOCUS_MARGIN && states_focus(&focus, &units[i].text)
+            })
+            .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+            .unwrap_or(best)
+    };
+    // a yes/no question's answer is its polarity: a unit nearly as good that negates one of
+    // its words ("12 weeks of unpaid leave" for "is FMLA leave paid?") states it outright
+    let polar = polar_words(question);
+    let best = if polar.is_empty() || negated(&polar, &units[best].text) > 0 {
+        best
+    } else {
+        (0..units.len().min(scores.len()))
+            .filter(|&i| {
+                scores[i] >= scores[best] - FOCUS_MARGIN && negated(&polar, &units[i].text) > 0
             })
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
             .unwrap_or(best)
@@ -956,6 +995,27 @@ mod tests {
         let q = "Is parental leave paid?";
         let scores = score(q, &u, &semantic);
         assert!(scores[1] > scores[0], "{scores:?}");
+    }
+
+    #[test]
+    fn a_yes_no_question_prefers_a_near_unit_that_negates_its_word() {
+        let passages = vec![
+            "You have to be eligible for FMLA to receive Paid Parental Leave.\n\nFMLA gives you up to 12 weeks of unpaid leave each year.".to_string(),
+        ];
+        let u = units(&passages, &[None], &[]);
+        let q = "Is FMLA leave paid?";
+        // the first shares every word of the question and the embedder prefers it
+        let s = select(q, &u, &score(q, &u, &[0.8, 0.6])).unwrap();
+        assert_eq!(s.picked, vec![1]);
+        // ... but not one far below the best
+        let s = select(q, &u, &score(q, &u, &[0.8, 0.1])).unwrap();
+        assert_eq!(s.picked, vec![0]);
+        // and a question that is not yes/no takes the best
+        let q = "Which FMLA leave is paid?";
+        let s = select(q, &u, &score(q, &u, &[0.8, 0.6])).unwrap();
+        assert_eq!(s.picked, vec![0]);
+        assert_eq!(polar_words("Does FMLA leave pay?"), ["fmla", "leave"]);
+        assert!(polar_words("How much is paid?").is_empty());
     }
 
     #[test]

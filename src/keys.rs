@@ -10,13 +10,7 @@ use crate::cli::{ConfigArgs, KeysCommand};
 
 /// The configuration file, and whether it must exist (it must when named).
 pub(crate) fn config_path(args: &ConfigArgs) -> (PathBuf, bool) {
-    match &args.config {
-        Some(p) => (p.clone(), true),
-        None => (
-            trawl_embedder::ModelLocation::trawl_home().join("trawl.toml"),
-            false,
-        ),
-    }
+    crate::args::config_path(args.config.as_deref())
 }
 
 /// The keys file: the flag, else `[auth] keys_file`, else `keys.json` beside the configuration.

@@ -176,6 +176,10 @@ pub(crate) struct SearchArgs {
     /// Print results as JSON (the same shape as GET /api/search).
     #[arg(long)]
     pub(crate) json: bool,
+    /// Say under each result what made its rank: its rank and score in each arm (BM25 and its
+    /// share of the most the query can score, cosine) and how the fusion combined them.
+    #[arg(long, conflicts_with = "json")]
+    pub(crate) explain: bool,
 }
 
 #[derive(Debug, Args)]

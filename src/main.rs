@@ -327,15 +327,16 @@ fn search(args: SearchArgs) -> Result<()> {
     let embedder = load_embedder(&args.model)?;
     let f = &args.filter;
     let r = &args.review;
+    // `[search] fusion` of trawl.toml when the flag names none
+    let fusion = match &f.fusion {
+        Some(f) => Some(f.clone()),
+        None => crate::args::default_config()?.search.fusion,
+    };
     let params = SearchParams {
         k: Some(args.k),
         mode: Some(args.mode.clone()),
         offset: Some(args.offset),
-        // `[search] fusion` of trawl.toml when the flag names none
-        fusion: match &f.fusion {
-            Some(f) => Some(f.clone()),
-            None => crate::args::default_config()?.search.fusion,
-        },
+        fusion,
         review_tag: (!r.review_tag.is_empty()).then(|| r.review_tag.join(",")),
         thread: r.thread.clone(),
         // With any review option, results carry their near-duplicate groups.
@@ -350,7 +351,12 @@ fn search(args: SearchArgs) -> Result<()> {
     if args.json {
         println!("{}", serde_json::to_string_pretty(&response)?);
     } else {
-        print_results(&response);
+        let explained = args
+            .explain
+            .then(|| params.fusion())
+            .transpose()?
+            .map(Option::unwrap_or_default);
+        print_results(&response, explained);
         discovery::print_near_dups(&response);
     }
     Ok(())
@@ -395,7 +401,9 @@ fn similar(args: SimilarArgs) -> Result<()> {
     Ok(())
 }
 
-pub(crate) fn print_results(r: &SearchResponse) {
+/// Prints the results; with `explain` (the fusion the search used), a line under each saying
+/// what made its rank.
+pub(crate) fn print_results(r: &SearchResponse, explain: Option<trawl_search::Fusion>) {
     if r.results.is_empty() {
         println!("No documents match {:?}.", r.query);
         return;
@@ -415,6 +423,12 @@ pub(crate) fn print_results(r: &SearchResponse) {
         }
         println!("    {place}");
         println!("    {}", hit.snippet.replace('\n', " "));
+        if explain.is_some() {
+            println!("    why: {}", signals(hit, r.mode));
+        }
+    }
+    if let Some(fusion) = explain.filter(|_| r.mode == trawl_search::Mode::Hybrid) {
+        println!("hybrid score: {}", fusion_formula(fusion));
     }
     println!(
         "({} results, {} mode, {:.1} ms)",
@@ -422,6 +436,48 @@ pub(crate) fn print_results(r: &SearchResponse) {
         r.mode,
         r.took_ms
     );
+}
+
+/// A result's rank and score in each arm, as `--explain` prints them.
+fn signals(hit: &trawl_service::api::SearchResult, mode: trawl_search::Mode) -> String {
+    use trawl_search::Mode;
+    let keyword = match (hit.keyword_rank, hit.keyword_score) {
+        (Some(rank), Some(score)) => {
+            let share = hit.keyword_share.map_or(String::new(), |s| {
+                format!(" = {:.0}% of the most this query can score", s * 100.0)
+            });
+            format!("keyword #{rank}, BM25 {score:.2}{share}")
+        }
+        _ => "keyword: not among its hits".to_owned(),
+    };
+    let semantic = match (hit.vector_rank, hit.vector_score) {
+        (Some(rank), Some(cosine)) => format!("semantic #{rank}, cosine {cosine:.3}"),
+        _ => "semantic: not among its hits".to_owned(),
+    };
+    match mode {
+        Mode::Keyword => keyword,
+        Mode::Vector => semantic,
+        Mode::Hybrid => format!("{keyword} · {semantic}"),
+    }
+}
+
+/// How `fusion` turns the arms' signals into the hybrid score.
+fn fusion_formula(fusion: trawl_search::Fusion) -> String {
+    use trawl_search::Fusion;
+    match fusion {
+        Fusion::Calibrated { vector_weight: w } => format!(
+            "{fusion} = {w} × cosine + {} × keyword share (a document missing from an arm's \
+             list scores 0 there, or the list's lowest when the list was cut)",
+            1.0 - w
+        ),
+        Fusion::Convex { vector_weight: w } => format!(
+            "{fusion} = {w} × cosine + {} × BM25, each min-max scaled over the arm's hits",
+            1.0 - w
+        ),
+        Fusion::Rrf { k } => {
+            format!("{fusion} = 1 / ({k} + keyword rank) + 1 / ({k} + semantic rank)")
+        }
+    }
 }
 
 fn serve(args: ServeArgs) -> Result<()> {

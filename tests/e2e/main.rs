@@ -104,6 +104,65 @@ fn index_reports_what_it_did_and_why_it_skipped() {
 }
 
 #[test]
+fn explain_says_what_made_each_rank_and_the_formula_holds() {
+    let query = "how many weeks of paid leave after a baby";
+    let idx = shared_index().to_str().unwrap();
+    let out = Command::new(BIN)
+        .args([
+            "search",
+            query,
+            "--index",
+            idx,
+            "--explain",
+            "--fusion",
+            "calibrated:0.4",
+        ])
+        .output()
+        .unwrap();
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let text = String::from_utf8_lossy(&out.stdout);
+    let results = search(query, "hybrid");
+    let results = results["results"].as_array().unwrap();
+    let whys: Vec<&str> = text
+        .lines()
+        .filter(|l| l.trim_start().starts_with("why: "))
+        .collect();
+    assert_eq!(whys.len(), results.len(), "{text}");
+    assert!(
+        whys.iter()
+            .all(|l| l.contains("keyword") && l.contains("semantic")),
+        "{text}"
+    );
+    assert!(
+        text.contains("hybrid score: calibrated:0.4 = 0.4 × cosine + 0.6 × keyword share"),
+        "{text}"
+    );
+    // what it says is how the score was made: where both arms found the document, the
+    // score is the formula's
+    let mut checked = 0;
+    for (r, why) in results.iter().zip(&whys) {
+        if let (Some(share), Some(cosine)) =
+            (r["keyword_share"].as_f64(), r["vector_score"].as_f64())
+        {
+            assert!(
+                (r["score"].as_f64().unwrap() - (0.4 * cosine + 0.6 * share)).abs() < 1e-4,
+                "{r:#}"
+            );
+            assert!(
+                why.contains(&format!("cosine {cosine:.3}")),
+                "{why} / {r:#}"
+            );
+            checked += 1;
+        }
+    }
+    assert!(checked > 0, "{text}");
+}
+
+#[test]
 fn semantic_query_without_shared_words_finds_its_document() {
     let query = "metro card stipend";
     let doc = std::fs::read_to_string(fixtures().join("hr/transit-benefit.md")).unwrap();

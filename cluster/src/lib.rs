@@ -1,4 +1,4 @@
-//! trawl's passages on a SolrCloud collection (issue 19, preview).
+//! trawl's passages on a SolrCloud collection: the storage side of `--backend solr://…`.
 //!
 //! One Solr document per chunk, in the `trawl` configset of `scripts/cluster/`: the chunk id is
 //! `DOC_ID!ORDINAL`, so Solr's `compositeId` router keeps every chunk of a document on one

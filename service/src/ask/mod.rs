@@ -49,6 +49,19 @@ pub const NOT_FOUND: &str = "I couldn't find this in the documents you can acces
 /// question asks; the closest sentence follows.
 pub const NOT_COVERED: &str = "The documents you can access don't say this.";
 
+/// Openings with which a model talks about its sources instead of answering ("The source is:
+/// [5] Voluntary Leave Transfer Program: Have …"); the selected sentence reads better.
+const ABOUT_THE_SOURCES: &[&str] = &[
+    "the source",
+    "the passage",
+    "the text",
+    "the document",
+    "the selected sentence",
+    "according to",
+    "source:",
+    "sources:",
+];
+
 /// Phrases with which a model declines to answer; the extractive answer is used instead.
 const DECLINES: &[&str] = &[
     "couldn't find",
@@ -595,6 +608,9 @@ impl<'q> Grounds<'q> {
         if DECLINES.iter().any(|d| lower.contains(d)) {
             return Err("the model said the sources do not answer the question".into());
         }
+        if describes_sources(&lower) {
+            return Err("the model described its sources instead of answering".into());
+        }
         if text::repeats(sentence, accepted) {
             return Err("the model started repeating itself".into());
         }
@@ -931,6 +947,16 @@ fn embed_units(
         .collect())
 }
 
+/// Whether a generated sentence (lower-cased) opens by talking about its sources.
+fn describes_sources(lower: &str) -> bool {
+    let lower = lower.trim_start();
+    ABOUT_THE_SOURCES.iter().any(|o| {
+        lower
+            .strip_prefix(o)
+            .is_some_and(|rest| !rest.starts_with(char::is_alphanumeric))
+    })
+}
+
 /// The prompt: only the selected sentences (`selected[i]` for passage i+1, empty when none of
 /// it was selected), numbered as the passages are, so citations keep their numbers.
 fn prompt(question: &str, passages: &[Passage], selected: &[String]) -> Vec<ChatMessage> {
@@ -964,6 +990,18 @@ mod tests {
             attach_citations("See [the policy]. Yes."),
             "See [the policy]. Yes."
         );
+    }
+
+    #[test]
+    fn a_sentence_about_the_sources_is_no_answer() {
+        assert!(describes_sources(
+            "the source is: [5] voluntary leave transfer program: have a negative balance"
+        ));
+        assert!(describes_sources("  according to [2], you get 12 weeks."));
+        assert!(!describes_sources("you get 12 weeks of paid leave [2]."));
+        assert!(!describes_sources(
+            "the sourcing policy asks for three quotes."
+        ));
     }
 
     #[test]

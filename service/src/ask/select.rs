@@ -145,7 +145,21 @@ pub(crate) fn focus(question: &str) -> Focus {
 
 /// Nouns whose value is a figure or a code: "what is the dental plan deductible", "which
 /// Tock line do I bill", "what is the mileage reimbursement rate per mile".
-const FIGURE_NOUNS: &[&str] = &["rate", "amount", "score", "code", "line", "number"];
+const FIGURE_NOUNS: &[&str] = &[
+    "rate",
+    "amount",
+    "score",
+    "code",
+    "line",
+    "number",
+    "balance",
+    "limit",
+    "threshold",
+    "percentage",
+    "minimum",
+    "maximum",
+    "age",
+];
 
 /// Nouns whose value is an amount of money: a phone number or a date answers none of them.
 const MONEY_NOUNS: &[&str] = &[
@@ -701,6 +715,9 @@ fn contradicts(word: &str, text: &str) -> bool {
 /// preferred to it.
 const FOCUS_MARGIN: f32 = 0.35;
 
+/// How many units after a lead-in (a unit ending in a colon) may be the item it brings.
+const LEAD_IN_ITEMS: usize = 6;
+
 /// The answer's units, best first, and the best score.
 #[derive(Debug, Clone, PartialEq)]
 pub(crate) struct Selection {
@@ -712,8 +729,8 @@ pub(crate) struct Selection {
     pub(crate) focus_found: bool,
 }
 
-/// Picks the answer: the best unit, and the unit after it when the best is a lead-in (ends
-/// with a colon) of the same passage.
+/// Picks the answer: the best unit, and when the best is a lead-in (ends with a colon) one of
+/// the items after it in the same passage.
 pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<Selection> {
     let best = (0..units.len().min(scores.len())).max_by(|&a, &b| {
         scores[a].total_cmp(&scores[b]).then(b.cmp(&a)) // ties: the earlier unit
@@ -745,11 +762,25 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             .unwrap_or(best)
     };
     let mut picked = vec![best];
-    if units[best].text.ends_with(':')
-        && let Some(next) = units.get(best + 1)
-        && next.passage == units[best].passage
-    {
-        picked.push(best + 1);
+    if units[best].text.ends_with(':') {
+        // the items a lead-in brings: of the next few units of its passage, the one that
+        // states the question's focus ("…will pay to ABG: $1,250,000"), else the best scored
+        // ("follow these steps:" is answered by the step that names the tool, not by the first)
+        let items: Vec<usize> = (best + 1..units.len().min(scores.len()))
+            .take(LEAD_IN_ITEMS)
+            .take_while(|&i| units[i].passage == units[best].passage)
+            .collect();
+        let stating = items
+            .iter()
+            .copied()
+            .find(|&i| !matches!(focus, Focus::Open) && states_focus(&focus, &units[i].text));
+        let item = stating.or_else(|| {
+            items
+                .iter()
+                .copied()
+                .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+        });
+        picked.extend(item);
     }
     Some(Selection {
         // a lead-in's figure is in the item it brings ("…will pay to ABG: $1,250,000")
@@ -1025,5 +1056,45 @@ mod tests {
         let s = select("what can I use sick leave for", &u, &[0.9, 0.5]).unwrap();
         assert_eq!(s.picked, vec![0, 1]);
         assert!(s.focus_found);
+    }
+
+    #[test]
+    fn a_lead_in_brings_the_item_that_answers() {
+        let passage = "If you receive a suspicious email, follow these steps:\n\
+                       1. Do not click any links in the email.\n\
+                       2. Report it with the Cofense button in your mail client.\n\
+                       3. Mark it as spam after reporting it.";
+        let u = units(&[passage.to_string()], &[None], &[]);
+        assert_eq!(u.len(), 4, "{u:?}");
+        let s = select(
+            "how do I report a phishing email",
+            &u,
+            &[0.9, 0.4, 0.8, 0.5],
+        )
+        .unwrap();
+        assert_eq!(s.picked, vec![0, 2]);
+        // a question for an amount takes the item that states one, though another scores higher
+        let passage = "The company will pay the following amounts:\n\
+                       • Payments are due within thirty days of the invoice.\n\
+                       • A signing payment of $250,000 on the effective date.";
+        let u = units(&[passage.to_string()], &[None], &[]);
+        let s = select(
+            "What signing fee will the company pay?",
+            &u,
+            &[0.9, 0.5, 0.4],
+        )
+        .unwrap();
+        assert_eq!(s.picked, vec![0, 2]);
+        // and an item of another passage is never brought
+        let u = units(
+            &[
+                "Eligibility requires all of the following:".to_string(),
+                "Unrelated passage text about something else entirely.".to_string(),
+            ],
+            &[None, None],
+            &[],
+        );
+        let s = select("what is required", &u, &[0.9, 0.8]).unwrap();
+        assert_eq!(s.picked, vec![0]);
     }
 }

@@ -16,13 +16,13 @@ use serde_json::Value;
 use super::{discovery::copy_dir, trawl};
 
 /// Measured on this subset with the models of `scripts/setup.sh` (2026-12-04, eighth session:
-/// 40 of 49 right, 2 false refusals, 19 of 22 unanswerable refused, no ungrounded figure),
+/// 40 of 49 right, 2 false refusals, 20 of 22 unanswerable refused, no ungrounded figure),
 /// minus a margin of one or two questions: right fact from the right document.
 const FLOOR_RIGHT: u64 = 38;
 /// At most this many answerable questions refused.
 const MAX_FALSE_REFUSALS: u64 = 3;
 /// At least this many of the 22 unanswerable questions refused.
-const FLOOR_REFUSED_UNANSWERABLE: u64 = 18;
+const FLOOR_REFUSED_UNANSWERABLE: u64 = 19;
 
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {

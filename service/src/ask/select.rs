@@ -35,6 +35,12 @@ pub(crate) enum Focus {
     Money,
     /// A date, a weekday or time of day, or a duration ("when", "by what date").
     When,
+    /// A figure (or an amount of money) for each unit of something ("what is the mileage rate
+    /// per mile": "$0.67 per mile", not "mileage claims over $75").
+    Per { unit: String, money: bool },
+    /// A state or country whose law or courts a question asks for ("which state's law
+    /// governs…", "what jurisdiction").
+    Jurisdiction,
     /// Nothing that can be checked on the wording of a sentence.
     Open,
 }
@@ -80,6 +86,39 @@ const WEEKDAYS: &[&str] = &[
 
 /// Reads the question's focus.
 pub(crate) fn focus(question: &str) -> Focus {
+    let plain = plain_focus(question);
+    // "… rate per mile": the figure must be per mile
+    let ws = words(&question.to_lowercase());
+    let per = ws
+        .windows(2)
+        .find(|w| w[0] == "per" && w[1].chars().all(char::is_alphabetic))
+        .map(|w| stem(&w[1]));
+    match (plain, per) {
+        (Focus::Figure, Some(unit)) => Focus::Per { unit, money: false },
+        (Focus::Money, Some(unit)) => Focus::Per { unit, money: true },
+        (plain, _) => plain,
+    }
+}
+
+/// Whether a text gives something for each `unit`: "per mile", "a mile", "each mile",
+/// "/mile", "every mile" (or their plurals).
+fn per_unit(lower: &str, unit: &str) -> bool {
+    ["per ", "a ", "an ", "each ", "every ", "/"]
+        .iter()
+        .any(|p| {
+            [unit.to_string(), format!("{unit}s")].iter().any(|u| {
+                lower.match_indices(&format!("{p}{u}")).any(|(i, m)| {
+                    let before = lower[..i].chars().next_back();
+                    let after = lower[i + m.len()..].chars().next();
+                    (p.starts_with('/') || !before.is_some_and(char::is_alphanumeric))
+                        && !after.is_some_and(char::is_alphanumeric)
+                })
+            })
+        })
+}
+
+/// The question's focus, before a "per …" narrows a figure to a rate.
+fn plain_focus(question: &str) -> Focus {
     let q = question.to_lowercase();
     let ws = words(&q);
     let after = |phrase: &[&str]| -> Option<usize> {
@@ -132,6 +171,9 @@ pub(crate) fn focus(question: &str) -> Focus {
     }
     if let Some(focus) = names_a_figure(&ws) {
         return focus;
+    }
+    if asks_for_a_jurisdiction(&ws) {
+        return Focus::Jurisdiction;
     }
     if ws.first().is_some_and(|w| w == "when")
         || after(&["what", "date"]).is_some()
@@ -203,6 +245,133 @@ fn names_a_figure(ws: &[String]) -> Option<Focus> {
     } else {
         None
     }
+}
+
+/// Whether a "what"/"which" question asks for a state, a country or a jurisdiction ("which
+/// state's law governs…", "what country's courts", "which jurisdiction"), or what law governs.
+fn asks_for_a_jurisdiction(ws: &[String]) -> bool {
+    const PLACES: &[&str] = &["state", "country", "jurisdiction", "province", "nation"];
+    if !ws
+        .first()
+        .is_some_and(|w| w == "what" || w == "which" || w == "where")
+    {
+        return false;
+    }
+    // "which state's law", "what jurisdiction governs", but not "which state forms"
+    const THEN: &[&str] = &[
+        "law", "laws", "court", "courts", "governs", "govern", "is", "does", "will", "has",
+    ];
+    let place = ws.get(1).is_some_and(|w| {
+        let possessive = w.ends_with("'s") || w.ends_with("’s");
+        PLACES.contains(&stem(w.trim_end_matches("’s")).as_str())
+            && (possessive || ws.get(2).is_some_and(|n| THEN.contains(&n.as_str())))
+    });
+    let governing = ws.iter().any(|w| w == "governs" || w == "governing")
+        && ws.iter().any(|w| stem(w) == "law");
+    place || governing
+}
+
+/// US states and the countries and provinces contracts most often choose, lower-cased.
+const JURISDICTIONS: &[&str] = &[
+    "alabama",
+    "alaska",
+    "arizona",
+    "arkansas",
+    "california",
+    "colorado",
+    "connecticut",
+    "delaware",
+    "florida",
+    "georgia",
+    "hawaii",
+    "idaho",
+    "illinois",
+    "indiana",
+    "iowa",
+    "kansas",
+    "kentucky",
+    "louisiana",
+    "maine",
+    "maryland",
+    "massachusetts",
+    "michigan",
+    "minnesota",
+    "mississippi",
+    "missouri",
+    "montana",
+    "nebraska",
+    "nevada",
+    "new hampshire",
+    "new jersey",
+    "new mexico",
+    "new york",
+    "north carolina",
+    "north dakota",
+    "ohio",
+    "oklahoma",
+    "oregon",
+    "pennsylvania",
+    "rhode island",
+    "south carolina",
+    "south dakota",
+    "tennessee",
+    "texas",
+    "utah",
+    "vermont",
+    "virginia",
+    "washington",
+    "west virginia",
+    "wisconsin",
+    "wyoming",
+    "district of columbia",
+    "puerto rico",
+    "england",
+    "wales",
+    "scotland",
+    "ireland",
+    "united kingdom",
+    "canada",
+    "ontario",
+    "quebec",
+    "british columbia",
+    "alberta",
+    "germany",
+    "france",
+    "netherlands",
+    "luxembourg",
+    "switzerland",
+    "sweden",
+    "spain",
+    "italy",
+    "japan",
+    "china",
+    "hong kong",
+    "singapore",
+    "india",
+    "israel",
+    "australia",
+    "new zealand",
+    "mexico",
+    "brazil",
+    "cayman islands",
+    "bermuda",
+    "korea",
+    "taiwan",
+];
+
+/// Whether a text names one of [`JURISDICTIONS`].
+fn names_a_jurisdiction(lower: &str) -> bool {
+    let padded: String = lower
+        .chars()
+        .map(|c| if c.is_alphanumeric() { c } else { ' ' })
+        .collect();
+    let padded = format!(
+        " {} ",
+        padded.split_whitespace().collect::<Vec<_>>().join(" ")
+    );
+    JURISDICTIONS
+        .iter()
+        .any(|j| padded.contains(&format!(" {j} ")))
 }
 
 /// Whether words state an amount of money: "$191,900", "RMB 500", "55 dollars", "€20".
@@ -315,6 +484,9 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
             }) || has_digit
                 || quantity(TIME_UNITS)
         }
+        Focus::Jurisdiction => names_a_jurisdiction(&lower),
+        Focus::Per { unit, money: true } => money(&ws) && per_unit(&lower, unit),
+        Focus::Per { unit, money: false } => figure(&ws) && per_unit(&lower, unit),
         Focus::Open => true,
     }
 }
@@ -635,7 +807,9 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             if wants_figure {
                 if states_focus(&focus, &u.text) {
                     focus_term += 0.2;
-                } else if !u.text.chars().any(|c| c.is_ascii_digit()) {
+                } else if focus != Focus::Jurisdiction
+                    && !u.text.chars().any(|c| c.is_ascii_digit())
+                {
                     focus_term -= 0.1;
                 }
             }
@@ -836,12 +1010,53 @@ mod tests {
         );
         assert_eq!(focus("How much does Papa John's pay?"), Focus::Figure);
         assert_eq!(focus("When does comp time expire?"), Focus::When);
+        for place in [
+            "Which state's law governs the Papa John's endorsement agreement?",
+            "What country’s courts hear disputes under the license?",
+            "What law governs the supply agreement?",
+        ] {
+            assert_eq!(focus(place), Focus::Jurisdiction, "{place}");
+        }
+        assert_eq!(focus("Which state forms do I file?"), Focus::Open);
+        assert_eq!(focus("Which jurisdiction governs it?"), Focus::Jurisdiction);
+        assert_eq!(focus("Which law firm drafted it?"), Focus::Open);
+        assert_eq!(
+            focus("What is the mileage reimbursement rate per mile for using my own car?"),
+            Focus::Per {
+                unit: "mile".into(),
+                money: false
+            }
+        );
+        let per_mile = focus("What is the mileage rate per mile?");
+        assert!(states_focus(
+            &per_mile,
+            "POV mileage is reimbursed at $0.67 per mile."
+        ));
+        assert!(states_focus(&per_mile, "We pay 67 cents a mile."));
+        assert!(!states_focus(
+            &per_mile,
+            "For mileage claims over $75, attach a map."
+        ));
+        assert!(!states_focus(&per_mile, "You may drive 300 miles per day."));
+        // "per" with no figure asked stays what it was
+        assert_eq!(focus("Who approves travel per diem?"), Focus::Open);
+        let j = Focus::Jurisdiction;
+        assert!(states_focus(
+            &j,
+            "governed by the laws of the State of Delaware."
+        ));
+        assert!(states_focus(&j, "the courts of New York, USA"));
+        assert!(!states_focus(
+            &j,
+            "governed by applicable laws, rules and regulations"
+        ));
+        assert!(!states_focus(&j, "the newyork office"));
         assert_eq!(focus("Is FMLA leave paid?"), Focus::Open);
         // a what/which question about a noun whose value is a figure or a code
         assert_eq!(focus("What is the dental plan deductible?"), Focus::Money);
         assert_eq!(focus("What late fee does Northwind pay?"), Focus::Money);
         for figure in [
-            "What is the mileage reimbursement rate per mile for using my own car?",
+            "What is the mileage reimbursement rate for using my own car?",
             "Which Tock line do I bill a short vacation to?",
             "What credit score do I need to lease a company car?",
         ] {

@@ -372,9 +372,12 @@ fn keyword_share_is_the_part_of_the_query_matched_and_passages_of_one_document_c
             .map(|h| h.1 / arm.ceiling)
             .unwrap()
     };
-    // The chunk repeating both words matches most of the query; the one naming one word once,
-    // much less — and no share exceeds the whole query.
-    assert!(share(&both, 0) > 0.5 && share(&both, 0) < 1.0, "{both:?}");
+    // The chunk repeating both words matches a large part of the query; the one naming one
+    // word once, much less — and no share exceeds the whole query. How large a part depends on
+    // BM25's length normalization against the collection's average chunk length, which the
+    // other tests writing to the same collection at the same time move: with only this test's
+    // short chunks in it the share is ≈ 0.33, with longer chunks around it > 0.5.
+    assert!(share(&both, 0) > 0.3 && share(&both, 0) < 1.0, "{both:?}");
     assert!(share(&both, 1) < 0.5 * share(&both, 0), "{both:?}");
     assert!(
         b.keyword_arm("quokka", Some(&["sales".to_owned()]), &scope(&run), 10)

@@ -86,9 +86,10 @@ const WEEKDAYS: &[&str] = &[
 
 /// Reads the question's focus.
 pub(crate) fn focus(question: &str) -> Focus {
-    let plain = plain_focus(question);
+    let q = question.to_lowercase();
+    let ws = words(&q);
+    let plain = plain_focus(&q, &ws);
     // "… rate per mile": the figure must be per mile
-    let ws = words(&question.to_lowercase());
     let per = ws
         .windows(2)
         .find(|w| w[0] == "per" && w[1].chars().all(char::is_alphabetic))
@@ -117,10 +118,9 @@ fn per_unit(lower: &str, unit: &str) -> bool {
         })
 }
 
-/// The question's focus, before a "per …" narrows a figure to a rate.
-fn plain_focus(question: &str) -> Focus {
-    let q = question.to_lowercase();
-    let ws = words(&q);
+/// The question's focus (lower-cased `q`, its words `ws`), before a "per …" narrows a figure
+/// to a rate.
+fn plain_focus(q: &str, ws: &[String]) -> Focus {
     let after = |phrase: &[&str]| -> Option<usize> {
         ws.windows(phrase.len())
             .position(|w| w.iter().zip(phrase).all(|(a, b)| a == b))
@@ -169,10 +169,10 @@ fn plain_focus(question: &str) -> Focus {
     {
         return Focus::Figure;
     }
-    if let Some(focus) = names_a_figure(&ws) {
+    if let Some(focus) = names_a_figure(ws) {
         return focus;
     }
-    if asks_for_a_jurisdiction(&ws) {
+    if asks_for_a_jurisdiction(ws) {
         return Focus::Jurisdiction;
     }
     if ws.first().is_some_and(|w| w == "when")
@@ -773,7 +773,8 @@ pub(crate) fn units(
 pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32> {
     let q = content_words(question);
     let focus = focus(question);
-    let wants_figure = !matches!(focus, Focus::Open);
+    // a unit with no digit cannot give what a number-valued focus asks for
+    let wants_number = !matches!(focus, Focus::Open | Focus::Jurisdiction);
     // a wh-question takes its words as given ("how many weeks of *paid* leave"): a unit that
     // says the opposite ("leave without pay") answers another question; a yes/no question
     // ("is FMLA leave paid?") does not, and either polarity answers it
@@ -804,12 +805,10 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             let lexical = 0.35 * share(&s) + 0.3 * share(&h);
             let semantic = semantic.get(i).copied().unwrap_or(0.0);
             let mut focus_term = 0.0;
-            if wants_figure {
+            if focus != Focus::Open {
                 if states_focus(&focus, &u.text) {
                     focus_term += 0.2;
-                } else if focus != Focus::Jurisdiction
-                    && !u.text.chars().any(|c| c.is_ascii_digit())
-                {
+                } else if wants_number && !u.text.chars().any(|c| c.is_ascii_digit()) {
                     focus_term -= 0.1;
                 }
             }

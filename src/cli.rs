@@ -355,6 +355,16 @@ pub(crate) struct TuneArgs {
     /// Judged pairs as JSON lines: {"query": ..., "passage": ...} (optionally "negative").
     #[arg(long, value_name = "FILE")]
     pub(crate) pairs: Option<PathBuf>,
+    /// Without judgments: the local language model writes a search question for each of N
+    /// passages sampled from --index, and the questions with their passages are the pairs
+    /// (instead of headings and sentences); about two seconds a question on two cores.
+    #[arg(long, value_name = "N", requires = "index", conflicts_with_all = ["pairs", "dataset"],
+          value_parser = clap::value_parser!(u32).range(2..))]
+    pub(crate) questions: Option<u32>,
+    /// Where --questions keeps what the model wrote, one line per passage, so a stopped run
+    /// resumes and later runs reuse them [default: OUT.questions.jsonl]
+    #[arg(long, value_name = "FILE", requires = "questions")]
+    pub(crate) questions_file: Option<PathBuf>,
     /// Model directory to write [default: $TRAWL_HOME/models/tuned-NAME, NAME from the source]
     #[arg(long, value_name = "MODEL_DIR")]
     pub(crate) out: Option<PathBuf>,
@@ -386,7 +396,8 @@ pub(crate) struct TuneArgs {
     #[arg(long)]
     pub(crate) no_hard_negatives: bool,
     /// Stop training after this many minutes (the schedule is shortened to fit, and a
-    /// checkpoint kept); export and evaluation take a minute or two more.
+    /// checkpoint kept); export and evaluation take a minute or two more. With --questions,
+    /// writing them takes at most half of it and training the rest.
     #[arg(long)]
     pub(crate) max_minutes: Option<f64>,
     /// Checkpoint folder; a run over the same pairs and options resumes from it
@@ -401,6 +412,9 @@ pub(crate) struct TuneArgs {
     pub(crate) python: Option<PathBuf>,
     #[command(flatten)]
     pub(crate) model: ModelArgs,
+    /// The model that writes --questions.
+    #[command(flatten)]
+    pub(crate) generator: GeneratorArgs,
     /// Print the report as JSON.
     #[arg(long)]
     pub(crate) json: bool,

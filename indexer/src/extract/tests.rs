@@ -92,6 +92,23 @@ fn template_tags_are_removed_but_braces_kept() {
 }
 
 #[test]
+fn a_channel_tag_becomes_the_channel_it_names() {
+    assert_eq!(
+        markdown::strip_template_tags(
+            "post in {% slack_channel \"tts-jobs\" %} on Slack or {%- slack_channel 'a_b' -%}."
+        ),
+        "post in #tts-jobs on Slack or #a_b."
+    );
+    // other tags, and channel tags without a plain name, still go
+    assert_eq!(
+        markdown::strip_template_tags(
+            "see {% page \"/x\" %} and {% slack_channel %} or {% slack_channel \"a b\" %}"
+        ),
+        "see  and  or "
+    );
+}
+
+#[test]
 fn detects_supported_extensions_only() {
     assert_eq!(DocKind::detect(Path::new("A.MD")), Some(DocKind::Markdown));
     assert_eq!(DocKind::detect(Path::new("a.txt")), Some(DocKind::Text));

@@ -122,10 +122,7 @@ pub(crate) fn split_citations(text: &str) -> (String, Vec<usize>) {
     }
     plain.push_str(rest);
     let plain = plain.split_whitespace().collect::<Vec<_>>().join(" ");
-    let plain = plain
-        .replace(" .", ".")
-        .replace(" ,", ",")
-        .replace(" ;", ";");
+    let plain = super::text::tidy_punctuation(&plain);
     (plain, cites)
 }
 

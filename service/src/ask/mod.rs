@@ -904,7 +904,8 @@ fn more_of_the_top_document(
                 0.0
             } else {
                 let matched = text::content_words(&p.text).intersection(&asked).count()
-                    + select::negated(&polar, &p.text);
+                    + select::negated(&polar, &p.text)
+                    + usize::from(select::denies(question, &p.text));
                 matched.min(asked.len()) as f32 / asked.len() as f32
             };
             (p.cosine + MORE_LEXICAL * share, p)

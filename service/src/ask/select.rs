@@ -31,6 +31,9 @@ pub(crate) enum Focus {
     Quantity(Vec<&'static str>),
     /// Any figure: an amount, a count, a percentage ("how much", "what percentage").
     Figure,
+    /// A number of the things the question counts, named by its own noun ("how many free
+    /// counseling sessions": "6 free sessions", not "under age 13" or "on 5/19/20").
+    Count(String),
     /// An amount of money ("what is the dental plan deductible", "what fee").
     Money,
     /// A date, a weekday or time of day, or a duration ("when", "by what date").
@@ -41,6 +44,9 @@ pub(crate) enum Focus {
     /// A state or country whose law or courts a question asks for ("which state's law
     /// governs…", "what jurisdiction").
     Jurisdiction,
+    /// Where to go or write: a web address, a domain, an e-mail address or a chat channel
+    /// ("what web address do I use…", "which Slack channel do I post in…").
+    Address,
     /// Nothing that can be checked on the wording of a sentence.
     Open,
 }
@@ -135,10 +141,12 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
                 COUNT_UNITS.iter().find(|u| **u == s).copied()
             })
             .collect();
-        return if units.is_empty() {
-            Focus::Figure
-        } else {
+        return if !units.is_empty() {
             Focus::Quantity(units)
+        } else if let Some(noun) = noun_phrase_head(&ws[i..]) {
+            Focus::Count(noun)
+        } else {
+            Focus::Figure
         };
     }
     if after(&["how", "long"]).is_some() {
@@ -216,6 +224,31 @@ const MONEY_NOUNS: &[&str] = &[
     "allowance",
 ];
 
+/// Nouns whose value is an address: "what web address", "which Slack channel", "what company
+/// domain", "what email address" (stems, see [`stem`]).
+const ADDRESS_NOUNS: &[&str] = &[
+    "address", "url", "link", "website", "site", "domain", "channel", "alias",
+];
+
+/// The head (last word, stemmed) of the noun phrase `ws` opens with, up to its verb or
+/// preposition: "Tock line" in "Tock line do I bill…", "session" in "free counseling sessions
+/// can I get…"; `None` when a verb or preposition comes first ("of my passwords").
+fn noun_phrase_head(ws: &[String]) -> Option<String> {
+    const SKIP: &[&str] = &["is", "are", "was", "the", "a", "an", "my", "our"];
+    const END: &[&str] = &[
+        "do", "does", "did", "is", "are", "should", "can", "could", "will", "would", "must", "may",
+        "for", "of", "on", "in", "if", "to", "when", "under", "at", "with", "i", "we", "per",
+        "have", "has", "am", "were", "was",
+    ];
+    let head = ws
+        .iter()
+        .skip_while(|w| SKIP.contains(&w.as_str()))
+        .take_while(|w| !END.contains(&w.as_str()))
+        .last()?;
+    let head = stem(head.trim_matches(|c: char| !c.is_alphanumeric()));
+    (!head.is_empty()).then_some(head)
+}
+
 /// Whether a "what"/"which" question asks for a noun whose value is a figure: the head (last
 /// word) of the noun phrase after the question word, up to its verb or preposition, is one of
 /// [`FIGURE_NOUNS`] or [`MONEY_NOUNS`] ("which Tock line do…", but not "which line manager
@@ -223,23 +256,14 @@ const MONEY_NOUNS: &[&str] = &[
 /// Without this, a sentence that names the thing but gives no figure ("reimbursement at the
 /// POV mileage rates") answered the question.
 fn names_a_figure(ws: &[String]) -> Option<Focus> {
-    const SKIP: &[&str] = &["is", "are", "was", "the", "a", "an", "my", "our"];
-    const END: &[&str] = &[
-        "do", "does", "did", "is", "are", "should", "can", "could", "will", "would", "must", "may",
-        "for", "of", "on", "in", "if", "to", "when", "under", "at", "with", "i", "we", "per",
-    ];
     if !ws.first().is_some_and(|w| w == "what" || w == "which") {
         return None;
     }
-    let head = stem(
-        ws[1..]
-            .iter()
-            .skip_while(|w| SKIP.contains(&w.as_str()))
-            .take_while(|w| !END.contains(&w.as_str()))
-            .last()?,
-    );
+    let head = noun_phrase_head(&ws[1..])?;
     if MONEY_NOUNS.contains(&head.as_str()) {
         Some(Focus::Money)
+    } else if ADDRESS_NOUNS.contains(&head.as_str()) {
+        Some(Focus::Address)
     } else if FIGURE_NOUNS.contains(&head.as_str()) {
         Some(Focus::Figure)
     } else {
@@ -474,6 +498,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
     };
     match focus {
         Focus::Quantity(units) => quantity(units),
+        Focus::Count(noun) => quantity(&[noun.as_str()]),
         // "8.13 No SRAM Product Warranty Issues": a heading's number is no figure
         Focus::Figure => figure(&ws[usize::from(opens_with_section_number(text)).min(ws.len())..]),
         Focus::Money => money(&ws),
@@ -485,11 +510,51 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                 || quantity(TIME_UNITS)
         }
         Focus::Jurisdiction => names_a_jurisdiction(&lower),
+        Focus::Address => ws.iter().any(|w| is_address(w)),
         Focus::Per { unit, money: true } => money(&ws) && per_unit(&lower, unit),
         Focus::Per { unit, money: false } => figure(&ws) && per_unit(&lower, unit),
         Focus::Open => true,
     }
 }
+
+/// Whether a (lower-cased) word is an address: a web address, a domain name
+/// ("vdi.anywhere.gsa.gov"), an e-mail address or a chat channel ("#tts-jobs").
+fn is_address(word: &str) -> bool {
+    let w = word
+        .trim_start_matches(|c: char| "`'\"“”‘’<([*".contains(c))
+        .trim_end_matches(|c: char| "`'\"“”‘’,;:!?>)]*.".contains(c));
+    if w.starts_with("http://") || w.starts_with("https://") || w.starts_with("www.") {
+        return true;
+    }
+    if let Some(channel) = w.strip_prefix('#') {
+        return channel.len() > 1
+            && channel.chars().any(|c| c.is_alphabetic())
+            && channel
+                .chars()
+                .all(|c| c.is_alphanumeric() || matches!(c, '-' | '_' | '.'));
+    }
+    let host = w
+        .rsplit_once('@')
+        .map_or(w, |(user, host)| if user.is_empty() { "" } else { host });
+    // a domain: labels of letters, digits and hyphens, the last (the top-level domain) 2–6
+    // letters; a file name ("report.pdf") has one dot and a known extension
+    let labels: Vec<&str> = host.split('.').collect();
+    let tld = labels.last().copied().unwrap_or("");
+    labels.len() >= 2
+        && labels
+            .iter()
+            .all(|l| !l.is_empty() && l.chars().all(|c| c.is_ascii_alphanumeric() || c == '-'))
+        && (2..=6).contains(&tld.len())
+        && tld.chars().all(|c| c.is_ascii_alphabetic())
+        && (labels.len() >= 3 || w.contains('@') || WEB_TLDS.contains(&tld))
+}
+
+/// Top-level domains a two-label name must end with to count as a domain ("zoomgov.com", not
+/// "e.g" or "report.pdf").
+const WEB_TLDS: &[&str] = &[
+    "com", "gov", "org", "net", "edu", "mil", "io", "us", "uk", "co", "ca", "de", "eu", "app",
+    "dev", "ai",
+];
 
 /// Whether `text` opens with a clause or section number followed by a capitalized word
 /// ("8.13 No SRAM Product Warranty Issues", "1. PAPA JOHN'S shall pay").
@@ -584,11 +649,9 @@ pub(crate) fn clean(text: &str) -> String {
         .filter(|w| !w.is_empty() && !matches!(*w, "*" | "**" | "-" | "|" | "#"))
         .collect();
     let joined = kept.join(" ");
-    joined
-        .trim_matches(|c: char| c == '|' || c == ',' || c == ';' || c.is_whitespace())
-        .replace(" ,", ",")
-        .replace(" .", ".")
-        .to_string()
+    super::text::tidy_punctuation(
+        joined.trim_matches(|c: char| c == '|' || c == ',' || c == ';' || c.is_whitespace()),
+    )
 }
 
 /// Splits one line of prose into sentences (see [`super::text::sentences`]).
@@ -774,7 +837,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     let q = content_words(question);
     let focus = focus(question);
     // a unit with no digit cannot give what a number-valued focus asks for
-    let wants_number = !matches!(focus, Focus::Open | Focus::Jurisdiction);
+    let wants_number = !matches!(focus, Focus::Open | Focus::Jurisdiction | Focus::Address);
     // a wh-question takes its words as given ("how many weeks of *paid* leave"): a unit that
     // says the opposite ("leave without pay") answers another question; a yes/no question
     // ("is FMLA leave paid?") does not, and either polarity answers it
@@ -862,6 +925,45 @@ pub(crate) fn polar_words(question: &str) -> Vec<String> {
     }
 }
 
+/// Whether `text` answers a yes/no question no in its own words: it negates the question's
+/// opening verb ("Can we pay an honorarium…?" — "we can not compensate guests … an
+/// honorarium"; "Do I need to notify HR?" — "you do not need to notify") and shares one of its
+/// words. Such a sentence often shares fewer words with the question than the page's
+/// introduction does, yet it is the answer.
+pub(crate) fn denies(question: &str, text: &str) -> bool {
+    let ws = words(&question.to_lowercase());
+    let Some(opener) = ws.first().filter(|w| POLAR_OPENERS.contains(&w.as_str())) else {
+        return false;
+    };
+    // the opener's family: "Do I need…?" is answered by "usability testing does not require…"
+    let family: &[&str] = match opener.as_str() {
+        "do" | "does" | "did" => &["do", "does", "did"],
+        "is" | "are" | "was" | "were" => &["is", "are", "was", "were"],
+        "can" | "could" => &["can", "could"],
+        "will" | "would" => &["will", "would"],
+        "has" | "have" => &["has", "have"],
+        "may" | "must" | "should" => &["may", "must", "should"],
+        _ => &[],
+    };
+    let lower = text.to_lowercase().replace('’', "'");
+    let tw = words(&lower);
+    let negates = tw
+        .windows(2)
+        .any(|w| family.contains(&w[0].as_str()) && w[1] == "not")
+        || tw.iter().any(|w| {
+            let verb = match w.as_str() {
+                "cannot" | "can't" => "can",
+                "won't" => "will",
+                w => w.strip_suffix("n't").unwrap_or(""),
+            };
+            family.contains(&verb)
+        });
+    negates
+        && polar_words(question)
+            .iter()
+            .any(|p| tw.iter().any(|w| stem(w) == stem(p)))
+}
+
 /// How many of `polar` (see [`polar_words`]) `text` negates.
 pub(crate) fn negated(polar: &[String], text: &str) -> usize {
     let lower = text.to_lowercase();
@@ -924,13 +1026,12 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     // a yes/no question's answer is its polarity: a unit nearly as good that negates one of
     // its words ("12 weeks of unpaid leave" for "is FMLA leave paid?") states it outright
     let polar = polar_words(question);
-    let best = if polar.is_empty() || negated(&polar, &units[best].text) > 0 {
+    let says_no = |t: &str| negated(&polar, t) > 0 || denies(question, t);
+    let best = if polar.is_empty() || says_no(&units[best].text) {
         best
     } else {
         (0..units.len().min(scores.len()))
-            .filter(|&i| {
-                scores[i] >= scores[best] - FOCUS_MARGIN && negated(&polar, &units[i].text) > 0
-            })
+            .filter(|&i| scores[i] >= scores[best] - FOCUS_MARGIN && says_no(&units[i].text))
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
             .unwrap_or(best)
     };
@@ -956,8 +1057,11 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         picked.extend(item);
     }
     Some(Selection {
-        // a lead-in's figure is in the item it brings ("…will pay to ABG: $1,250,000")
-        focus_found: picked.iter().any(|&i| states_focus(&focus, &units[i].text)),
+        // a lead-in's figure is in the item it brings ("…will pay to ABG: $1,250,000"). An
+        // address missing from the text proves nothing: a link's target is not indexed, only
+        // its words ("[Zoom for Government](https://zoomgov.com/)")
+        focus_found: focus == Focus::Address
+            || picked.iter().any(|&i| states_focus(&focus, &units[i].text)),
         support: scores[best],
         picked,
     })
@@ -990,6 +1094,19 @@ mod tests {
         assert_eq!(
             focus("How many weeks of paid parental leave can I take?"),
             Focus::Quantity(vec!["week"])
+        );
+        // a count of what the question names, when it is no known unit
+        let sessions =
+            focus("How many free counseling sessions can I get through the assistance program?");
+        assert_eq!(sessions, Focus::Count("session".into()));
+        assert!(states_focus(&sessions, "You get 6 free sessions a year."));
+        assert!(!states_focus(
+            &sessions,
+            "Call 1-800-555-0100 for children under 13."
+        ));
+        assert_eq!(
+            focus("How many of my previous passwords can I not reuse?"),
+            Focus::Figure
         );
         let Focus::Quantity(long) = focus("How long is the probation period?") else {
             panic!("how long is a quantity");
@@ -1051,6 +1168,33 @@ mod tests {
         ));
         assert!(!states_focus(&j, "the newyork office"));
         assert_eq!(focus("Is FMLA leave paid?"), Focus::Open);
+        // a what/which question about a place to go or write to
+        for address in [
+            "What web address do I use to log into the Citrix virtual desktop?",
+            "Which Slack channel do I post in to start a FITARA review?",
+            "What company domain do I enter when I sign into Zoom?",
+            "What email address should I write to?",
+        ] {
+            assert_eq!(focus(address), Focus::Address, "{address}");
+        }
+        assert_eq!(focus("Which site manager approves it?"), Focus::Open);
+        let a = Focus::Address;
+        for stated in [
+            "Go to vdi.anywhere.gsa.gov and sign in.",
+            "Post in #tts-fitara-reviews on Slack.",
+            "Enter `gsa.zoomgov.com`.",
+            "Write to tts-people@gsa.gov.",
+            "See https://example.org/x for the form.",
+        ] {
+            assert!(states_focus(&a, stated), "{stated}");
+        }
+        for not_stated in [
+            "Visit the Slack channel and post your questions there.",
+            "Attach report.pdf, e.g. the form, to item #3.",
+            "Version 2.5.1 is installed.",
+        ] {
+            assert!(!states_focus(&a, not_stated), "{not_stated}");
+        }
         // a what/which question about a noun whose value is a figure or a code
         assert_eq!(focus("What is the dental plan deductible?"), Focus::Money);
         assert_eq!(focus("What late fee does Northwind pay?"), Focus::Money);
@@ -1261,6 +1405,22 @@ mod tests {
         assert_eq!(s.picked, vec![0]);
         assert_eq!(polar_words("Does FMLA leave pay?"), ["fmla", "leave"]);
         assert!(polar_words("How much is paid?").is_empty());
+        let q = "Can we pay an honorarium to an outside speaker?";
+        assert!(denies(
+            q,
+            "Unfortunately, we can not compensate guests and are working on an honorarium."
+        ));
+        assert!(denies(q, "Speakers cannot be paid."));
+        assert!(!denies(q, "You can not park in the garage."));
+        assert!(!denies(q, "We can pay speakers an honorarium."));
+        assert!(!denies(
+            "How can I pay a speaker?",
+            "You cannot pay a speaker."
+        ));
+        assert!(denies(
+            "Do I need PRA clearance for usability tests?",
+            "Usability testing does not require PRA clearance."
+        ));
     }
 
     #[test]

@@ -21,17 +21,40 @@ const ABBREVIATIONS: &[&str] = &[
     "sept", "oct", "nov", "dec",
 ];
 
+/// Removes a space a join left before a comma, a period or a semicolon that ends a word
+/// ("the form , then" → "the form, then"), but not before a name that starts with a period
+/// ("set to .zoom.us").
+pub(crate) fn tidy_punctuation(text: &str) -> String {
+    let chars: Vec<char> = text.chars().collect();
+    let mut out = String::with_capacity(text.len());
+    for (i, &c) in chars.iter().enumerate() {
+        let drop = c == ' '
+            && chars
+                .get(i + 1)
+                .is_some_and(|p| matches!(p, ',' | '.' | ';'))
+            && chars.get(i + 2).is_none_or(|n| n.is_whitespace());
+        if !drop {
+            out.push(c);
+        }
+    }
+    out
+}
+
 /// Splits text into sentences: at `.`, `!` or `?` followed by a space and a capital, digit,
 /// quote or bracket (not after an abbreviation or a single letter), and at line breaks, so
 /// list items and headings stand alone. Markdown list markers and heading hashes are dropped.
 pub(crate) fn sentences(text: &str) -> Vec<String> {
     let mut out = Vec::new();
     for line in text.lines() {
-        let line = line
-            .trim()
-            .trim_start_matches('#')
-            .trim_start_matches(['-', '*', '•', '>'])
-            .trim();
+        let line = line.trim();
+        // a heading's hashes, not a channel's ("#tts-jobs is where…")
+        let hashes = line.trim_start_matches('#');
+        let line = if hashes.len() < line.len() && !hashes.starts_with(char::is_alphanumeric) {
+            hashes
+        } else {
+            line
+        };
+        let line = line.trim_start_matches(['-', '*', '•', '>']).trim();
         if line.is_empty() {
             continue;
         }
@@ -192,6 +215,27 @@ mod tests {
                 "carry over up to 5 days",
                 "See section 4.2 for details",
             ]
+        );
+    }
+
+    #[test]
+    fn a_space_before_punctuation_goes_but_not_before_a_name() {
+        assert_eq!(
+            tidy_punctuation("the form , then sign ; done ."),
+            "the form, then sign; done."
+        );
+        assert_eq!(
+            tidy_punctuation("If the domain is set to .zoom.us , click"),
+            "If the domain is set to .zoom.us, click"
+        );
+    }
+
+    #[test]
+    fn a_heading_loses_its_hashes_and_a_channel_keeps_its_own() {
+        assert_eq!(sentences("## Where to ask"), vec!["Where to ask"]);
+        assert_eq!(
+            sentences("#tts-jobs lists openings."),
+            vec!["#tts-jobs lists openings."]
         );
     }
 

@@ -24,23 +24,25 @@ if set(qids) & set(uids):
     errors.append(f"ids in both queries and unanswerable: {set(qids) & set(uids)}")
 
 judged, pairs = set(), set()
-with open(os.path.join(here, "qrels", "test.tsv"), newline="") as f:
-    rows = list(csv.reader(f, delimiter="\t"))
-if rows[0] != ["query-id", "corpus-id", "score"]:
-    errors.append(f"bad header {rows[0]}")
-for n, r in enumerate(rows[1:], 2):
-    if len(r) != 3:
-        errors.append(f"line {n}: {r}"); continue
-    q, d, s = r
-    if q not in qids: errors.append(f"line {n}: unknown query {q}")
-    if q in uids: errors.append(f"line {n}: unanswerable query {q} in qrels")
-    if s not in ("1", "2"): errors.append(f"line {n}: bad score {s}")
-    if not os.path.isfile(os.path.join(corpus, d)): errors.append(f"line {n}: missing file {d}")
-    # case-sensitive check even on case-insensitive filesystems
-    parent, base = os.path.split(os.path.join(corpus, d))
-    if os.path.isdir(parent) and base not in os.listdir(parent): errors.append(f"line {n}: case mismatch {d}")
-    if (q, d) in pairs: errors.append(f"line {n}: duplicate pair {q} {d}")
-    pairs.add((q, d)); judged.add(q)
+# one file per split: qrels/test.tsv (the 70 q-queries), qrels/plain.tsv (the 30 p-queries)
+for split in sorted(os.listdir(os.path.join(here, "qrels"))):
+    with open(os.path.join(here, "qrels", split), newline="") as f:
+        rows = list(csv.reader(f, delimiter="\t"))
+    if rows[0] != ["query-id", "corpus-id", "score"]:
+        errors.append(f"{split}: bad header {rows[0]}")
+    for n, r in enumerate(rows[1:], 2):
+        if len(r) != 3:
+            errors.append(f"{split} line {n}: {r}"); continue
+        q, d, s = r
+        if q not in qids: errors.append(f"{split} line {n}: unknown query {q}")
+        if q in uids: errors.append(f"{split} line {n}: unanswerable query {q} in qrels")
+        if s not in ("1", "2"): errors.append(f"{split} line {n}: bad score {s}")
+        if not os.path.isfile(os.path.join(corpus, d)): errors.append(f"{split} line {n}: missing file {d}")
+        # case-sensitive check even on case-insensitive filesystems
+        parent, base = os.path.split(os.path.join(corpus, d))
+        if os.path.isdir(parent) and base not in os.listdir(parent): errors.append(f"{split} line {n}: case mismatch {d}")
+        if (q, d) in pairs: errors.append(f"{split} line {n}: duplicate pair {q} {d}")
+        pairs.add((q, d)); judged.add(q)
 for q in qids:
     if q not in judged: errors.append(f"query {q} has no judgments")
 

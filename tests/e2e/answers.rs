@@ -24,6 +24,16 @@ const MAX_FALSE_REFUSALS: u64 = 3;
 /// At least this many of the 22 unanswerable questions refused.
 const FLOOR_REFUSED_UNANSWERABLE: u64 = 19;
 
+/// The blind questions (`answers-blind.jsonl`, `unanswerable-blind.jsonl`; none about a
+/// contract), measured on this subset on 2026-12-04 (21 of 30 right, 5 false refusals, 7 of
+/// 10 unanswerable refused, no ungrounded figure), minus a margin of one or two. Their first
+/// measurement, before they were used for development, is in the README.
+const BLIND_FLOOR_RIGHT: u64 = 19;
+/// At most this many blind answerable questions refused.
+const BLIND_MAX_FALSE_REFUSALS: u64 = 6;
+/// At least this many of the 10 blind unanswerable questions refused.
+const BLIND_FLOOR_REFUSED: u64 = 6;
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -53,15 +63,65 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     assert!(kept.len() >= 50, "{} questions", kept.len());
     std::fs::write(eval.join("answers.jsonl"), kept.join("\n")).unwrap();
 
+    let index = tmp.path().join("idx");
     let report = trawl(&[
         "eval",
         "--dataset",
         eval.to_str().unwrap(),
         "--index",
-        tmp.path().join("idx").to_str().unwrap(),
+        index.to_str().unwrap(),
         "--answers",
         "--json",
     ]);
+    let (summary, misses) = summarize(&report);
+    let n = |field: &str| report[field].as_u64().unwrap();
+    // shown with --nocapture: what to record when the floor moves
+    eprintln!("{summary}");
+    assert_eq!(n("unanswerable"), 22, "{summary}");
+    assert_eq!(n("ungrounded_answers"), 0, "{summary}");
+    assert!(
+        n("right") >= FLOOR_RIGHT,
+        "{summary}; below the floor {FLOOR_RIGHT}; misses:\n{misses}"
+    );
+    assert!(n("false_refusals") <= MAX_FALSE_REFUSALS, "{summary}");
+    assert!(
+        n("refused_unanswerable") >= FLOOR_REFUSED_UNANSWERABLE,
+        "{summary}"
+    );
+
+    // the blind questions, on the same index
+    let blind = trawl(&[
+        "eval",
+        "--dataset",
+        eval.to_str().unwrap(),
+        "--index",
+        index.to_str().unwrap(),
+        "--answers",
+        "--facts",
+        root.join("eval/answers-blind.jsonl").to_str().unwrap(),
+        "--unanswerable",
+        root.join("eval/unanswerable-blind.jsonl").to_str().unwrap(),
+        "--json",
+    ]);
+    let (summary, misses) = summarize(&blind);
+    let n = |field: &str| blind[field].as_u64().unwrap();
+    eprintln!("blind: {summary}");
+    assert_eq!(n("answerable"), 30, "{summary}");
+    assert_eq!(n("unanswerable"), 10, "{summary}");
+    assert_eq!(n("ungrounded_answers"), 0, "{summary}");
+    assert!(
+        n("right") >= BLIND_FLOOR_RIGHT,
+        "{summary}; below the floor {BLIND_FLOOR_RIGHT}; misses:\n{misses}"
+    );
+    assert!(n("false_refusals") <= BLIND_MAX_FALSE_REFUSALS, "{summary}");
+    assert!(
+        n("refused_unanswerable") >= BLIND_FLOOR_REFUSED,
+        "{summary}"
+    );
+}
+
+/// A one-line summary of an answers report, and its misses one per line.
+fn summarize(report: &Value) -> (String, String) {
     let n = |field: &str| report[field].as_u64().unwrap();
     let summary = format!(
         "right {} of {}, wrong {}, false refusals {}, unanswerable refused {} of {}, ungrounded {}",
@@ -80,18 +140,5 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
         .filter(|q| q["answerable"] == true && q["right"] == false)
         .map(|q| format!("{}: {} -> {}", q["id"], q["question"], q["answer"]))
         .collect();
-    // shown with --nocapture: what to record when the floor moves
-    eprintln!("{summary}");
-    assert_eq!(n("unanswerable"), 22, "{summary}");
-    assert_eq!(n("ungrounded_answers"), 0, "{summary}");
-    assert!(
-        n("right") >= FLOOR_RIGHT,
-        "{summary}; below the floor {FLOOR_RIGHT}; misses:\n{}",
-        misses.join("\n")
-    );
-    assert!(n("false_refusals") <= MAX_FALSE_REFUSALS, "{summary}");
-    assert!(
-        n("refused_unanswerable") >= FLOOR_REFUSED_UNANSWERABLE,
-        "{summary}"
-    );
+    (summary, misses.join("\n"))
 }

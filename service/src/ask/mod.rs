@@ -773,7 +773,7 @@ fn generate(
     })
 }
 
-/// What an answer's selected units stand in: their passages' text, titles and paths.
+/// What an answer's selected units stand in: their passages' text, titles, sections and paths.
 fn source_of(
     passages: &[Passage],
     units: &[select::Unit],
@@ -782,7 +782,12 @@ fn source_of(
     let mut source = String::new();
     for &i in &selection.picked {
         let p = &passages[units[i].passage - 1];
-        source.push_str(&format!("{} {} {}\n", p.hit.path, p.hit.title, p.text));
+        // the headings it stands under name what it is about ("… › CART (Captioning)")
+        let section = p.hit.section.as_deref().unwrap_or_default();
+        source.push_str(&format!(
+            "{} {} {section} {}\n",
+            p.hit.path, p.hit.title, p.text
+        ));
     }
     source
 }

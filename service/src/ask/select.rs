@@ -159,6 +159,8 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
         || after(&["how", "quickly"]).is_some()
         || after(&["how", "often"]).is_some()
         || after(&["how", "far", "ahead"]).is_some()
+        || after(&["how", "far", "in", "advance"]).is_some()
+        || after(&["how", "early"]).is_some()
         || after(&["how", "much", "time"]).is_some()
     {
         return Focus::Quantity(TIME_UNITS.to_vec());
@@ -1094,6 +1096,10 @@ mod tests {
         assert_eq!(
             focus("How many weeks of paid parental leave can I take?"),
             Focus::Quantity(vec!["week"])
+        );
+        assert_eq!(
+            focus("How far in advance do I need to request live captioning?"),
+            Focus::Quantity(TIME_UNITS.to_vec())
         );
         // a count of what the question names, when it is no known unit
         let sessions =

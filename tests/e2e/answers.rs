@@ -25,12 +25,12 @@ const MAX_FALSE_REFUSALS: u64 = 3;
 const FLOOR_REFUSED_UNANSWERABLE: u64 = 19;
 
 /// The blind questions (`answers-blind.jsonl`, `unanswerable-blind.jsonl`; none about a
-/// contract), measured on this subset on 2026-12-04 (21 of 30 right, 5 false refusals, 7 of
-/// 10 unanswerable refused, no ungrounded figure), minus a margin of one or two. Their first
-/// measurement, before they were used for development, is in the README.
-const BLIND_FLOOR_RIGHT: u64 = 19;
+/// contract), measured on this subset on 2026-12-04 (23 of 30 right, 4 false refusals, 7 of
+/// 10 unanswerable refused, no ungrounded figure), minus a margin. Their first measurement,
+/// before they were used for development, is in the README.
+const BLIND_FLOOR_RIGHT: u64 = 21;
 /// At most this many blind answerable questions refused.
-const BLIND_MAX_FALSE_REFUSALS: u64 = 6;
+const BLIND_MAX_FALSE_REFUSALS: u64 = 5;
 /// At least this many of the 10 blind unanswerable questions refused.
 const BLIND_FLOOR_REFUSED: u64 = 6;
 

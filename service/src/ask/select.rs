@@ -490,7 +490,8 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                     .collect(),
             };
             next.iter().any(|n| {
-                let s = stem(n);
+                // "eight person-hours": a compound's last part is its unit
+                let s = stem(n.rsplit('-').next().unwrap_or(n));
                 units.iter().any(|u| {
                     let first = u.split(' ').next().unwrap_or(u);
                     s == first || s == *u
@@ -1106,6 +1107,10 @@ mod tests {
             focus("How many free counseling sessions can I get through the assistance program?");
         assert_eq!(sessions, Focus::Count("session".into()));
         assert!(states_focus(&sessions, "You get 6 free sessions a year."));
+        assert!(states_focus(
+            &focus("How many hours can I spend on an incident?"),
+            "up to eight person-hours of work per incident"
+        ));
         assert!(!states_focus(
             &sessions,
             "Call 1-800-555-0100 for children under 13."

@@ -520,10 +520,18 @@ fn a_thousand_hostile_files_are_each_accounted_for_without_panics_or_hangs() {
         hits.iter().map(|h| &h.path).collect::<Vec<_>>()
     );
 
-    // A second run finds nothing new to do and still does not fail.
+    // A second run finds nothing new to do and still does not fail. A file the first run gave
+    // up on for time is tried again (how long extraction takes depends on the machine's load;
+    // on a busy 2-core CI machine "nested-unclosed.html" once took over 20 s), and nothing else.
+    let timed_out: Vec<&str> = report
+        .skipped
+        .iter()
+        .filter(|s| s.reason.starts_with("extraction took longer"))
+        .map(|s| s.path.as_str())
+        .collect();
     let index = open_index(&idx);
     let again =
         trawl_indexer::index_directory(&corpus, &index, embedder(), &opts, &NoProgress).unwrap();
-    assert_eq!(again.indexed, 0, "{again:?}");
+    assert!(again.indexed <= timed_out.len(), "{timed_out:?} {again:?}");
     assert_eq!(again.removed, 0);
 }

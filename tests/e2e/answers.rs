@@ -15,24 +15,40 @@ use serde_json::Value;
 
 use super::{discovery::copy_dir, trawl};
 
+/// What an answers report must reach: right fact from the right document at least `right`,
+/// answerable questions refused at most `false_refusals`, unanswerable ones refused at least
+/// `refused` of `unanswerable`, never an ungrounded figure (and `answerable` questions, when
+/// the count is fixed).
+struct Floors {
+    answerable: Option<u64>,
+    unanswerable: u64,
+    right: u64,
+    false_refusals: u64,
+    refused: u64,
+}
+
 /// Measured on this subset with the models of `scripts/setup.sh` (2026-12-04, eighth session:
 /// 40 of 49 right, 2 false refusals, 20 of 22 unanswerable refused, no ungrounded figure),
-/// minus a margin of one or two questions: right fact from the right document.
-const FLOOR_RIGHT: u64 = 38;
-/// At most this many answerable questions refused.
-const MAX_FALSE_REFUSALS: u64 = 3;
-/// At least this many of the 22 unanswerable questions refused.
-const FLOOR_REFUSED_UNANSWERABLE: u64 = 19;
+/// minus a margin of one or two questions.
+const DEVELOPMENT: Floors = Floors {
+    answerable: None,
+    unanswerable: 22,
+    right: 38,
+    false_refusals: 3,
+    refused: 19,
+};
 
 /// The blind questions (`answers-blind.jsonl`, `unanswerable-blind.jsonl`; none about a
 /// contract), measured on this subset on 2026-12-04 (23 of 30 right, 4 false refusals, 7 of
 /// 10 unanswerable refused, no ungrounded figure), minus a margin. Their first measurement,
 /// before they were used for development, is in the README.
-const BLIND_FLOOR_RIGHT: u64 = 21;
-/// At most this many blind answerable questions refused.
-const BLIND_MAX_FALSE_REFUSALS: u64 = 5;
-/// At least this many of the 10 blind unanswerable questions refused.
-const BLIND_FLOOR_REFUSED: u64 = 6;
+const BLIND: Floors = Floors {
+    answerable: Some(30),
+    unanswerable: 10,
+    right: 21,
+    false_refusals: 5,
+    refused: 6,
+};
 
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
@@ -64,67 +80,38 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     std::fs::write(eval.join("answers.jsonl"), kept.join("\n")).unwrap();
 
     let index = tmp.path().join("idx");
-    let report = trawl(&[
-        "eval",
-        "--dataset",
-        eval.to_str().unwrap(),
-        "--index",
-        index.to_str().unwrap(),
-        "--answers",
-        "--json",
-    ]);
-    let (summary, misses) = summarize(&report);
-    let n = |field: &str| report[field].as_u64().unwrap();
-    // shown with --nocapture: what to record when the floor moves
-    eprintln!("{summary}");
-    assert_eq!(n("unanswerable"), 22, "{summary}");
-    assert_eq!(n("ungrounded_answers"), 0, "{summary}");
-    assert!(
-        n("right") >= FLOOR_RIGHT,
-        "{summary}; below the floor {FLOOR_RIGHT}; misses:\n{misses}"
-    );
-    assert!(n("false_refusals") <= MAX_FALSE_REFUSALS, "{summary}");
-    assert!(
-        n("refused_unanswerable") >= FLOOR_REFUSED_UNANSWERABLE,
-        "{summary}"
-    );
-
+    let answers = |extra: &[&str]| {
+        let mut args = vec![
+            "eval",
+            "--dataset",
+            eval.to_str().unwrap(),
+            "--index",
+            index.to_str().unwrap(),
+            "--answers",
+            "--json",
+        ];
+        args.extend_from_slice(extra);
+        trawl(&args)
+    };
+    check("development", &answers(&[]), &DEVELOPMENT);
     // the blind questions, on the same index
-    let blind = trawl(&[
-        "eval",
-        "--dataset",
-        eval.to_str().unwrap(),
-        "--index",
-        index.to_str().unwrap(),
-        "--answers",
+    let facts = root.join("eval/answers-blind.jsonl");
+    let unanswerable = root.join("eval/unanswerable-blind.jsonl");
+    let blind = answers(&[
         "--facts",
-        root.join("eval/answers-blind.jsonl").to_str().unwrap(),
+        facts.to_str().unwrap(),
         "--unanswerable",
-        root.join("eval/unanswerable-blind.jsonl").to_str().unwrap(),
-        "--json",
+        unanswerable.to_str().unwrap(),
     ]);
-    let (summary, misses) = summarize(&blind);
-    let n = |field: &str| blind[field].as_u64().unwrap();
-    eprintln!("blind: {summary}");
-    assert_eq!(n("answerable"), 30, "{summary}");
-    assert_eq!(n("unanswerable"), 10, "{summary}");
-    assert_eq!(n("ungrounded_answers"), 0, "{summary}");
-    assert!(
-        n("right") >= BLIND_FLOOR_RIGHT,
-        "{summary}; below the floor {BLIND_FLOOR_RIGHT}; misses:\n{misses}"
-    );
-    assert!(n("false_refusals") <= BLIND_MAX_FALSE_REFUSALS, "{summary}");
-    assert!(
-        n("refused_unanswerable") >= BLIND_FLOOR_REFUSED,
-        "{summary}"
-    );
+    check("blind", &blind, &BLIND);
 }
 
-/// A one-line summary of an answers report, and its misses one per line.
-fn summarize(report: &Value) -> (String, String) {
+/// Asserts `report` reaches `floors`, naming the misses when too few are right.
+fn check(label: &str, report: &Value, floors: &Floors) {
     let n = |field: &str| report[field].as_u64().unwrap();
     let summary = format!(
-        "right {} of {}, wrong {}, false refusals {}, unanswerable refused {} of {}, ungrounded {}",
+        "{label}: right {} of {}, wrong {}, false refusals {}, unanswerable refused {} of {}, \
+         ungrounded {}",
         n("right"),
         n("answerable"),
         n("wrong"),
@@ -140,5 +127,19 @@ fn summarize(report: &Value) -> (String, String) {
         .filter(|q| q["answerable"] == true && q["right"] == false)
         .map(|q| format!("{}: {} -> {}", q["id"], q["question"], q["answer"]))
         .collect();
-    (summary, misses.join("\n"))
+    // shown with --nocapture: what to record when the floor moves
+    eprintln!("{summary}");
+    if let Some(answerable) = floors.answerable {
+        assert_eq!(n("answerable"), answerable, "{summary}");
+    }
+    assert_eq!(n("unanswerable"), floors.unanswerable, "{summary}");
+    assert_eq!(n("ungrounded_answers"), 0, "{summary}");
+    assert!(
+        n("right") >= floors.right,
+        "{summary}; below the floor {}; misses:\n{}",
+        floors.right,
+        misses.join("\n")
+    );
+    assert!(n("false_refusals") <= floors.false_refusals, "{summary}");
+    assert!(n("refused_unanswerable") >= floors.refused, "{summary}");
 }

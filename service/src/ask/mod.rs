@@ -29,6 +29,7 @@ mod text;
 
 pub use text::without_citations;
 
+use std::collections::HashMap;
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -346,16 +347,27 @@ pub fn run_ask(
 
     let mut passages = read_passages(asker, hits.into_iter().take(k), access)?;
     more_of_the_top_document(asker, &question, &mut passages, &query_vector, access)?;
-    let (units, selection) = select_answer(asker, &question, &query_vector, &passages)?;
+    let naming = passages_naming(asker, &question, &passages, access)?;
+    let (units, selection) = select_answer(asker, &question, &query_vector, &passages, &naming)?;
     response.support = selection.as_ref().map(|s| s.support);
+    // every passage the answer quotes is from a document that names what the question names
+    let names_found = selection
+        .as_ref()
+        .is_some_and(|s| s.picked.iter().all(|&i| naming[units[i].passage - 1]));
+    tracing::debug!(
+        combined = selection
+            .as_ref()
+            .map(|s| s.support + RELEVANCE_WEIGHT * best.unwrap_or(0.0)),
+        ?naming,
+        "refusal signals"
+    );
     let selection = match selection {
         // the best sentence's score and the best passage's cosine together: either alone
         // separates answerable from unanswerable questions worse (README)
         Some(s)
             if s.support + RELEVANCE_WEIGHT * best.unwrap_or(0.0) >= asker.options.min_support
                 && s.focus_found
-                && select::names_absent(&question, &source_of(&passages, &units, &s))
-                    .is_empty() =>
+                && names_found =>
         {
             s
         }
@@ -510,6 +522,7 @@ fn select_answer(
     question: &str,
     query_vector: &[f32],
     passages: &[Passage],
+    naming: &[bool],
 ) -> Result<(Vec<select::Unit>, Option<select::Selection>), Error> {
     let full_texts: Vec<String> = passages.iter().map(|p| p.text.clone()).collect();
     let sections: Vec<Option<String>> = passages.iter().map(|p| p.hit.section.clone()).collect();
@@ -520,7 +533,8 @@ fn select_answer(
     let mut units = select::units(&full_texts, &sections, &cosines);
     units.truncate(asker.options.max_candidates);
     let semantic = embed_units(asker.embedder, query_vector, &units)?;
-    let scores = select::score(question, &units, &semantic);
+    let mut scores = select::score(question, &units, &semantic);
+    select::only_from_naming(&units, &mut scores, naming);
     let selection = select::select(question, &units, &scores);
     for (u, (score, cos)) in units.iter().zip(scores.iter().zip(&semantic)) {
         tracing::trace!(passage = u.passage, score, cos, text = %u.text, "candidate");
@@ -773,23 +787,50 @@ fn generate(
     })
 }
 
-/// What an answer's selected units stand in: their passages' text, titles, sections and paths.
-fn source_of(
+/// For each passage, whether it or the rest of its document names everything the question
+/// names ([`select::names_absent`]): looked for first in the passage with its title, path and
+/// headings, then in the whole document and its author. A contract names its parties in its
+/// preamble and a message its sender in its header, not in the clause or the line that
+/// answers; a document about another vendor still does not answer a question about
+/// Northwind.
+fn passages_naming(
+    asker: Asker<'_>,
+    question: &str,
     passages: &[Passage],
-    units: &[select::Unit],
-    selection: &select::Selection,
-) -> String {
-    let mut source = String::new();
-    for &i in &selection.picked {
-        let p = &passages[units[i].passage - 1];
-        // the headings it stands under name what it is about ("… › CART (Captioning)")
+    access: &Access,
+) -> Result<Vec<bool>, Error> {
+    let mut documents: HashMap<String, String> = HashMap::new();
+    let mut naming = Vec::with_capacity(passages.len());
+    for p in passages {
         let section = p.hit.section.as_deref().unwrap_or_default();
-        source.push_str(&format!(
-            "{} {} {section} {}\n",
-            p.hit.path, p.hit.title, p.text
-        ));
+        let source = format!("{} {} {section} {}", p.hit.path, p.hit.title, p.text);
+        let absent = select::names_absent(question, &source);
+        if absent.is_empty() {
+            naming.push(true);
+            continue;
+        }
+        if !documents.contains_key(&p.hit.doc_id) {
+            let mut whole = String::new();
+            if let Some(doc) = asker.store.document(&p.hit.doc_id, access)? {
+                if let Some(author) = &doc.meta.author {
+                    whole.push_str(author);
+                    whole.push('\n');
+                }
+                for chunk in doc.chunks {
+                    whole.push_str(&chunk.text);
+                    whole.push('\n');
+                }
+            }
+            documents.insert(p.hit.doc_id.clone(), whole.to_lowercase());
+        }
+        let whole = &documents[&p.hit.doc_id];
+        naming.push(
+            absent
+                .iter()
+                .all(|name| whole.contains(&name.to_lowercase())),
+        );
     }
-    source
+    Ok(naming)
 }
 
 /// The relevance signal the refusal threshold applies to: the best cosine similarity between

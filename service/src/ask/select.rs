@@ -36,8 +36,15 @@ pub(crate) enum Focus {
     Count(String),
     /// An amount of money ("what is the dental plan deductible", "what fee").
     Money,
-    /// A date, a weekday or time of day, or a duration ("when", "by what date").
+    /// A date, a weekday or time of day, or a duration ("when", "what is the deadline").
     When,
+    /// A calendar date or a weekday ("by what date", "on what date", "what day of the week"):
+    /// a duration ("within thirty days") does not say which day.
+    Date,
+    /// A percentage ("what percentage", "what share of"): "within 7 days" is no share.
+    Percent,
+    /// A telephone number ("what phone number do I call"): "Section 3.1.1" is none.
+    Phone,
     /// A figure (or an amount of money) for each unit of something ("what is the mileage rate
     /// per mile": "$0.67 per mile", not "mileage claims over $75").
     Per { unit: String, money: bool },
@@ -165,8 +172,31 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
     {
         return Focus::Quantity(TIME_UNITS.to_vec());
     }
+    if PHONE_PHRASES.iter().any(|p| q.contains(p)) {
+        return Focus::Phone;
+    }
+    if q.contains("percent") || q.contains("what share of") {
+        return Focus::Percent;
+    }
+    // "how much does the program pay", "how much will TTS contribute": an amount of money
+    // ("how much work time can I spend" asks for time: a noun after "how much" says what)
+    if after(&["how", "much"]).is_some_and(|i| {
+        ws.get(i).is_some_and(|w| AUXILIARIES.contains(&w.as_str()))
+            && ws[i..ws.len().min(i + 6)]
+                .iter()
+                .any(|w| MONEY_VERBS.contains(&w.as_str()))
+    }) || after(&["how", "much", "money"]).is_some()
+    {
+        return Focus::Money;
+    }
+    if after(&["what", "date"]).is_some()
+        || after(&["which", "date"]).is_some()
+        || after(&["what", "day"]).is_some()
+        || after(&["which", "day"]).is_some()
+    {
+        return Focus::Date;
+    }
     if after(&["how", "much"]).is_some()
-        || q.contains("percent")
         || q.contains("what share")
         || q.contains("what rate")
         || q.contains("what fee")
@@ -185,15 +215,47 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
     if asks_for_a_jurisdiction(ws) {
         return Focus::Jurisdiction;
     }
-    if ws.first().is_some_and(|w| w == "when")
-        || after(&["what", "date"]).is_some()
-        || q.contains("deadline")
-        || q.contains("by when")
-    {
+    if ws.first().is_some_and(|w| w == "when") || q.contains("deadline") || q.contains("by when") {
         return Focus::When;
     }
     Focus::Open
 }
+
+/// What a question asking for a telephone number says.
+const PHONE_PHRASES: &[&str] = &[
+    "phone number",
+    "telephone number",
+    "fax number",
+    "hotline number",
+    "number do i call",
+    "number should i call",
+    "number to call",
+];
+
+/// Words that follow "how much" when it asks what something costs ("how much does…").
+const AUXILIARIES: &[&str] = &[
+    "does", "do", "did", "will", "would", "can", "could", "should", "is", "are", "must",
+];
+
+/// Verbs after "how much" that ask for an amount of money ("how much does it cost").
+const MONEY_VERBS: &[&str] = &[
+    "pay",
+    "pays",
+    "paid",
+    "cost",
+    "costs",
+    "charge",
+    "charges",
+    "reimburse",
+    "reimburses",
+    "contribute",
+    "contributes",
+    "earn",
+    "earns",
+    "spend",
+    "owe",
+    "owes",
+];
 
 /// Nouns whose value is a figure or a code: "what is the dental plan deductible", "which
 /// Tock line do I bill", "what is the mileage reimbursement rate per mile".
@@ -266,6 +328,8 @@ fn names_a_figure(ws: &[String]) -> Option<Focus> {
         Some(Focus::Money)
     } else if ADDRESS_NOUNS.contains(&head.as_str()) {
         Some(Focus::Address)
+    } else if head == "percentage" {
+        Some(Focus::Percent)
     } else if FIGURE_NOUNS.contains(&head.as_str()) {
         Some(Focus::Figure)
     } else {
@@ -431,8 +495,9 @@ fn stem(w: &str) -> String {
 /// Whether a word is a number: digits (with separators, a currency or percent sign) or a
 /// number word.
 fn is_number(w: &str) -> bool {
-    let t = w.trim_matches(|c: char| "$€£%(),.".contains(c));
-    (!t.is_empty() && t.chars().any(|c| c.is_ascii_digit()))
+    let t = w.trim_matches(|c: char| "$€£%(),.#".contains(c));
+    // "H1" and "COVID-19" are names, not figures ("#1810" is a code)
+    t.chars().next().is_some_and(|c| c.is_ascii_digit())
         || matches!(
             t,
             "one"
@@ -512,12 +577,82 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
             }) || has_digit
                 || quantity(TIME_UNITS)
         }
-        Focus::Jurisdiction => names_a_jurisdiction(&lower),
+        Focus::Date => {
+            ws.iter().enumerate().any(|(i, w)| {
+                let t = w.trim_matches(|c: char| !c.is_alphanumeric());
+                // "may" is a month only beside a number ("May 1", "1 May")
+                let dated = || {
+                    ws.get(i + 1).is_some_and(|n| is_number(n)) || (i > 0 && is_number(&ws[i - 1]))
+                };
+                (MONTHS.contains(&t) && (t != "may" || dated())) || WEEKDAYS.contains(&t)
+            }) || lower.split_whitespace().any(is_numeric_date)
+        }
+        Focus::Percent => lower.contains('%') || ws.iter().any(|w| w.starts_with("percent")),
+        Focus::Phone => has_phone_number(&lower),
+        // "Suite 207, Coquitlam, British Columbia" names a province but no governing law
+        Focus::Jurisdiction => {
+            names_a_jurisdiction(&lower)
+                && LAW_WORDS
+                    .iter()
+                    .any(|l| ws.iter().any(|w| w.starts_with(l)))
+        }
         Focus::Address => ws.iter().any(|w| is_address(w)),
         Focus::Per { unit, money: true } => money(&ws) && per_unit(&lower, unit),
         Focus::Per { unit, money: false } => figure(&ws) && per_unit(&lower, unit),
         Focus::Open => true,
     }
+}
+
+/// Words one of which a sentence that states a governing law or a forum uses.
+const LAW_WORDS: &[&str] = &["law", "govern", "court", "jurisdiction", "venue", "constru"];
+
+/// Whether a word is a date in digits: "5/19/20", "2020-08-20", "19.5.2020" (not the
+/// section "3.1.1" or the range "1-2").
+fn is_numeric_date(word: &str) -> bool {
+    let w = word.trim_matches(|c: char| !c.is_ascii_digit());
+    ['/', '-', '.'].iter().any(|&sep| {
+        let parts: Vec<&str> = w.split(sep).collect();
+        parts.len() == 3
+            && parts
+                .iter()
+                .all(|p| (1..=4).contains(&p.len()) && p.chars().all(|c| c.is_ascii_digit()))
+            && (sep == '/' || parts.iter().any(|p| p.len() == 4))
+    })
+}
+
+/// Whether a (lower-cased) text holds a telephone number: seven or more digits in groups
+/// ("1-877-888-3337", "(202) 501-1021", "202.501.1021"), not a date or a plain figure.
+fn has_phone_number(lower: &str) -> bool {
+    let mut run = String::new();
+    let mut found = false;
+    let mut flush = |run: &mut String| {
+        let digits = run.chars().filter(char::is_ascii_digit).count();
+        let groups: Vec<&str> = run
+            .split(|c: char| !c.is_ascii_digit())
+            .filter(|g| !g.is_empty())
+            .collect();
+        // the last group of a number has four digits; "2020-08-20" is a date
+        if (7..=15).contains(&digits)
+            && groups.len() >= 2
+            && groups.last().is_some_and(|g| g.len() == 4)
+            && groups.first().is_none_or(|g| g.len() != 4)
+        {
+            found = true;
+        }
+        run.clear();
+    };
+    for c in lower.chars() {
+        if c.is_ascii_digit()
+            || (!run.is_empty() && matches!(c, '-' | '.' | ' ' | '(' | ')'))
+            || (run.is_empty() && c == '(')
+        {
+            run.push(c);
+        } else {
+            flush(&mut run);
+        }
+    }
+    flush(&mut run);
+    found
 }
 
 /// Whether a (lower-cased) word is an address: a web address, a domain name
@@ -604,16 +739,35 @@ pub(crate) fn names_absent(question: &str, source: &str) -> Vec<String> {
                 .or_else(|| w.strip_suffix("’s"))
                 .unwrap_or(w)
         })
-        // "I" and its contractions ("I'll", "I’m") are no names
+        // "I" and its contractions ("I'll", "I’m") are no names, nor are months and weekdays:
+        // "from 20 August 2020" dates what is asked, and the passage may write the date
+        // another way
         .filter(|w| {
+            let lower = w.to_lowercase();
             w.chars().next().is_some_and(char::is_uppercase)
                 && *w != "I"
                 && !w.starts_with("I'")
                 && !w.starts_with("I’")
+                && !MONTHS.contains(&lower.as_str())
+                && !WEEKDAYS.contains(&lower.as_str())
         })
         .filter(|w| !source.contains(&w.to_lowercase()))
         .map(str::to_string)
         .collect()
+}
+
+/// A question about Northwind is answered from a document that names Northwind: when some
+/// passage's document names everything the question names (`naming`, by passage), the
+/// sentences of the others are out of the running (their scores become −∞).
+pub(crate) fn only_from_naming(units: &[Unit], scores: &mut [f32], naming: &[bool]) {
+    if !naming.iter().any(|&n| n) {
+        return;
+    }
+    for (u, s) in units.iter().zip(scores.iter_mut()) {
+        if !naming.get(u.passage - 1).copied().unwrap_or(false) {
+            *s = f32::NEG_INFINITY;
+        }
+    }
 }
 
 /// A unit of a passage that could answer on its own.
@@ -1135,7 +1289,7 @@ mod tests {
             focus("What happens to my comp time when I leave GSA?"),
             Focus::Open
         );
-        assert_eq!(focus("How much does Papa John's pay?"), Focus::Figure);
+        assert_eq!(focus("How much does Papa John's pay?"), Focus::Money);
         assert_eq!(focus("When does comp time expire?"), Focus::When);
         for place in [
             "Which state's law governs the Papa John's endorsement agreement?",
@@ -1237,9 +1391,106 @@ mod tests {
         ));
         // a quantity that opens a sentence is still one
         assert!(states_focus(
-            &much,
+            &Focus::Figure,
             "1.5 days of leave are paid at 100 percent."
         ));
+    }
+
+    #[test]
+    fn only_documents_that_name_what_the_question_names_answer() {
+        let passages = vec![
+            "We are terminating the supply agreement.".to_string(),
+            "Under section 12 we may terminate on thirty days notice.".to_string(),
+        ];
+        let u = units(&passages, &[None, None], &[]);
+        let question = "Which section did Alice cite?";
+        let mut scores = vec![2.0, 1.0];
+        // the second passage's document (a message from Alice) names her, the first's does not
+        only_from_naming(&u, &mut scores, &[false, true]);
+        let picked = select(question, &u, &scores).expect("a selection");
+        assert_eq!(u[picked.picked[0]].passage, 2);
+        // when no document names everything, the scores stay (the answer is then refused)
+        let mut scores = vec![2.0, 1.0];
+        only_from_naming(&u, &mut scores, &[false, false]);
+        assert_eq!(scores, [2.0, 1.0]);
+    }
+
+    #[test]
+    fn answer_types_need_their_own_form() {
+        // a phone number, not a section number or a count of days
+        for q in [
+            "What phone number do I call to reach the incident team?",
+            "What is the phone number of the compliance hotline?",
+        ] {
+            assert_eq!(focus(q), Focus::Phone, "{q}");
+        }
+        assert!(states_focus(&Focus::Phone, "Call 1-877-888-3337 any time."));
+        assert!(states_focus(&Focus::Phone, "Phone (202) 501-1021."));
+        assert!(!states_focus(
+            &Focus::Phone,
+            "Use the numbers listed in Section 3.1.1 of the guide."
+        ));
+        assert!(!states_focus(&Focus::Phone, "Signed on 2020-08-20."));
+        assert!(!states_focus(&Focus::Phone, "We reply within 7 days."));
+        // a percentage, not any figure
+        for q in [
+            "What is the locality pay percentage for the Bay Area?",
+            "What share of the meals allowance do I get on the first day?",
+        ] {
+            assert_eq!(focus(q), Focus::Percent, "{q}");
+        }
+        assert!(states_focus(
+            &Focus::Percent,
+            "You get 75% of the M&IE rate."
+        ));
+        assert!(states_focus(&Focus::Percent, "a 15 percent discount"));
+        assert!(!states_focus(
+            &Focus::Percent,
+            "Streetcars stop at 6th and 7th Streets."
+        ));
+        // money when "how much" asks what something costs or pays, not how much time
+        assert_eq!(
+            focus("How much will TTS contribute toward a standing desk?"),
+            Focus::Money
+        );
+        assert_eq!(
+            focus("How much work time can I spend using the program?"),
+            Focus::Figure
+        );
+        // a calendar date or weekday, not a duration
+        for q in [
+            "On what date was the supply agreement signed?",
+            "By what date should ratings be completed?",
+            "What day of the week are badges processed?",
+        ] {
+            assert_eq!(focus(q), Focus::Date, "{q}");
+        }
+        assert!(states_focus(&Focus::Date, "Ratings are due November 14."));
+        assert!(states_focus(&Focus::Date, "Badges are made on Wednesday."));
+        assert!(states_focus(
+            &Focus::Date,
+            "Signed 5/19/20 by both parties."
+        ));
+        assert!(!states_focus(
+            &Focus::Date,
+            "We may terminate on thirty days written notice."
+        ));
+        assert!(!states_focus(&Focus::Date, "See section 3.1.1."));
+        // a governing law is stated with the law, not by an address in that state
+        assert!(states_focus(
+            &Focus::Jurisdiction,
+            "This Agreement is governed by the laws of the State of Nevada."
+        ));
+        assert!(!states_focus(
+            &Focus::Jurisdiction,
+            "Suite 207, Coquitlam, British Columbia, Canada."
+        ));
+        // a name with a digit is no figure; a code is
+        assert!(!states_focus(
+            &Focus::Figure,
+            "H1 staff do the initial triage."
+        ));
+        assert!(states_focus(&Focus::Figure, "Bill it to #1810."));
     }
 
     #[test]
@@ -1379,6 +1630,9 @@ mod tests {
         assert!(names_absent("When can I invoice the Owner?", source).is_empty());
         assert!(names_absent("Which code if I'll be out, and I’m ill?", source).is_empty());
         assert!(names_absent("My aunt died. How much leave? Owner", source).is_empty());
+        // nor are months and weekdays: the source may write the date another way
+        assert!(names_absent("What fee is due from 20 August 2020?", source).is_empty());
+        assert!(names_absent("Is the Owner paid on Friday?", source).is_empty());
     }
 
     #[test]

@@ -38,8 +38,9 @@ pub(crate) enum Focus {
     Money,
     /// A date, a weekday or time of day, or a duration ("when", "what is the deadline").
     When,
-    /// A calendar date or a weekday ("by what date", "on what date", "what day of the week"):
-    /// a duration ("within thirty days") does not say which day.
+    /// A calendar date, a weekday or a time of day ("by what date", "on what date", "what day
+    /// of the week", "what is the deadline"): a duration ("within thirty days") does not say
+    /// which day.
     Date,
     /// A percentage ("what percentage", "what share of"): "within 7 days" is no share.
     Percent,
@@ -189,7 +190,9 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
     {
         return Focus::Money;
     }
+    // a deadline is a day ("close of business on Friday"), not "at least 32 hours"
     if after(&["what", "date"]).is_some()
+        || q.contains("deadline")
         || after(&["which", "date"]).is_some()
         || after(&["what", "day"]).is_some()
         || after(&["which", "day"]).is_some()
@@ -215,7 +218,7 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
     if asks_for_a_jurisdiction(ws) {
         return Focus::Jurisdiction;
     }
-    if ws.first().is_some_and(|w| w == "when") || q.contains("deadline") || q.contains("by when") {
+    if ws.first().is_some_and(|w| w == "when") || q.contains("by when") {
         return Focus::When;
     }
     Focus::Open
@@ -532,7 +535,6 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         .filter(|w| !w.is_empty())
         .map(str::to_string)
         .collect();
-    let has_digit = lower.chars().any(|c| c.is_ascii_digit());
     let quantity = |units: &[&str]| {
         ws.iter().enumerate().any(|(i, w)| {
             // "12 weeks", "12-week", "13 days (104 hours)", "one year", "a year"
@@ -570,11 +572,16 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         // "8.13 No SRAM Product Warranty Issues": a heading's number is no figure
         Focus::Figure => figure(&ws[usize::from(opens_with_section_number(text)).min(ws.len())..]),
         Focus::Money => money(&ws),
+        // a time expression: any digit is not one ("bill at least 32 people")
         Focus::When => {
             ws.iter().any(|w| {
                 let t = w.trim_matches(|c: char| !c.is_alphanumeric());
-                (MONTHS.contains(&t) && t != "may") || WEEKDAYS.contains(&t)
-            }) || has_digit
+                let year = t.len() == 4
+                    && t.chars().all(|c| c.is_ascii_digit())
+                    && (t.starts_with("19") || t.starts_with("20"));
+                (MONTHS.contains(&t) && t != "may") || WEEKDAYS.contains(&t) || year
+            }) || lower.split_whitespace().any(is_numeric_date)
+                || states_time_of_day(&ws)
                 || quantity(TIME_UNITS)
         }
         Focus::Date => {
@@ -586,6 +593,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                 };
                 (MONTHS.contains(&t) && (t != "may" || dated())) || WEEKDAYS.contains(&t)
             }) || lower.split_whitespace().any(is_numeric_date)
+                || states_time_of_day(&ws)
         }
         Focus::Percent => lower.contains('%') || ws.iter().any(|w| w.starts_with("percent")),
         Focus::Phone => has_phone_number(&lower),
@@ -605,6 +613,43 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
 
 /// Words one of which a sentence that states a governing law or a forum uses.
 const LAW_WORDS: &[&str] = &["law", "govern", "court", "jurisdiction", "venue", "constru"];
+
+/// Whether words state a time of day: "9:00", "5 p.m.", "10am", "noon", "close of business".
+fn states_time_of_day(ws: &[String]) -> bool {
+    let joined = ws.join(" ");
+    if [
+        "noon",
+        "midnight",
+        "close of business",
+        "end of the day",
+        "end of day",
+    ]
+    .iter()
+    .any(|p| joined.contains(p))
+    {
+        return true;
+    }
+    let meridiem = |x: &str| {
+        matches!(
+            x.trim_end_matches([',', ';', ')']),
+            "am" | "pm" | "a.m." | "p.m." | "a.m" | "p.m"
+        )
+    };
+    ws.iter().enumerate().any(|(i, w)| {
+        let t = w.trim_matches(|c: char| "([,;)".contains(c));
+        let clock = t.split_once(':').is_some_and(|(h, m)| {
+            (1..=2).contains(&h.len())
+                && h.chars().all(|c| c.is_ascii_digit())
+                && m.len() >= 2
+                && m[..2].chars().all(|c| c.is_ascii_digit())
+        });
+        let hour = |d: &str| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit() || c == ':');
+        let glued = ["am", "pm", "a.m.", "p.m."]
+            .iter()
+            .any(|m| t.strip_suffix(m).is_some_and(hour));
+        clock || glued || (hour(t) && ws.get(i + 1).is_some_and(|n| meridiem(n)))
+    })
+}
 
 /// Whether a word is a date in digits: "5/19/20", "2020-08-20", "19.5.2020" (not the
 /// section "3.1.1" or the range "1-2").
@@ -1476,6 +1521,29 @@ mod tests {
             "We may terminate on thirty days written notice."
         ));
         assert!(!states_focus(&Focus::Date, "See section 3.1.1."));
+        // a deadline is a day or a time of day
+        let deadline = focus("What's the weekly deadline for getting my hours into Tock?");
+        assert_eq!(deadline, Focus::Date);
+        assert!(states_focus(
+            &deadline,
+            "Submit it by close of business on Friday."
+        ));
+        assert!(states_focus(&deadline, "Timecards are due at 5 p.m."));
+        assert!(!states_focus(
+            &deadline,
+            "Bill at least 32 hours to project work."
+        ));
+        // "when" also takes a duration, but not any digit
+        assert!(states_focus(
+            &Focus::When,
+            "Comp time expires after 26 pay periods."
+        ));
+        assert!(states_focus(&Focus::When, "Timecards open Monday at 9:00."));
+        assert!(states_focus(
+            &Focus::When,
+            "The policy took effect in 2024."
+        ));
+        assert!(!states_focus(&Focus::When, "Up to 32 people can attend."));
         // a governing law is stated with the law, not by an address in that state
         assert!(states_focus(
             &Focus::Jurisdiction,

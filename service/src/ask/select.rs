@@ -179,16 +179,34 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
     if q.contains("percent") || q.contains("what share of") {
         return Focus::Percent;
     }
-    // "how much does the program pay", "how much will TTS contribute": an amount of money
-    // ("how much work time can I spend" asks for time: a noun after "how much" says what)
-    if after(&["how", "much"]).is_some_and(|i| {
-        ws.get(i).is_some_and(|w| AUXILIARIES.contains(&w.as_str()))
-            && ws[i..ws.len().min(i + 6)]
-                .iter()
-                .any(|w| MONEY_VERBS.contains(&w.as_str()))
-    }) || after(&["how", "much", "money"]).is_some()
-    {
-        return Focus::Money;
+    if let Some(i) = after(&["how", "much"]) {
+        let next = &ws[i..ws.len().min(i + 6)];
+        // "how much (prior written) notice": notice is given in days
+        if next
+            .iter()
+            .take_while(|w| NOTICE_ADJECTIVES.contains(&w.as_str()) || *w == "notice")
+            .any(|w| w == "notice")
+        {
+            return Focus::Quantity(TIME_UNITS.to_vec());
+        }
+        // "how much does the program pay", "how much will TTS contribute", "how much
+        // severance pay", "how much cash": an amount of money ("how much work time can I
+        // spend" asks for time: a noun after "how much" says what)
+        let costs = next
+            .first()
+            .is_some_and(|w| AUXILIARIES.contains(&w.as_str()))
+            && next.iter().any(|w| MONEY_VERBS.contains(&w.as_str()));
+        let named = next
+            .iter()
+            .take_while(|w| !AUXILIARIES.contains(&w.as_str()))
+            .any(|w| {
+                let s = stem(w);
+                MONEY_NOUNS.contains(&s.as_str())
+                    || ["cash", "money", "pay", "budget", "subsidy"].contains(&s.as_str())
+            });
+        if costs || named {
+            return Focus::Money;
+        }
     }
     // a deadline is a day ("close of business on Friday"), not "at least 32 hours"
     if after(&["what", "date"]).is_some()
@@ -235,6 +253,9 @@ const PHONE_PHRASES: &[&str] = &[
     "number to call",
 ];
 
+/// Words between "how much" and "notice" ("how much prior written notice").
+const NOTICE_ADJECTIVES: &[&str] = &["prior", "advance", "advanced", "written", "formal"];
+
 /// Words that follow "how much" when it asks what something costs ("how much does…").
 const AUXILIARIES: &[&str] = &[
     "does", "do", "did", "will", "would", "can", "could", "should", "is", "are", "must",
@@ -251,6 +272,8 @@ const MONEY_VERBS: &[&str] = &[
     "charges",
     "reimburse",
     "reimburses",
+    "reimbursed",
+    "charged",
     "contribute",
     "contributes",
     "earn",
@@ -276,6 +299,15 @@ const FIGURE_NOUNS: &[&str] = &[
     "minimum",
     "maximum",
     "age",
+];
+
+/// Nouns whose value is a length of time (stems).
+const DURATION_NOUNS: &[&str] = &["term", "period", "duration"];
+
+/// Words a question may open with before its question word ("above what amount").
+const PREPOSITIONS: &[&str] = &[
+    "above", "below", "under", "over", "in", "on", "at", "to", "from", "for", "by", "after",
+    "before", "until", "with", "within",
 ];
 
 /// Nouns whose value is an amount of money: a phone number or a date answers none of them.
@@ -323,12 +355,29 @@ fn noun_phrase_head(ws: &[String]) -> Option<String> {
 /// Without this, a sentence that names the thing but gives no figure ("reimbursement at the
 /// POV mileage rates") answered the question.
 fn names_a_figure(ws: &[String]) -> Option<Focus> {
-    if !ws.first().is_some_and(|w| w == "what" || w == "which") {
+    // the question word may follow a preposition: "above what amount", "under which line"
+    let at = ws
+        .iter()
+        .take(3)
+        .position(|w| w == "what" || w == "which")?;
+    if at > 0 && !PREPOSITIONS.contains(&ws[0].as_str()) {
         return None;
     }
-    let head = noun_phrase_head(&ws[1..])?;
-    if MONEY_NOUNS.contains(&head.as_str()) {
+    let rest = &ws[at + 1..];
+    let head = noun_phrase_head(rest)?;
+    // "what amount" is money unless it is an amount of time ("what amount of leave")
+    let of_time = || {
+        let i = rest.iter().position(|w| stem(w) == "amount");
+        i.and_then(|i| rest.get(i + 1..i + 3)).is_some_and(|n| {
+            n[0] == "of"
+                && (TIME_UNITS.contains(&stem(&n[1]).as_str()) || n[1] == "leave" || n[1] == "time")
+        })
+    };
+    if MONEY_NOUNS.contains(&head.as_str()) || (head == "amount" && !of_time()) {
         Some(Focus::Money)
+    } else if DURATION_NOUNS.contains(&head.as_str()) {
+        // "what is the initial term", "what is the notice period": a length of time
+        Some(Focus::Quantity(TIME_UNITS.to_vec()))
     } else if ADDRESS_NOUNS.contains(&head.as_str()) {
         Some(Focus::Address)
     } else if head == "percentage" {
@@ -545,7 +594,13 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                 _ => (is_number(w) && w != "a", None),
             };
             let a_unit = w == "a" || w == "an" || w == "every" || w == "each";
-            if !(num || a_unit) {
+            // "this 23rd day of December" dates; an ordinal counts no time
+            let ordinal = ["st", "nd", "rd", "th"].iter().any(|o| {
+                w.trim_end_matches([',', '.'])
+                    .strip_suffix(o)
+                    .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
+            });
+            if !(num || a_unit) || ordinal {
                 return false;
             }
             let next: Vec<String> = match unit_at {
@@ -1502,6 +1557,39 @@ mod tests {
             focus("How much work time can I spend using the program?"),
             Focus::Figure
         );
+        // the question word may follow a preposition; "amount" is money unless of time
+        assert_eq!(
+            focus("Above what amount does a travel expense need a receipt?"),
+            Focus::Money
+        );
+        assert_eq!(
+            focus("What amount of leave can I carry over?"),
+            Focus::Figure
+        );
+        assert_eq!(
+            focus("How much severance pay do laid-off employees receive?"),
+            Focus::Money
+        );
+        assert_eq!(
+            focus("How much can a supervisor get reimbursed for insurance?"),
+            Focus::Money
+        );
+        // notice, a term and a period are lengths of time
+        for q in [
+            "How much prior written notice must Inktomi give?",
+            "What is the initial term of the transportation agreement?",
+            "What is the notice period?",
+        ] {
+            assert_eq!(focus(q), Focus::Quantity(TIME_UNITS.to_vec()), "{q}");
+        }
+        assert!(!states_focus(
+            &Focus::Quantity(TIME_UNITS.to_vec()),
+            "This Agreement is executed this 23rd day of December, 2003."
+        ));
+        assert!(states_focus(
+            &Focus::Quantity(TIME_UNITS.to_vec()),
+            "The initial term is three (3) years."
+        ));
         // a calendar date or weekday, not a duration
         for q in [
             "On what date was the supply agreement signed?",

@@ -287,6 +287,8 @@ const MONEY_VERBS: &[&str] = &[
 /// Tock line do I bill", "what is the mileage reimbursement rate per mile".
 const FIGURE_NOUNS: &[&str] = &[
     "rate",
+    "cap",
+    "ceiling",
     "amount",
     "score",
     "code",
@@ -1573,6 +1575,10 @@ mod tests {
         assert_eq!(
             focus("How much can a supervisor get reimbursed for insurance?"),
             Focus::Money
+        );
+        assert_eq!(
+            focus("What is the nightly hotel cap for London?"),
+            Focus::Figure
         );
         // notice, a term and a period are lengths of time
         for q in [

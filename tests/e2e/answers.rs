@@ -50,6 +50,19 @@ const BLIND: Floors = Floors {
     refused: 6,
 };
 
+/// The second blind set (`answers-blind2.jsonl` without its 5 contract questions,
+/// `unanswerable-blind2.jsonl`), measured on this subset on 2026-12-04 (16 of 25 right, 5
+/// false refusals, 14 of 15 unanswerable refused, no ungrounded figure), minus a margin; its
+/// first measurement on the whole corpus, before it was used for development, is in the
+/// README.
+const BLIND2: Floors = Floors {
+    answerable: Some(25),
+    unanswerable: 15,
+    right: 14,
+    false_refusals: 6,
+    refused: 12,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -65,19 +78,17 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
         std::fs::copy(root.join("eval").join(file), eval.join(file)).unwrap();
     }
     // the questions whose answer is outside corpora/legal, and every unanswerable one
-    let all = std::fs::read_to_string(root.join("eval/answers.jsonl")).unwrap();
-    let kept: Vec<&str> = all
-        .lines()
-        .filter(|l| {
-            let q: Value = serde_json::from_str(l).unwrap();
-            q["docs"].as_array().is_none_or(|docs| {
-                docs.iter()
-                    .all(|d| !d.as_str().unwrap().starts_with("legal/"))
-            })
-        })
-        .collect();
+    let kept = without_legal(&root.join("eval/answers.jsonl"));
     assert!(kept.len() >= 50, "{} questions", kept.len());
     std::fs::write(eval.join("answers.jsonl"), kept.join("\n")).unwrap();
+    let kept2 = without_legal(&root.join("eval/answers-blind2.jsonl"));
+    assert_eq!(
+        kept2.len(),
+        25,
+        "second blind set without its contract questions"
+    );
+    let facts2 = tmp.path().join("answers-blind2.jsonl");
+    std::fs::write(&facts2, kept2.join("\n")).unwrap();
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -104,6 +115,31 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
         unanswerable.to_str().unwrap(),
     ]);
     check("blind", &blind, &BLIND);
+    let unanswerable2 = root.join("eval/unanswerable-blind2.jsonl");
+    let blind2 = answers(&[
+        "--facts",
+        facts2.to_str().unwrap(),
+        "--unanswerable",
+        unanswerable2.to_str().unwrap(),
+    ]);
+    check("second blind", &blind2, &BLIND2);
+}
+
+/// The lines of a question file whose answers lie outside corpora/legal (and the questions
+/// without an answer).
+fn without_legal(file: &Path) -> Vec<String> {
+    std::fs::read_to_string(file)
+        .unwrap()
+        .lines()
+        .filter(|l| {
+            let q: Value = serde_json::from_str(l).unwrap();
+            q["docs"].as_array().is_none_or(|docs| {
+                docs.iter()
+                    .all(|d| !d.as_str().unwrap().starts_with("legal/"))
+            })
+        })
+        .map(str::to_string)
+        .collect()
 }
 
 /// Asserts `report` reaches `floors`, naming the misses when too few are right.

@@ -100,7 +100,15 @@ const WEEKDAYS: &[&str] = &[
 
 /// Reads the question's focus.
 pub(crate) fn focus(question: &str) -> Focus {
-    let q = question.to_lowercase();
+    let lower = question.to_lowercase();
+    // a lead-in clause sets the scene ("In the Slinger Bag consulting agreement, what is the
+    // monthly fee…"): the question is the clause its question word opens
+    let q = ["what", "which", "when", "how", "where", "who"]
+        .iter()
+        .filter_map(|w| lower.rfind(&format!(", {w} ")))
+        .max()
+        .map_or(lower.as_str(), |i| &lower[i + 2..])
+        .to_string();
     let ws = words(&q);
     let plain = plain_focus(&q, &ws);
     // "… rate per mile": the figure must be per mile
@@ -337,14 +345,52 @@ const ADDRESS_NOUNS: &[&str] = &[
 fn noun_phrase_head(ws: &[String]) -> Option<String> {
     const SKIP: &[&str] = &["is", "are", "was", "the", "a", "an", "my", "our"];
     const END: &[&str] = &[
-        "do", "does", "did", "is", "are", "should", "can", "could", "will", "would", "must", "may",
-        "for", "of", "on", "in", "if", "to", "when", "under", "at", "with", "i", "we", "per",
-        "have", "has", "am", "were", "was",
+        "do",
+        "does",
+        "did",
+        "is",
+        "are",
+        "should",
+        "can",
+        "could",
+        "will",
+        "would",
+        "must",
+        "may",
+        "for",
+        "of",
+        "on",
+        "in",
+        "if",
+        "to",
+        "when",
+        "under",
+        "at",
+        "with",
+        "i",
+        "we",
+        "per",
+        "have",
+        "has",
+        "am",
+        "were",
+        "was",
+        "from",
+        "after",
+        "before",
+        "during",
+        "since",
+        "until",
+        "starting",
+        "beginning",
+        "effective",
+        "as",
     ];
+    // "the monthly fee starting 20 August 2020": a date or a figure ends the phrase too
     let head = ws
         .iter()
         .skip_while(|w| SKIP.contains(&w.as_str()))
-        .take_while(|w| !END.contains(&w.as_str()))
+        .take_while(|w| !END.contains(&w.as_str()) && !w.chars().any(|c| c.is_ascii_digit()))
         .last()?;
     let head = stem(head.trim_matches(|c: char| !c.is_alphanumeric()));
     (!head.is_empty()).then_some(head)
@@ -1579,6 +1625,18 @@ mod tests {
         assert_eq!(
             focus("What is the nightly hotel cap for London?"),
             Focus::Figure
+        );
+        // a lead-in clause before the question word sets the scene
+        assert_eq!(
+            focus(
+                "In the Slinger Bag consulting agreement, what is the monthly base fee starting \
+                 20 August 2020?"
+            ),
+            Focus::Money
+        );
+        assert_eq!(
+            focus("If my flight lands late, when is the receipt due?"),
+            Focus::When
         );
         // notice, a term and a period are lengths of time
         for q in [

@@ -300,8 +300,6 @@ pub(crate) fn softmax_last(x: &Tensor) -> Result<Tensor> {
 pub(crate) mod tests {
     use super::*;
 
-    /// A two-layer encoder of width 8 with random weights (vocabulary of 20): small enough to
-    /// check gradients by finite differences and to train in tests.
     /// Normal-ish values (the sum of four uniforms, scaled) from a generator seeded by `name`.
     fn seeded_normal(name: &str, shape: Vec<usize>, std: f32, dev: &Device) -> Tensor {
         let mut state: u64 = name.bytes().fold(0xcbf2_9ce4_8422_2325 ^ 4, |h, b| {
@@ -321,6 +319,8 @@ pub(crate) mod tests {
         Tensor::from_vec(values, shape, dev).unwrap()
     }
 
+    /// A two-layer encoder of width 8 with seeded random weights (vocabulary of 20): small
+    /// enough to check gradients by finite differences and to train in tests.
     pub(crate) fn tiny() -> Bert {
         let config = BertConfig {
             hidden_size: 8,

@@ -105,23 +105,21 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
         trawl(&args)
     };
     check("development", &answers(&[]), &DEVELOPMENT);
-    // the blind questions, on the same index
-    let facts = root.join("eval/answers-blind.jsonl");
-    let unanswerable = root.join("eval/unanswerable-blind.jsonl");
-    let blind = answers(&[
-        "--facts",
-        facts.to_str().unwrap(),
-        "--unanswerable",
-        unanswerable.to_str().unwrap(),
-    ]);
+    // the blind question sets, on the same index
+    let other_questions = |facts: &Path, unanswerable: &Path| {
+        answers(&[
+            "--facts",
+            facts.to_str().unwrap(),
+            "--unanswerable",
+            unanswerable.to_str().unwrap(),
+        ])
+    };
+    let blind = other_questions(
+        &root.join("eval/answers-blind.jsonl"),
+        &root.join("eval/unanswerable-blind.jsonl"),
+    );
     check("blind", &blind, &BLIND);
-    let unanswerable2 = root.join("eval/unanswerable-blind2.jsonl");
-    let blind2 = answers(&[
-        "--facts",
-        facts2.to_str().unwrap(),
-        "--unanswerable",
-        unanswerable2.to_str().unwrap(),
-    ]);
+    let blind2 = other_questions(&facts2, &root.join("eval/unanswerable-blind2.jsonl"));
     check("second blind", &blind2, &BLIND2);
 }
 

@@ -354,18 +354,15 @@ pub fn run_ask(
     let names_found = selection
         .as_ref()
         .is_some_and(|s| s.picked.iter().all(|&i| naming[units[i].passage - 1]));
-    tracing::debug!(
-        combined = selection
-            .as_ref()
-            .map(|s| s.support + RELEVANCE_WEIGHT * best.unwrap_or(0.0)),
-        ?naming,
-        "refusal signals"
-    );
+    // the best sentence's score and the best passage's cosine together: either alone
+    // separates answerable from unanswerable questions worse (README)
+    let combined = selection
+        .as_ref()
+        .map(|s| s.support + RELEVANCE_WEIGHT * best.unwrap_or(0.0));
+    tracing::debug!(?combined, ?naming, "refusal signals");
     let selection = match selection {
-        // the best sentence's score and the best passage's cosine together: either alone
-        // separates answerable from unanswerable questions worse (README)
         Some(s)
-            if s.support + RELEVANCE_WEIGHT * best.unwrap_or(0.0) >= asker.options.min_support
+            if combined.is_some_and(|c| c >= asker.options.min_support)
                 && s.focus_found
                 && names_found =>
         {
@@ -802,6 +799,7 @@ fn passages_naming(
     let mut documents: HashMap<String, String> = HashMap::new();
     let mut naming = Vec::with_capacity(passages.len());
     for p in passages {
+        // the headings it stands under name what it is about ("… › CART (Captioning)")
         let section = p.hit.section.as_deref().unwrap_or_default();
         let source = format!("{} {} {section} {}", p.hit.path, p.hit.title, p.text);
         let absent = select::names_absent(question, &source);

@@ -107,10 +107,9 @@ pub(crate) fn focus(question: &str) -> Focus {
         .iter()
         .filter_map(|w| lower.rfind(&format!(", {w} ")))
         .max()
-        .map_or(lower.as_str(), |i| &lower[i + 2..])
-        .to_string();
-    let ws = words(&q);
-    let plain = plain_focus(&q, &ws);
+        .map_or(lower.as_str(), |i| &lower[i + 2..]);
+    let ws = words(q);
+    let plain = plain_focus(q, &ws);
     // "… rate per mile": the figure must be per mile
     let per = ws
         .windows(2)
@@ -679,10 +678,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         Focus::When => {
             ws.iter().any(|w| {
                 let t = w.trim_matches(|c: char| !c.is_alphanumeric());
-                let year = t.len() == 4
-                    && t.chars().all(|c| c.is_ascii_digit())
-                    && (t.starts_with("19") || t.starts_with("20"));
-                (MONTHS.contains(&t) && t != "may") || WEEKDAYS.contains(&t) || year
+                (MONTHS.contains(&t) && t != "may") || WEEKDAYS.contains(&t) || is_year(t)
             }) || lower.split_whitespace().any(is_numeric_date)
                 || states_time_of_day(&ws)
                 || quantity(TIME_UNITS)
@@ -752,6 +748,13 @@ fn states_time_of_day(ws: &[String]) -> bool {
             .any(|m| t.strip_suffix(m).is_some_and(hour));
         clock || glued || (hour(t) && ws.get(i + 1).is_some_and(|n| meridiem(n)))
     })
+}
+
+/// Whether a bare word is a year of the last or this century ("2020").
+fn is_year(t: &str) -> bool {
+    t.len() == 4
+        && t.chars().all(|c| c.is_ascii_digit())
+        && (t.starts_with("19") || t.starts_with("20"))
 }
 
 /// Whether a word is a date in digits: "5/19/20", "2020-08-20", "19.5.2020" (not the
@@ -862,9 +865,7 @@ fn figure(ws: &[String]) -> bool {
     let month = |w: Option<&String>| w.is_some_and(|w| MONTHS.contains(&bare(w).as_str()));
     ws.iter().enumerate().any(|(i, w)| {
         let t = bare(w);
-        let year = t.len() == 4
-            && t.chars().all(|c| c.is_ascii_digit())
-            && (t.starts_with("19") || t.starts_with("20"));
+        let year = is_year(&t);
         let day_of_month = (i > 0 && month(ws.get(i - 1))) || month(ws.get(i + 1));
         // "on the one hand" states no figure
         is_number(w) && w != "a" && t != "one" && !year && !day_of_month

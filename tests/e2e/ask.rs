@@ -121,6 +121,44 @@ fn ask_rejects_bad_questions_before_loading_anything() {
     }
 }
 
+/// A contract's clause is found wherever it stands in the document the question names:
+/// search shows one passage per document (here the preamble, which names the parties), and
+/// the governing-law clause, many passages on, is the answer.
+#[test]
+fn the_clause_asked_for_is_read_from_the_named_contract() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    let dgt = "HUBEIMINKANGPHARMACEUTICALLTD_09_19_2006-EX-10.1-OUTSOURCING_AGREEMENT.PDF";
+    for c in [
+        dgt,
+        "MARTINMIDSTREAMPARTNERSLP_01_23_2004-EX-10.3-TRANSPORTATION_SERVICES_AGREEMENT.PDF",
+        "INKTOMICORP_06_08_1998-EX-10.14-SOFTWARE_HOSTING_AGREEMENT.PDF",
+        "BELLICUMPHARMACEUTICALS,INC_05_07_2019-EX-10.1-Supply_Agreement.PDF",
+    ] {
+        std::fs::copy(root.join("corpora/legal").join(c), docs.join(c)).unwrap();
+    }
+    let idx = dir.path().join("idx");
+    trawl(&[
+        "index",
+        docs.to_str().unwrap(),
+        "--index",
+        idx.to_str().unwrap(),
+        "--json",
+    ]);
+    let v = ask_json(
+        &idx,
+        "Which state's law governs the photo retouching outsourcing agreement between DGT Corp. and Dolphin Industries?",
+        &[],
+    );
+    assert_grounded(&v);
+    assert!(v["answer"].as_str().unwrap().contains("Nevada"), "{v:#}");
+    for c in v["citations"].as_array().unwrap() {
+        assert_eq!(c["path"], dgt, "{v:#}");
+    }
+}
+
 /// Two principals over the same files: one in `legal`, one in `hr`. The legal settlement's
 /// figure must never reach the HR principal's prompt, answer or source lists.
 #[test]

@@ -904,12 +904,19 @@ fn read_passages(
 /// Other passages of the best document that join the candidates.
 const MORE_OF_THE_TOP_DOCUMENT: usize = 2;
 
-/// How many of the top document's passages nearest to the question are weighed for them.
-const MORE_CANDIDATES: usize = 12;
+/// How many of the top document's passages nearest to the question are weighed for them: all
+/// of them in any but a book-length document (a contract states its term or governing law in
+/// one clause among dozens, whatever its cosine).
+const MORE_CANDIDATES: usize = 400;
 
 /// Weight of the share of the question's content words a passage contains, next to its
 /// cosine (the same weight a sentence's words get when the answer is picked).
 const MORE_LEXICAL: f32 = 0.35;
+
+/// What a passage that states what the question asks for ([`select::states_focus`]: a
+/// length of time for "what is the initial term", a state's law for "which law governs")
+/// gains over one that does not.
+const MORE_FOCUS: f32 = 0.1;
 
 /// Adds the passages of the top document that search did not show and that best match the
 /// question (search shows one passage per document; the rule is often beside the passage
@@ -918,6 +925,9 @@ const MORE_LEXICAL: f32 = 0.35;
 /// Why words as well as the cosine: the small embedder puts a passage about the topic ("leave
 /// without pay to extend your parental leave") nearer than the one that states the rule the
 /// question names ("12 weeks of paid time off"); the question's own words tell them apart.
+/// Within one document a word counts by how few of its passages hold it, and the names the
+/// question gives count for nothing: "Martin Operating Partnership" chose the document, and
+/// the signature block that repeats it is not the clause asked about.
 fn more_of_the_top_document(
     asker: Asker<'_>,
     question: &str,
@@ -935,24 +945,55 @@ fn more_of_the_top_document(
         .filter(|p| p.hit.doc_id == top.doc_id)
         .map(|p| p.hit.chunk_id)
         .collect();
-    let asked = text::content_words(question);
+    let names: std::collections::HashSet<String> = select::names(question)
+        .iter()
+        .flat_map(|n| text::content_words(n))
+        .collect();
+    let asked: std::collections::HashSet<String> = text::content_words(question)
+        .into_iter()
+        .filter(|w| !names.contains(w))
+        .collect();
     // "unpaid" answers "is it paid?" as well as "paid" would
     let polar = select::polar_words(question);
-    let mut more: Vec<(f32, trawl_search::DocumentPassage)> = asker
+    let focus = select::focus(question);
+    let all = asker
         .store
-        .document_passages(&top.doc_id, query_vector, MORE_CANDIDATES, access)?
+        .document_passages(&top.doc_id, query_vector, MORE_CANDIDATES, access)?;
+    let words: Vec<std::collections::HashSet<String>> =
+        all.iter().map(|p| text::content_words(&p.text)).collect();
+    let weight = |w: &String| {
+        let df = words.iter().filter(|ws| ws.contains(w)).count() as f32;
+        ((all.len() as f32 + 1.0) / (df + 0.5)).ln().max(0.0)
+    };
+    let weights: Vec<(String, f32)> = asked.iter().map(|w| (w.clone(), weight(w))).collect();
+    let total: f32 = weights.iter().map(|(_, x)| x).sum();
+    let mean = if weights.is_empty() {
+        0.0
+    } else {
+        total / weights.len() as f32
+    };
+    let mut more: Vec<(f32, trawl_search::DocumentPassage)> = all
         .into_iter()
-        .filter(|p| !shown.contains(&p.chunk_id))
-        .map(|p| {
-            let share = if asked.is_empty() {
-                0.0
+        .zip(&words)
+        .filter(|(p, _)| !shown.contains(&p.chunk_id))
+        .map(|(p, ws)| {
+            let share = if total > 0.0 {
+                let matched: f32 = weights
+                    .iter()
+                    .filter(|(w, _)| ws.contains(w))
+                    .map(|(_, x)| x)
+                    .sum::<f32>()
+                    + mean
+                        * (select::negated(&polar, &p.text)
+                            + usize::from(select::denies(question, &p.text)))
+                            as f32;
+                matched.min(total) / total
             } else {
-                let matched = text::content_words(&p.text).intersection(&asked).count()
-                    + select::negated(&polar, &p.text)
-                    + usize::from(select::denies(question, &p.text));
-                matched.min(asked.len()) as f32 / asked.len() as f32
+                0.0
             };
-            (p.cosine + MORE_LEXICAL * share, p)
+            let stated = focus != select::Focus::Open && select::states_focus(&focus, &p.text);
+            let score = p.cosine + MORE_LEXICAL * share + if stated { MORE_FOCUS } else { 0.0 };
+            (score, p)
         })
         .collect();
     // stable: equal scores keep the nearer passage first

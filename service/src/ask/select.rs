@@ -655,7 +655,14 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                 // "15 Military Leave days": the unit may follow a few words on
                 None => ws[i + 1..ws.len().min(i + 4)]
                     .iter()
-                    .map(|x| x.trim_matches(|c: char| !c.is_alphanumeric()).to_string())
+                    .map(|x| {
+                        let x = x.trim_matches(|c: char| !c.is_alphanumeric());
+                        // "upon one year's prior written notice"
+                        x.strip_suffix("'s")
+                            .or_else(|| x.strip_suffix("’s"))
+                            .unwrap_or(x)
+                            .to_string()
+                    })
                     .collect(),
             };
             next.iter().any(|n| {
@@ -694,7 +701,16 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
             }) || lower.split_whitespace().any(is_numeric_date)
                 || states_time_of_day(&ws)
         }
-        Focus::Percent => lower.contains('%') || ws.iter().any(|w| w.starts_with("percent")),
+        // "5 percent", "five per cent"; "a percentage of each paycheck" gives none
+        Focus::Percent => {
+            lower.contains('%')
+                || ws.iter().enumerate().any(|(i, w)| {
+                    let next = |k: usize| ws.get(i + k).map_or("", String::as_str);
+                    is_number(w)
+                        && ((next(1).starts_with("percent") && !next(1).starts_with("percentage"))
+                            || (next(1) == "per" && next(2).starts_with("cent")))
+                })
+        }
         Focus::Phone => has_phone_number(&lower),
         // "Suite 207, Coquitlam, British Columbia" names a province but no governing law
         Focus::Jurisdiction => {
@@ -877,6 +893,15 @@ fn figure(ws: &[String]) -> bool {
 /// does not answer a question about Northwind however well its sentence fits.
 pub(crate) fn names_absent(question: &str, source: &str) -> Vec<String> {
     let source = source.to_lowercase();
+    names(question)
+        .into_iter()
+        .filter(|w| !source.contains(&w.to_lowercase()))
+        .collect()
+}
+
+/// The names a question mentions: its capitalized words past the first ("Northwind", "Papa
+/// John's" as "Papa" and "John", "GSA"), without "I", months and weekdays.
+pub(crate) fn names(question: &str) -> Vec<String> {
     let ws: Vec<&str> = question.split_whitespace().collect();
     ws.iter()
         .enumerate()
@@ -900,7 +925,6 @@ pub(crate) fn names_absent(question: &str, source: &str) -> Vec<String> {
                 && !MONTHS.contains(&lower.as_str())
                 && !WEEKDAYS.contains(&lower.as_str())
         })
-        .filter(|w| !source.contains(&w.to_lowercase()))
         .map(str::to_string)
         .collect()
 }
@@ -1593,6 +1617,12 @@ mod tests {
             "You get 75% of the M&IE rate."
         ));
         assert!(states_focus(&Focus::Percent, "a 15 percent discount"));
+        assert!(states_focus(&Focus::Percent, "five per cent of the fee"));
+        // the word alone states no share
+        assert!(!states_focus(
+            &Focus::Percent,
+            "A percentage of each paycheck is withheld by GSA."
+        ));
         assert!(!states_focus(
             &Focus::Percent,
             "Streetcars stop at 6th and 7th Streets."
@@ -1735,6 +1765,11 @@ mod tests {
             &long,
             "Comp time is forfeited when it expires."
         ));
+        // a possessive unit
+        assert!(states_focus(
+            &long,
+            "Inktomi may terminate upon one year's prior written notice."
+        ));
     }
 
     #[test]
@@ -1854,6 +1889,10 @@ mod tests {
         // nor are months and weekdays: the source may write the date another way
         assert!(names_absent("What fee is due from 20 August 2020?", source).is_empty());
         assert!(names_absent("Is the Owner paid on Friday?", source).is_empty());
+        assert_eq!(
+            names("Which law governs the agreement between DGT Corp. and Dolphin's unit?"),
+            vec!["DGT", "Corp", "Dolphin"]
+        );
     }
 
     #[test]

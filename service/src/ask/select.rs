@@ -42,6 +42,11 @@ pub(crate) enum Focus {
     /// of the week", "what is the deadline"): a duration ("within thirty days") does not say
     /// which day.
     Date,
+    /// A day or time by which something is due ("what is the deadline"): a [`Focus::Date`]
+    /// with the word that makes it a limit ("by close of business on Friday", "before",
+    /// "due", "no later than"); "a period beginning on Sunday and ending on Saturday" dates
+    /// no deadline.
+    Deadline,
     /// A percentage ("what percentage", "what share of"): "within 7 days" is no share.
     Percent,
     /// A telephone number ("what phone number do I call"): "Section 3.1.1" is none.
@@ -216,8 +221,10 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
         }
     }
     // a deadline is a day ("close of business on Friday"), not "at least 32 hours"
+    if q.contains("deadline") {
+        return Focus::Deadline;
+    }
     if after(&["what", "date"]).is_some()
-        || q.contains("deadline")
         || after(&["which", "date"]).is_some()
         || after(&["what", "day"]).is_some()
         || after(&["which", "day"]).is_some()
@@ -702,6 +709,15 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                 || states_time_of_day(&ws)
         }
         // "5 percent", "five per cent"; "a percentage of each paycheck" gives none
+        Focus::Deadline => {
+            states_focus(&Focus::Date, text)
+                && (ws.iter().any(|w| {
+                    matches!(
+                        w.trim_matches(|c: char| !c.is_alphanumeric()),
+                        "by" | "before" | "due" | "until" | "deadline"
+                    )
+                }) || lower.contains("no later than"))
+        }
         Focus::Percent => {
             lower.contains('%')
                 || ws.iter().enumerate().any(|(i, w)| {
@@ -1706,7 +1722,16 @@ mod tests {
         assert!(!states_focus(&Focus::Date, "See section 3.1.1."));
         // a deadline is a day or a time of day
         let deadline = focus("What's the weekly deadline for getting my hours into Tock?");
-        assert_eq!(deadline, Focus::Date);
+        assert_eq!(deadline, Focus::Deadline);
+        // a period's dates are no deadline
+        assert!(!states_focus(
+            &deadline,
+            "The weekly reporting period begins on Sunday and ends on Saturday."
+        ));
+        assert!(states_focus(
+            &deadline,
+            "Please make sure you Tock before you end your workday on Friday."
+        ));
         assert!(states_focus(
             &deadline,
             "Submit it by close of business on Friday."

@@ -527,7 +527,7 @@ fn select_answer(
         .iter()
         .map(|p| p.hit.vector_score.unwrap_or(0.0))
         .collect();
-    let mut units = select::units(&full_texts, &sections, &cosines);
+    let mut units = select::units(&full_texts, &sections, &cosines, &select::focus(question));
     units.truncate(asker.options.max_candidates);
     let semantic = embed_units(asker.embedder, query_vector, &units)?;
     let mut scores = select::score(question, &units, &semantic);

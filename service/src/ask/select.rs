@@ -1084,11 +1084,14 @@ fn is_heading(block: &[&str]) -> bool {
 }
 
 /// The candidate units of numbered passages (`sections[i]` is passage i+1's heading path,
-/// `cosines[i]` its cosine similarity to the question).
+/// `cosines[i]` its cosine similarity to the question). A heading that states the question's
+/// `focus` ("For meetings longer than 40 minutes" for "how long can a meeting run…") leads
+/// the first unit under it: that unit says what the heading's figure is about.
 pub(crate) fn units(
     passages: &[String],
     sections: &[Option<String>],
     cosines: &[f32],
+    focus: &Focus,
 ) -> Vec<Unit> {
     let mut out = Vec::new();
     for (p, text) in passages.iter().enumerate() {
@@ -1096,22 +1099,27 @@ pub(crate) fn units(
         let section = sections.get(p).cloned().flatten().unwrap_or_default();
         let mut heading = section.clone();
         let mut position = 0;
-        let mut push = |out: &mut Vec<Unit>, raw: &str, heading: &str| {
-            let cleaned = clean(raw);
-            let n = words(&cleaned).len();
-            if (4..=MAX_UNIT_WORDS).contains(&n)
-                && cleaned.chars().filter(|c| c.is_alphabetic()).count() >= 12
-            {
-                out.push(Unit {
-                    passage: p + 1,
-                    position,
-                    text: cleaned,
-                    heading: heading.to_string(),
-                    passage_cosine,
-                });
-                position += 1;
-            }
-        };
+        let mut figure_heading: Option<String> = None;
+        let mut push =
+            |out: &mut Vec<Unit>, raw: &str, heading: &str, lead: &mut Option<String>| {
+                let cleaned = match lead.take() {
+                    Some(h) => format!("{h}: {}", clean(raw)),
+                    None => clean(raw),
+                };
+                let n = words(&cleaned).len();
+                if (4..=MAX_UNIT_WORDS).contains(&n)
+                    && cleaned.chars().filter(|c| c.is_alphabetic()).count() >= 12
+                {
+                    out.push(Unit {
+                        passage: p + 1,
+                        position,
+                        text: cleaned,
+                        heading: heading.to_string(),
+                        passage_cosine,
+                    });
+                    position += 1;
+                }
+            };
         // blocks are separated by blank lines; a one-line short block is a heading
         let mut blocks: Vec<Vec<&str>> = vec![Vec::new()];
         for line in text.lines() {
@@ -1135,6 +1143,9 @@ pub(crate) fn units(
                 } else {
                     format!("{section} › {h}")
                 };
+                figure_heading = (*focus != Focus::Open && states_focus(focus, h))
+                    .then(|| clean(h))
+                    .filter(|h| !opens_with_section_number(h));
                 continue;
             }
             let table: Vec<&&str> = block.iter().filter(|l| l.contains(" | ")).collect();
@@ -1158,7 +1169,7 @@ pub(crate) fn units(
                     } else {
                         row.join("; ")
                     };
-                    push(&mut out, &text, &heading);
+                    push(&mut out, &text, &heading, &mut figure_heading);
                 }
                 continue;
             }
@@ -1168,7 +1179,7 @@ pub(crate) fn units(
                 // a list item is a unit of its own (long items are split into sentences)
                 for s in line_sentences(line) {
                     for piece in within_length(&s) {
-                        push(&mut out, &piece, &heading);
+                        push(&mut out, &piece, &heading, &mut figure_heading);
                     }
                 }
             }
@@ -1591,7 +1602,7 @@ mod tests {
             "We are terminating the supply agreement.".to_string(),
             "Under section 12 we may terminate on thirty days notice.".to_string(),
         ];
-        let u = units(&passages, &[None, None], &[]);
+        let u = units(&passages, &[None, None], &[], &Focus::Open);
         let question = "Which section did Alice cite?";
         let mut scores = vec![2.0, 1.0];
         // the second passage's document (a message from Alice) names her, the first's does not
@@ -1800,7 +1811,12 @@ mod tests {
     #[test]
     fn units_drop_headings_and_markup_and_keep_items_and_rows() {
         let passage = "Paid parental leave\n\n• You are entitled to 12 weeks of paid time off for the birth of a child. (See below.)\n• You need supervisor approval for the intermittent option.\n\nDay | Hours | \nMonday | 10 | \nTuesday | 9 | ";
-        let u = units(&[passage.to_string()], &[Some("About PPL".into())], &[]);
+        let u = units(
+            &[passage.to_string()],
+            &[Some("About PPL".into())],
+            &[],
+            &Focus::Open,
+        );
         let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
         assert_eq!(
             texts,
@@ -1818,12 +1834,35 @@ mod tests {
     }
 
     #[test]
+    fn a_heading_that_states_the_focus_leads_the_unit_under_it() {
+        let passage = "For meetings longer than 40 minutes\n\nSubmit a request to be upgraded to a Licensed user.\nAsk in the help channel.\n\nHosting 2 meetings at once\n\nYou cannot host two meetings at once.";
+        let long = focus("How long can a meeting run before I need an upgrade?");
+        let u = units(&[passage.to_string()], &[None], &[], &long);
+        let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "For meetings longer than 40 minutes: Submit a request to be upgraded to a Licensed user.",
+                "Ask in the help channel.",
+                // "2 meetings" is no length of time
+                "You cannot host two meetings at once.",
+            ]
+        );
+        // without a focus the heading stays a heading
+        let open = units(&[passage.to_string()], &[None], &[], &Focus::Open);
+        assert_eq!(
+            open[0].text,
+            "Submit a request to be upgraded to a Licensed user."
+        );
+    }
+
+    #[test]
     fn the_rule_beats_the_worked_example_and_the_neighbour() {
         let passages = vec![
             "FMLA entitles you to take up to 12 weeks of unpaid leave per 12 month period.\n\nFor example: you went on FMLA for 4 weeks in March and used sick leave to be paid during those 4 weeks.".to_string(),
             "Extended Out of Office - #1810: intended for if you are out of office for 3 weeks or longer, such as using Paid Parental Leave part-time each week for 5 or 6 months.".to_string(),
         ];
-        let u = units(&passages, &[None, None], &[]);
+        let u = units(&passages, &[None, None], &[], &Focus::Open);
         // equal semantic similarity: wording, focus and penalties decide
         let scores = score("Is FMLA leave paid?", &u, &vec![0.5; u.len()]);
         let s = select("Is FMLA leave paid?", &u, &scores).unwrap();
@@ -1837,7 +1876,7 @@ mod tests {
     fn lines_wrapped_by_a_pdf_layout_are_one_sentence() {
         // the short title line stays apart (it ends no sentence, but the next line starts one)
         let passage = "ENDORSEMENT AGREEMENT\nIn consideration of the rights granted herein, PAPA JOHN’S will pay to ABG in\ncash the sum of $1,250,000 for the first Contract Year.\n• Approved items are listed below\n• Unapproved items are not";
-        let u = units(&[passage.to_string()], &[None], &[]);
+        let u = units(&[passage.to_string()], &[None], &[], &Focus::Open);
         let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
         assert_eq!(
             texts,
@@ -1853,7 +1892,7 @@ mod tests {
             "word ".repeat(60).trim(),
             "other ".repeat(50).trim()
         );
-        let u = units(&[long], &[None], &[]);
+        let u = units(&[long], &[None], &[], &Focus::Open);
         assert_eq!(u.len(), 2, "{u:?}");
     }
 
@@ -1925,7 +1964,7 @@ mod tests {
         let passages = vec![
             "You are entitled to 12 weeks of paid time off for the birth of a child.\n\nYou can request Leave Without Pay (LWOP) of less than four weeks to extend your parental leave.".to_string(),
         ];
-        let u = units(&passages, &[None], &[]);
+        let u = units(&passages, &[None], &[], &Focus::Open);
         // the embedder prefers the second: the negation must outweigh that
         let semantic = [0.65, 0.77];
         let q = "How many weeks of paid parental leave can I take?";
@@ -1941,7 +1980,7 @@ mod tests {
         let passages = vec![
             "You have to be eligible for FMLA to receive Paid Parental Leave.\n\nFMLA gives you up to 12 weeks of unpaid leave each year.".to_string(),
         ];
-        let u = units(&passages, &[None], &[]);
+        let u = units(&passages, &[None], &[], &Focus::Open);
         let q = "Is FMLA leave paid?";
         // the first shares every word of the question and the embedder prefers it
         let s = select(q, &u, &score(q, &u, &[0.8, 0.6])).unwrap();
@@ -1976,7 +2015,7 @@ mod tests {
     #[test]
     fn a_lead_in_brings_its_first_item() {
         let passage = "You can use sick leave for:\n• Doctor and medical appointments for you or a family member";
-        let u = units(&[passage.to_string()], &[None], &[]);
+        let u = units(&[passage.to_string()], &[None], &[], &Focus::Open);
         let s = select("what can I use sick leave for", &u, &[0.9, 0.5]).unwrap();
         assert_eq!(s.picked, vec![0, 1]);
         assert!(s.focus_found);
@@ -1988,7 +2027,7 @@ mod tests {
                        1. Do not click any links in the email.\n\
                        2. Report it with the Cofense button in your mail client.\n\
                        3. Mark it as spam after reporting it.";
-        let u = units(&[passage.to_string()], &[None], &[]);
+        let u = units(&[passage.to_string()], &[None], &[], &Focus::Open);
         assert_eq!(u.len(), 4, "{u:?}");
         let s = select(
             "how do I report a phishing email",
@@ -2001,7 +2040,7 @@ mod tests {
         let passage = "The company will pay the following amounts:\n\
                        • Payments are due within thirty days of the invoice.\n\
                        • A signing payment of $250,000 on the effective date.";
-        let u = units(&[passage.to_string()], &[None], &[]);
+        let u = units(&[passage.to_string()], &[None], &[], &Focus::Open);
         let s = select(
             "What signing fee will the company pay?",
             &u,
@@ -2017,6 +2056,7 @@ mod tests {
             ],
             &[None, None],
             &[],
+            &Focus::Open,
         );
         let s = select("what is required", &u, &[0.9, 0.8]).unwrap();
         assert_eq!(s.picked, vec![0]);

@@ -825,7 +825,7 @@ fn passages_naming(
         naming.push(
             absent
                 .iter()
-                .all(|name| whole.contains(&name.to_lowercase())),
+                .all(|name| select::mentions(whole, &name.to_lowercase())),
         );
     }
     Ok(naming)

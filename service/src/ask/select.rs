@@ -47,6 +47,9 @@ pub(crate) enum Focus {
     /// "due", "no later than"); "a period beginning on Sunday and ending on Saturday" dates
     /// no deadline.
     Deadline,
+    /// A time of day ("what time does the cafeteria open", "what are the opening hours"):
+    /// "serving breakfast and lunch" says none.
+    Time,
     /// A percentage ("what percentage", "what share of"): "within 7 days" is no share.
     Percent,
     /// A telephone number ("what phone number do I call"): "Section 3.1.1" is none.
@@ -107,10 +110,12 @@ const WEEKDAYS: &[&str] = &[
 pub(crate) fn focus(question: &str) -> Focus {
     let lower = question.to_lowercase();
     // a lead-in clause sets the scene ("In the Slinger Bag consulting agreement, what is the
-    // monthly fee…"): the question is the clause its question word opens
+    // monthly fee…"), and so does a sentence before it ("I'm in Chicago for the week. What
+    // does a day pass cost?"): the question is the clause its question word opens
     let q = ["what", "which", "when", "how", "where", "who"]
         .iter()
-        .filter_map(|w| lower.rfind(&format!(", {w} ")))
+        .flat_map(|w| [", ", ". ", "! "].map(|p| lower.rfind(&format!("{p}{w} "))))
+        .flatten()
         .max()
         .map_or(lower.as_str(), |i| &lower[i + 2..]);
     let ws = words(q);
@@ -228,8 +233,17 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
         || after(&["which", "date"]).is_some()
         || after(&["what", "day"]).is_some()
         || after(&["which", "day"]).is_some()
+        || after(&["what", "days"]).is_some()
+        || after(&["which", "days"]).is_some()
     {
         return Focus::Date;
+    }
+    if after(&["what", "time"]).is_some()
+        || after(&["what", "hours"]).is_some()
+        || after(&["which", "hours"]).is_some()
+        || TIME_OF_DAY_PHRASES.iter().any(|p| q.contains(p))
+    {
+        return Focus::Time;
     }
     if after(&["how", "much"]).is_some()
         || q.contains("what share")
@@ -253,6 +267,21 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
     if ws.first().is_some_and(|w| w == "when") || q.contains("by when") {
         return Focus::When;
     }
+    // "what does a day pass cost?", "up to what dollar amount…" (not "who pays the cost")
+    let asks_what = ws
+        .iter()
+        .take(3)
+        .any(|w| w == "what" || w == "how" || w == "which");
+    if asks_what
+        && ws.iter().any(|w| {
+            matches!(
+                w.as_str(),
+                "cost" | "costs" | "dollar" | "dollars" | "price"
+            )
+        })
+    {
+        return Focus::Money;
+    }
     Focus::Open
 }
 
@@ -265,6 +294,16 @@ const PHONE_PHRASES: &[&str] = &[
     "number do i call",
     "number should i call",
     "number to call",
+];
+
+/// What a question asking for a time of day says.
+const TIME_OF_DAY_PHRASES: &[&str] = &[
+    "opening hours",
+    "business hours",
+    "office hours",
+    "hours of operation",
+    "open hours",
+    "what hours",
 ];
 
 /// Words between "how much" and "notice" ("how much prior written notice").
@@ -692,7 +731,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         Focus::When => {
             ws.iter().any(|w| {
                 let t = w.trim_matches(|c: char| !c.is_alphanumeric());
-                (MONTHS.contains(&t) && t != "may") || WEEKDAYS.contains(&t) || is_year(t)
+                (MONTHS.contains(&t) && t != "may") || is_weekday(t) || is_year(t)
             }) || lower.split_whitespace().any(is_numeric_date)
                 || states_time_of_day(&ws)
                 || quantity(TIME_UNITS)
@@ -704,11 +743,21 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                 let dated = || {
                     ws.get(i + 1).is_some_and(|n| is_number(n)) || (i > 0 && is_number(&ws[i - 1]))
                 };
-                (MONTHS.contains(&t) && (t != "may" || dated())) || WEEKDAYS.contains(&t)
+                // "the 10th of every month": a day of the month
+                let day_of_month = || {
+                    is_ordinal(t)
+                        && ws.get(i + 1).is_some_and(|n| n == "of")
+                        && ws[i + 2..ws.len().min(i + 5)].iter().any(|n| {
+                            let n = n.trim_matches(|c: char| !c.is_alphanumeric());
+                            n == "month" || MONTHS.contains(&n)
+                        })
+                };
+                (MONTHS.contains(&t) && (t != "may" || dated())) || is_weekday(t) || day_of_month()
             }) || lower.split_whitespace().any(is_numeric_date)
                 || states_time_of_day(&ws)
         }
         // "5 percent", "five per cent"; "a percentage of each paycheck" gives none
+        Focus::Time => states_time_of_day(&ws),
         Focus::Deadline => {
             states_focus(&Focus::Date, text)
                 && (ws.iter().any(|w| {
@@ -779,6 +828,24 @@ fn states_time_of_day(ws: &[String]) -> bool {
             .iter()
             .any(|m| t.strip_suffix(m).is_some_and(hour));
         clock || glued || (hour(t) && ws.get(i + 1).is_some_and(|n| meridiem(n)))
+    })
+}
+
+/// Whether a bare word is a weekday, or its plural ("usually on Thursdays", "on Tuesday's").
+fn is_weekday(t: &str) -> bool {
+    let t = t
+        .strip_suffix("'s")
+        .or_else(|| t.strip_suffix("’s"))
+        .or_else(|| t.strip_suffix('s'))
+        .unwrap_or(t);
+    WEEKDAYS.contains(&t)
+}
+
+/// Whether a bare word is an ordinal in digits ("10th", "1st", "23rd").
+fn is_ordinal(t: &str) -> bool {
+    ["st", "nd", "rd", "th"].iter().any(|o| {
+        t.strip_suffix(o)
+            .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
     })
 }
 
@@ -911,8 +978,32 @@ pub(crate) fn names_absent(question: &str, source: &str) -> Vec<String> {
     let source = source.to_lowercase();
     names(question)
         .into_iter()
-        .filter(|w| !source.contains(&w.to_lowercase()))
+        .filter(|w| !mentions(&source, &w.to_lowercase()))
         .collect()
+}
+
+/// Whether a word ending in a period is a title or an initial ("Dr.", "Mrs.", "D."), not a
+/// sentence's end.
+fn abbreviation(word: &str) -> bool {
+    let w = word.trim_end_matches('.');
+    (w.len() == 1 && w.chars().all(|c| c.is_ascii_uppercase()))
+        || matches!(w, "Dr" | "Mr" | "Mrs" | "Ms" | "Prof" | "St" | "Jr" | "Sr")
+}
+
+/// Whether lower-cased `text` holds `name` (lower-cased) as a word of its own: "Dental" is
+/// not in "incidental", nor "Union" in "reunion"; "DGT" is in "DGT's".
+pub(crate) fn mentions(text: &str, name: &str) -> bool {
+    !name.is_empty()
+        && text.match_indices(name).any(|(i, _)| {
+            !text[..i]
+                .chars()
+                .next_back()
+                .is_some_and(char::is_alphanumeric)
+                && !text[i + name.len()..]
+                    .chars()
+                    .next()
+                    .is_some_and(char::is_alphanumeric)
+        })
 }
 
 /// The names a question mentions: its capitalized words past the first ("Northwind", "Papa
@@ -921,8 +1012,11 @@ pub(crate) fn names(question: &str) -> Vec<String> {
     let ws: Vec<&str> = question.split_whitespace().collect();
     ws.iter()
         .enumerate()
-        // a sentence's first word is capitalized as a sentence start
-        .filter(|&(i, _)| i > 0 && !ws[i - 1].ends_with(['.', '?', '!', ':']))
+        // a sentence's first word is capitalized as a sentence start; "Dr." and an initial
+        // ("George D. Green") end no sentence
+        .filter(|&(i, _)| {
+            i > 0 && (!ws[i - 1].ends_with(['.', '?', '!', ':']) || abbreviation(ws[i - 1]))
+        })
         .map(|(_, w)| {
             let w = w.trim_matches(|c: char| !c.is_alphanumeric());
             w.strip_suffix("'s")
@@ -940,6 +1034,8 @@ pub(crate) fn names(question: &str) -> Vec<String> {
                 && !w.starts_with("I’")
                 && !MONTHS.contains(&lower.as_str())
                 && !WEEKDAYS.contains(&lower.as_str())
+                // a title or an initial: "Dr. George D. Green" may be "George Green" there
+                && !abbreviation(&format!("{w}."))
         })
         .map(str::to_string)
         .collect()
@@ -1107,8 +1203,11 @@ pub(crate) fn units(
                     None => clean(raw),
                 };
                 let n = words(&cleaned).len();
-                if (4..=MAX_UNIT_WORDS).contains(&n)
-                    && cleaned.chars().filter(|c| c.is_alphabetic()).count() >= 12
+                // enough words to say something: a short list item may still hold the figure
+                // ("Call them at 866-450-5250")
+                let letters = cleaned.chars().filter(|c| c.is_alphabetic()).count();
+                let digits = cleaned.chars().any(|c| c.is_ascii_digit());
+                if (4..=MAX_UNIT_WORDS).contains(&n) && (letters >= 12 || (digits && letters >= 6))
                 {
                     out.push(Unit {
                         passage: p + 1,
@@ -1834,6 +1933,59 @@ mod tests {
     }
 
     #[test]
+    fn times_of_day_days_of_the_month_and_costs() {
+        for q in [
+            "What time does the cafeteria open for breakfast?",
+            "What are the opening hours of the health center?",
+        ] {
+            assert_eq!(focus(q), Focus::Time, "{q}");
+        }
+        assert!(states_focus(&Focus::Time, "Open from 9 a.m. to 4:30 p.m."));
+        assert!(!states_focus(
+            &Focus::Time,
+            "A cafeteria on the first floor serves breakfast and lunch."
+        ));
+        // a day of the month, a plural weekday, a weekday with a stray apostrophe
+        let day = focus("On what day of the month does the card balance reset?");
+        assert_eq!(day, Focus::Date);
+        assert!(states_focus(
+            &day,
+            "The balance resets on the 10th of every month."
+        ));
+        assert!(!states_focus(&day, "Finish the 10th module of the course."));
+        assert_eq!(
+            focus("On which days and hours is the office open?"),
+            Focus::Date
+        );
+        assert!(states_focus(&day, "The email goes out on Tuesday's."));
+        assert!(states_focus(&day, "Badges are printed on Thursdays."));
+        // a sentence before the question sets the scene; "cost" and "dollar" ask for money
+        assert_eq!(
+            focus("I'm in Chicago for the week. What does a day pass cost?"),
+            Focus::Money
+        );
+        assert_eq!(
+            focus("Up to what dollar amount will GSA reimburse a printer?"),
+            Focus::Money
+        );
+        assert_eq!(focus("Who pays the cost of the move?"), Focus::Open);
+    }
+
+    #[test]
+    fn a_short_item_that_holds_a_figure_is_a_unit() {
+        let passage =
+            "Contact the service desk through:\n\n- Call them at 866-450-5250\n- Ask in chat";
+        let u = units(&[passage.to_string()], &[None], &[], &Focus::Open);
+        let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+        assert!(texts.contains(&"Call them at 866-450-5250"), "{texts:?}");
+        // four short words without a figure say too little
+        assert!(
+            !texts.iter().any(|t| t.contains("Ask in chat")),
+            "{texts:?}"
+        );
+    }
+
+    #[test]
     fn a_heading_that_states_the_focus_leads_the_unit_under_it() {
         let passage = "For meetings longer than 40 minutes\n\nSubmit a request to be upgraded to a Licensed user.\nAsk in the help channel.\n\nHosting 2 meetings at once\n\nYou cannot host two meetings at once.";
         let long = focus("How long can a meeting run before I need an upgrade?");
@@ -1957,6 +2109,20 @@ mod tests {
             names("Which law governs the agreement between DGT Corp. and Dolphin's unit?"),
             vec!["DGT", "Corp", "Dolphin"]
         );
+        // a title or an initial ends no sentence
+        assert_eq!(
+            names("How much is Dr. George D. Green paid?"),
+            vec!["George", "Green"]
+        );
+        // a name is a whole word: "Dental" is not in "incidental"
+        assert_eq!(
+            names_absent(
+                "What does Union Dental pay?",
+                "incidental expenses of the reunion"
+            ),
+            vec!["Union", "Dental"]
+        );
+        assert!(mentions("dgt's clients", "dgt"));
     }
 
     #[test]

@@ -51,16 +51,28 @@ const BLIND: Floors = Floors {
 };
 
 /// The second blind set (`answers-blind2.jsonl` without its 5 contract questions,
-/// `unanswerable-blind2.jsonl`), measured on this subset on 2026-12-04 (16 of 25 right, 5
-/// false refusals, 14 of 15 unanswerable refused, no ungrounded figure), minus a margin; its
-/// first measurement on the whole corpus, before it was used for development, is in the
-/// README.
+/// `unanswerable-blind2.jsonl`), measured on this subset on 2026-12-05 (18 of 25 right, 4
+/// false refusals, 14 of 15 unanswerable refused, no ungrounded figure; 16, 5 and 14 the day
+/// before), minus a margin; its first measurement on the whole corpus, before it was used for
+/// development, is in the README.
 const BLIND2: Floors = Floors {
     answerable: Some(25),
     unanswerable: 15,
-    right: 14,
+    right: 16,
     false_refusals: 6,
     refused: 12,
+};
+
+/// The third blind set (`answers-blind3.jsonl` without its 5 contract questions,
+/// `unanswerable-blind3.jsonl`), measured on this subset on 2026-12-05 (18 of 25 right, 3 false
+/// refusals, 7 of 15 unanswerable refused, no ungrounded figure), minus a margin; its first
+/// measurement on the whole corpus, before it was used for development, is in the README.
+const BLIND3: Floors = Floors {
+    answerable: Some(25),
+    unanswerable: 15,
+    right: 16,
+    false_refusals: 5,
+    refused: 5,
 };
 
 #[test]
@@ -89,6 +101,14 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     );
     let facts2 = tmp.path().join("answers-blind2.jsonl");
     std::fs::write(&facts2, kept2.join("\n")).unwrap();
+    let kept3 = without_legal(&root.join("eval/answers-blind3.jsonl"));
+    assert_eq!(
+        kept3.len(),
+        25,
+        "third blind set without its contract questions"
+    );
+    let facts3 = tmp.path().join("answers-blind3.jsonl");
+    std::fs::write(&facts3, kept3.join("\n")).unwrap();
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -121,6 +141,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("blind", &blind, &BLIND);
     let blind2 = other_questions(&facts2, &root.join("eval/unanswerable-blind2.jsonl"));
     check("second blind", &blind2, &BLIND2);
+    let blind3 = other_questions(&facts3, &root.join("eval/unanswerable-blind3.jsonl"));
+    check("third blind", &blind3, &BLIND3);
 }
 
 /// The lines of a question file whose answers lie outside corpora/legal (and the questions

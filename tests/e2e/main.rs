@@ -607,6 +607,9 @@ const FLOOR_PLAIN: f64 = 0.69;
 /// The second blind split (r01-r20), first measured on 2026-12-04 at keyword 0.6353, vector
 /// 0.8225, hybrid 0.8597.
 const FLOOR_PLAIN2: f64 = 0.84;
+/// The third blind split (s01-s20), first measured on 2026-12-05 at keyword 0.7732, vector
+/// 0.8871, hybrid 0.9027.
+const FLOOR_PLAIN3: f64 = 0.88;
 /// How far hybrid may fall under its vector arm on the plain split: it does not beat it there
 /// yet (README, "Relevance"), and the gate keeps the gap from growing.
 const PLAIN_GAP: f64 = 0.01;
@@ -645,6 +648,16 @@ fn gate_plain_language_questions_over_the_demo_corpus() {
         &["--min-hybrid-ndcg", &floor, "--require-fusion-gain"],
     );
     assert_eq!(plain2["queries"], 20, "{plain2:#}");
+
+    // the third (s01-s20): a floor, and above both arms
+    let floor = FLOOR_PLAIN3.to_string();
+    let plain3 = eval(
+        &dataset,
+        "plain3",
+        &index,
+        &["--min-hybrid-ndcg", &floor, "--require-fusion-gain"],
+    );
+    assert_eq!(plain3["queries"], 20, "{plain3:#}");
 }
 
 /// `trawl search QUERY` on `index` with `config` as trawl.toml (and `extra` flags): each

@@ -1173,7 +1173,9 @@ fn is_heading(block: &[&str]) -> bool {
         && !line.starts_with('•')
         && !line.ends_with(['.', ':', '?', '!', ';', ','])
         && !line.contains(" | ")
+        // a quoted message may open it ("\"SmartCard certificate is not trusted\" error")
         && line
+            .trim_start_matches(['"', '“', '\'', '‘', '('])
             .chars()
             .next()
             .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
@@ -1969,6 +1971,17 @@ mod tests {
             Focus::Money
         );
         assert_eq!(focus("Who pays the cost of the move?"), Focus::Open);
+    }
+
+    #[test]
+    fn a_heading_that_opens_with_a_quote_is_still_a_heading() {
+        let passage = "\"SmartCard certificate is not trusted\" error\n\nTry cleaning the contact pad with a pencil eraser.";
+        let u = units(&[passage.to_string()], &[None], &[], &Focus::Open);
+        assert_eq!(u.len(), 1, "{u:?}");
+        assert_eq!(
+            u[0].heading,
+            "\"SmartCard certificate is not trusted\" error"
+        );
     }
 
     #[test]

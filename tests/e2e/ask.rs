@@ -59,6 +59,19 @@ fn assert_grounded(v: &Value) {
     assert!(v["timings"]["total_ms"].as_f64().unwrap() > 0.0);
 }
 
+/// Indexes the folder `docs` into `dir/idx` and returns the index's path.
+fn index_folder(docs: &Path, dir: &Path) -> std::path::PathBuf {
+    let idx = dir.join("idx");
+    trawl(&[
+        "index",
+        docs.to_str().unwrap(),
+        "--index",
+        idx.to_str().unwrap(),
+        "--json",
+    ]);
+    idx
+}
+
 fn ask_json(index: &Path, question: &str, extra: &[&str]) -> Value {
     let mut args = vec![
         "ask",
@@ -139,14 +152,7 @@ fn the_clause_asked_for_is_read_from_the_named_contract() {
     ] {
         std::fs::copy(root.join("corpora/legal").join(c), docs.join(c)).unwrap();
     }
-    let idx = dir.path().join("idx");
-    trawl(&[
-        "index",
-        docs.to_str().unwrap(),
-        "--index",
-        idx.to_str().unwrap(),
-        "--json",
-    ]);
+    let idx = index_folder(&docs, dir.path());
     let v = ask_json(
         &idx,
         "Which state's law governs the photo retouching outsourcing agreement between DGT Corp. and Dolphin Industries?",
@@ -183,14 +189,7 @@ fn a_passage_the_asker_may_not_see_never_reaches_the_answer() {
         "# Settlement of expense claims\n\nExpense claims are settled within 30 days of submission. Acme travel agency invoices are paid monthly.\n",
     )
     .unwrap();
-    let idx = dir.path().join("idx");
-    trawl(&[
-        "index",
-        docs.to_str().unwrap(),
-        "--index",
-        idx.to_str().unwrap(),
-        "--json",
-    ]);
+    let idx = index_folder(&docs, dir.path());
 
     let question = "How much was the settlement with Acme Corporation?";
     let legal = ask_json(&idx, question, &["--groups", "legal"]);

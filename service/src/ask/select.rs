@@ -688,12 +688,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
             };
             let a_unit = w == "a" || w == "an" || w == "every" || w == "each";
             // "this 23rd day of December" dates; an ordinal counts no time
-            let ordinal = ["st", "nd", "rd", "th"].iter().any(|o| {
-                w.trim_end_matches([',', '.'])
-                    .strip_suffix(o)
-                    .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
-            });
-            if !(num || a_unit) || ordinal {
+            if !(num || a_unit) || is_ordinal(w.trim_end_matches([',', '.'])) {
                 return false;
             }
             let next: Vec<String> = match unit_at {

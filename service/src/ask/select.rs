@@ -47,6 +47,10 @@ pub(crate) enum Focus {
     /// "due", "no later than"); "a period beginning on Sunday and ending on Saturday" dates
     /// no deadline.
     Deadline,
+    /// A length of notice ("how much prior written notice…"): a length of time beside the word
+    /// "notice" ("upon one year's prior written notice", "notice of 30 days"); "within fifteen
+    /// days after receipt of the notice" gives another period.
+    Notice,
     /// A time of day ("what time does the cafeteria open", "what are the opening hours"):
     /// "serving breakfast and lunch" says none.
     Time,
@@ -204,7 +208,7 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
             .take_while(|w| NOTICE_ADJECTIVES.contains(&w.as_str()) || *w == "notice")
             .any(|w| w == "notice")
         {
-            return Focus::Quantity(TIME_UNITS.to_vec());
+            return Focus::Notice;
         }
         // "how much does the program pay", "how much will TTS contribute", "how much
         // severance pay", "how much cash": an amount of money ("how much work time can I
@@ -753,6 +757,21 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         }
         // "5 percent", "five per cent"; "a percentage of each paycheck" gives none
         Focus::Time => states_time_of_day(&ws),
+        Focus::Notice => {
+            // the duration's number within four words before "notice", or "notice of N …"
+            (0..ws.len()).any(|i| {
+                let t = ws[i].trim_matches(|c: char| !c.is_alphanumeric());
+                t == "notice"
+                    && (states_focus(
+                        &Focus::Quantity(TIME_UNITS.to_vec()),
+                        &ws[i.saturating_sub(5)..i].join(" "),
+                    ) || (ws.get(i + 1).is_some_and(|w| w == "of")
+                        && states_focus(
+                            &Focus::Quantity(TIME_UNITS.to_vec()),
+                            &ws[i + 1..ws.len().min(i + 6)].join(" "),
+                        )))
+            })
+        }
         Focus::Deadline => {
             states_focus(&Focus::Date, text)
                 && (ws.iter().any(|w| {
@@ -1792,9 +1811,23 @@ mod tests {
             focus("If my flight lands late, when is the receipt due?"),
             Focus::When
         );
-        // notice, a term and a period are lengths of time
+        // notice is a length of time beside the word "notice"
+        let notice = focus("How much prior written notice must Inktomi give?");
+        assert_eq!(notice, Focus::Notice);
+        assert!(states_focus(
+            &notice,
+            "Inktomi may terminate upon one year's prior written notice."
+        ));
+        assert!(states_focus(
+            &notice,
+            "Either party may end it on notice of 30 days."
+        ));
+        assert!(!states_focus(
+            &notice,
+            "Inktomi may elect in writing within fifteen (15) days after receipt of the notice of termination."
+        ));
+        // a term and a period are lengths of time
         for q in [
-            "How much prior written notice must Inktomi give?",
             "What is the initial term of the transportation agreement?",
             "What is the notice period?",
         ] {

@@ -55,6 +55,22 @@ pub(crate) fn sentences(text: &str) -> Vec<String> {
             line
         };
         let line = line.trim_start_matches(['-', '*', '•', '>']).trim();
+        // a numbered list's marker ("1. 10.1 Inktomi may terminate…"), not a section number
+        // ("10.1 Inktomi…") nor a figure ("3 weeks")
+        let line = match line.split_once(' ') {
+            Some((marker, rest))
+                if (1..=3).contains(&marker.len())
+                    && marker.ends_with(['.', ')'])
+                    && marker[..marker.len() - 1]
+                        .chars()
+                        .all(|c| c.is_ascii_digit())
+                    && marker.len() > 1
+                    && !rest.trim().is_empty() =>
+            {
+                rest.trim()
+            }
+            _ => line,
+        };
         if line.is_empty() {
             continue;
         }
@@ -214,6 +230,18 @@ mod tests {
                 "Yes.",
                 "carry over up to 5 days",
                 "See section 4.2 for details",
+            ]
+        );
+        // a numbered list's marker goes; a section number and a figure stay
+        assert_eq!(
+            sentences(
+                "1. 10.1 Inktomi may terminate on notice.\n2) Ask HR.\n10.2 Microsoft may.\n3 weeks of leave."
+            ),
+            vec![
+                "10.1 Inktomi may terminate on notice.",
+                "Ask HR.",
+                "10.2 Microsoft may.",
+                "3 weeks of leave.",
             ]
         );
     }

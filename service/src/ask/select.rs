@@ -47,6 +47,9 @@ pub(crate) enum Focus {
     /// "due", "no later than"); "a period beginning on Sunday and ending on Saturday" dates
     /// no deadline.
     Deadline,
+    /// How often ("how often must I change my password"): a length of time ("every 60 days")
+    /// or a rate word ("a weekly written report", "renewed annually").
+    Frequency,
     /// A length of notice ("how much prior written notice…"): a length of time beside the word
     /// "notice" ("upon one year's prior written notice", "notice of 30 days"); "within fifteen
     /// days after receipt of the notice" gives another period.
@@ -184,9 +187,11 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
         units.extend(["character", "page", "word"]);
         return Focus::Quantity(units);
     }
+    if after(&["how", "often"]).is_some() {
+        return Focus::Frequency;
+    }
     if after(&["how", "soon"]).is_some()
         || after(&["how", "quickly"]).is_some()
-        || after(&["how", "often"]).is_some()
         || after(&["how", "far", "ahead"]).is_some()
         || after(&["how", "far", "in", "advance"]).is_some()
         || after(&["how", "early"]).is_some()
@@ -298,6 +303,22 @@ const PHONE_PHRASES: &[&str] = &[
     "number do i call",
     "number should i call",
     "number to call",
+];
+
+/// Words that say how often ("a weekly report", "twice a year" is a quantity already).
+const FREQUENCY_WORDS: &[&str] = &[
+    "daily",
+    "weekly",
+    "biweekly",
+    "fortnightly",
+    "monthly",
+    "bimonthly",
+    "quarterly",
+    "annually",
+    "yearly",
+    "semiannually",
+    "semi-annually",
+    "hourly",
 ];
 
 /// What a question asking for a time of day says.
@@ -757,6 +778,13 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         }
         // "5 percent", "five per cent"; "a percentage of each paycheck" gives none
         Focus::Time => states_time_of_day(&ws),
+        Focus::Frequency => {
+            quantity(TIME_UNITS)
+                || ws.iter().any(|w| {
+                    let t = w.trim_matches(|c: char| !c.is_alphanumeric());
+                    FREQUENCY_WORDS.contains(&t)
+                })
+        }
         Focus::Notice => {
             // the duration's number within four words before "notice", or "notice of N …"
             (0..ws.len()).any(|i| {
@@ -1826,6 +1854,15 @@ mod tests {
             &notice,
             "Inktomi may elect in writing within fifteen (15) days after receipt of the notice of termination."
         ));
+        // how often: a length of time or a rate word
+        let often = focus("How often does the CRO have to send the client a report?");
+        assert_eq!(often, Focus::Frequency);
+        assert!(states_focus(
+            &often,
+            "CRO will provide a weekly written report."
+        ));
+        assert!(states_focus(&often, "Change your password every 60 days."));
+        assert!(!states_focus(&often, "CRO will provide a written report."));
         // a term and a period are lengths of time
         for q in [
             "What is the initial term of the transportation agreement?",

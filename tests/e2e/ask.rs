@@ -11,7 +11,7 @@ use std::{
 
 use serde_json::Value;
 
-use super::{BIN, shared_index, start_server, trawl};
+use super::{BIN, index_folder, shared_index, start_server, trawl};
 
 /// Numbers written with digits in `text`, normalized (no thousands separators).
 fn figures(text: &str) -> Vec<String> {
@@ -57,19 +57,6 @@ fn assert_grounded(v: &Value) {
         );
     }
     assert!(v["timings"]["total_ms"].as_f64().unwrap() > 0.0);
-}
-
-/// Indexes the folder `docs` into `dir/idx` and returns the index's path.
-fn index_folder(docs: &Path, dir: &Path) -> std::path::PathBuf {
-    let idx = dir.join("idx");
-    trawl(&[
-        "index",
-        docs.to_str().unwrap(),
-        "--index",
-        idx.to_str().unwrap(),
-        "--json",
-    ]);
-    idx
 }
 
 fn ask_json(index: &Path, question: &str, extra: &[&str]) -> Value {
@@ -152,7 +139,8 @@ fn the_clause_asked_for_is_read_from_the_named_contract() {
     ] {
         std::fs::copy(root.join("corpora/legal").join(c), docs.join(c)).unwrap();
     }
-    let idx = index_folder(&docs, dir.path());
+    let idx = dir.path().join("idx");
+    index_folder(&docs, &idx);
     let v = ask_json(
         &idx,
         "Which state's law governs the photo retouching outsourcing agreement between DGT Corp. and Dolphin Industries?",
@@ -189,7 +177,8 @@ fn a_passage_the_asker_may_not_see_never_reaches_the_answer() {
         "# Settlement of expense claims\n\nExpense claims are settled within 30 days of submission. Acme travel agency invoices are paid monthly.\n",
     )
     .unwrap();
-    let idx = index_folder(&docs, dir.path());
+    let idx = dir.path().join("idx");
+    index_folder(&docs, &idx);
 
     let question = "How much was the settlement with Acme Corporation?";
     let legal = ask_json(&idx, question, &["--groups", "legal"]);

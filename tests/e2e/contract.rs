@@ -6,7 +6,7 @@
 
 use std::{path::Path, process::Command};
 
-use super::{fixtures, get_with_key, start_server_with, trawl};
+use super::{fixtures, get_with_key, index_folder, start_server_with, trawl};
 
 /// Examples per operation: enough to reach every parameter's edges, few enough to keep the
 /// run to about a minute on a small machine.
@@ -18,13 +18,7 @@ fn the_server_keeps_what_its_openapi_document_promises() {
     let dir = tempfile::tempdir().unwrap();
     // An index of its own: the run tags and deletes documents.
     let index = dir.path().join("idx");
-    trawl(&[
-        "index",
-        fixtures().to_str().unwrap(),
-        "--index",
-        index.to_str().unwrap(),
-        "--json",
-    ]);
+    index_folder(&fixtures(), &index);
     let conf = dir.path().join("trawl.toml");
     // No rate limit to trip over: 429 is in the contract, but every request should be judged
     // on its own input.

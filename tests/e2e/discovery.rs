@@ -14,7 +14,7 @@ use std::{
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use super::{BIN, trawl};
+use super::{BIN, index_folder, trawl};
 
 /// The contracts copied in: two short CUAD agreements (4 and 5 pages).
 const CONTRACTS: [&str; 2] = [
@@ -59,13 +59,7 @@ fn corpus() -> &'static Corpus {
             .unwrap();
         }
         let idx = tmp.path().join("idx");
-        let report = trawl(&[
-            "index",
-            src.to_str().unwrap(),
-            "--index",
-            idx.to_str().unwrap(),
-            "--json",
-        ]);
+        let report = index_folder(&src, &idx);
         assert_eq!(report["skipped"].as_array().unwrap().len(), 0, "{report:#}");
         Corpus {
             _tmp: tmp,

@@ -38,6 +38,17 @@ fn trawl(args: &[&str]) -> Value {
     })
 }
 
+/// `trawl index DOCS --index IDX --json`: the run's report.
+fn index_folder(docs: &Path, idx: &Path) -> Value {
+    trawl(&[
+        "index",
+        docs.to_str().unwrap(),
+        "--index",
+        idx.to_str().unwrap(),
+        "--json",
+    ])
+}
+
 /// The fixture documents indexed once for the read-only tests: the index
 /// directory and the `trawl index --json` report of that run.
 fn shared() -> &'static (tempfile::TempDir, PathBuf, Value) {
@@ -45,13 +56,7 @@ fn shared() -> &'static (tempfile::TempDir, PathBuf, Value) {
     INDEX.get_or_init(|| {
         let dir = tempfile::tempdir().unwrap();
         let idx = dir.path().join("idx");
-        let report = trawl(&[
-            "index",
-            fixtures().to_str().unwrap(),
-            "--index",
-            idx.to_str().unwrap(),
-            "--json",
-        ]);
+        let report = index_folder(&fixtures(), &idx);
         (dir, idx, report)
     })
 }
@@ -360,15 +365,7 @@ fn reindexing_follows_changes_on_disk() {
         .unwrap();
     }
     let idx = dir.path().join("idx");
-    let run = || {
-        trawl(&[
-            "index",
-            docs.to_str().unwrap(),
-            "--index",
-            idx.to_str().unwrap(),
-            "--json",
-        ])
-    };
+    let run = || index_folder(&docs, &idx);
     let first = run();
     assert_eq!(first["indexed"], 3);
     let again = run();

@@ -5,7 +5,7 @@ use std::process::Command;
 
 use serde_json::Value;
 
-use crate::{BIN, fixtures, trawl};
+use crate::{BIN, fixtures, index_folder, trawl};
 
 /// Twelve pairs about distinct topics, so in-batch negatives are true negatives.
 const PAIRS: &[(&str, &str)] = &[
@@ -170,13 +170,7 @@ fn tiny_tuning_run_lowers_the_loss_and_writes_a_loadable_model() {
 fn questions_written_by_the_language_model_are_the_pairs_and_are_reused() {
     let dir = tempfile::tempdir().unwrap();
     let idx = dir.path().join("idx");
-    trawl(&[
-        "index",
-        fixtures().to_str().unwrap(),
-        "--index",
-        idx.to_str().unwrap(),
-        "--json",
-    ]);
+    index_folder(&fixtures(), &idx);
     let cache = dir.path().join("questions.jsonl");
     let run = |out: &str| {
         trawl(&[

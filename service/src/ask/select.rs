@@ -721,12 +721,9 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                 // "15 Military Leave days": the unit may follow a few words on
                 None => ws[i + 1..ws.len().min(i + 4)]
                     .iter()
+                    // "upon one year's prior written notice"
                     .map(|x| {
-                        let x = x.trim_matches(|c: char| !c.is_alphanumeric());
-                        // "upon one year's prior written notice"
-                        x.strip_suffix("'s")
-                            .or_else(|| x.strip_suffix("’s"))
-                            .unwrap_or(x)
+                        without_possessive(x.trim_matches(|c: char| !c.is_alphanumeric()))
                             .to_string()
                     })
                     .collect(),
@@ -786,18 +783,15 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                 })
         }
         Focus::Notice => {
-            // the duration's number within four words before "notice", or "notice of N …"
+            // a length of time within five words before "notice", or "notice of N …"
+            let duration = |words: &[String]| {
+                states_focus(&Focus::Quantity(TIME_UNITS.to_vec()), &words.join(" "))
+            };
             (0..ws.len()).any(|i| {
-                let t = ws[i].trim_matches(|c: char| !c.is_alphanumeric());
-                t == "notice"
-                    && (states_focus(
-                        &Focus::Quantity(TIME_UNITS.to_vec()),
-                        &ws[i.saturating_sub(5)..i].join(" "),
-                    ) || (ws.get(i + 1).is_some_and(|w| w == "of")
-                        && states_focus(
-                            &Focus::Quantity(TIME_UNITS.to_vec()),
-                            &ws[i + 1..ws.len().min(i + 6)].join(" "),
-                        )))
+                ws[i].trim_matches(|c: char| !c.is_alphanumeric()) == "notice"
+                    && (duration(&ws[i.saturating_sub(5)..i])
+                        || (ws.get(i + 1).is_some_and(|w| w == "of")
+                            && duration(&ws[i + 1..ws.len().min(i + 6)])))
             })
         }
         Focus::Deadline => {
@@ -875,12 +869,15 @@ fn states_time_of_day(ws: &[String]) -> bool {
 
 /// Whether a bare word is a weekday, or its plural ("usually on Thursdays", "on Tuesday's").
 fn is_weekday(t: &str) -> bool {
-    let t = t
-        .strip_suffix("'s")
-        .or_else(|| t.strip_suffix("’s"))
-        .or_else(|| t.strip_suffix('s'))
-        .unwrap_or(t);
-    WEEKDAYS.contains(&t)
+    WEEKDAYS.contains(&without_possessive(t))
+        || t.strip_suffix('s').is_some_and(|d| WEEKDAYS.contains(&d))
+}
+
+/// A word without its possessive "'s" (straight or curly apostrophe): "year's" → "year".
+fn without_possessive(w: &str) -> &str {
+    w.strip_suffix("'s")
+        .or_else(|| w.strip_suffix("’s"))
+        .unwrap_or(w)
 }
 
 /// Whether a bare word is an ordinal in digits ("10th", "1st", "23rd").
@@ -1059,12 +1056,7 @@ pub(crate) fn names(question: &str) -> Vec<String> {
         .filter(|&(i, _)| {
             i > 0 && (!ws[i - 1].ends_with(['.', '?', '!', ':']) || abbreviation(ws[i - 1]))
         })
-        .map(|(_, w)| {
-            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-            w.strip_suffix("'s")
-                .or_else(|| w.strip_suffix("’s"))
-                .unwrap_or(w)
-        })
+        .map(|(_, w)| without_possessive(w.trim_matches(|c: char| !c.is_alphanumeric())))
         // "I" and its contractions ("I'll", "I’m") are no names, nor are months and weekdays:
         // "from 20 August 2020" dates what is asked, and the passage may write the date
         // another way

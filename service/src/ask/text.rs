@@ -59,12 +59,11 @@ pub(crate) fn sentences(text: &str) -> Vec<String> {
         // ("10.1 Inktomi…") nor a figure ("3 weeks")
         let line = match line.split_once(' ') {
             Some((marker, rest))
-                if (1..=3).contains(&marker.len())
+                if (2..=3).contains(&marker.len())
                     && marker.ends_with(['.', ')'])
                     && marker[..marker.len() - 1]
                         .chars()
                         .all(|c| c.is_ascii_digit())
-                    && marker.len() > 1
                     && !rest.trim().is_empty() =>
             {
                 rest.trim()

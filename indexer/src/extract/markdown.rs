@@ -134,7 +134,13 @@ pub(super) fn extract(src: &str, fallback_title: &str) -> Extracted {
             {
                 text.push('\n')
             }
-            Event::Start(Tag::Item) => text.push_str("• "),
+            Event::Start(Tag::Item) => {
+                // a nested list's item starts its own line, not the end of its parent's text
+                if !text.is_empty() && !text.ends_with('\n') {
+                    text.push('\n');
+                }
+                text.push_str("• ")
+            }
             Event::End(TagEnd::TableCell) => text.push_str(" | "),
             Event::End(TagEnd::List(_)) => end_block(&mut text),
             // Raw HTML tags are markup; the text between them arrives as Text events.

@@ -38,7 +38,7 @@ use sha2::{Digest, Sha256};
 pub(crate) const SECTION_SEPARATOR: &str = " › ";
 
 /// Bumped whenever extraction output changes, so documents are re-extracted.
-pub(crate) const VERSION: u32 = 6;
+pub(crate) const VERSION: u32 = 7;
 
 /// Attachments inside attachments are followed this deep.
 const MAX_DEPTH: usize = 3;

@@ -54,6 +54,23 @@ fn markdown_front_matter_headings_and_liquid() {
 }
 
 #[test]
+fn markdown_nested_list_items_are_lines_of_their_own() {
+    let src = "1. Access the VDI at [vdi.example.gov](https://vdi.example.gov).\n   - Alternatively, go to [apps.example.gov](https://apps.example.gov)\n1. Enter your token\n";
+    let e = ex("vdi.md", src.as_bytes()).unwrap();
+    let lines: Vec<&str> = e.text.lines().filter(|l| !l.trim().is_empty()).collect();
+    assert_eq!(
+        lines,
+        [
+            "• Access the VDI at vdi.example.gov.",
+            "• Alternatively, go to apps.example.gov",
+            "• Enter your token"
+        ],
+        "{:?}",
+        e.text
+    );
+}
+
+#[test]
 fn markdown_title_falls_back_to_h1_then_file_name() {
     let e = ex("x.md", b"# Travel guide\n\nBook early.").unwrap();
     assert_eq!(e.title, "Travel guide");

@@ -918,9 +918,10 @@ const MORE_LEXICAL: f32 = 0.35;
 /// gains over one that does not.
 const MORE_FOCUS: f32 = 0.1;
 
-/// Adds the passages of the top document that search did not show and that best match the
-/// question (search shows one passage per document; the rule is often beside the passage
-/// that matched), after the others so the retrieval order of the rest is kept.
+/// Adds the passages of the top document (the first with something to quote) that search did
+/// not show and that best match the question (search shows one passage per document; the rule
+/// is often beside the passage that matched), after the others so the retrieval order of the
+/// rest is kept.
 ///
 /// Why words as well as the cosine: the small embedder puts a passage about the topic ("leave
 /// without pay to extend your parental leave") nearer than the one that states the rule the
@@ -935,7 +936,14 @@ fn more_of_the_top_document(
     query_vector: &[f32],
     access: &Access,
 ) -> Result<(), Error> {
-    let Some(top) = passages.first().map(|p| p.hit.clone()) else {
+    let focus = select::focus(question);
+    // the best document with something to quote: a passage that is only a heading and a link
+    // ("Citrix (virtual desktop client) login / Instructions") can rank first and answer nothing
+    let Some(top) = first_quotable(
+        passages.iter().map(|p| (p.text.as_str(), &p.hit.section)),
+        &focus,
+    )
+    .map(|i| passages[i].hit.clone()) else {
         return Ok(());
     };
     // the top document's passages already shown (on a cluster a chunk id is an ordinal within
@@ -955,7 +963,6 @@ fn more_of_the_top_document(
         .collect();
     // "unpaid" answers "is it paid?" as well as "paid" would
     let polar = select::polar_words(question);
-    let focus = select::focus(question);
     let all = asker
         .store
         .document_passages(&top.doc_id, query_vector, MORE_CANDIDATES, access)?;
@@ -1016,6 +1023,22 @@ fn more_of_the_top_document(
     Ok(())
 }
 
+/// Index of the first passage with a sentence (or list item, or table row) to quote.
+fn first_quotable<'a>(
+    passages: impl Iterator<Item = (&'a str, &'a Option<String>)>,
+    focus: &select::Focus,
+) -> Option<usize> {
+    passages.into_iter().position(|(text, section)| {
+        !select::units(
+            &[text.to_owned()],
+            std::slice::from_ref(section),
+            &[0.0],
+            focus,
+        )
+        .is_empty()
+    })
+}
+
 /// Cosine similarity of each unit's embedding to the question's.
 fn embed_units(
     embedder: &dyn Embedder,
@@ -1065,6 +1088,26 @@ fn prompt(question: &str, passages: &[Passage], selected: &[String]) -> Vec<Chat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_top_document_is_the_first_with_something_to_quote() {
+        let heading = Some("Citrix (virtual desktop client) login".to_owned());
+        let steps = Some("Logging into the Citrix VDI".to_owned());
+        let passages = [
+            (
+                "Citrix (virtual desktop client) login\n\nInstructions",
+                &heading,
+            ),
+            ("• Access the Citrix VDI at vdi.anywhere.gsa.gov.", &steps),
+        ];
+        let focus = select::focus("What web address do I use to log into the virtual desktop?");
+        assert_eq!(first_quotable(passages.into_iter(), &focus), Some(1));
+        assert_eq!(first_quotable(passages[..1].iter().copied(), &focus), None);
+        assert_eq!(
+            first_quotable(passages[1..].iter().copied(), &focus),
+            Some(0)
+        );
+    }
 
     #[test]
     fn citations_after_the_period_move_before_it() {

@@ -70,6 +70,11 @@ pub(crate) enum Focus {
     /// Where to go or write: a web address, a domain, an e-mail address or a chat channel
     /// ("what web address do I use…", "which Slack channel do I post in…").
     Address,
+    /// Who ("who has to approve…", "who did Bob ask…"): a person or organisation named other
+    /// than those the question names (its names, lower-cased, are kept), a role ("your
+    /// supervisor", "the Business Unit Director") or an e-mail address. Soft: a unit that names
+    /// nobody may still answer ("all employees"), so the answer is not refused for want of one.
+    Person(Vec<String>),
     /// Nothing that can be checked on the wording of a sentence.
     Open,
 }
@@ -135,6 +140,9 @@ pub(crate) fn focus(question: &str) -> Focus {
     match (plain, per) {
         (Focus::Figure, Some(unit)) => Focus::Per { unit, money: false },
         (Focus::Money, Some(unit)) => Focus::Per { unit, money: true },
+        (Focus::Person(_), _) => {
+            Focus::Person(names(question).iter().map(|n| n.to_lowercase()).collect())
+        }
         (plain, _) => plain,
     }
 }
@@ -164,6 +172,11 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
             .position(|w| w.iter().zip(phrase).all(|(a, b)| a == b))
             .map(|i| i + phrase.len())
     };
+    if matches!(ws.first().map(String::as_str), Some("who" | "whom"))
+        || ws.starts_with(&["to".to_owned(), "whom".to_owned()])
+    {
+        return Focus::Person(Vec::new());
+    }
     if let Some(i) = after(&["how", "many"]) {
         // the unit is among the next words: "how many weeks", "how many days of leave"
         let units: Vec<&'static str> = ws[i..ws.len().min(i + 3)]
@@ -821,6 +834,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                     .any(|l| ws.iter().any(|w| w.starts_with(l)))
         }
         Focus::Address => ws.iter().any(|w| is_address(w)),
+        Focus::Person(names) => names_someone(text, names),
         Focus::Per { unit, money: true } => money(&ws) && per_unit(&lower, unit),
         Focus::Per { unit, money: false } => figure(&ws) && per_unit(&lower, unit),
         Focus::Open => true,
@@ -942,6 +956,70 @@ fn has_phone_number(lower: &str) -> bool {
     }
     flush(&mut run);
     found
+}
+
+/// Roles a "who" question may be answered with ("your immediate supervisor", "the head of
+/// your division").
+const ROLE_WORDS: &[&str] = &[
+    "supervisor",
+    "manager",
+    "director",
+    "officer",
+    "specialist",
+    "coordinator",
+    "counsel",
+    "administrator",
+    "representative",
+    "liaison",
+    "head of",
+];
+
+/// Whether `text` names someone other than `names` (the question's, lower-cased): a role, an
+/// e-mail address, or a capitalized word that does not just open the sentence ("Dana, for
+/// your records" names Dana), is not an acronym of five letters or fewer ("GSA", "LWOP":
+/// things, not people) and is not in a run of three or more capitalized words (a title: "the
+/// Effect of Extended Leave Without Pay").
+fn names_someone(text: &str, names: &[String]) -> bool {
+    let lower = text.to_lowercase();
+    if ROLE_WORDS
+        .iter()
+        .any(|r| mentions(&lower, r) || (!r.contains(' ') && mentions(&lower, &format!("{r}s"))))
+    {
+        return true;
+    }
+    let ws: Vec<&str> = text.split_whitespace().collect();
+    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let linking = |w: &str| matches!(w, "of" | "and" | "the" | "for" | "&");
+    // the length of the run of capitalized words (and the words that link them) around i
+    let run = |i: usize| {
+        // "To: Dana Okafor": a label ends the run before it
+        let inside =
+            |j: usize| (capital(ws[j]) || linking(ws[j])) && (j == i || !ws[j].ends_with(':'));
+        let start = (0..=i).rev().take_while(|&j| inside(j)).last().unwrap_or(i);
+        let end = (i..ws.len()).take_while(|&j| inside(j)).last().unwrap_or(i);
+        (start..=end).filter(|&j| capital(ws[j])).count()
+    };
+    ws.iter().enumerate().any(|(i, raw)| {
+        let w = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '@' && c != '.');
+        let w = w.trim_end_matches('.');
+        let known = |n: &str| names.iter().any(|q| q == &n.to_lowercase());
+        if let Some((user, _)) = w.split_once('@') {
+            return is_address(w) && !names.iter().any(|q| user.to_lowercase().contains(q));
+        }
+        let w = without_possessive(w);
+        let opens = i == 0 || ws[i - 1].ends_with(['.', '?', '!', ':']);
+        let acronym = w.len() <= 5 && w.chars().all(|c| c.is_ascii_uppercase());
+        w.chars().count() >= 2
+            && w.chars().next().is_some_and(char::is_uppercase)
+            && w.chars()
+                .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
+            && (!opens || raw.ends_with(','))
+            && !acronym
+            && run(i) < 3
+            && !known(w)
+            && !MONTHS.contains(&w.to_lowercase().as_str())
+            && !WEEKDAYS.contains(&w.to_lowercase().as_str())
+    })
 }
 
 /// Whether a (lower-cased) word is an address: a web address, a domain name
@@ -1278,9 +1356,11 @@ pub(crate) fn units(
                 } else {
                     format!("{section} › {h}")
                 };
-                figure_heading = (*focus != Focus::Open && states_focus(focus, h))
-                    .then(|| clean(h))
-                    .filter(|h| !opens_with_section_number(h));
+                // every word of a heading is capitalized: it names no one
+                figure_heading = (!matches!(focus, Focus::Open | Focus::Person(_))
+                    && states_focus(focus, h))
+                .then(|| clean(h))
+                .filter(|h| !opens_with_section_number(h));
                 continue;
             }
             let table: Vec<&&str> = block.iter().filter(|l| l.contains(" | ")).collect();
@@ -1329,7 +1409,10 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     let q = content_words(question);
     let focus = focus(question);
     // a unit with no digit cannot give what a number-valued focus asks for
-    let wants_number = !matches!(focus, Focus::Open | Focus::Jurisdiction | Focus::Address);
+    let wants_number = !matches!(
+        focus,
+        Focus::Open | Focus::Jurisdiction | Focus::Address | Focus::Person(_)
+    );
     // a wh-question takes its words as given ("how many weeks of *paid* leave"): a unit that
     // says the opposite ("leave without pay") answers another question; a yes/no question
     // ("is FMLA leave paid?") does not, and either polarity answers it
@@ -1552,7 +1635,7 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         // a lead-in's figure is in the item it brings ("…will pay to ABG: $1,250,000"). An
         // address missing from the text proves nothing: a link's target is not indexed, only
         // its words ("[Zoom for Government](https://zoomgov.com/)")
-        focus_found: focus == Focus::Address
+        focus_found: matches!(focus, Focus::Address | Focus::Person(_))
             || picked.iter().any(|&i| states_focus(&focus, &units[i].text)),
         support: scores[best],
         picked,
@@ -1655,7 +1738,11 @@ mod tests {
         ));
         assert!(!states_focus(&per_mile, "You may drive 300 miles per day."));
         // "per" with no figure asked stays what it was
-        assert_eq!(focus("Who approves travel per diem?"), Focus::Open);
+        assert_eq!(
+            focus("Who approves travel per diem?"),
+            Focus::Person(Vec::new())
+        );
+        assert_eq!(focus("Which form covers travel per diem?"), Focus::Open);
         let j = Focus::Jurisdiction;
         assert!(states_focus(
             &j,
@@ -1694,6 +1781,35 @@ mod tests {
             "Version 2.5.1 is installed.",
         ] {
             assert!(!states_focus(&a, not_stated), "{not_stated}");
+        }
+        // a who question wants someone the question does not name
+        let bob = focus("Who did Bob ask to stop the open purchase orders with Northwind?");
+        assert_eq!(bob, Focus::Person(vec!["bob".into(), "northwind".into()]));
+        assert_eq!(
+            focus("My landlord wants proof. Who should they get in touch with?"),
+            Focus::Person(Vec::new())
+        );
+        assert_eq!(focus("To whom do I send it?"), Focus::Person(Vec::new()));
+        assert_eq!(focus("What did Bob ask Dana to do?"), Focus::Open);
+        for stated in [
+            "Dana, for your records: we are terminating the Northwind supply agreement.",
+            "To: Dana Okafor",
+            "Send it to press@gsa.gov.",
+            "You need approval from your immediate supervisor.",
+            "Ask the head of your division.",
+            "SIERRA hereby appoints ENVISION as its exclusive distributor.",
+        ] {
+            assert!(states_focus(&bob, stated), "{stated}");
+        }
+        for not_stated in [
+            "Please stop any open purchase orders with them.",
+            "Bob wrote to Northwind on Friday.",
+            "From: bob.chen@example.com",
+            "Please review the GSA and OPM guidance.",
+            "Review OPM's page on the Effect of Extended Leave Without Pay.",
+            "Needs supervisory oversight.",
+        ] {
+            assert!(!states_focus(&bob, not_stated), "{not_stated}");
         }
         // a what/which question about a noun whose value is a figure or a code
         assert_eq!(focus("What is the dental plan deductible?"), Focus::Money);
@@ -2027,7 +2143,11 @@ mod tests {
             focus("Up to what dollar amount will GSA reimburse a printer?"),
             Focus::Money
         );
-        assert_eq!(focus("Who pays the cost of the move?"), Focus::Open);
+        assert_eq!(
+            focus("Who pays the cost of the move?"),
+            Focus::Person(Vec::new())
+        );
+        assert_eq!(focus("Does GSA pay the cost of the move?"), Focus::Open);
     }
 
     #[test]

@@ -1252,6 +1252,15 @@ fn logical_lines(block: &[&str]) -> Vec<String> {
     out
 }
 
+/// A line without the markers of a quoted reply ("> ", ">> ").
+fn unquoted(line: &str) -> &str {
+    if line.trim_start().starts_with('>') {
+        line.trim_start_matches(|c: char| c == '>' || c.is_whitespace())
+    } else {
+        line
+    }
+}
+
 /// Most words a unit may have: the embedder reads about this many, and one sentence that
 /// long (contract prose) says several things.
 const MAX_UNIT_WORDS: usize = 90;
@@ -1333,9 +1342,12 @@ pub(crate) fn units(
                     position += 1;
                 }
             };
-        // blocks are separated by blank lines; a one-line short block is a heading
+        // blocks are separated by blank lines; a one-line short block is a heading. A reply's
+        // quoted lines ("> Alice,", ">> notice. Please draft…") are read without their
+        // markers, so a quoted sentence is whole and a quoted blank line ends a paragraph
         let mut blocks: Vec<Vec<&str>> = vec![Vec::new()];
         for line in text.lines() {
+            let line = unquoted(line);
             if line.trim().is_empty() {
                 if blocks.last().is_some_and(|b| !b.is_empty()) {
                     blocks.push(Vec::new());
@@ -2148,6 +2160,22 @@ mod tests {
             Focus::Person(Vec::new())
         );
         assert_eq!(focus("Does GSA pay the cost of the move?"), Focus::Open);
+    }
+
+    #[test]
+    fn a_quoted_reply_is_read_without_its_markers() {
+        let passage = "No cure period. Send the notice by courier.\n\nOn Wed, Bob wrote:\n> Alice,\n>\n> The draft notice is attached. Legal asked whether we\n> should offer a cure period.\n>\n>> Under\n>> section 12 we may terminate on thirty days written\n>> notice.";
+        let u = units(&[passage.to_string()], &[None], &[], &Focus::Open);
+        let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+        assert!(
+            texts.contains(&"Legal asked whether we should offer a cure period."),
+            "{texts:?}"
+        );
+        assert!(
+            texts.contains(&"Under section 12 we may terminate on thirty days written notice."),
+            "{texts:?}"
+        );
+        assert!(texts.iter().all(|t| !t.contains('>')), "{texts:?}");
     }
 
     #[test]

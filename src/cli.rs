@@ -379,15 +379,17 @@ pub(crate) struct TuneArgs {
     /// Share of the queries held back from training for the before/after comparison.
     #[arg(long, default_value_t = 0.2)]
     pub(crate) hold_out: f64,
-    /// Passes over the training pairs.
-    #[arg(long, default_value_t = 1)]
-    pub(crate) epochs: usize,
+    /// Passes over the training pairs [default: 5 with judged pairs (--dataset, --pairs), 1
+    /// with the index's own text or --questions]
+    #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
+    pub(crate) epochs: Option<u32>,
     /// Pairs per step (each query's negatives are the other passages of its batch).
     #[arg(long, default_value_t = 32)]
     pub(crate) batch_size: usize,
-    /// Peak learning rate (AdamW, linear warm-up over 10% of the steps, then linear decay).
-    #[arg(long, default_value_t = 2e-5)]
-    pub(crate) learning_rate: f64,
+    /// Peak learning rate (AdamW, linear warm-up over 10% of the steps, then linear decay)
+    /// [default: 1e-4 with judged pairs, 2e-5 with the index's own text or --questions]
+    #[arg(long)]
+    pub(crate) learning_rate: Option<f64>,
     /// Passages are cut to this many tokens while training (all-MiniLM-L6-v2 was trained
     /// at 128); the model still reads 256 when serving.
     #[arg(long, default_value_t = 128)]

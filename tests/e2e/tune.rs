@@ -178,7 +178,9 @@ fn questions_written_by_the_language_model_are_the_pairs_and_are_reused() {
             "--index",
             idx.to_str().unwrap(),
             "--questions",
-            "6",
+            // the filter keeps about a third of them: twelve leave a margin over the two
+            // pairs training needs when the fixtures' text changes
+            "12",
             "--questions-file",
             cache.to_str().unwrap(),
             "--out",
@@ -195,8 +197,8 @@ fn questions_written_by_the_language_model_are_the_pairs_and_are_reused() {
     };
     let first = run("tuned");
     let q = &first["questions"];
-    assert_eq!(q["sampled"], 6, "{first}");
-    assert_eq!(q["written"], 6, "{first}");
+    assert_eq!(q["sampled"], 12, "{first}");
+    assert_eq!(q["written"], 12, "{first}");
     assert_eq!(q["cached"], 0, "{first}");
     let kept = q["kept"].as_u64().unwrap();
     assert!(kept >= 2, "fewer than two questions kept: {first}");
@@ -214,7 +216,7 @@ fn questions_written_by_the_language_model_are_the_pairs_and_are_reused() {
         .lines()
         .map(|l| serde_json::from_str(l).unwrap())
         .collect();
-    assert_eq!(lines.len(), 6);
+    assert_eq!(lines.len(), 12);
     for l in &lines {
         assert!(
             !l["question"].as_str().unwrap().trim().is_empty()
@@ -227,9 +229,9 @@ fn questions_written_by_the_language_model_are_the_pairs_and_are_reused() {
     // the same sample again: every question comes from the cache, the same pairs train
     let second = run("tuned-again");
     assert_eq!(second["questions"]["written"], 0, "{second}");
-    assert_eq!(second["questions"]["cached"], 6, "{second}");
+    assert_eq!(second["questions"]["cached"], 12, "{second}");
     assert_eq!(second["questions"]["kept"], kept, "{second}");
-    assert_eq!(std::fs::read_to_string(&cache).unwrap().lines().count(), 6);
+    assert_eq!(std::fs::read_to_string(&cache).unwrap().lines().count(), 12);
 
     // questions need an index to sample passages from
     let refused = Command::new(BIN)

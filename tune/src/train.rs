@@ -106,6 +106,10 @@ pub struct TrainReport {
     pub pairs: usize,
     /// Pairs that came with a hard negative.
     pub with_negative: usize,
+    /// Passes over the pairs the plan had.
+    pub epochs: usize,
+    /// Peak learning rate of the schedule.
+    pub learning_rate: f64,
     /// Steps the plan had (epochs × batches).
     pub planned_steps: usize,
     /// Steps run, over all resumed runs.
@@ -534,6 +538,8 @@ pub fn train(
     Ok(TrainReport {
         pairs: pairs.len(),
         with_negative: pairs.iter().filter(|p| p.negative.is_some()).count(),
+        epochs: opts.epochs,
+        learning_rate: opts.learning_rate,
         planned_steps: planned,
         steps: step,
         losses,

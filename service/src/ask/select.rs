@@ -1676,6 +1676,16 @@ pub(crate) fn quote(units: &[Unit], selection: &Selection) -> (String, Vec<usize
 mod tests {
     use super::*;
 
+    /// Checks that `focus` is stated by each of `stated` and by none of `not_stated`.
+    fn assert_states(focus: &Focus, stated: &[&str], not_stated: &[&str]) {
+        for t in stated {
+            assert!(states_focus(focus, t), "{focus:?} not in {t:?}");
+        }
+        for t in not_stated {
+            assert!(!states_focus(focus, t), "{focus:?} in {t:?}");
+        }
+    }
+
     #[test]
     fn focus_reads_the_unit_the_question_wants() {
         assert_eq!(
@@ -1778,22 +1788,21 @@ mod tests {
         }
         assert_eq!(focus("Which site manager approves it?"), Focus::Open);
         let a = Focus::Address;
-        for stated in [
-            "Go to vdi.anywhere.gsa.gov and sign in.",
-            "Post in #tts-fitara-reviews on Slack.",
-            "Enter `gsa.zoomgov.com`.",
-            "Write to tts-people@gsa.gov.",
-            "See https://example.org/x for the form.",
-        ] {
-            assert!(states_focus(&a, stated), "{stated}");
-        }
-        for not_stated in [
-            "Visit the Slack channel and post your questions there.",
-            "Attach report.pdf, e.g. the form, to item #3.",
-            "Version 2.5.1 is installed.",
-        ] {
-            assert!(!states_focus(&a, not_stated), "{not_stated}");
-        }
+        assert_states(
+            &a,
+            &[
+                "Go to vdi.anywhere.gsa.gov and sign in.",
+                "Post in #tts-fitara-reviews on Slack.",
+                "Enter `gsa.zoomgov.com`.",
+                "Write to tts-people@gsa.gov.",
+                "See https://example.org/x for the form.",
+            ],
+            &[
+                "Visit the Slack channel and post your questions there.",
+                "Attach report.pdf, e.g. the form, to item #3.",
+                "Version 2.5.1 is installed.",
+            ],
+        );
         // a who question wants someone the question does not name
         let bob = focus("Who did Bob ask to stop the open purchase orders with Northwind?");
         assert_eq!(bob, Focus::Person(vec!["bob".into(), "northwind".into()]));
@@ -1803,26 +1812,25 @@ mod tests {
         );
         assert_eq!(focus("To whom do I send it?"), Focus::Person(Vec::new()));
         assert_eq!(focus("What did Bob ask Dana to do?"), Focus::Open);
-        for stated in [
-            "Dana, for your records: we are terminating the Northwind supply agreement.",
-            "To: Dana Okafor",
-            "Send it to press@gsa.gov.",
-            "You need approval from your immediate supervisor.",
-            "Ask the head of your division.",
-            "SIERRA hereby appoints ENVISION as its exclusive distributor.",
-        ] {
-            assert!(states_focus(&bob, stated), "{stated}");
-        }
-        for not_stated in [
-            "Please stop any open purchase orders with them.",
-            "Bob wrote to Northwind on Friday.",
-            "From: bob.chen@example.com",
-            "Please review the GSA and OPM guidance.",
-            "Review OPM's page on the Effect of Extended Leave Without Pay.",
-            "Needs supervisory oversight.",
-        ] {
-            assert!(!states_focus(&bob, not_stated), "{not_stated}");
-        }
+        assert_states(
+            &bob,
+            &[
+                "Dana, for your records: we are terminating the Northwind supply agreement.",
+                "To: Dana Okafor",
+                "Send it to press@gsa.gov.",
+                "You need approval from your immediate supervisor.",
+                "Ask the head of your division.",
+                "SIERRA hereby appoints ENVISION as its exclusive distributor.",
+            ],
+            &[
+                "Please stop any open purchase orders with them.",
+                "Bob wrote to Northwind on Friday.",
+                "From: bob.chen@example.com",
+                "Please review the GSA and OPM guidance.",
+                "Review OPM's page on the Effect of Extended Leave Without Pay.",
+                "Needs supervisory oversight.",
+            ],
+        );
         // a what/which question about a noun whose value is a figure or a code
         assert_eq!(focus("What is the dental plan deductible?"), Focus::Money);
         assert_eq!(focus("What late fee does Northwind pay?"), Focus::Money);

@@ -1025,10 +1025,10 @@ fn more_of_the_top_document(
 
 /// Index of the first passage with a sentence (or list item, or table row) to quote.
 fn first_quotable<'a>(
-    passages: impl Iterator<Item = (&'a str, &'a Option<String>)>,
+    mut passages: impl Iterator<Item = (&'a str, &'a Option<String>)>,
     focus: &select::Focus,
 ) -> Option<usize> {
-    passages.into_iter().position(|(text, section)| {
+    passages.position(|(text, section)| {
         !select::units(
             &[text.to_owned()],
             std::slice::from_ref(section),

@@ -1007,18 +1007,15 @@ fn names_someone(text: &str, names: &[String]) -> bool {
             return is_address(w) && !names.iter().any(|q| user.to_lowercase().contains(q));
         }
         let w = without_possessive(w);
-        let opens = i == 0 || ws[i - 1].ends_with(['.', '?', '!', ':']);
         let acronym = w.len() <= 5 && w.chars().all(|c| c.is_ascii_uppercase());
         w.chars().count() >= 2
-            && w.chars().next().is_some_and(char::is_uppercase)
+            && is_name(w)
             && w.chars()
                 .all(|c| c.is_alphabetic() || c == '-' || c == '\'')
-            && (!opens || raw.ends_with(','))
+            && (!opens_sentence(&ws, i) || raw.ends_with(','))
             && !acronym
             && run(i) < 3
             && !known(w)
-            && !MONTHS.contains(&w.to_lowercase().as_str())
-            && !WEEKDAYS.contains(&w.to_lowercase().as_str())
     })
 }
 
@@ -1127,30 +1124,34 @@ pub(crate) fn mentions(text: &str, name: &str) -> bool {
 /// John's" as "Papa" and "John", "GSA"), without "I", months and weekdays.
 pub(crate) fn names(question: &str) -> Vec<String> {
     let ws: Vec<&str> = question.split_whitespace().collect();
-    ws.iter()
-        .enumerate()
-        // a sentence's first word is capitalized as a sentence start; "Dr." and an initial
-        // ("George D. Green") end no sentence
-        .filter(|&(i, _)| {
-            i > 0 && (!ws[i - 1].ends_with(['.', '?', '!', ':']) || abbreviation(ws[i - 1]))
-        })
-        .map(|(_, w)| without_possessive(w.trim_matches(|c: char| !c.is_alphanumeric())))
-        // "I" and its contractions ("I'll", "I’m") are no names, nor are months and weekdays:
-        // "from 20 August 2020" dates what is asked, and the passage may write the date
-        // another way
-        .filter(|w| {
-            let lower = w.to_lowercase();
-            w.chars().next().is_some_and(char::is_uppercase)
-                && *w != "I"
-                && !w.starts_with("I'")
-                && !w.starts_with("I’")
-                && !MONTHS.contains(&lower.as_str())
-                && !WEEKDAYS.contains(&lower.as_str())
-                // a title or an initial: "Dr. George D. Green" may be "George Green" there
-                && !abbreviation(&format!("{w}."))
-        })
+    (0..ws.len())
+        .filter(|&i| !opens_sentence(&ws, i))
+        .map(|i| without_possessive(ws[i].trim_matches(|c: char| !c.is_alphanumeric())))
+        .filter(|w| is_name(w))
         .map(str::to_string)
         .collect()
+}
+
+/// Whether word `i` of `ws` opens a sentence, where it is capitalized for that alone: a
+/// text's first word, or one after ".", "?", "!" or ":" ("Dr." and an initial, "George D.
+/// Green", end no sentence).
+fn opens_sentence(ws: &[&str], i: usize) -> bool {
+    i == 0 || (ws[i - 1].ends_with(['.', '?', '!', ':']) && !abbreviation(ws[i - 1]))
+}
+
+/// Whether a bare word (no punctuation, no possessive) is capitalized as a name. "I" and its
+/// contractions ("I'll", "I’m") are no names, nor are months and weekdays ("from 20 August
+/// 2020" dates what is asked, and a passage may write the date another way), nor a title or
+/// an initial ("Dr. George D. Green" may be "George Green" there).
+fn is_name(w: &str) -> bool {
+    let lower = w.to_lowercase();
+    w.chars().next().is_some_and(char::is_uppercase)
+        && w != "I"
+        && !w.starts_with("I'")
+        && !w.starts_with("I’")
+        && !MONTHS.contains(&lower.as_str())
+        && !WEEKDAYS.contains(&lower.as_str())
+        && !abbreviation(&format!("{w}."))
 }
 
 /// A question about Northwind is answered from a document that names Northwind: when some

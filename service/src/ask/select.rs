@@ -1284,6 +1284,27 @@ fn within_length(sentence: &str) -> Vec<String> {
     out
 }
 
+/// Fields of a message's header as the indexer writes them.
+const MAIL_FIELDS: &[&str] = &["From:", "To:", "Cc:", "Bcc:", "Date:", "Sent:", "Subject:"];
+
+/// Whether a block is a message's header: every line a header field, one of them `From:` or
+/// `Subject:` (a contract's notice address, "To: Licensee, Attn: …", is not one).
+fn is_mail_header(block: &[&str]) -> bool {
+    let field = |line: &str| {
+        let line = line.trim_start();
+        MAIL_FIELDS.iter().find(|f| line.starts_with(**f)).copied()
+    };
+    block.iter().all(|l| field(l).is_some())
+        && block
+            .iter()
+            .any(|l| matches!(field(l), Some("From:" | "Subject:")))
+}
+
+/// Whether a line introduces a quoted reply ("On Tue, 2 Apr 2024, Alice Meyer wrote:").
+fn is_attribution(line: &str) -> bool {
+    line.starts_with("On ") && line.ends_with("wrote:") && line.split_whitespace().count() <= 16
+}
+
 /// Whether a line looks like a heading: short, one line in its block, no sentence end.
 fn is_heading(block: &[&str]) -> bool {
     let [line] = block else {
@@ -1358,6 +1379,10 @@ pub(crate) fn units(
             }
         }
         for block in blocks.iter().filter(|b| !b.is_empty()) {
+            // a message's header says who wrote when about what; it states no answer
+            if is_mail_header(block) {
+                continue;
+            }
             if is_heading(block) {
                 let h = block[0].trim();
                 heading = if section.is_empty() || section.ends_with(h) {
@@ -1403,6 +1428,9 @@ pub(crate) fn units(
             }
             for line in logical_lines(block) {
                 let line = line.trim();
+                if is_attribution(line) {
+                    continue;
+                }
                 let line = line.strip_prefix('•').unwrap_or(line);
                 // a list item is a unit of its own (long items are split into sentences)
                 for s in line_sentences(line) {
@@ -2185,6 +2213,29 @@ mod tests {
             "{texts:?}"
         );
         assert!(texts.iter().all(|t| !t.contains('>')), "{texts:?}");
+    }
+
+    #[test]
+    fn a_message_header_and_a_reply_attribution_are_no_answer() {
+        let message = "From: Alice Meyer <alice.meyer@example.com>\nTo: Bob Chen <bob.chen@example.com>\nDate: 2024-04-04T08:15:00Z\nSubject: Re: Re: Supplier termination notice\n\nNo cure period. Send the notice today by courier and by e-mail.\n\nOn Wed, 3 Apr 2024, Bob Chen wrote:\n> The draft notice is attached to the matter file.";
+        let notice = "Notices shall be sent to the addresses below.\n\nTo: Licensee Corporation, 1 Main Street, Springfield.\nCopy to: Counsel LLP, 2 Elm Street, Springfield.";
+        let u = units(
+            &[message.to_string(), notice.to_string()],
+            &[None, None],
+            &[],
+            &Focus::Open,
+        );
+        let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Send the notice today by courier and by e-mail.",
+                "The draft notice is attached to the matter file.",
+                "Notices shall be sent to the addresses below.",
+                "To: Licensee Corporation, 1 Main Street, Springfield.",
+                "Copy to: Counsel LLP, 2 Elm Street, Springfield.",
+            ],
+        );
     }
 
     #[test]

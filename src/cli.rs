@@ -379,8 +379,9 @@ pub(crate) struct TuneArgs {
     /// Share of the queries held back from training for the before/after comparison.
     #[arg(long, default_value_t = 0.2)]
     pub(crate) hold_out: f64,
-    /// Passes over the training pairs [default: 5 with judged pairs (--dataset, --pairs), 1
-    /// with the index's own text or --questions]
+    /// Passes over the training pairs [default: with judged pairs (--dataset, --pairs) 8, fewer
+    /// when that would pass 240 steps (never under 1); 1 with the index's own text or
+    /// --questions]
     #[arg(long, value_parser = clap::value_parser!(u32).range(1..))]
     pub(crate) epochs: Option<u32>,
     /// Pairs per step (each query's negatives are the other passages of its batch).

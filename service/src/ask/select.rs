@@ -1284,6 +1284,19 @@ fn within_length(sentence: &str) -> Vec<String> {
     out
 }
 
+/// Whether a unit opens with a demonstrative that points at the sentence before it ("This
+/// request…", "These forms…", "Such leave…"); "It" is left out, it is as often "it is
+/// important to…".
+fn refers_back(text: &str) -> bool {
+    let mut ws = text.split_whitespace();
+    matches!(
+        ws.next(),
+        Some("This" | "These" | "That" | "Those" | "Such")
+    ) && ws
+        .next()
+        .is_some_and(|w| w.chars().all(char::is_alphabetic))
+}
+
 /// Fields of a message's header as the indexer writes them.
 const MAIL_FIELDS: &[&str] = &["From:", "To:", "Cc:", "Bcc:", "Date:", "Sent:", "Subject:"];
 
@@ -1468,6 +1481,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     } else {
         Vec::new()
     };
+    let semantic_of = |i: usize| semantic.get(i).copied().unwrap_or(0.0);
     units
         .iter()
         .enumerate()
@@ -1482,7 +1496,15 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
                 }
             };
             let lexical = 0.35 * share(&s) + 0.3 * share(&h);
-            let semantic = semantic.get(i).copied().unwrap_or(0.0);
+            let mut semantic = semantic.get(i).copied().unwrap_or(0.0);
+            // "This request will require approval from…" is about what the sentence before it
+            // names ("…a home printer…"), which its own embedding cannot see
+            if i > 0 && refers_back(&u.text) {
+                let prev = &units[i - 1];
+                if prev.passage == u.passage && prev.position + 1 == u.position {
+                    semantic = semantic.max(semantic_of(i - 1));
+                }
+            }
             let mut focus_term = 0.0;
             if focus != Focus::Open {
                 if states_focus(&focus, &u.text) {
@@ -2300,6 +2322,28 @@ mod tests {
             quote(&u, &s).0,
             "FMLA entitles you to take up to 12 weeks of unpaid leave per 12 month period [1]."
         );
+    }
+
+    #[test]
+    fn a_sentence_that_points_back_shares_its_predecessor_s_similarity() {
+        let passages = vec![
+            "If you want one for your house, please discuss it with your supervisor. This request will require approval from the head of your division.".to_string(),
+            "Office printers are on every floor. The head of facilities buys their toner.".to_string(),
+        ];
+        let u = units(&passages, &[None, None], &[], &Focus::Open);
+        assert_eq!(u.len(), 4, "{u:?}");
+        let q = "Who has to approve a request for a printer at home?";
+        // the demonstrative sentence's own embedding misses the printer; its predecessor's does not
+        let scores = score(q, &u, &[0.7, 0.35, 0.5, 0.35]);
+        let s = select(q, &u, &scores).unwrap();
+        assert_eq!(
+            quote(&u, &s).0,
+            "This request will require approval from the head of your division [1]."
+        );
+        // no pointer, no borrowing: "The head of facilities…" keeps its own similarity
+        assert!(scores[3] < scores[1], "{scores:?}");
+        assert!(!refers_back("It is important to ask."));
+        assert!(!refers_back("This: a list."));
     }
 
     #[test]

@@ -1496,7 +1496,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
                 }
             };
             let lexical = 0.35 * share(&s) + 0.3 * share(&h);
-            let mut semantic = semantic.get(i).copied().unwrap_or(0.0);
+            let mut semantic = semantic_of(i);
             // "This request will require approval from…" is about what the sentence before it
             // names ("…a home printer…"), which its own embedding cannot see
             if i > 0 && refers_back(&u.text) {

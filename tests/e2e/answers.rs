@@ -75,6 +75,18 @@ const BLIND3: Floors = Floors {
     refused: 5,
 };
 
+/// The fourth blind set (`answers-blind4.jsonl` without its 5 contract questions,
+/// `unanswerable-blind4.jsonl`), measured on this subset on 2026-12-05 (18 of 25 right, 4 false
+/// refusals, 8 of 15 unanswerable refused, no ungrounded figure), minus a margin; its first
+/// measurement on the whole corpus, before it was used for development, is in the README.
+const BLIND4: Floors = Floors {
+    answerable: Some(25),
+    unanswerable: 15,
+    right: 16,
+    false_refusals: 6,
+    refused: 6,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -109,6 +121,14 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     );
     let facts3 = tmp.path().join("answers-blind3.jsonl");
     std::fs::write(&facts3, kept3.join("\n")).unwrap();
+    let kept4 = without_legal(&root.join("eval/answers-blind4.jsonl"));
+    assert_eq!(
+        kept4.len(),
+        25,
+        "fourth blind set without its contract questions"
+    );
+    let facts4 = tmp.path().join("answers-blind4.jsonl");
+    std::fs::write(&facts4, kept4.join("\n")).unwrap();
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -143,6 +163,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("second blind", &blind2, &BLIND2);
     let blind3 = other_questions(&facts3, &root.join("eval/unanswerable-blind3.jsonl"));
     check("third blind", &blind3, &BLIND3);
+    let blind4 = other_questions(&facts4, &root.join("eval/unanswerable-blind4.jsonl"));
+    check("fourth blind", &blind4, &BLIND4);
 }
 
 /// The lines of a question file whose answers lie outside corpora/legal (and the questions

@@ -607,6 +607,9 @@ const FLOOR_PLAIN2: f64 = 0.84;
 /// The third blind split (s01-s20), first measured on 2026-12-05 at keyword 0.7732, vector
 /// 0.8871, hybrid 0.9027.
 const FLOOR_PLAIN3: f64 = 0.88;
+/// The fourth blind split (t01-t20), first measured on 2026-12-05 at keyword 0.6011, vector
+/// 0.8604, hybrid 0.8808.
+const FLOOR_PLAIN4: f64 = 0.86;
 /// How far hybrid may fall under its vector arm on the plain split: it does not beat it there
 /// yet (README, "Relevance"), and the gate keeps the gap from growing.
 const PLAIN_GAP: f64 = 0.01;
@@ -655,6 +658,16 @@ fn gate_plain_language_questions_over_the_demo_corpus() {
         &["--min-hybrid-ndcg", &floor, "--require-fusion-gain"],
     );
     assert_eq!(plain3["queries"], 20, "{plain3:#}");
+
+    // the fourth (t01-t20): a floor, and above both arms
+    let floor = FLOOR_PLAIN4.to_string();
+    let plain4 = eval(
+        &dataset,
+        "plain4",
+        &index,
+        &["--min-hybrid-ndcg", &floor, "--require-fusion-gain"],
+    );
+    assert_eq!(plain4["queries"], 20, "{plain4:#}");
 }
 
 /// `trawl search QUERY` on `index` with `config` as trawl.toml (and `extra` flags): each

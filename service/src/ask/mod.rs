@@ -806,7 +806,8 @@ fn passages_naming(
         // the headings it stands under name what it is about ("… › CART (Captioning)")
         let section = p.hit.section.as_deref().unwrap_or_default();
         let source = format!("{} {} {section} {}", p.hit.path, p.hit.title, p.text);
-        let absent = select::names_absent(question, &source);
+        let mut absent = select::names_absent(question, &source);
+        absent.retain(|name| !select::glued_in_file_name(&p.hit.path, name));
         if absent.is_empty() {
             naming.push(true);
             continue;

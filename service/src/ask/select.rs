@@ -148,20 +148,29 @@ pub(crate) fn focus(question: &str) -> Focus {
 }
 
 /// Whether a text gives something for each `unit`: "per mile", "a mile", "each mile",
-/// "/mile", "every mile" (or their plurals).
+/// "/mile", "every mile" (or their plurals), or the unit's adverb ("4 hours … weekly").
 fn per_unit(lower: &str, unit: &str) -> bool {
-    ["per ", "a ", "an ", "each ", "every ", "/"]
-        .iter()
-        .any(|p| {
-            [unit.to_string(), format!("{unit}s")].iter().any(|u| {
-                lower.match_indices(&format!("{p}{u}")).any(|(i, m)| {
-                    let before = lower[..i].chars().next_back();
-                    let after = lower[i + m.len()..].chars().next();
-                    (p.starts_with('/') || !before.is_some_and(char::is_alphanumeric))
-                        && !after.is_some_and(char::is_alphanumeric)
+    let adverbs: &[&str] = match unit {
+        "hour" => &["hourly"],
+        "day" => &["daily"],
+        "week" => &["weekly"],
+        "month" => &["monthly"],
+        "year" => &["yearly", "annually", "annual"],
+        _ => &[],
+    };
+    adverbs.iter().any(|a| mentions(lower, a))
+        || ["per ", "a ", "an ", "each ", "every ", "/"]
+            .iter()
+            .any(|p| {
+                [unit.to_string(), format!("{unit}s")].iter().any(|u| {
+                    lower.match_indices(&format!("{p}{u}")).any(|(i, m)| {
+                        let before = lower[..i].chars().next_back();
+                        let after = lower[i + m.len()..].chars().next();
+                        (p.starts_with('/') || !before.is_some_and(char::is_alphanumeric))
+                            && !after.is_some_and(char::is_alphanumeric)
+                    })
                 })
             })
-        })
 }
 
 /// The question's focus (lower-cased `q`, its words `ws`), before a "per …" narrows a figure
@@ -176,6 +185,17 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
         || ws.starts_with(&["to".to_owned(), "whom".to_owned()])
     {
         return Focus::Person(Vec::new());
+    }
+    // "where should staff send questions…": an e-mail address, a channel or a web address
+    const SENDING: &[&str] = &[
+        "send", "email", "e-mail", "mail", "submit", "forward", "report", "post", "direct",
+    ];
+    if ws.first().is_some_and(|w| w == "where")
+        && ws[1..ws.len().min(5)]
+            .iter()
+            .any(|w| SENDING.contains(&w.as_str()))
+    {
+        return Focus::Address;
     }
     if let Some(i) = after(&["how", "many"]) {
         // the unit is among the next words: "how many weeks", "how many days of leave"
@@ -197,7 +217,7 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
     if after(&["how", "long"]).is_some() {
         // "how long" is a duration or a length ("how long must my password be")
         let mut units = TIME_UNITS.to_vec();
-        units.extend(["character", "page", "word"]);
+        units.extend(["character", "page", "word", "second"]);
         return Focus::Quantity(units);
     }
     if after(&["how", "often"]).is_some() {
@@ -231,10 +251,13 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
         // "how much does the program pay", "how much will TTS contribute", "how much
         // severance pay", "how much cash": an amount of money ("how much work time can I
         // spend" asks for time: a noun after "how much" says what)
+        // the verb may come after a long subject ("how much does a box of standard GSA
+        // business cards cost")
+        let clause = &ws[i..ws.len().min(i + 10)];
         let costs = next
             .first()
             .is_some_and(|w| AUXILIARIES.contains(&w.as_str()))
-            && next.iter().any(|w| MONEY_VERBS.contains(&w.as_str()));
+            && clause.iter().any(|w| MONEY_VERBS.contains(&w.as_str()));
         let named = next
             .iter()
             .take_while(|w| !AUXILIARIES.contains(&w.as_str()))
@@ -746,7 +769,8 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                 let s = stem(n.rsplit('-').next().unwrap_or(n));
                 units.iter().any(|u| {
                     let first = u.split(' ').next().unwrap_or(u);
-                    s == first || s == *u
+                    // "a second opinion" is no length of time; "one 15 second spot" is
+                    (s == first || s == *u) && (num || *u != "second")
                 })
             }) && (num || !next.is_empty())
         })
@@ -817,13 +841,17 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                 }) || lower.contains("no later than"))
         }
         Focus::Percent => {
-            lower.contains('%')
-                || ws.iter().enumerate().any(|(i, w)| {
-                    let next = |k: usize| ws.get(i + k).map_or("", String::as_str);
-                    is_number(w)
-                        && ((next(1).starts_with("percent") && !next(1).starts_with("percentage"))
-                            || (next(1) == "per" && next(2).starts_with("cent")))
-                })
+            // "7%", "7 %"; a blank left for the figure ("a sum equal to % of") states none
+            ws.iter().enumerate().any(|(i, w)| {
+                w.contains('%')
+                    && (w.chars().any(|c| c.is_ascii_digit())
+                        || (i > 0 && w.starts_with('%') && is_number(&ws[i - 1])))
+            }) || ws.iter().enumerate().any(|(i, w)| {
+                let next = |k: usize| ws.get(i + k).map_or("", String::as_str);
+                is_number(w)
+                    && ((next(1).starts_with("percent") && !next(1).starts_with("percentage"))
+                        || (next(1) == "per" && next(2).starts_with("cent")))
+            })
         }
         Focus::Phone => has_phone_number(&lower),
         // "Suite 207, Coquitlam, British Columbia" names a province but no governing law
@@ -1096,6 +1124,14 @@ pub(crate) fn names_absent(question: &str, source: &str) -> Vec<String> {
         .collect()
 }
 
+/// Whether a filing's file name glues `name` into one of its words, as EDGAR names do
+/// ("MRSFIELDSORIGINALCOOKIESINC_01_29_1998-EX-10-FRANCHISE_AGREEMENT.PDF" holds "Mrs" and
+/// "Fields"); names under three letters match too much by chance. Folders are not looked at.
+pub(crate) fn glued_in_file_name(path: &str, name: &str) -> bool {
+    let file_name = path.rsplit('/').next().unwrap_or_default().to_lowercase();
+    name.chars().count() >= 3 && file_name.contains(&name.to_lowercase())
+}
+
 /// Whether a word ending in a period is a title or an initial ("Dr.", "Mrs.", "D."), not a
 /// sentence's end.
 fn abbreviation(word: &str) -> bool {
@@ -1201,7 +1237,13 @@ pub(crate) fn clean(text: &str) -> String {
         .split_whitespace()
         .filter(|w| !(w.starts_with("http://") || w.starts_with("https://")))
         .map(|w| w.trim_start_matches('•'))
-        .filter(|w| !w.is_empty() && !matches!(*w, "*" | "**" | "-" | "|" | "#"))
+        .enumerate()
+        // a lone "-" opening a line marks a list item; between words it is a dash ("7 AM - 10
+        // AM"), which says what the words cannot
+        .filter(|&(i, w)| {
+            !w.is_empty() && !matches!(w, "*" | "**" | "|" | "#") && (w != "-" || i > 0)
+        })
+        .map(|(_, w)| w)
         .collect();
     let joined = kept.join(" ");
     super::text::tidy_punctuation(
@@ -1313,6 +1355,23 @@ fn is_mail_header(block: &[&str]) -> bool {
             .any(|l| matches!(field(l), Some("From:" | "Subject:")))
 }
 
+/// Whether a block is a mailbox's list of its messages ("1. New remote work policy — Maria
+/// Lopez <maria.lopez@example.com> — 2024-03-18T09:15:00+01:00"): who wrote when, no answer.
+fn is_mailbox_listing(block: &[&str]) -> bool {
+    let timestamp = |w: &str| {
+        let b = w.as_bytes();
+        b.len() >= 19
+            && b[..4].iter().all(u8::is_ascii_digit)
+            && b[4] == b'-'
+            && b[10] == b'T'
+            && b[13] == b':'
+    };
+    block.iter().all(|l| {
+        let l = l.trim();
+        l.contains(" — ") && l.rsplit(' ').next().is_some_and(timestamp)
+    })
+}
+
 /// Whether a line introduces a quoted reply ("On Tue, 2 Apr 2024, Alice Meyer wrote:").
 fn is_attribution(line: &str) -> bool {
     line.starts_with("On ") && line.ends_with("wrote:") && line.split_whitespace().count() <= 16
@@ -1362,10 +1421,17 @@ pub(crate) fn units(
                 };
                 let n = words(&cleaned).len();
                 // enough words to say something: a short list item may still hold the figure
-                // ("Call them at 866-450-5250")
+                // ("Call them at 866-450-5250"), and a form's label line its number or address
+                // ("Fax to: 816-823-5415")
                 let letters = cleaned.chars().filter(|c| c.is_alphabetic()).count();
                 let digits = cleaned.chars().any(|c| c.is_ascii_digit());
-                if (4..=MAX_UNIT_WORDS).contains(&n) && (letters >= 12 || (digits && letters >= 6))
+                let labelled = (2..4).contains(&n)
+                    && letters >= 3
+                    && (has_phone_number(&cleaned.to_lowercase())
+                        || cleaned.split_whitespace().any(is_address));
+                if labelled
+                    || ((4..=MAX_UNIT_WORDS).contains(&n)
+                        && (letters >= 12 || (digits && letters >= 6)))
                 {
                     out.push(Unit {
                         passage: p + 1,
@@ -1393,7 +1459,7 @@ pub(crate) fn units(
         }
         for block in blocks.iter().filter(|b| !b.is_empty()) {
             // a message's header says who wrote when about what; it states no answer
-            if is_mail_header(block) {
+            if is_mail_header(block) || is_mailbox_listing(block) {
                 continue;
             }
             if is_heading(block) {
@@ -1810,6 +1876,16 @@ mod tests {
             "For mileage claims over $75, attach a map."
         ));
         assert!(!states_focus(&per_mile, "You may drive 300 miles per day."));
+        // the unit's adverb says "per week" too
+        let per_week = focus("How much non-billable time per week do guilds get?");
+        assert!(states_focus(
+            &per_week,
+            "Guilds are given 4 hours of non-billable time weekly to support its leaders."
+        ));
+        assert!(!states_focus(
+            &per_week,
+            "Guilds are given 4 hours of non-billable time to support its leaders."
+        ));
         // "per" with no figure asked stays what it was
         assert_eq!(
             focus("Who approves travel per diem?"),
@@ -1834,9 +1910,16 @@ mod tests {
             "Which Slack channel do I post in to start a FITARA review?",
             "What company domain do I enter when I sign into Zoom?",
             "What email address should I write to?",
+            "Where should staff send questions about the new remote work policy?",
+            "Where do I report a phishing e-mail?",
         ] {
             assert_eq!(focus(address), Focus::Address, "{address}");
         }
+        // a place to go is not one to write to
+        assert_eq!(
+            focus("Where do I go to install approved apps?"),
+            Focus::Open
+        );
         assert_eq!(focus("Which site manager approves it?"), Focus::Open);
         let a = Focus::Address;
         assert_states(
@@ -1966,6 +2049,16 @@ mod tests {
             "You get 75% of the M&IE rate."
         ));
         assert!(states_focus(&Focus::Percent, "a 15 percent discount"));
+        assert!(states_focus(
+            &Focus::Percent,
+            "seven percent (7%) of net revenues"
+        ));
+        assert!(states_focus(&Focus::Percent, "a fee of 7 % a year"));
+        // a filing's blank for the figure states no share
+        assert!(!states_focus(
+            &Focus::Percent,
+            "Diplomat agrees to pay KI, Inc. as royalty a sum equal to % of the net wholesale volume."
+        ));
         assert!(states_focus(&Focus::Percent, "five per cent of the fee"));
         // the word alone states no share
         assert!(!states_focus(
@@ -1977,6 +2070,10 @@ mod tests {
             "Streetcars stop at 6th and 7th Streets."
         ));
         // money when "how much" asks what something costs or pays, not how much time
+        assert_eq!(
+            focus("How much does a box of standard GSA business cards cost?"),
+            Focus::Money
+        );
         assert_eq!(
             focus("How much will TTS contribute toward a standing desk?"),
             Focus::Money
@@ -2057,6 +2154,13 @@ mod tests {
             &Focus::Quantity(TIME_UNITS.to_vec()),
             "The initial term is three (3) years."
         ));
+        // a length in seconds, given with a number
+        let ad = focus("How long is the TV ad that CNET runs?");
+        assert!(states_focus(
+            &ad,
+            "CNET will provide the Company one 15 second \"spot\" for Promotions."
+        ));
+        assert!(!states_focus(&ad, "Ask for a second opinion."));
         // a calendar date or weekday, not a duration
         for q in [
             "On what date was the supply agreement signed?",
@@ -2155,7 +2259,7 @@ mod tests {
 
     #[test]
     fn units_drop_headings_and_markup_and_keep_items_and_rows() {
-        let passage = "Paid parental leave\n\n• You are entitled to 12 weeks of paid time off for the birth of a child. (See below.)\n• You need supervisor approval for the intermittent option.\n\nDay | Hours | \nMonday | 10 | \nTuesday | 9 | ";
+        let passage = "Paid parental leave\n\n• You are entitled to 12 weeks of paid time off for the birth of a child. (See below.)\n• You need supervisor approval for the intermittent option.\n- You begin working between 7 AM - 10 AM every day.\n\nDay | Hours | \nMonday | 10 | \nTuesday | 9 | ";
         let u = units(
             &[passage.to_string()],
             &[Some("About PPL".into())],
@@ -2168,6 +2272,8 @@ mod tests {
             [
                 "You are entitled to 12 weeks of paid time off for the birth of a child.",
                 "You need supervisor approval for the intermittent option.",
+                // the list marker goes, the dash between the hours stays
+                "You begin working between 7 AM - 10 AM every day.",
                 "Day: Monday; Hours: 10",
                 "Day: Tuesday; Hours: 9",
             ]
@@ -2241,9 +2347,11 @@ mod tests {
     fn a_message_header_and_a_reply_attribution_are_no_answer() {
         let message = "From: Alice Meyer <alice.meyer@example.com>\nTo: Bob Chen <bob.chen@example.com>\nDate: 2024-04-04T08:15:00Z\nSubject: Re: Re: Supplier termination notice\n\nNo cure period. Send the notice today by courier and by e-mail.\n\nOn Wed, 3 Apr 2024, Bob Chen wrote:\n> The draft notice is attached to the matter file.";
         let notice = "Notices shall be sent to the addresses below.\n\nTo: Licensee Corporation, 1 Main Street, Springfield.\nCopy to: Counsel LLP, 2 Elm Street, Springfield.";
+        // a mailbox's list of its messages
+        let mailbox = "Mailbox with 2 messages\n\n1. New remote work policy — Maria Lopez <maria.lopez@example.com> — 2024-03-18T09:15:00+01:00\n2. Re: New remote work policy — Tom Becker <tom.becker@example.com> — 2024-03-18T11:02:00+01:00";
         let u = units(
-            &[message.to_string(), notice.to_string()],
-            &[None, None],
+            &[message.to_string(), notice.to_string(), mailbox.to_string()],
+            &[None, None, None],
             &[],
             &Focus::Open,
         );
@@ -2445,6 +2553,12 @@ mod tests {
             vec!["Union", "Dental"]
         );
         assert!(mentions("dgt's clients", "dgt"));
+        let filing = "legal/MRSFIELDSORIGINALCOOKIESINC_01_29_1998-EX-10-FRANCHISE_AGREEMENT.PDF";
+        assert!(glued_in_file_name(filing, "Mrs"));
+        assert!(glued_in_file_name(filing, "Fields"));
+        assert!(!glued_in_file_name(filing, "Northwind"));
+        assert!(!glued_in_file_name(filing, "EX"));
+        assert!(!glued_in_file_name(filing, "Legal"));
     }
 
     #[test]

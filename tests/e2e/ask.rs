@@ -153,6 +153,51 @@ fn the_clause_asked_for_is_read_from_the_named_contract() {
     }
 }
 
+/// The clause asked about does not name the parties, so search ranks other sponsorship
+/// agreements' cure clauses above it; the contract that names both parties is found by their
+/// names and its clause read.
+#[test]
+fn a_clause_that_does_not_name_the_parties_is_read_from_the_contract_that_does() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    let netgrocer = "NETGROCERINC_07_31_1998-EX-10.15-SPONSORSHIP_AGREEMENT.PDF";
+    // the eight contracts whose passages search ranks above NetGrocer's for this question
+    for c in [
+        netgrocer,
+        "BELLICUMPHARMACEUTICALS,INC_05_07_2019-EX-10.1-Supply_Agreement.PDF",
+        "CHIPMOSTECHNOLOGIESBERMUDALTD_04_18_2016-EX-4.72-Strategic_Alliance_Agreement.PDF",
+        "CYBERIANOUTPOSTINC_07_09_1998-EX-10.13-PROMOTION_AGREEMENT.PDF",
+        "GpaqAcquisitionHoldingsInc_20200123_S-4A_EX-10.6_11951677_EX-10.6_License_Agreement.pdf",
+        "IPAYMENT_INC_05_14_2007-EX-10.1-SPONSORSHIP_AGREEMENT.PDF",
+        "NeuroboPharmaceuticalsInc_20190903_S-4_EX-10.36_11802165_EX-10.36_Manufacturing_Agreement__Supply_Agreement.pdf",
+        "PHREESIA_INC_05_28_2019-EX-10.18-STRATEGIC_ALLIANCE_AGREEMENT.PDF",
+        "TRANSPHORM,INC_02_14_2020-EX-10.12(1)-JOINT_VENTURE_AGREEMENT.PDF",
+    ] {
+        std::fs::copy(root.join("corpora/legal").join(c), docs.join(c)).unwrap();
+    }
+    let idx = dir.path().join("idx");
+    index_folder(&docs, &idx);
+    let v = ask_json(
+        &idx,
+        "Under the Excite sponsorship agreement with NetGrocer, how long does a party have to cure a material breach after written notice before the other side can terminate?",
+        &[],
+    );
+    assert_grounded(&v);
+    assert!(
+        v["answer"]
+            .as_str()
+            .unwrap()
+            .to_lowercase()
+            .contains("sixty"),
+        "{v:#}"
+    );
+    for c in v["citations"].as_array().unwrap() {
+        assert_eq!(c["path"], netgrocer, "{v:#}");
+    }
+}
+
 /// Two principals over the same files: one in `legal`, one in `hr`. The legal settlement's
 /// figure must never reach the HR principal's prompt, answer or source lists.
 #[test]

@@ -351,7 +351,12 @@ pub fn run_ask(
 
     let mut passages = read_passages(asker, hits.into_iter().take(k), access)?;
     more_of_the_top_document(asker, &question, &mut passages, &query_vector, access)?;
-    let naming = passages_naming(asker, &question, &passages, access)?;
+    let mut naming = passages_naming(asker, &question, &passages, access)?;
+    if !naming.iter().any(|&n| n)
+        && the_named_document(asker, &question, &mut passages, &query_vector, access)?
+    {
+        naming = passages_naming(asker, &question, &passages, access)?;
+    }
     let (units, selection) = select_answer(asker, &question, &query_vector, &passages, &naming)?;
     response.support = selection.as_ref().map(|s| s.support);
     // every passage the answer quotes is from a document that names what the question names
@@ -836,6 +841,50 @@ fn passages_naming(
     Ok(naming)
 }
 
+/// How many documents a keyword search for the question's names offers when no passage read
+/// is from a document that names them.
+const NAMED_CANDIDATES: usize = 5;
+
+/// When no passage read is from a document that names what the question names ("Under the
+/// Excite sponsorship agreement with NetGrocer, how long…"), finds the document that does and
+/// adds its passages that best match the question ([`more_of`]). Search ranks passages, and
+/// the clause asked about ("…fails to cure such breach within sixty (60) days…") may not name
+/// the parties, which its contract names elsewhere; a question about a name no document has
+/// still gets none. Returns whether passages were added.
+fn the_named_document(
+    asker: Asker<'_>,
+    question: &str,
+    passages: &mut Vec<Passage>,
+    query_vector: &[f32],
+    access: &Access,
+) -> Result<bool, Error> {
+    let names = select::names(question);
+    if names.is_empty() {
+        return Ok(false);
+    }
+    let mut req = SearchRequest::new(names.join(" "));
+    req.mode = Mode::Keyword;
+    req.k = NAMED_CANDIDATES;
+    req.access = access.clone();
+    let read: std::collections::HashSet<String> =
+        passages.iter().map(|p| p.hit.doc_id.clone()).collect();
+    for hit in asker.store.search(&req, || Ok(Vec::new()))? {
+        if read.contains(&hit.doc_id) {
+            continue;
+        }
+        let probe = Passage {
+            hit: hit.clone(),
+            text: String::new(),
+        };
+        if passages_naming(asker, question, std::slice::from_ref(&probe), access)? == [true] {
+            let before = passages.len();
+            more_of(asker, question, &hit, passages, query_vector, access)?;
+            return Ok(passages.len() > before);
+        }
+    }
+    Ok(false)
+}
+
 /// The relevance signal the refusal threshold applies to: the best cosine similarity between
 /// the question and a retrieved passage (the vector arm's raw score, which is comparable
 /// across questions, unlike fused scores normalized per query).
@@ -951,6 +1000,20 @@ fn more_of_the_top_document(
     .map(|i| passages[i].hit.clone()) else {
         return Ok(());
     };
+    more_of(asker, question, &top, passages, query_vector, access)
+}
+
+/// Adds the passages of `top`'s document that search did not show and that best match the
+/// question (see [`more_of_the_top_document`]).
+fn more_of(
+    asker: Asker<'_>,
+    question: &str,
+    top: &Hit,
+    passages: &mut Vec<Passage>,
+    query_vector: &[f32],
+    access: &Access,
+) -> Result<(), Error> {
+    let focus = select::focus(question);
     // the top document's passages already shown (on a cluster a chunk id is an ordinal within
     // its document, so it is compared within the document)
     let shown: std::collections::HashSet<u64> = passages

@@ -1073,6 +1073,9 @@ fn more_of(
         .collect();
     // stable: equal scores keep the nearer passage first
     more.sort_by(|a, b| b.0.total_cmp(&a.0));
+    for (score, p) in more.iter().take(8) {
+        tracing::trace!(doc = %top.path, chunk = p.chunk_id, score, cosine = p.cosine, "more of the document");
+    }
     for (_, p) in more.into_iter().take(MORE_OF_THE_TOP_DOCUMENT) {
         let hit = Hit {
             chunk_id: p.chunk_id,

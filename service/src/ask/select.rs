@@ -121,15 +121,7 @@ const WEEKDAYS: &[&str] = &[
 /// Reads the question's focus.
 pub(crate) fn focus(question: &str) -> Focus {
     let lower = question.to_lowercase();
-    // a lead-in clause sets the scene ("In the Slinger Bag consulting agreement, what is the
-    // monthly fee…"), and so does a sentence before it ("I'm in Chicago for the week. What
-    // does a day pass cost?"): the question is the clause its question word opens
-    let q = ["what", "which", "when", "how", "where", "who"]
-        .iter()
-        .flat_map(|w| [", ", ". ", "! "].map(|p| lower.rfind(&format!("{p}{w} "))))
-        .flatten()
-        .max()
-        .map_or(lower.as_str(), |i| &lower[i + 2..]);
+    let q = asked_clause(&lower);
     let ws = words(q);
     let plain = plain_focus(q, &ws);
     // "… rate per mile": the figure must be per mile
@@ -145,6 +137,19 @@ pub(crate) fn focus(question: &str) -> Focus {
         }
         (plain, _) => plain,
     }
+}
+
+/// The clause of lower-cased `lower` that asks: a lead-in clause sets the scene ("In the Slinger
+/// Bag consulting agreement, what is the monthly fee…", "If OCE needs an additional review, how
+/// many days…"), and so does a sentence before it ("I'm in Chicago for the week. What does a
+/// day pass cost?"): the question is the clause its question word opens.
+fn asked_clause(lower: &str) -> &str {
+    ["what", "which", "when", "how", "where", "who"]
+        .iter()
+        .flat_map(|w| [", ", ". ", "! "].map(|p| lower.rfind(&format!("{p}{w} "))))
+        .flatten()
+        .max()
+        .map_or(lower, |i| &lower[i + 2..])
 }
 
 /// Whether a text gives something for each `unit`: "per mile", "a mile", "each mile",
@@ -1388,6 +1393,9 @@ fn is_heading(block: &[&str]) -> bool {
         && !line.starts_with('•')
         && !line.ends_with(['.', ':', '?', '!', ';', ','])
         && !line.contains(" | ")
+        // a form's label line gives a number or an address to use ("Fax to: 816-823-5415")
+        && !has_phone_number(&line.to_lowercase())
+        && !line.contains('@')
         // a quoted message may open it ("\"SmartCard certificate is not trusted\" error")
         && line
             .trim_start_matches(['"', '“', '\'', '‘', '('])
@@ -1523,6 +1531,36 @@ pub(crate) fn units(
     out
 }
 
+/// The words a wh-question takes as given ("how many weeks of *paid* leave"), those of a
+/// lead-in clause included ("If OCE needs an additional review, how many business days…"): a
+/// unit that says the opposite answers another question. A yes/no question ("is FMLA leave
+/// paid?") takes none: either polarity answers it.
+fn presupposed_words(question: &str) -> Vec<String> {
+    let lower = question.to_lowercase();
+    let asked = words(asked_clause(&lower));
+    if asked.first().is_some_and(|w| {
+        matches!(
+            w.as_str(),
+            "how" | "what" | "which" | "who" | "when" | "where" | "why"
+        )
+    }) {
+        // "without (getting) approval" in the question takes no approval as given
+        let ws = words(&lower);
+        let negated = |i: usize| {
+            contradicts(&ws[i], &lower)
+                || ws[i.saturating_sub(3)..i]
+                    .iter()
+                    .any(|w| matches!(w.as_str(), "without" | "not" | "no" | "never"))
+        };
+        (0..ws.len())
+            .filter(|&i| ws[i].len() >= 4 && !negated(i))
+            .map(|i| ws[i].clone())
+            .collect()
+    } else {
+        Vec::new()
+    }
+}
+
 /// Scores of units against the question (see the module documentation for the terms).
 /// `semantic[i]` is the cosine similarity of unit i's embedding and the question's.
 pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32> {
@@ -1536,17 +1574,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     // a wh-question takes its words as given ("how many weeks of *paid* leave"): a unit that
     // says the opposite ("leave without pay") answers another question; a yes/no question
     // ("is FMLA leave paid?") does not, and either polarity answers it
-    let ws = words(&question.to_lowercase());
-    let presupposed: Vec<&String> = if ws.first().is_some_and(|w| {
-        matches!(
-            w.as_str(),
-            "how" | "what" | "which" | "who" | "when" | "where" | "why"
-        )
-    }) {
-        ws.iter().filter(|w| w.len() >= 4).collect()
-    } else {
-        Vec::new()
-    };
+    let presupposed = presupposed_words(question);
     let semantic_of = |i: usize| semantic.get(i).copied().unwrap_or(0.0);
     units
         .iter()
@@ -1591,7 +1619,10 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             if u.text.ends_with('?') {
                 penalty += 0.3;
             }
-            if presupposed.iter().any(|w| contradicts(w, &lower)) {
+            if presupposed
+                .iter()
+                .any(|w| contradicts(w, &lower) || contrasts(w, &lower))
+            {
                 penalty += 0.25;
             }
             if [
@@ -1690,6 +1721,33 @@ fn contradicts(word: &str, text: &str) -> bool {
         || (word == "paid" && text.contains("without pay"))
 }
 
+/// Qualifiers and the ones that name the other case: a question about an *additional* review
+/// is not answered by the time an *initial* review takes.
+const CONTRASTS: &[(&str, &[&str])] = &[
+    ("additional", &["initial"]),
+    ("extra", &["initial"]),
+    ("subsequent", &["initial"]),
+    ("initial", &["additional", "subsequent", "renewal"]),
+    ("existing", &["new"]),
+    ("renewal", &["new", "initial"]),
+    ("maximum", &["minimum"]),
+    ("minimum", &["maximum"]),
+    ("part-time", &["full-time"]),
+    ("full-time", &["part-time"]),
+    ("international", &["domestic"]),
+    ("domestic", &["international"]),
+];
+
+/// Whether lower-case `text` names the other case of `word` (see [`CONTRASTS`]) and not
+/// `word` itself: "the initial review" for "an additional review"; a sentence that names both
+/// may compare them and still answer.
+fn contrasts(word: &str, text: &str) -> bool {
+    let Some((_, others)) = CONTRASTS.iter().find(|(w, _)| *w == word) else {
+        return false;
+    };
+    !mentions(text, word) && others.iter().any(|o| mentions(text, o))
+}
+
 /// How far below the best a unit that states the question's focus may score and still be
 /// preferred to it.
 const FOCUS_MARGIN: f32 = 0.35;
@@ -1717,13 +1775,20 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     // a unit nearly as good that states what the question asks ("8 hours") beats one that
     // does not
     let focus = focus(question);
-    let best = if states_focus(&focus, &units[best].text) {
+    // a figure for the other case ("for the initial review" when an additional one is asked
+    // about) does not state what is asked
+    let presupposed = presupposed_words(question);
+    let states = |i: usize| {
+        states_focus(&focus, &units[i].text)
+            && !presupposed
+                .iter()
+                .any(|w| contrasts(w, &units[i].text.to_lowercase()))
+    };
+    let best = if states(best) {
         best
     } else {
         (0..units.len().min(scores.len()))
-            .filter(|&i| {
-                scores[i] >= scores[best] - FOCUS_MARGIN && states_focus(&focus, &units[i].text)
-            })
+            .filter(|&i| scores[i] >= scores[best] - FOCUS_MARGIN && states(i))
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
             .unwrap_or(best)
     };
@@ -1751,7 +1816,7 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         let stating = items
             .iter()
             .copied()
-            .find(|&i| !matches!(focus, Focus::Open) && states_focus(&focus, &units[i].text));
+            .find(|&i| !matches!(focus, Focus::Open) && states(i));
         let item = stating.or_else(|| {
             items
                 .iter()
@@ -1765,7 +1830,7 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         // address missing from the text proves nothing: a link's target is not indexed, only
         // its words ("[Zoom for Government](https://zoomgov.com/)")
         focus_found: matches!(focus, Focus::Address | Focus::Person(_))
-            || picked.iter().any(|&i| states_focus(&focus, &units[i].text)),
+            || picked.iter().any(|&i| states(i)),
         support: scores[best],
         picked,
     })
@@ -2391,6 +2456,16 @@ mod tests {
             !texts.iter().any(|t| t.contains("Ask in chat")),
             "{texts:?}"
         );
+        // a form's label lines are no headings: they give what to use
+        let form = "Return to Heartland Finance Center, Disbursement Division\n\nFax to: 816-823-5415\n\nQuestions: help@example.gov\n\nFinance Helpdesk Phone Number 816-926-7287, option 3";
+        let u = units(&[form.to_string()], &[None], &[], &Focus::Phone);
+        let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+        assert!(texts.contains(&"Fax to: 816-823-5415"), "{texts:?}");
+        assert!(texts.contains(&"Questions: help@example.gov"), "{texts:?}");
+        assert!(
+            texts.contains(&"Finance Helpdesk Phone Number 816-926-7287, option 3"),
+            "{texts:?}"
+        );
     }
 
     #[test]
@@ -2575,6 +2650,49 @@ mod tests {
         let q = "Is parental leave paid?";
         let scores = score(q, &u, &semantic);
         assert!(scores[1] > scores[0], "{scores:?}");
+    }
+
+    #[test]
+    fn a_unit_about_the_other_case_loses() {
+        let passages = vec![
+            "OCE requires 5 business days for the initial review.\n\nAn additional review takes 3 business days.\n\nSurveys go out after review.".to_string(),
+        ];
+        let u = units(&passages, &[None], &[], &Focus::Open);
+        let q = "How many business days does an additional review take?";
+        let scores = score(q, &u, &[0.95, 0.7, 0.6]);
+        // the first is the embedder's choice by far, but it is about the initial review
+        assert!(scores[1] > scores[0], "{scores:?}");
+        // also when a lead-in clause says which review
+        let q = "If OCE needs an additional review, how many business days does it take?";
+        let scores = score(q, &u, &[0.95, 0.7, 0.6]);
+        assert!(scores[1] > scores[0], "{scores:?}");
+        assert!(contrasts("additional", "the initial review"));
+        // a sentence that names both cases may compare them
+        assert!(!contrasts("additional", "an initial or additional review"));
+        assert!(!contrasts("additional", "a second review"));
+        // a word the question itself negates is not taken as given
+        for q in [
+            "Under the expense policy, how much can I spend on a headset without approval?",
+            "Under the expense policy, how much can I spend on a headset without getting approval?",
+        ] {
+            assert!(
+                !presupposed_words(q).contains(&"approval".to_string()),
+                "{q}"
+            );
+            assert!(presupposed_words(q).contains(&"headset".to_string()), "{q}");
+        }
+        // when only the other case's figure is there, what is asked is not stated
+        let only = units(
+            &["OCE requires 5 business days for the initial review.".to_string()],
+            &[None],
+            &[],
+            &Focus::Open,
+        );
+        let s = select(q, &only, &score(q, &only, &[0.9])).unwrap();
+        assert!(!s.focus_found, "{s:?}");
+        let q = "How many business days does the initial review take?";
+        let s = select(q, &only, &score(q, &only, &[0.9])).unwrap();
+        assert!(s.focus_found, "{s:?}");
     }
 
     #[test]

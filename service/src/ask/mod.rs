@@ -352,10 +352,10 @@ pub fn run_ask(
     let mut passages = read_passages(asker, hits.into_iter().take(k), access)?;
     more_of_the_top_document(asker, &question, &mut passages, &query_vector, access)?;
     let mut naming = passages_naming(asker, &question, &passages, access)?;
-    if !naming.iter().any(|&n| n)
-        && the_named_document(asker, &question, &mut passages, &query_vector, access)?
-    {
-        naming = passages_naming(asker, &question, &passages, access)?;
+    if !naming.iter().any(|&n| n) {
+        the_named_document(asker, &question, &mut passages, &query_vector, access)?;
+        // what it added is from the document it found naming them all
+        naming.resize(passages.len(), true);
     }
     let (units, selection) = select_answer(asker, &question, &query_vector, &passages, &naming)?;
     response.support = selection.as_ref().map(|s| s.support);
@@ -850,17 +850,17 @@ const NAMED_CANDIDATES: usize = 5;
 /// adds its passages that best match the question ([`more_of`]). Search ranks passages, and
 /// the clause asked about ("…fails to cure such breach within sixty (60) days…") may not name
 /// the parties, which its contract names elsewhere; a question about a name no document has
-/// still gets none. Returns whether passages were added.
+/// still gets none. Every passage added is from that document.
 fn the_named_document(
     asker: Asker<'_>,
     question: &str,
     passages: &mut Vec<Passage>,
     query_vector: &[f32],
     access: &Access,
-) -> Result<bool, Error> {
+) -> Result<(), Error> {
     let names = select::names(question);
     if names.is_empty() {
-        return Ok(false);
+        return Ok(());
     }
     let mut req = SearchRequest::new(names.join(" "));
     req.mode = Mode::Keyword;
@@ -877,12 +877,10 @@ fn the_named_document(
             text: String::new(),
         };
         if passages_naming(asker, question, std::slice::from_ref(&probe), access)? == [true] {
-            let before = passages.len();
-            more_of(asker, question, &hit, passages, query_vector, access)?;
-            return Ok(passages.len() > before);
+            return more_of(asker, question, &hit, passages, query_vector, access);
         }
     }
-    Ok(false)
+    Ok(())
 }
 
 /// The relevance signal the refusal threshold applies to: the best cosine similarity between

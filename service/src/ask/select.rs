@@ -848,14 +848,13 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         Focus::Percent => {
             // "7%", "7 %"; a blank left for the figure ("a sum equal to % of") states none
             ws.iter().enumerate().any(|(i, w)| {
-                w.contains('%')
-                    && (w.chars().any(|c| c.is_ascii_digit())
-                        || (i > 0 && w.starts_with('%') && is_number(&ws[i - 1])))
-            }) || ws.iter().enumerate().any(|(i, w)| {
                 let next = |k: usize| ws.get(i + k).map_or("", String::as_str);
-                is_number(w)
-                    && ((next(1).starts_with("percent") && !next(1).starts_with("percentage"))
-                        || (next(1) == "per" && next(2).starts_with("cent")))
+                (w.contains('%')
+                    && (w.chars().any(|c| c.is_ascii_digit())
+                        || (i > 0 && w.starts_with('%') && is_number(&ws[i - 1]))))
+                    || (is_number(w)
+                        && ((next(1).starts_with("percent") && !next(1).starts_with("percentage"))
+                            || (next(1) == "per" && next(2).starts_with("cent"))))
             })
         }
         Focus::Phone => has_phone_number(&lower),
@@ -1779,10 +1778,10 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     // about) does not state what is asked
     let presupposed = presupposed_words(question);
     let states = |i: usize| {
-        states_focus(&focus, &units[i].text)
-            && !presupposed
-                .iter()
-                .any(|w| contrasts(w, &units[i].text.to_lowercase()))
+        states_focus(&focus, &units[i].text) && {
+            let lower = units[i].text.to_lowercase();
+            !presupposed.iter().any(|w| contrasts(w, &lower))
+        }
     };
     let best = if states(best) {
         best

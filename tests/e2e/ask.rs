@@ -393,7 +393,10 @@ fn a_client_that_disconnects_mid_stream_frees_the_model() {
     );
     let addr = server.1.trim_start_matches("http://");
     let abandoned = "Explain how intermittent paid parental leave works and who approves it.";
-    // ask, read until the first event, hang up
+    // Ask, hang up once the event stream has begun (its headers came back), before the first
+    // event. Not after the first event: a generated sentence is shown only once the guard has
+    // passed it, so the first event can come a few milliseconds before generation ends, and a
+    // test that hangs up then races the server on a loaded machine.
     for _ in 0..2 {
         let body = serde_json::json!({ "question": abandoned }).to_string();
         let mut s = TcpStream::connect(addr).unwrap();
@@ -405,11 +408,16 @@ fn a_client_that_disconnects_mid_stream_frees_the_model() {
         )
         .unwrap();
         let mut reader = BufReader::new(s);
+        let mut head = String::new();
         let mut line = String::new();
-        while reader.read_line(&mut line).unwrap() > 0 && !line.contains("event:") {
+        while reader.read_line(&mut line).unwrap() > 0 && line != "\r\n" {
+            head.push_str(&line);
             line.clear();
         }
-        assert!(line.contains("event:"), "no event before the stream ended");
+        assert!(
+            head.starts_with("HTTP/1.1 200") && head.contains("text/event-stream"),
+            "the event stream did not begin: {head}"
+        );
         drop(reader);
     }
     // the next request is served to the end

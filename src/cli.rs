@@ -144,6 +144,10 @@ pub(crate) struct IndexArgs {
     /// Configuration file, read for its `[ocr]` section [default: $TRAWL_HOME/trawl.toml, used when present]
     #[arg(long, env = "TRAWL_CONFIG")]
     pub(crate) config: Option<PathBuf>,
+    /// Make the index mirror PATH although it was built from another folder: the documents
+    /// only that folder holds are removed. Without it such a run is refused.
+    #[arg(long)]
+    pub(crate) replace: bool,
     /// Print the run's report as JSON (progress goes to stderr as plain lines).
     #[arg(long)]
     pub(crate) json: bool,

@@ -348,6 +348,13 @@ pub(crate) fn prepare(
         ),
         Corpus::Folder(dir) => (
             trawl_indexer::index_directory(dir, &index, embedder, &opts, &progress)
+                .map_err(|e| match e {
+                    e @ trawl_indexer::Error::OtherFolder { .. } => anyhow::anyhow!(
+                        "{e}. Nothing was changed: the dataset's documents are in {}; omit --index to evaluate on an index of their own, or give one built from that folder",
+                        dir.display()
+                    ),
+                    e => anyhow::Error::new(e),
+                })
                 .with_context(|| format!("indexing {}", dir.display()))?,
             true,
         ),

@@ -222,6 +222,7 @@ fn index(args: IndexArgs) -> Result<()> {
         },
         share: args.worker.map(cluster::Worker::share),
         ocr: ocr_options(&args)?,
+        replace_folder: args.replace,
         ..IndexOptions::default()
     };
     // Connect before the long part, so a wrong URL fails at once.
@@ -240,6 +241,13 @@ fn index(args: IndexArgs) -> Result<()> {
     }
     let progress = progress::CliProgress::new(args.json);
     let report = trawl_indexer::index_path(&args.dir, &index, &embedder, &opts, &progress)
+        .map_err(|e| match e {
+            e @ trawl_indexer::Error::OtherFolder { .. } => anyhow::anyhow!(
+                "{e}. Nothing was changed: give this folder an index of its own (--index), or pass --replace to make {} mirror it",
+                index_dir.display()
+            ),
+            e => anyhow::Error::new(e),
+        })
         .with_context(|| format!("indexing {}", args.dir.display()))?;
     progress.finish();
     let pushed = match &backend {

@@ -15,6 +15,21 @@ pub enum Error {
     /// The corpus file to index does not exist or is not a file.
     #[error("{0} is not a file")]
     NotAFile(PathBuf),
+    /// A folder run over another folder than the one the index mirrors, without
+    /// [`crate::IndexOptions::replace_folder`]; nothing was changed.
+    #[error(
+        "the index mirrors {} ({files} files); indexing {} into it would remove their documents",
+        indexed.display(),
+        given.display()
+    )]
+    OtherFolder {
+        /// The folder the index was built from.
+        indexed: PathBuf,
+        /// The folder given to this run.
+        given: PathBuf,
+        /// Files of the indexed folder the index holds.
+        files: usize,
+    },
     /// Metadata given with an upload is invalid (the caller's fault).
     #[error("invalid metadata: {0}")]
     InvalidMetadata(String),

@@ -64,9 +64,21 @@ pub fn index_directory(
     }
     let mut report = IndexReport::default();
     let mut session = Session::begin(index, embedder, opts)?;
-    session.state.root = std::fs::canonicalize(root)
+    let given = std::fs::canonicalize(root)
         .ok()
         .map(|p| p.to_string_lossy().into_owned());
+    if let (Some(indexed), Some(given)) = (&session.state.root, &given)
+        && indexed != given
+        && !session.state.files.is_empty()
+        && !opts.replace_folder
+    {
+        return Err(Error::OtherFolder {
+            indexed: indexed.into(),
+            given: given.into(),
+            files: session.state.files.len(),
+        });
+    }
+    session.state.root = given;
     let pipeline_version = crate::pipeline_version(opts);
     let same_pipeline = session.state.pipeline == pipeline_version;
 

@@ -108,6 +108,11 @@ pub struct IndexOptions {
     pub share: Option<PathShare>,
     /// OCR of scanned PDF pages and images.
     pub ocr: OcrOptions,
+    /// Let a folder run make the index mirror another folder than the one it was built from
+    /// (the documents only that folder holds are removed). Off, such a run is refused with
+    /// [`Error::OtherFolder`]: an index mirrors one folder, so a mistyped `--index` would
+    /// otherwise delete every document of the folder it was built from.
+    pub replace_folder: bool,
 }
 
 /// A predicate over relative paths choosing a worker's share of a folder.
@@ -131,6 +136,7 @@ impl Default for IndexOptions {
             extract_timeout: Duration::from_secs(60),
             share: None,
             ocr: OcrOptions::default(),
+            replace_folder: false,
         }
     }
 }

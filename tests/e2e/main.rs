@@ -415,6 +415,50 @@ fn reindexing_follows_changes_on_disk() {
         res["results"].as_array().unwrap().is_empty(),
         "deleted file still found: {res:#}"
     );
+
+    // Another folder into the same index (a mistyped --index) is refused and removes nothing;
+    // --replace makes the index mirror it.
+    let other = dir.path().join("other");
+    std::fs::create_dir_all(&other).unwrap();
+    std::fs::copy(
+        fixtures().join("hr/transit-benefit.md"),
+        other.join("transit-benefit.md"),
+    )
+    .unwrap();
+    let out = Command::new(BIN)
+        .arg("index")
+        .arg(&other)
+        .args(["--index", idx_s])
+        .output()
+        .unwrap();
+    assert!(!out.status.success());
+    let err = String::from_utf8_lossy(&out.stderr);
+    assert!(
+        err.contains("would remove")
+            && err.contains("Nothing was changed")
+            && err.contains("--replace"),
+        "{err}"
+    );
+    let res = trawl(&[
+        "search", "zebra", "--index", idx_s, "--mode", "keyword", "--json",
+    ]);
+    assert_eq!(top_path(&res), "overtime.md");
+    let replaced = trawl(&[
+        "index",
+        other.to_str().unwrap(),
+        "--index",
+        idx_s,
+        "--replace",
+        "--json",
+    ]);
+    assert_eq!(
+        (
+            replaced["indexed"].as_u64(),
+            replaced["documents_total"].as_u64()
+        ),
+        (Some(1), Some(1)),
+        "{replaced:#}"
+    );
 }
 
 #[test]

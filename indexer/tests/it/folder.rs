@@ -339,6 +339,60 @@ fn a_model_failure_mid_run_stops_it_and_loses_nothing_committed() {
 }
 
 #[test]
+fn another_folder_is_refused_unless_it_replaces_the_one_indexed() {
+    let tmp = tempfile::tempdir().unwrap();
+    let (hr, legal, idx) = (
+        tmp.path().join("hr"),
+        tmp.path().join("legal"),
+        tmp.path().join("idx"),
+    );
+    copy("html/expense-reimbursement.html", &hr.join("expense.html"));
+    copy(
+        "html/whistleblower-protection.html",
+        &legal.join("whistleblower.html"),
+    );
+    let (first, _) = run(&hr, &idx);
+    assert_eq!(first.indexed, 1);
+    // The same index given another folder (a mistyped --index): refused, nothing removed.
+    let index = open_index(&idx);
+    let err = trawl_indexer::index_directory(
+        &legal,
+        &index,
+        embedder(),
+        &IndexOptions::default(),
+        &NoProgress,
+    )
+    .expect_err("another folder");
+    assert!(
+        matches!(err, trawl_indexer::Error::OtherFolder { files: 1, .. }),
+        "{err:?}"
+    );
+    let message = err.to_string();
+    assert!(
+        message.contains("hr") && message.contains("legal"),
+        "{message}"
+    );
+    drop(index);
+    assert_eq!(keyword_paths(&idx, "reimbursement"), ["expense.html"]);
+    assert!(keyword_paths(&idx, "whistleblower").is_empty());
+    // The same folder again is the usual incremental run.
+    let (again, embedded) = run(&hr, &idx);
+    assert_eq!((again.unchanged, embedded), (1, 0), "{again:?}");
+    // Asked for, the index mirrors the other folder.
+    let index = open_index(&idx);
+    let opts = IndexOptions {
+        replace_folder: true,
+        ..IndexOptions::default()
+    };
+    let replaced =
+        trawl_indexer::index_directory(&legal, &index, embedder(), &opts, &NoProgress).unwrap();
+    assert_eq!((replaced.indexed, replaced.removed), (1, 1), "{replaced:?}");
+    drop(index);
+    assert!(keyword_paths(&idx, "reimbursement").is_empty());
+    assert_eq!(keyword_paths(&idx, "whistleblower"), ["whistleblower.html"]);
+}
+
+#[test]
 fn scans_spreadsheets_and_archives_are_found_with_page_sheet_and_path() {
     let tmp = tempfile::tempdir().unwrap();
     let docs = tmp.path().join("docs");

@@ -51,7 +51,7 @@ pub const NOT_FOUND: &str = "I couldn't find this in the documents you can acces
 pub const NOT_COVERED: &str = "The documents you can access don't say this.";
 
 /// Openings with which a model talks about its sources instead of answering ("The source is:
-/// [5] Voluntary Leave Transfer Program: Have …"); the selected sentence reads better.
+/// \[5\] Voluntary Leave Transfer Program: Have …"); the selected sentence reads better.
 const ABOUT_THE_SOURCES: &[&str] = &[
     "the source",
     "the passage",

@@ -87,6 +87,20 @@ const BLIND4: Floors = Floors {
     refused: 6,
 };
 
+/// The fifth blind set (`answers-blind5.jsonl` without its 5 contract questions,
+/// `unanswerable-blind5.jsonl`), measured on this subset on 2026-12-05 after the asked-noun
+/// rules (20 of 25 right, 2 false refusals, 13 of 15 unanswerable refused, no ungrounded
+/// figure), minus a margin;
+/// its first measurement on the whole corpus, before it was used for development, is in the
+/// README.
+const BLIND5: Floors = Floors {
+    answerable: Some(25),
+    unanswerable: 15,
+    right: 18,
+    false_refusals: 4,
+    refused: 11,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -129,6 +143,14 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     );
     let facts4 = tmp.path().join("answers-blind4.jsonl");
     std::fs::write(&facts4, kept4.join("\n")).unwrap();
+    let kept5 = without_legal(&root.join("eval/answers-blind5.jsonl"));
+    assert_eq!(
+        kept5.len(),
+        25,
+        "fifth blind set without its contract questions"
+    );
+    let facts5 = tmp.path().join("answers-blind5.jsonl");
+    std::fs::write(&facts5, kept5.join("\n")).unwrap();
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -165,6 +187,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("third blind", &blind3, &BLIND3);
     let blind4 = other_questions(&facts4, &root.join("eval/unanswerable-blind4.jsonl"));
     check("fourth blind", &blind4, &BLIND4);
+    let blind5 = other_questions(&facts5, &root.join("eval/unanswerable-blind5.jsonl"));
+    check("fifth blind", &blind5, &BLIND5);
 }
 
 /// The lines of a question file whose answers lie outside corpora/legal (and the questions

@@ -11,8 +11,10 @@
 //! - The top passages are split into candidate sentences, list items and table rows, each
 //!   embedded and scored against the question (`select`): search finds the document, selection
 //!   finds the sentence. When the best sentence scores below [`AskOptions::min_support`], or
-//!   the question wants a figure ("how many weeks") that no candidate states, the corpus does
-//!   not say: the answer says so and quotes the closest sentence, and nothing is generated.
+//!   the question wants a figure ("how many weeks") that no candidate states, or an open
+//!   question asks for a thing ("which VPN client") the chosen sentence does not name, the
+//!   corpus does not say: the answer says so and quotes the closest sentence, and nothing is
+//!   generated.
 //! - The model sees only the selected sentences, not whole passages: a 135M model copies one
 //!   sentence reliably and has little else to get wrong, and the prompt is short (time to first
 //!   token on CPU is dominated by prompt processing).

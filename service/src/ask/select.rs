@@ -186,10 +186,23 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
             .position(|w| w.iter().zip(phrase).all(|(a, b)| a == b))
             .map(|i| i + phrase.len())
     };
+    // "who do I email to sponsor their access?": whoever it is, the answer is an address
+    if ws.first().is_some_and(|w| w == "who" || w == "whom")
+        && ws[1..ws.len().min(5)]
+            .iter()
+            .any(|w| w == "email" || w == "e-mail")
+    {
+        return Focus::Address;
+    }
     if matches!(ws.first().map(String::as_str), Some("who" | "whom"))
         || ws.starts_with(&["to".to_owned(), "whom".to_owned()])
     {
         return Focus::Person(Vec::new());
+    }
+    // "which of its delivery deadlines had Northwind missed?" picks one of several ("its
+    // third"): it asks for no date, however its words read
+    if ws.starts_with(&["which".to_owned(), "of".to_owned()]) {
+        return Focus::Open;
     }
     // "where should staff send questions…": an e-mail address, a channel or a web address
     const SENDING: &[&str] = &[
@@ -454,6 +467,13 @@ const ADDRESS_NOUNS: &[&str] = &[
 /// preposition: "Tock line" in "Tock line do I bill…", "session" in "free counseling sessions
 /// can I get…"; `None` when a verb or preposition comes first ("of my passwords").
 fn noun_phrase_head(ws: &[String]) -> Option<String> {
+    noun_phrase_last(ws)
+        .map(|w| stem(&w))
+        .filter(|h| !h.is_empty())
+}
+
+/// The last word of the noun phrase `ws` opens with, as written (see [`noun_phrase_head`]).
+fn noun_phrase_last(ws: &[String]) -> Option<String> {
     const SKIP: &[&str] = &["is", "are", "was", "the", "a", "an", "my", "our"];
     const END: &[&str] = &[
         "do",
@@ -503,8 +523,28 @@ fn noun_phrase_head(ws: &[String]) -> Option<String> {
         .skip_while(|w| SKIP.contains(&w.as_str()))
         .take_while(|w| !END.contains(&w.as_str()) && !w.chars().any(|c| c.is_ascii_digit()))
         .last()?;
-    let head = stem(head.trim_matches(|c: char| !c.is_alphanumeric()));
-    (!head.is_empty()).then_some(head)
+    let head = head.trim_matches(|c: char| !c.is_alphanumeric());
+    (!head.is_empty()).then(|| head.to_string())
+}
+
+/// The noun a "what"/"which" question (or "who is the …") asks for, as [`noun_phrase_head`]
+/// finds it: "code" in "what code do they use to identify GSA", "name" in "what application
+/// name do I enter", "filer" in "who is the designated filer". A sentence that names it
+/// ("GSA's TWN Employer Code is 10536", "For application name, enter …") gives its value more
+/// often than the sentence beside it on the same topic, which shares as many of the question's
+/// other words. `None` for other questions and for nouns that name no thing ("what kind of").
+pub(crate) fn asked_noun(question: &str) -> Option<String> {
+    const VAGUE: &[&str] = &["kind", "type", "sort", "one", "thing", "happen", "else"];
+    let lower = question.to_lowercase();
+    let ws = words(asked_clause(&lower));
+    let at = ws.iter().take(3).position(|w| w == "what" || w == "which");
+    let rest = match at {
+        Some(at) if at == 0 || PREPOSITIONS.contains(&ws[0].as_str()) => &ws[at + 1..],
+        _ if ws.len() > 2 && ws[0] == "who" && (ws[1] == "is" || ws[1] == "was") => &ws[2..],
+        _ => return None,
+    };
+    // as written: the caller stems it as it stems the units' words ("agencies", not "agencie")
+    noun_phrase_last(rest).filter(|h| !VAGUE.contains(&stem(h).as_str()))
 }
 
 /// Whether a "what"/"which" question asks for a noun whose value is a figure: the head (last
@@ -1560,6 +1600,9 @@ fn presupposed_words(question: &str) -> Vec<String> {
     }
 }
 
+/// What a sentence that names the question's [`asked_noun`] gains.
+const ASKED_NOUN: f32 = 0.15;
+
 /// Scores of units against the question (see the module documentation for the terms).
 /// `semantic[i]` is the cosine similarity of unit i's embedding and the question's.
 pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32> {
@@ -1574,6 +1617,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     // says the opposite ("leave without pay") answers another question; a yes/no question
     // ("is FMLA leave paid?") does not, and either polarity answers it
     let presupposed = presupposed_words(question);
+    let asked = asked_noun(question).map(|n| content_words(&n));
     let semantic_of = |i: usize| semantic.get(i).copied().unwrap_or(0.0);
     units
         .iter()
@@ -1588,7 +1632,13 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
                     q.intersection(set).count() as f32 / q.len() as f32
                 }
             };
-            let lexical = 0.35 * share(&s) + 0.3 * share(&h);
+            let mut lexical = 0.35 * share(&s) + 0.3 * share(&h);
+            if asked
+                .as_ref()
+                .is_some_and(|a| !a.is_empty() && a.is_subset(&s))
+            {
+                lexical += ASKED_NOUN;
+            }
             let mut semantic = semantic_of(i);
             // "This request will require approval from…" is about what the sentence before it
             // names ("…a home printer…"), which its own embedding cannot see
@@ -1803,6 +1853,14 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
             .unwrap_or(best)
     };
+    let asked = asked_noun(question).map(|n| content_words(&n));
+    let names_asked = |i: usize| {
+        asked.as_ref().is_none_or(|a| {
+            a.is_empty()
+                || a.is_subset(&content_words(&units[i].text))
+                || a.is_subset(&content_words(&units[i].heading))
+        })
+    };
     let mut picked = vec![best];
     if units[best].text.ends_with(':') {
         // the items a lead-in brings: of the next few units of its passage, the one that
@@ -1828,8 +1886,13 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         // a lead-in's figure is in the item it brings ("…will pay to ABG: $1,250,000"). An
         // address missing from the text proves nothing: a link's target is not indexed, only
         // its words ("[Zoom for Government](https://zoomgov.com/)")
-        focus_found: matches!(focus, Focus::Address | Focus::Person(_))
-            || picked.iter().any(|&i| states(i)),
+        focus_found: match focus {
+            Focus::Address | Focus::Person(_) => true,
+            // an open "what X"/"which X" question is answered by a unit that names X, in its
+            // words or its heading: "Use the VPN for all access" names no VPN client
+            Focus::Open => picked.iter().any(|&i| names_asked(i)),
+            _ => picked.iter().any(|&i| states(i)),
+        },
         support: scores[best],
         picked,
     })
@@ -1865,6 +1928,86 @@ mod tests {
         for t in not_stated {
             assert!(!states_focus(focus, t), "{focus:?} in {t:?}");
         }
+    }
+
+    #[test]
+    fn the_asked_noun_is_the_head_after_the_question_word() {
+        for (q, noun) in [
+            (
+                "My lender is checking my salary. What code do they use to identify GSA as my employer?",
+                Some("code"),
+            ),
+            (
+                "When opening a ticket, what application name do I enter?",
+                Some("name"),
+            ),
+            ("Who is the designated filer?", Some("filer")),
+            (
+                "In which country's courts are disputes heard?",
+                Some("courts"),
+            ),
+            (
+                "Which agencies are known to block Google Forms?",
+                Some("agencies"),
+            ),
+            // no noun asked for
+            ("What does a day pass cost?", None),
+            ("What kind of rental car do I book?", None),
+            ("What happens if I leave early?", None),
+            ("Which of its deadlines was missed?", None),
+            ("How many weeks of leave do I get?", None),
+            ("Who approves my leave?", None),
+        ] {
+            assert_eq!(asked_noun(q).as_deref(), noun, "{q}");
+        }
+        // a sentence naming it wins over its neighbour on the same topic
+        let units: Vec<Unit> = [
+            "Open a new ticket in the Self-Service Portal",
+            "For application name, enter Digital Signature System (DSS)",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| Unit {
+            passage: 1,
+            position: i,
+            text: (*t).to_string(),
+            heading: "Digital signatures".into(),
+            passage_cosine: 0.6,
+        })
+        .collect();
+        // the neighbour is closer in meaning and shares more words
+        let scores = score(
+            "When opening a Docusign ticket in the Self-Service Portal, what application name do I enter?",
+            &units,
+            &[0.56, 0.46],
+        );
+        assert!(scores[1] > scores[0], "{scores:?}");
+        // an open question is answered only by a unit that names what it asks for
+        let unit = |text: &str| Unit {
+            passage: 1,
+            position: 0,
+            text: text.into(),
+            heading: "Remote work policy".into(),
+            passage_cosine: 0.6,
+        };
+        let found = |q: &str, text: &str| select(q, &[unit(text)], &[1.0]).unwrap().focus_found;
+        assert!(!found(
+            "Which VPN client does the policy require?",
+            "Use the VPN for all access to internal systems."
+        ));
+        assert!(found(
+            "Which VPN client does the policy require?",
+            "The required VPN client is Cisco AnyConnect."
+        ));
+        assert!(found(
+            "Which agencies are known to block Google Forms?",
+            "Among the largest agencies that are known to block Forms are DHS and VA."
+        ));
+        // or whose heading does
+        assert!(found(
+            "Which policy covers remote work?",
+            "Employees may work remotely three days a week."
+        ));
     }
 
     #[test]
@@ -1922,6 +2065,20 @@ mod tests {
         assert_eq!(focus("Which state forms do I file?"), Focus::Open);
         assert_eq!(focus("Which jurisdiction governs it?"), Focus::Jurisdiction);
         assert_eq!(focus("Which law firm drafted it?"), Focus::Open);
+        // an address, whoever holds it
+        assert_eq!(
+            focus("A contractor needs access. Who do I email to sponsor them?"),
+            Focus::Address
+        );
+        assert_eq!(
+            focus("Who emailed Alice about the cure period?"),
+            Focus::Person(vec!["alice".into()])
+        );
+        // one of several, not a date
+        assert_eq!(
+            focus("Which of its delivery deadlines that quarter had Northwind missed?"),
+            Focus::Open
+        );
         assert_eq!(
             focus("What is the mileage reimbursement rate per mile for using my own car?"),
             Focus::Per {

@@ -196,6 +196,22 @@ fn a_clause_that_does_not_name_the_parties_is_read_from_the_contract_that_does()
     for c in v["citations"].as_array().unwrap() {
         assert_eq!(c["path"], netgrocer, "{v:#}");
     }
+    // The parties' names are in every passage's document, so they say nothing about which of
+    // its passages answers; ranked with them, the preamble that lists them won over the
+    // governing-law clause on page 29.
+    let v = ask_json(
+        &idx,
+        "Which country's law governs the joint venture agreement between Aizu Fujitsu Semiconductor Limited, Fujitsu Semiconductor Limited and Transphorm, Inc.?",
+        &[],
+    );
+    assert_grounded(&v);
+    assert!(v["answer"].as_str().unwrap().contains("Japan"), "{v:#}");
+    for c in v["citations"].as_array().unwrap() {
+        assert!(
+            c["path"].as_str().unwrap().starts_with("TRANSPHORM"),
+            "{v:#}"
+        );
+    }
 }
 
 /// Two principals over the same files: one in `legal`, one in `hr`. The legal settlement's

@@ -1031,9 +1031,24 @@ fn more_of(
         .collect();
     // "unpaid" answers "is it paid?" as well as "paid" would
     let polar = select::polar_words(question);
+    // ranked by the question without its names: the document names them in every passage's
+    // context, and they pull the embedding towards the preamble that lists the parties, away
+    // from the clause asked about ("which country's law governs the agreement between …")
+    let unnamed = select::without_names(question);
     let all = asker
         .store
         .document_passages(&top.doc_id, query_vector, MORE_CANDIDATES, access)?;
+    let unnamed_cosine: HashMap<u64, f32> = if unnamed == question {
+        HashMap::new()
+    } else {
+        let vector = asker.embedder.embed_query(&unnamed)?;
+        asker
+            .store
+            .document_passages(&top.doc_id, &vector, MORE_CANDIDATES, access)?
+            .into_iter()
+            .map(|p| (p.chunk_id, p.cosine))
+            .collect()
+    };
     let words: Vec<std::collections::HashSet<String>> =
         all.iter().map(|p| text::content_words(&p.text)).collect();
     let weight = |w: &String| {
@@ -1067,7 +1082,8 @@ fn more_of(
                 0.0
             };
             let stated = focus != select::Focus::Open && select::states_focus(&focus, &p.text);
-            let score = p.cosine + MORE_LEXICAL * share + if stated { MORE_FOCUS } else { 0.0 };
+            let cosine = unnamed_cosine.get(&p.chunk_id).copied().unwrap_or(p.cosine);
+            let score = cosine + MORE_LEXICAL * share + if stated { MORE_FOCUS } else { 0.0 };
             (score, p)
         })
         .collect();

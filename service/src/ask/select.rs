@@ -1200,6 +1200,24 @@ pub(crate) fn mentions(text: &str, name: &str) -> bool {
         })
 }
 
+/// `question` without the words [`names`] finds: "Which country's law governs the joint
+/// venture agreement between Aizu Fujitsu Semiconductor Limited and Transphorm?" becomes
+/// "Which country's law governs the joint venture agreement between and?". Within a document
+/// that names the parties, the names say nothing about which of its passages answers.
+pub(crate) fn without_names(question: &str) -> String {
+    let ws: Vec<&str> = question.split_whitespace().collect();
+    (0..ws.len())
+        .filter(|&i| {
+            opens_sentence(&ws, i)
+                || !is_name(without_possessive(
+                    ws[i].trim_matches(|c: char| !c.is_alphanumeric()),
+                ))
+        })
+        .map(|i| ws[i])
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// The names a question mentions: its capitalized words past the first ("Northwind", "Papa
 /// John's" as "Papa" and "John", "GSA"), without "I", months and weekdays.
 pub(crate) fn names(question: &str) -> Vec<String> {
@@ -1928,6 +1946,20 @@ mod tests {
         for t in not_stated {
             assert!(!states_focus(focus, t), "{focus:?} in {t:?}");
         }
+    }
+
+    #[test]
+    fn names_are_left_out_of_the_question_within_their_document() {
+        assert_eq!(
+            without_names(
+                "Which country's law governs the agreement between Aizu Fujitsu Limited and Transphorm, Inc.?"
+            ),
+            "Which country's law governs the agreement between and"
+        );
+        assert_eq!(
+            without_names("How long after posting can I edit it?"),
+            "How long after posting can I edit it?"
+        );
     }
 
     #[test]

@@ -1450,9 +1450,13 @@ fn is_heading(block: &[&str]) -> bool {
         && !line.starts_with('•')
         && !line.ends_with(['.', ':', '?', '!', ';', ','])
         && !line.contains(" | ")
-        // a form's label line gives a number or an address to use ("Fax to: 816-823-5415")
+        // a form's label line gives a number or an address to use ("Fax to: 816-823-5415"),
+        // a template's a value ("Total time: 1.5-2 hours"; "Step 1: Sign in" is a heading)
         && !has_phone_number(&line.to_lowercase())
         && !line.contains('@')
+        && !line
+            .split_once(": ")
+            .is_some_and(|(_, value)| value.chars().any(|c| c.is_ascii_digit()))
         // a quoted message may open it ("\"SmartCard certificate is not trusted\" error")
         && line
             .trim_start_matches(['"', '“', '\'', '‘', '('])
@@ -2654,6 +2658,13 @@ mod tests {
             texts.contains(&"Finance Helpdesk Phone Number 816-926-7287, option 3"),
             "{texts:?}"
         );
+        // so are a template's: a value after the label, not a numbered step's title
+        let template = "Internal Kickoff\n\nTotal time: 1.5-2 hours\n\nStep 1: Introductions\n\nEach member names their role on the project and where they work from.";
+        let focus = Focus::Quantity(TIME_UNITS.to_vec());
+        let u = units(&[template.to_string()], &[None], &[], &focus);
+        let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+        assert!(texts.contains(&"Total time: 1.5-2 hours"), "{texts:?}");
+        assert!(!texts.iter().any(|t| t.starts_with("Step 1")), "{texts:?}");
     }
 
     #[test]

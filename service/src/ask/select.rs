@@ -547,6 +547,33 @@ pub(crate) fn asked_noun(question: &str) -> Option<String> {
     noun_phrase_last(rest).filter(|h| !VAGUE.contains(&stem(h).as_str()))
 }
 
+/// The thing a figure question measures, as written: "cards" in "how much does a box of GSA
+/// business cards cost", "subsidy" in "what is the monthly dollar amount of the transit
+/// subsidy", "number" in "how much does The Work Number charge". A figure in a sentence that
+/// names neither it nor, in its heading, the thing is some other thing's ("SFMTA one-way fare
+/// is $2.25" for the transit subsidy).
+pub(crate) fn measured_noun(question: &str) -> Option<String> {
+    let lower = question.to_lowercase();
+    let ws = words(asked_clause(&lower));
+    // "how much does NP cost/charge/pay"
+    if let Some(i) = ws
+        .windows(3)
+        .position(|w| w[0] == "how" && w[1] == "much" && AUXILIARIES.contains(&w[2].as_str()))
+    {
+        let np = &ws[i + 3..];
+        if let Some(v) = np.iter().position(|w| MONEY_VERBS.contains(&w.as_str())) {
+            return np[..v].last().cloned();
+        }
+        return None;
+    }
+    // "the (monthly dollar) amount of NP", "the maximum number of NP"
+    let at = ws.windows(2).position(|w| {
+        let s = stem(&w[0]);
+        (FIGURE_NOUNS.contains(&s.as_str()) || MONEY_NOUNS.contains(&s.as_str())) && w[1] == "of"
+    })?;
+    noun_phrase_last(&ws[at + 2..])
+}
+
 /// Whether a "what"/"which" question asks for a noun whose value is a figure: the head (last
 /// word) of the noun phrase after the question word, up to its verb or preposition, is one of
 /// [`FIGURE_NOUNS`] or [`MONEY_NOUNS`] ("which Tock line do…", but not "which line manager
@@ -1875,14 +1902,18 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
             .unwrap_or(best)
     };
-    let asked = asked_noun(question).map(|n| content_words(&n));
-    let names_asked = |i: usize| {
-        asked.as_ref().is_none_or(|a| {
+    // a unit, or its heading, names `noun` (none asked: any unit)
+    let names = |noun: &Option<HashSet<String>>, i: usize| {
+        noun.as_ref().is_none_or(|a| {
             a.is_empty()
                 || a.is_subset(&content_words(&units[i].text))
                 || a.is_subset(&content_words(&units[i].heading))
         })
     };
+    let asked = asked_noun(question).map(|n| content_words(&n));
+    let names_asked = |i: usize| names(&asked, i);
+    let measured = measured_noun(question).map(|n| content_words(&n));
+    let names_measured = |i: usize| names(&measured, i);
     let mut picked = vec![best];
     if units[best].text.ends_with(':') {
         // the items a lead-in brings: of the next few units of its passage, the one that
@@ -1913,6 +1944,10 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             // an open "what X"/"which X" question is answered by a unit that names X, in its
             // words or its heading: "Use the VPN for all access" names no VPN client
             Focus::Open => picked.iter().any(|&i| names_asked(i)),
+            // a figure of the thing measured, not of the thing beside it
+            Focus::Money | Focus::Figure | Focus::Per { .. } => {
+                picked.iter().any(|&i| states(i)) && picked.iter().any(|&i| names_measured(i))
+            }
             _ => picked.iter().any(|&i| states(i)),
         },
         support: scores[best],
@@ -1950,6 +1985,47 @@ mod tests {
         for t in not_stated {
             assert!(!states_focus(focus, t), "{focus:?} in {t:?}");
         }
+    }
+
+    #[test]
+    fn a_figure_question_names_the_thing_it_measures() {
+        for (q, noun) in [
+            (
+                "How much does a box of standard GSA business cards cost?",
+                Some("cards"),
+            ),
+            (
+                "What is the monthly dollar amount of the GSA transit subsidy?",
+                Some("subsidy"),
+            ),
+            (
+                "How much does The Work Number charge a lender?",
+                Some("number"),
+            ),
+            (
+                "What is the maximum number of hours I can work?",
+                Some("hours"),
+            ),
+            ("What is the mileage rate per mile?", None),
+            ("How much notice must we give?", None),
+        ] {
+            assert_eq!(measured_noun(q).as_deref(), noun, "{q}");
+        }
+        // a figure of something else does not answer
+        let unit = |text: &str| Unit {
+            passage: 1,
+            position: 0,
+            text: text.into(),
+            heading: "San Francisco".into(),
+            passage_cosine: 0.6,
+        };
+        let found = |q: &str, text: &str| select(q, &[unit(text)], &[1.0]).unwrap().focus_found;
+        let q = "What is the monthly dollar amount of the transit subsidy?";
+        assert!(!found(
+            q,
+            "SFMTA one-way fare is $2.25 with a 90-minute transfer."
+        ));
+        assert!(found(q, "The transit subsidy pays up to $315 a month."));
     }
 
     #[test]

@@ -119,38 +119,10 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let kept = without_legal(&root.join("eval/answers.jsonl"));
     assert!(kept.len() >= 50, "{} questions", kept.len());
     std::fs::write(eval.join("answers.jsonl"), kept.join("\n")).unwrap();
-    let kept2 = without_legal(&root.join("eval/answers-blind2.jsonl"));
-    assert_eq!(
-        kept2.len(),
-        25,
-        "second blind set without its contract questions"
-    );
-    let facts2 = tmp.path().join("answers-blind2.jsonl");
-    std::fs::write(&facts2, kept2.join("\n")).unwrap();
-    let kept3 = without_legal(&root.join("eval/answers-blind3.jsonl"));
-    assert_eq!(
-        kept3.len(),
-        25,
-        "third blind set without its contract questions"
-    );
-    let facts3 = tmp.path().join("answers-blind3.jsonl");
-    std::fs::write(&facts3, kept3.join("\n")).unwrap();
-    let kept4 = without_legal(&root.join("eval/answers-blind4.jsonl"));
-    assert_eq!(
-        kept4.len(),
-        25,
-        "fourth blind set without its contract questions"
-    );
-    let facts4 = tmp.path().join("answers-blind4.jsonl");
-    std::fs::write(&facts4, kept4.join("\n")).unwrap();
-    let kept5 = without_legal(&root.join("eval/answers-blind5.jsonl"));
-    assert_eq!(
-        kept5.len(),
-        25,
-        "fifth blind set without its contract questions"
-    );
-    let facts5 = tmp.path().join("answers-blind5.jsonl");
-    std::fs::write(&facts5, kept5.join("\n")).unwrap();
+    let facts2 = legal_free_copy(&root, tmp.path(), "answers-blind2.jsonl", "second");
+    let facts3 = legal_free_copy(&root, tmp.path(), "answers-blind3.jsonl", "third");
+    let facts4 = legal_free_copy(&root, tmp.path(), "answers-blind4.jsonl", "fourth");
+    let facts5 = legal_free_copy(&root, tmp.path(), "answers-blind5.jsonl", "fifth");
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -189,6 +161,20 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("fourth blind", &blind4, &BLIND4);
     let blind5 = other_questions(&facts5, &root.join("eval/unanswerable-blind5.jsonl"));
     check("fifth blind", &blind5, &BLIND5);
+}
+
+/// Writes into `dir` the 25 questions of blind set `name` (the `ordinal` one) whose answers lie
+/// outside corpora/legal, and returns the file.
+fn legal_free_copy(root: &Path, dir: &Path, name: &str, ordinal: &str) -> std::path::PathBuf {
+    let kept = without_legal(&root.join("eval").join(name));
+    assert_eq!(
+        kept.len(),
+        25,
+        "{ordinal} blind set without its contract questions"
+    );
+    let file = dir.join(name);
+    std::fs::write(&file, kept.join("\n")).unwrap();
+    file
 }
 
 /// The lines of a question file whose answers lie outside corpora/legal (and the questions

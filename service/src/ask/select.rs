@@ -1911,9 +1911,7 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         })
     };
     let asked = asked_noun(question).map(|n| content_words(&n));
-    let names_asked = |i: usize| names(&asked, i);
     let measured = measured_noun(question).map(|n| content_words(&n));
-    let names_measured = |i: usize| names(&measured, i);
     let mut picked = vec![best];
     if units[best].text.ends_with(':') {
         // the items a lead-in brings: of the next few units of its passage, the one that
@@ -1943,10 +1941,10 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             Focus::Address | Focus::Person(_) => true,
             // an open "what X"/"which X" question is answered by a unit that names X, in its
             // words or its heading: "Use the VPN for all access" names no VPN client
-            Focus::Open => picked.iter().any(|&i| names_asked(i)),
+            Focus::Open => picked.iter().any(|&i| names(&asked, i)),
             // a figure of the thing measured, not of the thing beside it
             Focus::Money | Focus::Figure | Focus::Per { .. } => {
-                picked.iter().any(|&i| states(i)) && picked.iter().any(|&i| names_measured(i))
+                picked.iter().any(|&i| states(i)) && picked.iter().any(|&i| names(&measured, i))
             }
             _ => picked.iter().any(|&i| states(i)),
         },

@@ -174,6 +174,8 @@ fn a_clause_that_does_not_name_the_parties_is_read_from_the_contract_that_does()
         "NeuroboPharmaceuticalsInc_20190903_S-4_EX-10.36_11802165_EX-10.36_Manufacturing_Agreement__Supply_Agreement.pdf",
         "PHREESIA_INC_05_28_2019-EX-10.18-STRATEGIC_ALLIANCE_AGREEMENT.PDF",
         "TRANSPHORM,INC_02_14_2020-EX-10.12(1)-JOINT_VENTURE_AGREEMENT.PDF",
+        // a two-page filing agreement whose signature block names both Merck entities
+        "PRECIGEN,INC_01_22_2020-EX-99.1-JOINT_FILING_AGREEMENT.PDF",
     ] {
         std::fs::copy(root.join("corpora/legal").join(c), docs.join(c)).unwrap();
     }
@@ -212,6 +214,17 @@ fn a_clause_that_does_not_name_the_parties_is_read_from_the_contract_that_does()
             "{v:#}"
         );
     }
+    // The signature block names the question's parties and a person, and scored above the
+    // line that answers; a signature answers only a question about signing.
+    let v = ask_json(
+        &idx,
+        "Who is the designated filer in the joint filing agreement signed with Merck KGaA and Merck Serono SA concerning Intrexon Corporation?",
+        &[],
+    );
+    assert_grounded(&v);
+    let answer = v["answer"].as_str().unwrap();
+    assert!(answer.to_lowercase().contains("ares trading"), "{v:#}");
+    assert!(!answer.contains("/s/"), "{v:#}");
 }
 
 /// Two principals over the same files: one in `legal`, one in `hr`. The legal settlement's

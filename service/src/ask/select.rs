@@ -12,7 +12,8 @@
 //!   focus gains, a unit without any figure loses when a figure is wanted;
 //! - its passage's retrieval rank;
 //! - penalties for worked examples ("For example: you went on FMLA for 4 weeks…"), questions,
-//!   and navigation text ("Refer to the … page").
+//!   navigation text ("Refer to the … page") and, unless the question is about signing, a
+//!   contract's signature block.
 //!
 //! The best unit is the answer; a second is added only when the first is a lead-in ending in
 //! a colon, so one right sentence is preferred over several loosely related ones. The best
@@ -1652,6 +1653,34 @@ fn presupposed_words(question: &str) -> Vec<String> {
 /// What a sentence that names the question's [`asked_noun`] gains.
 const ASKED_NOUN: f32 = 0.15;
 
+/// What a signature block loses when the question is not about signing: it names the parties
+/// and their officers, so it shares the question's names and outscores the clause that states
+/// what was asked ("Designated Filer: Ares Trading SA").
+const SIGNATURE_BLOCK: f32 = 0.25;
+
+/// Whether a unit is a contract's signature block or its lead-in: "By: /s/ Cédric Hyde Name:
+/// … Title: CFO", "3/18/97 By /s/ Kathy M Ireland", "IN WITNESS WHEREOF, the Parties have…".
+fn is_signature_block(text: &str) -> bool {
+    let lower = text.to_lowercase();
+    lower.contains("/s/")
+        || lower.starts_with("in witness whereof")
+        || (lower.starts_with("by:") && lower.contains("name:") && lower.contains("title:"))
+}
+
+/// Whether the question asks who signed or when something was signed, which a signature block
+/// answers: a word of signing among its first six words ("who signed…", "which officer must
+/// sign…") or its last two ("when was the lease executed?"). One further in describes the
+/// document ("…the joint filing agreement signed with Merck KGaA…") and asks nothing about it.
+fn asks_about_signing(question: &str) -> bool {
+    let ws = words(&question.to_lowercase());
+    let signing = |w: &String| {
+        (w.starts_with("sign") && !w.starts_with("signif"))
+            || (w.starts_with("execut") && !w.starts_with("executive"))
+            || w.starts_with("countersign")
+    };
+    ws.iter().take(6).any(signing) || ws.iter().rev().take(2).any(signing)
+}
+
 /// Scores of units against the question (see the module documentation for the terms).
 /// `semantic[i]` is the cosine similarity of unit i's embedding and the question's.
 pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32> {
@@ -1667,6 +1696,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     // ("is FMLA leave paid?") does not, and either polarity answers it
     let presupposed = presupposed_words(question);
     let asked = asked_noun(question).map(|n| content_words(&n));
+    let about_signing = asks_about_signing(question);
     let semantic_of = |i: usize| semantic.get(i).copied().unwrap_or(0.0);
     units
         .iter()
@@ -1716,6 +1746,9 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             }
             if u.text.ends_with('?') {
                 penalty += 0.3;
+            }
+            if !about_signing && is_signature_block(&u.text) {
+                penalty += SIGNATURE_BLOCK;
             }
             if presupposed
                 .iter()
@@ -1876,11 +1909,15 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     // a figure for the other case ("for the initial review" when an additional one is asked
     // about) does not state what is asked
     let presupposed = presupposed_words(question);
+    // a signature block's names and dates are the signing's, not what else is asked
+    let about_signing = asks_about_signing(question);
     let states = |i: usize| {
-        states_focus(&focus, &units[i].text) && {
-            let lower = units[i].text.to_lowercase();
-            !presupposed.iter().any(|w| contrasts(w, &lower))
-        }
+        (about_signing || !is_signature_block(&units[i].text))
+            && states_focus(&focus, &units[i].text)
+            && {
+                let lower = units[i].text.to_lowercase();
+                !presupposed.iter().any(|w| contrasts(w, &lower))
+            }
     };
     let best = if states(best) {
         best
@@ -2024,6 +2061,48 @@ mod tests {
             "SFMTA one-way fare is $2.25 with a 90-minute transfer."
         ));
         assert!(found(q, "The transit subsidy pays up to $315 a month."));
+    }
+
+    #[test]
+    fn a_signature_block_answers_only_a_question_about_signing() {
+        let unit = |position: usize, text: &str| Unit {
+            passage: 1,
+            position,
+            text: text.into(),
+            heading: String::new(),
+            passage_cosine: 0.6,
+        };
+        let u = [
+            unit(0, "Designated Filer: Ares Trading SA"),
+            unit(
+                1,
+                "By: /s/ Cédric Hyde Name: Cédric Hyde Title: CFO MERCK SERONO SA, AN AFFILIATE OF MERCK KGAA",
+            ),
+        ];
+        // the signature block is closer to the question and names its parties
+        let semantic = [0.5, 0.55];
+        let picked = |q: &str| select(q, &u, &score(q, &u, &semantic)).unwrap().picked[0];
+        assert_eq!(
+            picked(
+                "Who is the designated filer in the joint filing agreement signed with Merck KGaA and Merck Serono SA?"
+            ),
+            0
+        );
+        assert_eq!(
+            picked("Who signed the joint filing agreement for Merck Serono SA?"),
+            1
+        );
+        assert_eq!(
+            picked("When was the joint filing agreement with Merck Serono SA executed?"),
+            1
+        );
+        assert!(is_signature_block(
+            "IN WITNESS WHEREOF, the Parties have caused this Agreement to be executed."
+        ));
+        assert!(is_signature_block("3/18/97 By /s/ Kathy M Ireland"));
+        assert!(!is_signature_block(
+            "By: the end of the term, the Licensee shall return all materials."
+        ));
     }
 
     #[test]

@@ -227,6 +227,31 @@ fn a_clause_that_does_not_name_the_parties_is_read_from_the_contract_that_does()
     assert!(!answer.contains("/s/"), "{v:#}");
 }
 
+/// The leave policy states both sides of the 80-hour limit in two sentences that differ in a
+/// few words ("80 hours or less", "over 80 hours"); the nearer one by embedding is the rule for
+/// the other case.
+#[test]
+fn the_rule_for_the_side_of_a_limit_the_question_asks_about_is_quoted() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    for f in ["leave.md", "paid-parental-leave.md", "overtime.md"] {
+        std::fs::copy(root.join("corpora/hr").join(f), docs.join(f)).unwrap();
+    }
+    let idx = dir.path().join("idx");
+    index_folder(&docs, &idx);
+    let v = ask_json(
+        &idx,
+        "Who has to approve more than 80 hours of leave without pay?",
+        &[],
+    );
+    assert_grounded(&v);
+    let answer = v["answer"].as_str().unwrap();
+    assert!(answer.contains("Business Unit Director"), "{v:#}");
+    assert!(!answer.contains("or less"), "{v:#}");
+}
+
 /// Two principals over the same files: one in `legal`, one in `hr`. The legal settlement's
 /// figure must never reach the HR principal's prompt, answer or source lists.
 #[test]

@@ -12,8 +12,9 @@
 //!   focus gains, a unit without any figure loses when a figure is wanted;
 //! - its passage's retrieval rank;
 //! - penalties for worked examples ("For example: you went on FMLA for 4 weeks…"), questions,
-//!   navigation text ("Refer to the … page") and, unless the question is about signing, a
-//!   contract's signature block.
+//!   navigation text ("Refer to the … page"), the other side of a limit the question sets
+//!   ("80 hours or less" for "more than 80 hours") and, unless the question is about signing,
+//!   a contract's signature block.
 //!
 //! The best unit is the answer; a second is added only when the first is a lead-in ending in
 //! a colon, so one right sentence is preferred over several loosely related ones. The best
@@ -1697,6 +1698,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     let presupposed = presupposed_words(question);
     let asked = asked_noun(question).map(|n| content_words(&n));
     let about_signing = asks_about_signing(question);
+    let question_limits = limits(question);
     let semantic_of = |i: usize| semantic.get(i).copied().unwrap_or(0.0);
     units
         .iter()
@@ -1753,6 +1755,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             if presupposed
                 .iter()
                 .any(|w| contradicts(w, &lower) || contrasts(w, &lower))
+                || other_side_of_limit(&question_limits, &u.text)
             {
                 penalty += 0.25;
             }
@@ -1852,6 +1855,89 @@ fn contradicts(word: &str, text: &str) -> bool {
         || (word == "paid" && text.contains("without pay"))
 }
 
+/// Which side of a number a limit is on: "more than 80 hours" (above), "80 hours or less"
+/// (below).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Side {
+    Above,
+    Below,
+}
+
+/// The limits `text` puts on numbers, as (number, side): "over 80 hours" and "more than 80
+/// hours" are above 80, "80 hours or less", "up to 80", "no more than 80" below it. A
+/// number's commas and a leading "$" are dropped, so "$1,000" is "1000".
+fn limits(text: &str) -> Vec<(String, Side)> {
+    let t: Vec<String> = text
+        .to_lowercase()
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .replace(',', "")
+                .to_string()
+        })
+        .collect();
+    let at = |i: usize, back: usize| -> &str {
+        i.checked_sub(back)
+            .and_then(|j| t.get(j))
+            .map_or("", String::as_str)
+    };
+    let mut out = Vec::new();
+    for i in 0..t.len() {
+        if t[i].is_empty() || !t[i].chars().all(|c| c.is_ascii_digit() || c == '.') {
+            continue;
+        }
+        let (one, two, three) = (at(i, 1), at(i, 2), at(i, 3));
+        let before = if matches!(one, "over" | "above" | "exceeding" | "exceeds" | "beyond")
+            || (one, two) == ("least", "at")
+        {
+            Some(Side::Above)
+        } else if one == "than" && matches!(two, "more" | "greater" | "longer" | "higher") {
+            // "no more than 80" is a ceiling
+            Some(if matches!(three, "no" | "not") {
+                Side::Below
+            } else {
+                Side::Above
+            })
+        } else if matches!(one, "under" | "below")
+            || (one == "than" && matches!(two, "less" | "fewer" | "shorter" | "lower"))
+            || (one, two) == ("to", "up")
+            || (one, two) == ("most", "at")
+            || (one == "exceed" && matches!(two, "not" | "to"))
+        {
+            Some(Side::Below)
+        } else {
+            None
+        };
+        // "80 hours or less", "30 days or more": the side follows the number and its unit
+        let after = (i + 1..(i + 4).min(t.len()))
+            .find(|&j| t[j] == "or")
+            .and_then(|j| t.get(j + 1))
+            .and_then(|w| match w.as_str() {
+                "less" | "fewer" | "under" | "below" | "lower" | "shorter" => Some(Side::Below),
+                "more" | "greater" | "over" | "above" | "higher" | "longer" => Some(Side::Above),
+                _ => None,
+            });
+        if let Some(side) = before.or(after) {
+            out.push((t[i].clone(), side));
+        }
+    }
+    out
+}
+
+/// Whether `text` states the other side of a limit the question sets ("80 hours or less" for
+/// "who has to approve more than 80 hours…") and not the question's own: a rule for the other
+/// case. A sentence that states both may compare them and still answer.
+fn other_side_of_limit(question_limits: &[(String, Side)], text: &str) -> bool {
+    if question_limits.is_empty() {
+        return false;
+    }
+    let stated = limits(text);
+    question_limits.iter().any(|(n, side)| {
+        stated.iter().any(|(m, s)| m == n && s != side)
+            && !stated.iter().any(|(m, s)| m == n && s == side)
+    })
+}
+
 /// Qualifiers and the ones that name the other case: a question about an *additional* review
 /// is not answered by the time an *initial* review takes.
 const CONTRASTS: &[(&str, &[&str])] = &[
@@ -1911,8 +1997,10 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     let presupposed = presupposed_words(question);
     // a signature block's names and dates are the signing's, not what else is asked
     let about_signing = asks_about_signing(question);
+    let question_limits = limits(question);
     let states = |i: usize| {
         (about_signing || !is_signature_block(&units[i].text))
+            && !other_side_of_limit(&question_limits, &units[i].text)
             && states_focus(&focus, &units[i].text)
             && {
                 let lower = units[i].text.to_lowercase();
@@ -2061,6 +2149,58 @@ mod tests {
             "SFMTA one-way fare is $2.25 with a 90-minute transfer."
         ));
         assert!(found(q, "The transit subsidy pays up to $315 a month."));
+    }
+
+    #[test]
+    fn a_rule_for_the_other_side_of_a_limit_does_not_answer() {
+        use Side::{Above, Below};
+        let l = |t: &str| limits(t);
+        assert_eq!(
+            l("Who has to approve more than 80 hours of leave?"),
+            [("80".to_string(), Above)]
+        );
+        assert_eq!(
+            l("To request 80 hours or less of LWOP, ask your supervisor."),
+            [("80".to_string(), Below)]
+        );
+        assert_eq!(l("claims over $1,000"), [("1000".to_string(), Above)]);
+        assert_eq!(l("no more than 3 days"), [("3".to_string(), Below)]);
+        assert_eq!(l("up to 26 weeks"), [("26".to_string(), Below)]);
+        assert_eq!(l("at least 24 hours"), [("24".to_string(), Above)]);
+        assert_eq!(l("trips of 30 days or more"), [("30".to_string(), Above)]);
+        assert!(l("You get 80 hours a year.").is_empty());
+
+        let unit = |position: usize, text: &str| Unit {
+            passage: 1,
+            position,
+            text: text.into(),
+            heading: "Leave without pay".into(),
+            passage_cosine: 0.6,
+        };
+        let u = [
+            unit(
+                0,
+                "To request 80 hours or less of LWOP, you must get written approval from your immediate supervisor.",
+            ),
+            unit(
+                1,
+                "To request over 80 hours of LWOP, you must get written approval from your immediate supervisor and Business Unit Director.",
+            ),
+        ];
+        // the rule for the other case is the nearer one
+        let semantic = [0.62, 0.58];
+        let picked = |q: &str| select(q, &u, &score(q, &u, &semantic)).unwrap().picked[0];
+        assert_eq!(
+            picked("Who has to approve more than 80 hours of leave without pay?"),
+            1
+        );
+        assert_eq!(
+            picked("Who has to approve 80 hours or less of leave without pay?"),
+            0
+        );
+        // a sentence that states both sides compares them and may answer either
+        let both = "Up to 80 hours needs a supervisor; more than 80 hours needs a director.";
+        assert!(!other_side_of_limit(&l("more than 80 hours"), both));
     }
 
     #[test]

@@ -71,6 +71,23 @@ fn ask_json(index: &Path, question: &str, extra: &[&str]) -> Value {
     trawl(&args)
 }
 
+/// An index of copies of `files` from `corpora/FOLDER`: the temporary folder (kept alive by the
+/// caller) and the index directory.
+fn index_of_corpus_files(folder: &str, files: &[&str]) -> (tempfile::TempDir, std::path::PathBuf) {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("corpora")
+        .join(folder);
+    let dir = tempfile::tempdir().unwrap();
+    let docs = dir.path().join("docs");
+    std::fs::create_dir_all(&docs).unwrap();
+    for f in files {
+        std::fs::copy(root.join(f), docs.join(f)).unwrap();
+    }
+    let idx = dir.path().join("idx");
+    index_folder(&docs, &idx);
+    (dir, idx)
+}
+
 #[test]
 fn ask_json_answers_grounded_with_citations() {
     let v = ask_json(
@@ -126,21 +143,16 @@ fn ask_rejects_bad_questions_before_loading_anything() {
 /// the governing-law clause, many passages on, is the answer.
 #[test]
 fn the_clause_asked_for_is_read_from_the_named_contract() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let docs = dir.path().join("docs");
-    std::fs::create_dir_all(&docs).unwrap();
     let dgt = "HUBEIMINKANGPHARMACEUTICALLTD_09_19_2006-EX-10.1-OUTSOURCING_AGREEMENT.PDF";
-    for c in [
-        dgt,
-        "MARTINMIDSTREAMPARTNERSLP_01_23_2004-EX-10.3-TRANSPORTATION_SERVICES_AGREEMENT.PDF",
-        "INKTOMICORP_06_08_1998-EX-10.14-SOFTWARE_HOSTING_AGREEMENT.PDF",
-        "BELLICUMPHARMACEUTICALS,INC_05_07_2019-EX-10.1-Supply_Agreement.PDF",
-    ] {
-        std::fs::copy(root.join("corpora/legal").join(c), docs.join(c)).unwrap();
-    }
-    let idx = dir.path().join("idx");
-    index_folder(&docs, &idx);
+    let (_dir, idx) = index_of_corpus_files(
+        "legal",
+        &[
+            dgt,
+            "MARTINMIDSTREAMPARTNERSLP_01_23_2004-EX-10.3-TRANSPORTATION_SERVICES_AGREEMENT.PDF",
+            "INKTOMICORP_06_08_1998-EX-10.14-SOFTWARE_HOSTING_AGREEMENT.PDF",
+            "BELLICUMPHARMACEUTICALS,INC_05_07_2019-EX-10.1-Supply_Agreement.PDF",
+        ],
+    );
     let v = ask_json(
         &idx,
         "Which state's law governs the photo retouching outsourcing agreement between DGT Corp. and Dolphin Industries?",
@@ -158,29 +170,24 @@ fn the_clause_asked_for_is_read_from_the_named_contract() {
 /// names and its clause read.
 #[test]
 fn a_clause_that_does_not_name_the_parties_is_read_from_the_contract_that_does() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let docs = dir.path().join("docs");
-    std::fs::create_dir_all(&docs).unwrap();
     let netgrocer = "NETGROCERINC_07_31_1998-EX-10.15-SPONSORSHIP_AGREEMENT.PDF";
     // the eight contracts whose passages search ranks above NetGrocer's for this question
-    for c in [
-        netgrocer,
-        "BELLICUMPHARMACEUTICALS,INC_05_07_2019-EX-10.1-Supply_Agreement.PDF",
-        "CHIPMOSTECHNOLOGIESBERMUDALTD_04_18_2016-EX-4.72-Strategic_Alliance_Agreement.PDF",
-        "CYBERIANOUTPOSTINC_07_09_1998-EX-10.13-PROMOTION_AGREEMENT.PDF",
-        "GpaqAcquisitionHoldingsInc_20200123_S-4A_EX-10.6_11951677_EX-10.6_License_Agreement.pdf",
-        "IPAYMENT_INC_05_14_2007-EX-10.1-SPONSORSHIP_AGREEMENT.PDF",
-        "NeuroboPharmaceuticalsInc_20190903_S-4_EX-10.36_11802165_EX-10.36_Manufacturing_Agreement__Supply_Agreement.pdf",
-        "PHREESIA_INC_05_28_2019-EX-10.18-STRATEGIC_ALLIANCE_AGREEMENT.PDF",
-        "TRANSPHORM,INC_02_14_2020-EX-10.12(1)-JOINT_VENTURE_AGREEMENT.PDF",
-        // a two-page filing agreement whose signature block names both Merck entities
-        "PRECIGEN,INC_01_22_2020-EX-99.1-JOINT_FILING_AGREEMENT.PDF",
-    ] {
-        std::fs::copy(root.join("corpora/legal").join(c), docs.join(c)).unwrap();
-    }
-    let idx = dir.path().join("idx");
-    index_folder(&docs, &idx);
+    let (_dir, idx) = index_of_corpus_files(
+        "legal",
+        &[
+            netgrocer,
+            "BELLICUMPHARMACEUTICALS,INC_05_07_2019-EX-10.1-Supply_Agreement.PDF",
+            "CHIPMOSTECHNOLOGIESBERMUDALTD_04_18_2016-EX-4.72-Strategic_Alliance_Agreement.PDF",
+            "CYBERIANOUTPOSTINC_07_09_1998-EX-10.13-PROMOTION_AGREEMENT.PDF",
+            "GpaqAcquisitionHoldingsInc_20200123_S-4A_EX-10.6_11951677_EX-10.6_License_Agreement.pdf",
+            "IPAYMENT_INC_05_14_2007-EX-10.1-SPONSORSHIP_AGREEMENT.PDF",
+            "NeuroboPharmaceuticalsInc_20190903_S-4_EX-10.36_11802165_EX-10.36_Manufacturing_Agreement__Supply_Agreement.pdf",
+            "PHREESIA_INC_05_28_2019-EX-10.18-STRATEGIC_ALLIANCE_AGREEMENT.PDF",
+            "TRANSPHORM,INC_02_14_2020-EX-10.12(1)-JOINT_VENTURE_AGREEMENT.PDF",
+            // a two-page filing agreement whose signature block names both Merck entities
+            "PRECIGEN,INC_01_22_2020-EX-99.1-JOINT_FILING_AGREEMENT.PDF",
+        ],
+    );
     let v = ask_json(
         &idx,
         "Under the Excite sponsorship agreement with NetGrocer, how long does a party have to cure a material breach after written notice before the other side can terminate?",
@@ -232,15 +239,8 @@ fn a_clause_that_does_not_name_the_parties_is_read_from_the_contract_that_does()
 /// the other case.
 #[test]
 fn the_rule_for_the_side_of_a_limit_the_question_asks_about_is_quoted() {
-    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
-    let dir = tempfile::tempdir().unwrap();
-    let docs = dir.path().join("docs");
-    std::fs::create_dir_all(&docs).unwrap();
-    for f in ["leave.md", "paid-parental-leave.md", "overtime.md"] {
-        std::fs::copy(root.join("corpora/hr").join(f), docs.join(f)).unwrap();
-    }
-    let idx = dir.path().join("idx");
-    index_folder(&docs, &idx);
+    let (_dir, idx) =
+        index_of_corpus_files("hr", &["leave.md", "paid-parental-leave.md", "overtime.md"]);
     let v = ask_json(
         &idx,
         "Who has to approve more than 80 hours of leave without pay?",

@@ -63,6 +63,10 @@ await until(async () => (await page.textContent('#ask-sources')).includes('hr/')
 const answer = await page.textContent('#ask-answer');
 assert.match(answer, /one year/, `answer: ${answer}`);
 assert.match(await page.textContent('#ask-sources'), /overtime\.md/);
+// the note says where the wording came from, without calling a quote a failure
+const askNote = await page.textContent('#ask-note');
+assert.match(askNote, /^(Quoted from the cited source|Worded by .+, checked against the cited source)\. First text after \d+ ms/, `note: ${askNote}`);
+assert.doesNotMatch(askNote, /failed/, `note: ${askNote}`);
 await shot('02b-answer');
 // the rule sits in another passage of the page search shows first
 await page.fill('#ask-q', 'How many weeks of paid parental leave can I take?');

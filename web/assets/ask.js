@@ -65,7 +65,7 @@
     e.preventDefault();
     if (controller) controller.abort();
     controller = new AbortController();
-    text = ''; render(); sources.innerHTML = ''; note.textContent = 'Searching and answering…';
+    text = ''; render(); sources.innerHTML = ''; note.textContent = 'Searching and answering…'; note.title = '';
     stop.hidden = false;
     try {
       // window.trawl.api adds the API key and turns an error status into an exception.

@@ -232,6 +232,26 @@ fn a_clause_that_does_not_name_the_parties_is_read_from_the_contract_that_does()
     let answer = v["answer"].as_str().unwrap();
     assert!(answer.to_lowercase().contains("ares trading"), "{v:#}");
     assert!(!answer.contains("/s/"), "{v:#}");
+    // A contract's preamble and recitals name the parties the question names and stood far
+    // above the clause that answers; they answer only what they state (parties, dates).
+    let v = ask_json(
+        &idx,
+        "Under the media license agreement between the Pro Football Hall of Fame (National Football Museum) and HOF Village Media Group, where must arbitration be held?",
+        &[],
+    );
+    assert_grounded(&v);
+    assert!(v["answer"].as_str().unwrap().contains("Canton"), "{v:#}");
+    // the preamble says ChipMOS is "incorporated under the laws of Taiwan", which is not what
+    // governs the agreement: the governing-law clause is quoted
+    let v = ask_json(
+        &idx,
+        "Which jurisdiction's law governs the strategic alliance agreement between ChipMOS Technologies and Tsinghua Unigroup?",
+        &[],
+    );
+    assert_grounded(&v);
+    let answer = v["answer"].as_str().unwrap();
+    assert!(answer.contains("governed by"), "{v:#}");
+    assert!(!answer.contains("incorporated"), "{v:#}");
 }
 
 /// The leave policy states both sides of the 80-hour limit in two sentences that differ in a

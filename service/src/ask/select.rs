@@ -13,8 +13,10 @@
 //! - its passage's retrieval rank;
 //! - penalties for worked examples ("For example: you went on FMLA for 4 weeks…"), questions,
 //!   navigation text ("Refer to the … page"), the other side of a limit the question sets
-//!   ("80 hours or less" for "more than 80 hours") and, unless the question is about signing,
-//!   a contract's signature block.
+//!   ("80 hours or less" for "more than 80 hours"), a contract's signature block (unless the
+//!   question is about signing) and a contract's opening, its preamble and recitals (unless
+//!   the question asks about the parties, the date or why): both name the parties that the
+//!   question names.
 //!
 //! The best unit is the answer; a second is added only when the first is a lead-in ending in
 //! a colon, so one right sentence is preferred over several loosely related ones. The best
@@ -1308,6 +1310,9 @@ pub(crate) struct Unit {
     pub(crate) heading: String,
     /// Cosine similarity of its whole passage to the question (the document's topic).
     pub(crate) passage_cosine: f32,
+    /// Part of a contract's opening ([`is_contract_opening`]): its preamble, the sentence
+    /// that names "the Parties", a recital.
+    pub(crate) opening: bool,
 }
 
 /// Removes what is not prose: cross-references, escaped markdown, bare links, stray markers.
@@ -1511,36 +1516,40 @@ pub(crate) fn units(
         let mut heading = section.clone();
         let mut position = 0;
         let mut figure_heading: Option<String> = None;
-        let mut push =
-            |out: &mut Vec<Unit>, raw: &str, heading: &str, lead: &mut Option<String>| {
-                let cleaned = match lead.take() {
-                    Some(h) => format!("{h}: {}", clean(raw)),
-                    None => clean(raw),
-                };
-                let n = words(&cleaned).len();
-                // enough words to say something: a short list item may still hold the figure
-                // ("Call them at 866-450-5250"), and a form's label line its number or address
-                // ("Fax to: 816-823-5415")
-                let letters = cleaned.chars().filter(|c| c.is_alphabetic()).count();
-                let digits = cleaned.chars().any(|c| c.is_ascii_digit());
-                let labelled = (2..4).contains(&n)
-                    && letters >= 3
-                    && (has_phone_number(&cleaned.to_lowercase())
-                        || cleaned.split_whitespace().any(is_address));
-                if labelled
-                    || ((4..=MAX_UNIT_WORDS).contains(&n)
-                        && (letters >= 12 || (digits && letters >= 6)))
-                {
-                    out.push(Unit {
-                        passage: p + 1,
-                        position,
-                        text: cleaned,
-                        heading: heading.to_string(),
-                        passage_cosine,
-                    });
-                    position += 1;
-                }
+        let mut push = |out: &mut Vec<Unit>,
+                        raw: &str,
+                        heading: &str,
+                        lead: &mut Option<String>,
+                        opening: bool| {
+            let cleaned = match lead.take() {
+                Some(h) => format!("{h}: {}", clean(raw)),
+                None => clean(raw),
             };
+            let n = words(&cleaned).len();
+            // enough words to say something: a short list item may still hold the figure
+            // ("Call them at 866-450-5250"), and a form's label line its number or address
+            // ("Fax to: 816-823-5415")
+            let letters = cleaned.chars().filter(|c| c.is_alphabetic()).count();
+            let digits = cleaned.chars().any(|c| c.is_ascii_digit());
+            let labelled = (2..4).contains(&n)
+                && letters >= 3
+                && (has_phone_number(&cleaned.to_lowercase())
+                    || cleaned.split_whitespace().any(is_address));
+            if labelled
+                || ((4..=MAX_UNIT_WORDS).contains(&n)
+                    && (letters >= 12 || (digits && letters >= 6)))
+            {
+                out.push(Unit {
+                    passage: p + 1,
+                    position,
+                    text: cleaned,
+                    heading: heading.to_string(),
+                    passage_cosine,
+                    opening,
+                });
+                position += 1;
+            }
+        };
         // blocks are separated by blank lines; a one-line short block is a heading. A reply's
         // quoted lines ("> Alice,", ">> notice. Please draft…") are read without their
         // markers, so a quoted sentence is whole and a quoted blank line ends a paragraph
@@ -1599,7 +1608,7 @@ pub(crate) fn units(
                     } else {
                         row.join("; ")
                     };
-                    push(&mut out, &text, &heading, &mut figure_heading);
+                    push(&mut out, &text, &heading, &mut figure_heading, false);
                 }
                 continue;
             }
@@ -1611,8 +1620,10 @@ pub(crate) fn units(
                 let line = line.strip_prefix('•').unwrap_or(line);
                 // a list item is a unit of its own (long items are split into sentences)
                 for s in line_sentences(line) {
+                    // a long preamble is cut into pieces; each is part of it
+                    let opening = is_contract_opening(&s);
                     for piece in within_length(&s) {
-                        push(&mut out, &piece, &heading, &mut figure_heading);
+                        push(&mut out, &piece, &heading, &mut figure_heading, opening);
                     }
                 }
             }
@@ -1668,6 +1679,54 @@ fn is_signature_block(text: &str) -> bool {
         || (lower.starts_with("by:") && lower.contains("name:") && lower.contains("title:"))
 }
 
+/// What a contract's opening loses when the question does not ask what it states: the preamble
+/// and the recitals name both parties, and a question about a contract names them too, so
+/// their word overlap and cosine stand about this much above the clause that answers ("THIS
+/// MEDIA LICENSE AGREEMENT … between NATIONAL FOOTBALL MUSEUM, INC. … and HOF Village Media
+/// Group" scored 0.59 over "The arbitration shall be held in Canton, Ohio").
+const CONTRACT_OPENING: f32 = 0.6;
+
+/// Whether a sentence is part of a contract's opening: its preamble ("THIS MEDIA LICENSE
+/// AGREEMENT (this “Agreement”) is made … between …"), the sentence that names them "the
+/// Parties" ("ChipMOS and Tsinghua Unigroup shall collectively be referred to as the
+/// “Parties.”") or a recital ("WHEREAS, …").
+fn is_contract_opening(sentence: &str) -> bool {
+    let lower = sentence.trim_start().to_lowercase();
+    let ws: Vec<&str> = lower.split_whitespace().take(12).collect();
+    let preamble = ws.first() == Some(&"this")
+        && ws.iter().any(|w| {
+            let w = w.trim_matches(|c: char| !c.is_alphanumeric());
+            matches!(w, "agreement" | "amendment" | "contract" | "lease")
+        })
+        && (lower.contains(" between ") || lower.contains(" among "));
+    let names_the_parties = [
+        "referred to as the “parties",
+        "referred to as the \"parties",
+    ]
+    .iter()
+    .any(|p| lower.contains(p));
+    preamble || names_the_parties || lower.starts_with("whereas")
+}
+
+/// Whether the question asks what a contract's opening states: who the parties are or where
+/// they are incorporated, when the contract was made or takes effect, why it was made.
+fn asks_what_the_opening_states(question: &str) -> bool {
+    asks_about_signing(question)
+        || matches!(
+            focus(question),
+            Focus::Person(_) | Focus::Date | Focus::When | Focus::Deadline
+        )
+        || words(&question.to_lowercase()).iter().any(|w| {
+            w.starts_with("part")
+                || w.starts_with("effective")
+                || w.starts_with("dated")
+                || w.starts_with("entered")
+                || w.starts_with("incorporat")
+                || w.starts_with("organized")
+                || w == "why"
+        })
+}
+
 /// Whether the question asks who signed or when something was signed, which a signature block
 /// answers: a word of signing among its first six words ("who signed…", "which officer must
 /// sign…") or its last two ("when was the lease executed?"). One further in describes the
@@ -1698,6 +1757,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     let presupposed = presupposed_words(question);
     let asked = asked_noun(question).map(|n| content_words(&n));
     let about_signing = asks_about_signing(question);
+    let about_opening = asks_what_the_opening_states(question);
     let question_limits = limits(question);
     let semantic_of = |i: usize| semantic.get(i).copied().unwrap_or(0.0);
     units
@@ -1751,6 +1811,9 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             }
             if !about_signing && is_signature_block(&u.text) {
                 penalty += SIGNATURE_BLOCK;
+            }
+            if !about_opening && u.opening {
+                penalty += CONTRACT_OPENING;
             }
             if presupposed
                 .iter()
@@ -1997,9 +2060,12 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     let presupposed = presupposed_words(question);
     // a signature block's names and dates are the signing's, not what else is asked
     let about_signing = asks_about_signing(question);
+    // nor are a contract's opening's, unless the question asks what it states
+    let about_opening = asks_what_the_opening_states(question);
     let question_limits = limits(question);
     let states = |i: usize| {
         (about_signing || !is_signature_block(&units[i].text))
+            && (about_opening || !units[i].opening)
             && !other_side_of_limit(&question_limits, &units[i].text)
             && states_focus(&focus, &units[i].text)
             && {
@@ -2141,6 +2207,7 @@ mod tests {
             text: text.into(),
             heading: "San Francisco".into(),
             passage_cosine: 0.6,
+            opening: false,
         };
         let found = |q: &str, text: &str| select(q, &[unit(text)], &[1.0]).unwrap().focus_found;
         let q = "What is the monthly dollar amount of the transit subsidy?";
@@ -2176,6 +2243,7 @@ mod tests {
             text: text.into(),
             heading: "Leave without pay".into(),
             passage_cosine: 0.6,
+            opening: false,
         };
         let u = [
             unit(
@@ -2204,6 +2272,59 @@ mod tests {
     }
 
     #[test]
+    fn a_contract_s_opening_answers_only_what_it_states() {
+        let units = units(
+            &[
+                "THIS MEDIA LICENSE AGREEMENT (this “Agreement”) is made and effective as of \
+                 July 1, 2020, between NATIONAL FOOTBALL MUSEUM, INC., an Ohio non-profit \
+                 corporation, doing business as Pro Football Hall of Fame, and HOF Village \
+                 Media Group, LLC.\n\nWHEREAS, the Hall of Fame owns the marks.\n\n\
+                 The arbitration shall be held in Canton, Ohio, before three arbitrators."
+                    .to_string(),
+            ],
+            &[None],
+            &[0.6],
+            &Focus::Open,
+        );
+        assert_eq!(
+            units.iter().map(|u| u.opening).collect::<Vec<_>>(),
+            [true, true, false]
+        );
+        // the preamble names the question's parties: its cosine is far above the clause's
+        let semantic = [0.70, 0.50, 0.46];
+        let picked = |q: &str| {
+            select(q, &units, &score(q, &units, &semantic))
+                .unwrap()
+                .picked[0]
+        };
+        assert_eq!(
+            picked(
+                "Under the media license agreement between the Pro Football Hall of Fame and HOF Village Media Group, where must arbitration be held?"
+            ),
+            2
+        );
+        // what the opening states: the date, the parties
+        assert_eq!(
+            picked(
+                "When was the media license agreement between the Pro Football Hall of Fame and HOF Village Media Group made?"
+            ),
+            0
+        );
+        assert_eq!(
+            picked(
+                "Who are the parties to the media license agreement with HOF Village Media Group?"
+            ),
+            0
+        );
+        assert!(is_contract_opening(
+            "ChipMOS and Tsinghua Unigroup shall collectively be referred to as the “Parties.”"
+        ));
+        assert!(!is_contract_opening(
+            "This Agreement shall be governed by the laws of Taiwan."
+        ));
+    }
+
+    #[test]
     fn a_signature_block_answers_only_a_question_about_signing() {
         let unit = |position: usize, text: &str| Unit {
             passage: 1,
@@ -2211,6 +2332,7 @@ mod tests {
             text: text.into(),
             heading: String::new(),
             passage_cosine: 0.6,
+            opening: false,
         };
         let u = [
             unit(0, "Designated Filer: Ares Trading SA"),
@@ -2302,6 +2424,7 @@ mod tests {
             text: (*t).to_string(),
             heading: "Digital signatures".into(),
             passage_cosine: 0.6,
+            opening: false,
         })
         .collect();
         // the neighbour is closer in meaning and shares more words
@@ -2318,6 +2441,7 @@ mod tests {
             text: text.into(),
             heading: "Remote work policy".into(),
             passage_cosine: 0.6,
+            opening: false,
         };
         let found = |q: &str, text: &str| select(q, &[unit(text)], &[1.0]).unwrap().focus_found;
         assert!(!found(

@@ -1717,7 +1717,9 @@ fn asks_what_the_opening_states(question: &str) -> bool {
             Focus::Person(_) | Focus::Date | Focus::When | Focus::Deadline
         )
         || words(&question.to_lowercase()).iter().any(|w| {
-            w.starts_with("part")
+            // "party", "parties", "party's"; not "Partnership"
+            w.starts_with("party")
+                || w.starts_with("parties")
                 || w.starts_with("effective")
                 || w.starts_with("dated")
                 || w.starts_with("entered")
@@ -2321,6 +2323,13 @@ mod tests {
         ));
         assert!(!is_contract_opening(
             "This Agreement shall be governed by the laws of Taiwan."
+        ));
+        // a party's name is no question about the parties
+        assert!(!asks_what_the_opening_states(
+            "What is the initial term of the agreement between Martin Operating Partnership and Midstream Fuel Service?"
+        ));
+        assert!(asks_what_the_opening_states(
+            "Which parties signed the agreement with Midstream Fuel Service?"
         ));
     }
 

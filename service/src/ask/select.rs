@@ -9,7 +9,8 @@
 //! - shared content words with the question, and with the headings above it (weighted less);
 //! - the question's *focus*: "how many weeks" wants a number of weeks, "how much" a figure,
 //!   "when" a date or a duration, "what percentage" a percentage — a unit that states the
-//!   focus gains, a unit without any figure loses when a figure is wanted;
+//!   focus gains, a unit without any figure loses when a figure is wanted; what the question
+//!   itself gives (its month and year, the role it asks about) states no focus;
 //! - its passage's retrieval rank;
 //! - penalties for worked examples ("For example: you went on FMLA for 4 weeks…"), questions,
 //!   navigation text ("Refer to the … page"), the other side of a limit the question sets
@@ -806,6 +807,28 @@ fn is_number(w: &str) -> bool {
         )
 }
 
+/// `text` without what the question already gives for its focus, which answers nothing: for
+/// a date, the months and years the question names ("On what date did 18F submit … responding
+/// to the October 2016 evaluation?" is not answered by "In October of 2016, the IG released…").
+/// (A person the question names is left out by [`names_someone`].)
+fn without_given(question: &str, focus: &Focus, text: &str) -> String {
+    let key = |w: &str| {
+        w.trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase()
+    };
+    let asked: HashSet<String> = question.split_whitespace().map(key).collect();
+    let given = |k: &str| match focus {
+        Focus::Date | Focus::When | Focus::Deadline => {
+            asked.contains(k) && (MONTHS.contains(&k) || is_year(k))
+        }
+        _ => false,
+    };
+    text.split_whitespace()
+        .filter(|w| !given(&key(w)))
+        .collect::<Vec<_>>()
+        .join(" ")
+}
+
 /// Whether `text` states what `focus` asks for.
 pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
     let lower = text.to_lowercase();
@@ -1084,10 +1107,12 @@ const ROLE_WORDS: &[&str] = &[
 /// Effect of Extended Leave Without Pay").
 fn names_someone(text: &str, names: &[String]) -> bool {
     let lower = text.to_lowercase();
-    if ROLE_WORDS
-        .iter()
-        .any(|r| mentions(&lower, r) || (!r.contains(' ') && mentions(&lower, &format!("{r}s"))))
-    {
+    // a role the question names is what it asks about ("Who is the 18F Director of Account
+    // Management?"), not the answer
+    if ROLE_WORDS.iter().any(|r| {
+        !names.iter().any(|n| n == r)
+            && (mentions(&lower, r) || (!r.contains(' ') && mentions(&lower, &format!("{r}s"))))
+    }) {
         return true;
     }
     let ws: Vec<&str> = text.split_whitespace().collect();
@@ -1793,7 +1818,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             }
             let mut focus_term = 0.0;
             if focus != Focus::Open {
-                if states_focus(&focus, &u.text) {
+                if states_focus(&focus, &without_given(question, &focus, &u.text)) {
                     focus_term += 0.2;
                 } else if wants_number && !u.text.chars().any(|c| c.is_ascii_digit()) {
                     focus_term -= 0.1;
@@ -1920,6 +1945,30 @@ fn contradicts(word: &str, text: &str) -> bool {
         || (word == "paid" && text.contains("without pay"))
 }
 
+/// Number words, one to twenty, as [`limits`] reads them.
+const NUMBER_WORDS: &[&str] = &[
+    "one",
+    "two",
+    "three",
+    "four",
+    "five",
+    "six",
+    "seven",
+    "eight",
+    "nine",
+    "ten",
+    "eleven",
+    "twelve",
+    "thirteen",
+    "fourteen",
+    "fifteen",
+    "sixteen",
+    "seventeen",
+    "eighteen",
+    "nineteen",
+    "twenty",
+];
+
 /// Which side of a number a limit is on: "more than 80 hours" (above), "80 hours or less"
 /// (below).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -1936,9 +1985,14 @@ fn limits(text: &str) -> Vec<(String, Side)> {
         .to_lowercase()
         .split_whitespace()
         .map(|w| {
-            w.trim_matches(|c: char| !c.is_alphanumeric())
-                .replace(',', "")
-                .to_string()
+            let w = w
+                .trim_matches(|c: char| !c.is_alphanumeric())
+                .replace(',', "");
+            // "longer than six hours" and "under 6 hours" set limits on the same number
+            NUMBER_WORDS
+                .iter()
+                .position(|n| *n == w)
+                .map_or(w, |i| (i + 1).to_string())
         })
         .collect();
     let at = |i: usize, back: usize| -> &str {
@@ -2069,7 +2123,7 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         (about_signing || !is_signature_block(&units[i].text))
             && (about_opening || !units[i].opening)
             && !other_side_of_limit(&question_limits, &units[i].text)
-            && states_focus(&focus, &units[i].text)
+            && states_focus(&focus, &without_given(question, &focus, &units[i].text))
             && {
                 let lower = units[i].text.to_lowercase();
                 !presupposed.iter().any(|w| contrasts(w, &lower))
@@ -2271,6 +2325,47 @@ mod tests {
         // a sentence that states both sides compares them and may answer either
         let both = "Up to 80 hours needs a supervisor; more than 80 hours needs a director.";
         assert!(!other_side_of_limit(&l("more than 80 hours"), both));
+    }
+
+    #[test]
+    fn what_the_question_gives_answers_nothing() {
+        let q = "On what date did 18F submit the first deliverables of its Corrective Action Plan responding to the October 2016 GSA Inspector General evaluation?";
+        let given = "In October of 2016, the GSA Inspector General released an Evaluation of 18F.";
+        let answer = "On February 28, 2017, 18F submitted the first deliverables of the plan.";
+        let focus = focus(q);
+        assert!(states_focus(&focus, given));
+        assert!(!states_focus(&focus, &without_given(q, &focus, given)));
+        assert!(states_focus(&focus, &without_given(q, &focus, answer)));
+        let unit = |position: usize, text: &str| Unit {
+            passage: 1,
+            position,
+            text: text.into(),
+            heading: String::new(),
+            passage_cosine: 0.6,
+            opening: false,
+        };
+        let u = [unit(0, given), unit(1, answer)];
+        // the sentence that repeats the question's date is the nearer one
+        let semantic = [0.75, 0.6];
+        let picked = select(q, &u, &score(q, &u, &semantic)).unwrap().picked[0];
+        assert_eq!(picked, 1);
+        // a role the question asks about is not who holds it
+        let names = ["18f", "director", "account", "management"].map(String::from);
+        assert!(!names_someone(
+            "Contact: 18F Director of Account Management",
+            &names
+        ));
+        assert!(names_someone(
+            "Contact: 18F Director of Account Management",
+            &[]
+        ));
+        // a limit in words is the same limit as in digits
+        let six = limits("Book economy class for flights under six hours.");
+        assert_eq!(six, [("6".to_string(), Side::Below)]);
+        assert!(other_side_of_limit(
+            &limits("May I fly business class on flights longer than six hours?"),
+            "Book economy class for flights under six hours."
+        ));
     }
 
     #[test]

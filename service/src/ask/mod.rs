@@ -659,6 +659,11 @@ impl<'q> Grounds<'q> {
         if let Some(word) = guard::changed_polarity(&plain, &self.texts.concat()) {
             return Err(format!("the negation {word:?} differs from the sources"));
         }
+        if let Some(n) = dropped_limit(&plain, &self.texts.concat()) {
+            return Err(format!(
+                "the answer drops the limit the sources put on {n:?} (\"up to\", \"over\", …)"
+            ));
+        }
         // a fluent sentence about something else passes the figure check; the first sentence
         // must state what the question asks for ("12 weeks" for "how many weeks")
         if accepted.is_empty() && !select::states_focus(&self.focus, &plain) {
@@ -1143,6 +1148,21 @@ fn embed_units(
         .collect())
 }
 
+/// A figure the sources put a limit on ("can take up to 7 days", "over 80 hours") that the
+/// sentence states without that limit ("can take 7 days"): the limit is part of the fact.
+fn dropped_limit(sentence: &str, sources: &str) -> Option<String> {
+    let theirs = select::limits(sources);
+    let mine = select::limits(sentence);
+    guard::numbers(sentence).into_iter().find(|n| {
+        let sides: Vec<_> = theirs
+            .iter()
+            .filter(|(m, _)| m == n)
+            .map(|(_, s)| s)
+            .collect();
+        !sides.is_empty() && !mine.iter().any(|(m, s)| m == n && sides.contains(&s))
+    })
+}
+
 /// Whether a generated sentence (lower-cased) opens by talking about its sources.
 fn describes_sources(lower: &str) -> bool {
     let lower = lower.trim_start();
@@ -1175,6 +1195,30 @@ fn prompt(question: &str, passages: &[Passage], selected: &[String]) -> Vec<Chat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_figure_keeps_the_limit_its_source_puts_on_it() {
+        let source = "The OMB CX Team's pre-review of the Gen IC package can take up to 7 days.";
+        assert_eq!(
+            dropped_limit("The pre-review can take 7 days.", source).as_deref(),
+            Some("7")
+        );
+        assert_eq!(
+            dropped_limit("The pre-review takes up to 7 days.", source),
+            None
+        );
+        assert_eq!(dropped_limit("It takes up to seven days.", source), None);
+        // the other side of the limit is no more the fact than none
+        assert_eq!(
+            dropped_limit("The pre-review takes over 7 days.", source).as_deref(),
+            Some("7")
+        );
+        // a figure the sources state without a limit needs none
+        assert_eq!(
+            dropped_limit("Submit it within 7 days.", "Submit it within 7 days."),
+            None
+        );
+    }
 
     #[test]
     fn the_top_document_is_the_first_with_something_to_quote() {

@@ -1972,7 +1972,7 @@ const NUMBER_WORDS: &[&str] = &[
 /// Which side of a number a limit is on: "more than 80 hours" (above), "80 hours or less"
 /// (below).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-enum Side {
+pub(crate) enum Side {
     Above,
     Below,
 }
@@ -1980,7 +1980,7 @@ enum Side {
 /// The limits `text` puts on numbers, as (number, side): "over 80 hours" and "more than 80
 /// hours" are above 80, "80 hours or less", "up to 80", "no more than 80" below it. A
 /// number's commas and a leading "$" are dropped, so "$1,000" is "1000".
-fn limits(text: &str) -> Vec<(String, Side)> {
+pub(crate) fn limits(text: &str) -> Vec<(String, Side)> {
     let t: Vec<String> = text
         .to_lowercase()
         .split_whitespace()

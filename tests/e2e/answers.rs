@@ -101,6 +101,19 @@ const BLIND5: Floors = Floors {
     refused: 11,
 };
 
+/// The sixth blind set (`answers-blind6.jsonl` without its 4 contract questions,
+/// `unanswerable-blind6.jsonl`), measured on this subset on 2026-12-05 after the rules of its
+/// first day (12 of 26 right, 10 false refusals, 10 of 15 unanswerable refused, no ungrounded
+/// figure), minus a margin; its first measurement on the whole corpus, before it was used for
+/// development, is in the README.
+const BLIND6: Floors = Floors {
+    answerable: Some(26),
+    unanswerable: 15,
+    right: 10,
+    false_refusals: 12,
+    refused: 8,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -119,10 +132,11 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let kept = without_legal(&root.join("eval/answers.jsonl"));
     assert!(kept.len() >= 50, "{} questions", kept.len());
     std::fs::write(eval.join("answers.jsonl"), kept.join("\n")).unwrap();
-    let facts2 = legal_free_copy(&root, tmp.path(), "answers-blind2.jsonl", "second");
-    let facts3 = legal_free_copy(&root, tmp.path(), "answers-blind3.jsonl", "third");
-    let facts4 = legal_free_copy(&root, tmp.path(), "answers-blind4.jsonl", "fourth");
-    let facts5 = legal_free_copy(&root, tmp.path(), "answers-blind5.jsonl", "fifth");
+    let facts2 = legal_free_copy(&root, tmp.path(), "answers-blind2.jsonl", 25);
+    let facts3 = legal_free_copy(&root, tmp.path(), "answers-blind3.jsonl", 25);
+    let facts4 = legal_free_copy(&root, tmp.path(), "answers-blind4.jsonl", 25);
+    let facts5 = legal_free_copy(&root, tmp.path(), "answers-blind5.jsonl", 25);
+    let facts6 = legal_free_copy(&root, tmp.path(), "answers-blind6.jsonl", 26);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -161,17 +175,15 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("fourth blind", &blind4, &BLIND4);
     let blind5 = other_questions(&facts5, &root.join("eval/unanswerable-blind5.jsonl"));
     check("fifth blind", &blind5, &BLIND5);
+    let blind6 = other_questions(&facts6, &root.join("eval/unanswerable-blind6.jsonl"));
+    check("sixth blind", &blind6, &BLIND6);
 }
 
-/// Writes into `dir` the 25 questions of blind set `name` (the `ordinal` one) whose answers lie
-/// outside corpora/legal, and returns the file.
-fn legal_free_copy(root: &Path, dir: &Path, name: &str, ordinal: &str) -> std::path::PathBuf {
+/// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside
+/// corpora/legal, and returns the file.
+fn legal_free_copy(root: &Path, dir: &Path, name: &str, count: usize) -> std::path::PathBuf {
     let kept = without_legal(&root.join("eval").join(name));
-    assert_eq!(
-        kept.len(),
-        25,
-        "{ordinal} blind set without its contract questions"
-    );
+    assert_eq!(kept.len(), count, "{name} without its contract questions");
     let file = dir.join(name);
     std::fs::write(&file, kept.join("\n")).unwrap();
     file

@@ -662,6 +662,9 @@ const PLAIN_GAP: f64 = 0.01;
 /// keeps the floor, hybrid above the keyword arm, and the gap from growing.
 const FLOOR_PLAIN5: f64 = 0.79;
 const PLAIN5_GAP: f64 = 0.05;
+/// The sixth blind split (c01-c20), first measured on 2026-12-05 at keyword 0.6211, vector
+/// 0.7347, hybrid 0.8082.
+const FLOOR_PLAIN6: f64 = 0.79;
 
 fn shared_eval(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -706,6 +709,7 @@ fn gate_plain_language_questions_over_the_demo_corpus() {
     above_both("plain3", FLOOR_PLAIN3); // s01-s20
     above_both("plain4", FLOOR_PLAIN4); // t01-t20
     within_gap("plain5", 20, FLOOR_PLAIN5, PLAIN5_GAP); // e01-e20
+    above_both("plain6", FLOOR_PLAIN6); // c01-c20
 }
 
 /// `trawl search QUERY` on `index` with `config` as trawl.toml (and `extra` flags): each

@@ -837,7 +837,9 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         .filter(|w| !w.is_empty())
         .map(str::to_string)
         .collect();
-    let quantity = |units: &[&str]| {
+    // `counted`: a count of things ("6 free sessions"), where "a paid editor seat" counts none;
+    // a length of time may be "a year"
+    let quantity_of = |units: &[&str], counted: bool| {
         ws.iter().enumerate().any(|(i, w)| {
             // "12 weeks", "12-week", "13 days (104 hours)", "one year", "a year"
             // a range ("3-5", "6-7") is a number; "12-week" is a number and its unit
@@ -846,7 +848,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                 Some((n, u)) if is_number(n) && !u.is_empty() => (true, Some(u.to_string())),
                 _ => (is_number(w) && w != "a", None),
             };
-            let a_unit = w == "a" || w == "an" || w == "every" || w == "each";
+            let a_unit = !counted && (w == "a" || w == "an" || w == "every" || w == "each");
             // "this 23rd day of December" dates; an ordinal counts no time
             if !(num || a_unit) || is_ordinal(w.trim_end_matches([',', '.'])) {
                 return false;
@@ -874,9 +876,10 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
             }) && (num || !next.is_empty())
         })
     };
+    let quantity = |units: &[&str]| quantity_of(units, false);
     match focus {
         Focus::Quantity(units) => quantity(units),
-        Focus::Count(noun) => quantity(&[noun.as_str()]),
+        Focus::Count(noun) => quantity_of(&[noun.as_str()], true),
         // "8.13 No SRAM Product Warranty Issues": a heading's number is no figure
         Focus::Figure => figure(&ws[usize::from(opens_with_section_number(text)).min(ws.len())..]),
         Focus::Money => money(&ws),
@@ -2325,6 +2328,21 @@ mod tests {
         // a sentence that states both sides compares them and may answer either
         let both = "Up to 80 hours needs a supervisor; more than 80 hours needs a director.";
         assert!(!other_side_of_limit(&l("more than 80 hours"), both));
+    }
+
+    #[test]
+    fn a_count_needs_a_number_not_an_article() {
+        let seats = focus("How many paid editor seats does TTS have in total for Airtable?");
+        assert_eq!(seats, Focus::Count("seat".into()));
+        assert!(!states_focus(
+            &seats,
+            "Commenting, editing, and creating will require a paid editor seat."
+        ));
+        assert!(states_focus(&seats, "TTS has 25 paid editor seats."));
+        assert!(states_focus(&seats, "We hold twelve editor seats."));
+        // a length of time may still be "a year"
+        let long = focus("How long can a detail last?");
+        assert!(states_focus(&long, "A detail can last up to a year."));
     }
 
     #[test]

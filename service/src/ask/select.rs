@@ -59,6 +59,11 @@ pub(crate) enum Focus {
     /// "notice" ("upon one year's prior written notice", "notice of 30 days"); "within fifteen
     /// days after receipt of the notice" gives another period.
     Notice,
+    /// A length of time ahead of something ("how many days in advance…", "how far ahead…",
+    /// "how early…"): a length of time in a sentence that says it is ahead ("at least three
+    /// business days in advance", "12 hours prior to the meeting", "10 to 15 minutes early");
+    /// "up to three days per week" is no lead time.
+    Ahead(Vec<&'static str>),
     /// A time of day ("what time does the cafeteria open", "what are the opening hours"):
     /// "serving breakfast and lunch" says none.
     Time,
@@ -134,7 +139,12 @@ pub(crate) fn focus(question: &str) -> Focus {
         .windows(2)
         .find(|w| w[0] == "per" && w[1].chars().all(char::is_alphabetic))
         .map(|w| stem(&w[1]));
+    // "how many days in advance", "how far ahead", "how early": a lead time
+    let ahead = ws.windows(2).any(|w| w[0] == "in" && w[1] == "advance")
+        || ws.iter().any(|w| w == "ahead" || w == "beforehand")
+        || ws.windows(2).any(|w| w[0] == "how" && w[1] == "early");
     match (plain, per) {
+        (Focus::Quantity(units), None) if ahead => Focus::Ahead(units),
         (Focus::Figure, Some(unit)) => Focus::Per { unit, money: false },
         (Focus::Money, Some(unit)) => Focus::Per { unit, money: true },
         (Focus::Person(_), _) => {
@@ -879,6 +889,22 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
     let quantity = |units: &[&str]| quantity_of(units, false);
     match focus {
         Focus::Quantity(units) => quantity(units),
+        Focus::Ahead(units) => {
+            quantity(units)
+                && ws.iter().any(|w| {
+                    matches!(
+                        w.trim_matches(|c: char| !c.is_alphanumeric()),
+                        "advance"
+                            | "ahead"
+                            | "prior"
+                            | "before"
+                            | "beforehand"
+                            | "early"
+                            | "earlier"
+                            | "notice"
+                    )
+                })
+        }
         Focus::Count(noun) => quantity_of(&[noun.as_str()], true),
         // "8.13 No SRAM Product Warranty Issues": a heading's number is no figure
         Focus::Figure => figure(&ws[usize::from(opens_with_section_number(text)).min(ws.len())..]),
@@ -2331,6 +2357,37 @@ mod tests {
     }
 
     #[test]
+    fn a_lead_time_is_a_length_of_time_ahead() {
+        let advance = focus(
+            "Under the new remote work policy, how many days in advance do I ask my manager?",
+        );
+        assert!(matches!(advance, Focus::Ahead(_)), "{advance:?}");
+        assert!(!states_focus(
+            &advance,
+            "You may work remotely up to three days per week with your manager's approval."
+        ));
+        assert!(states_focus(
+            &advance,
+            "Submit leave requests at least three business days in advance."
+        ));
+        let early = focus("How early should I log into the Zoom room before a big meeting?");
+        assert!(matches!(early, Focus::Ahead(_)), "{early:?}");
+        assert!(states_focus(
+            &early,
+            "Join the Zoom room 10 to 15 minutes early."
+        ));
+        assert!(states_focus(
+            &focus("How far in advance do I need to request live captioning?"),
+            "Send an email at least 12 hours prior to the meeting."
+        ));
+        // without a word of ahead, a duration question is as before
+        assert_eq!(
+            focus("How many days do I have to cure a breach?"),
+            Focus::Quantity(vec!["day"])
+        );
+    }
+
+    #[test]
     fn a_count_needs_a_number_not_an_article() {
         let seats = focus("How many paid editor seats does TTS have in total for Airtable?");
         assert_eq!(seats, Focus::Count("seat".into()));
@@ -2593,7 +2650,7 @@ mod tests {
         );
         assert_eq!(
             focus("How far in advance do I need to request live captioning?"),
-            Focus::Quantity(TIME_UNITS.to_vec())
+            Focus::Ahead(TIME_UNITS.to_vec())
         );
         // a count of what the question names, when it is no known unit
         let sessions =

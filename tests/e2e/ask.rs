@@ -59,6 +59,13 @@ fn assert_grounded(v: &Value) {
     assert!(v["timings"]["total_ms"].as_f64().unwrap() > 0.0);
 }
 
+/// `trawl ask --json` on `index`, asserted grounded ([`assert_grounded`]).
+fn grounded_answer(index: &Path, question: &str) -> Value {
+    let v = ask_json(index, question, &[]);
+    assert_grounded(&v);
+    v
+}
+
 fn ask_json(index: &Path, question: &str, extra: &[&str]) -> Value {
     let mut args = vec![
         "ask",
@@ -90,12 +97,10 @@ fn index_of_corpus_files(folder: &str, files: &[&str]) -> (tempfile::TempDir, st
 
 #[test]
 fn ask_json_answers_grounded_with_citations() {
-    let v = ask_json(
+    let v = grounded_answer(
         shared_index(),
         "How many weeks of paid parental leave do I get?",
-        &[],
     );
-    assert_grounded(&v);
     // the relevance signal is the best passage's cosine: the parental-leave page
     assert!(v["relevance"].as_f64().unwrap() > 0.6, "{v:#}");
     assert!(!v["model"].as_str().unwrap().is_empty());
@@ -153,12 +158,10 @@ fn the_clause_asked_for_is_read_from_the_named_contract() {
             "BELLICUMPHARMACEUTICALS,INC_05_07_2019-EX-10.1-Supply_Agreement.PDF",
         ],
     );
-    let v = ask_json(
+    let v = grounded_answer(
         &idx,
         "Which state's law governs the photo retouching outsourcing agreement between DGT Corp. and Dolphin Industries?",
-        &[],
     );
-    assert_grounded(&v);
     assert!(v["answer"].as_str().unwrap().contains("Nevada"), "{v:#}");
     for c in v["citations"].as_array().unwrap() {
         assert_eq!(c["path"], dgt, "{v:#}");
@@ -188,12 +191,10 @@ fn a_clause_that_does_not_name_the_parties_is_read_from_the_contract_that_does()
             "PRECIGEN,INC_01_22_2020-EX-99.1-JOINT_FILING_AGREEMENT.PDF",
         ],
     );
-    let v = ask_json(
+    let v = grounded_answer(
         &idx,
         "Under the Excite sponsorship agreement with NetGrocer, how long does a party have to cure a material breach after written notice before the other side can terminate?",
-        &[],
     );
-    assert_grounded(&v);
     assert!(
         v["answer"]
             .as_str()
@@ -208,12 +209,10 @@ fn a_clause_that_does_not_name_the_parties_is_read_from_the_contract_that_does()
     // The parties' names are in every passage's document, so they say nothing about which of
     // its passages answers; ranked with them, the preamble that lists them won over the
     // governing-law clause on page 29.
-    let v = ask_json(
+    let v = grounded_answer(
         &idx,
         "Which country's law governs the joint venture agreement between Aizu Fujitsu Semiconductor Limited, Fujitsu Semiconductor Limited and Transphorm, Inc.?",
-        &[],
     );
-    assert_grounded(&v);
     assert!(v["answer"].as_str().unwrap().contains("Japan"), "{v:#}");
     for c in v["citations"].as_array().unwrap() {
         assert!(
@@ -223,32 +222,26 @@ fn a_clause_that_does_not_name_the_parties_is_read_from_the_contract_that_does()
     }
     // The signature block names the question's parties and a person, and scored above the
     // line that answers; a signature answers only a question about signing.
-    let v = ask_json(
+    let v = grounded_answer(
         &idx,
         "Who is the designated filer in the joint filing agreement signed with Merck KGaA and Merck Serono SA concerning Intrexon Corporation?",
-        &[],
     );
-    assert_grounded(&v);
     let answer = v["answer"].as_str().unwrap();
     assert!(answer.to_lowercase().contains("ares trading"), "{v:#}");
     assert!(!answer.contains("/s/"), "{v:#}");
     // A contract's preamble and recitals name the parties the question names and stood far
     // above the clause that answers; they answer only what they state (parties, dates).
-    let v = ask_json(
+    let v = grounded_answer(
         &idx,
         "Under the media license agreement between the Pro Football Hall of Fame (National Football Museum) and HOF Village Media Group, where must arbitration be held?",
-        &[],
     );
-    assert_grounded(&v);
     assert!(v["answer"].as_str().unwrap().contains("Canton"), "{v:#}");
     // the preamble says ChipMOS is "incorporated under the laws of Taiwan", which is not what
     // governs the agreement: the governing-law clause is quoted
-    let v = ask_json(
+    let v = grounded_answer(
         &idx,
         "Which jurisdiction's law governs the strategic alliance agreement between ChipMOS Technologies and Tsinghua Unigroup?",
-        &[],
     );
-    assert_grounded(&v);
     let answer = v["answer"].as_str().unwrap();
     assert!(answer.contains("governed by"), "{v:#}");
     assert!(!answer.contains("incorporated"), "{v:#}");
@@ -261,12 +254,10 @@ fn a_clause_that_does_not_name_the_parties_is_read_from_the_contract_that_does()
 fn the_rule_for_the_side_of_a_limit_the_question_asks_about_is_quoted() {
     let (_dir, idx) =
         index_of_corpus_files("hr", &["leave.md", "paid-parental-leave.md", "overtime.md"]);
-    let v = ask_json(
+    let v = grounded_answer(
         &idx,
         "Who has to approve more than 80 hours of leave without pay?",
-        &[],
     );
-    assert_grounded(&v);
     let answer = v["answer"].as_str().unwrap();
     assert!(answer.contains("Business Unit Director"), "{v:#}");
     assert!(!answer.contains("or less"), "{v:#}");

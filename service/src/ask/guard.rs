@@ -11,8 +11,9 @@ use std::collections::{BTreeSet, HashSet};
 
 use super::text::{content_words, words};
 
-/// Number words a model may use for figures written in digits in the passage, or vice versa.
-const NUMBER_WORDS: &[(&str, u32)] = &[
+/// Number words a model may use for figures written in digits in the passage, or vice versa:
+/// the cardinals, and [`COUNTING_WORDS`].
+const CARDINALS: &[(&str, u32)] = &[
     ("zero", 0),
     ("one", 1),
     ("two", 2),
@@ -42,6 +43,10 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("eighty", 80),
     ("ninety", 90),
     ("hundred", 100),
+];
+
+/// Ordinals and counts that stand for a figure too ("the third", "twice").
+const COUNTING_WORDS: &[(&str, u32)] = &[
     ("first", 1),
     ("second", 2),
     ("third", 3),
@@ -50,6 +55,21 @@ const NUMBER_WORDS: &[(&str, u32)] = &[
     ("once", 1),
     ("twice", 2),
 ];
+
+/// The value of a cardinal number word ("six" is 6); `None` for any other word.
+pub(crate) fn cardinal(word: &str) -> Option<u32> {
+    CARDINALS.iter().find(|(w, _)| *w == word).map(|(_, v)| *v)
+}
+
+/// The value of any number word ([`CARDINALS`], [`COUNTING_WORDS`]).
+fn number_word(word: &str) -> Option<u32> {
+    cardinal(word).or_else(|| {
+        COUNTING_WORDS
+            .iter()
+            .find(|(w, _)| *w == word)
+            .map(|(_, v)| *v)
+    })
+}
 
 /// Month names, lower-cased (also read by `select` for "when" questions).
 pub(crate) const MONTHS: &[&str] = &[
@@ -213,19 +233,17 @@ pub(crate) fn numbers(text: &str) -> BTreeSet<String> {
     }
     for w in words(text) {
         for part in w.split('-') {
-            if let Some((_, n)) = NUMBER_WORDS.iter().find(|(name, _)| *name == part) {
+            if let Some(n) = number_word(part) {
                 out.insert(n.to_string());
             }
         }
         // "twenty-five"
-        if let Some((tens, ones)) = w.split_once('-') {
-            let value = |s: &str| NUMBER_WORDS.iter().find(|(n, _)| *n == s).map(|(_, v)| *v);
-            if let (Some(t), Some(o)) = (value(tens), value(ones))
-                && t >= 20
-                && o < 10
-            {
-                out.insert((t + o).to_string());
-            }
+        if let Some((tens, ones)) = w.split_once('-')
+            && let (Some(t), Some(o)) = (number_word(tens), number_word(ones))
+            && t >= 20
+            && o < 10
+        {
+            out.insert((t + o).to_string());
         }
     }
     out

@@ -1764,10 +1764,10 @@ fn is_contract_opening(sentence: &str) -> bool {
 
 /// Whether the question asks what a contract's opening states: who the parties are or where
 /// they are incorporated, when the contract was made or takes effect, why it was made.
-fn asks_what_the_opening_states(question: &str) -> bool {
+fn asks_what_the_opening_states(question: &str, focus: &Focus) -> bool {
     asks_about_signing(question)
         || matches!(
-            focus(question),
+            focus,
             Focus::Person(_) | Focus::Date | Focus::When | Focus::Deadline
         )
         || words(&question.to_lowercase()).iter().any(|w| {
@@ -1813,7 +1813,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     let presupposed = presupposed_words(question);
     let asked = asked_noun(question).map(|n| content_words(&n));
     let about_signing = asks_about_signing(question);
-    let about_opening = asks_what_the_opening_states(question);
+    let about_opening = asks_what_the_opening_states(question, &focus);
     let question_limits = limits(question);
     let semantic_of = |i: usize| semantic.get(i).copied().unwrap_or(0.0);
     units
@@ -1974,30 +1974,6 @@ fn contradicts(word: &str, text: &str) -> bool {
         || (word == "paid" && text.contains("without pay"))
 }
 
-/// Number words, one to twenty, as [`limits`] reads them.
-const NUMBER_WORDS: &[&str] = &[
-    "one",
-    "two",
-    "three",
-    "four",
-    "five",
-    "six",
-    "seven",
-    "eight",
-    "nine",
-    "ten",
-    "eleven",
-    "twelve",
-    "thirteen",
-    "fourteen",
-    "fifteen",
-    "sixteen",
-    "seventeen",
-    "eighteen",
-    "nineteen",
-    "twenty",
-];
-
 /// Which side of a number a limit is on: "more than 80 hours" (above), "80 hours or less"
 /// (below).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -2017,11 +1993,11 @@ pub(crate) fn limits(text: &str) -> Vec<(String, Side)> {
             let w = w
                 .trim_matches(|c: char| !c.is_alphanumeric())
                 .replace(',', "");
-            // "longer than six hours" and "under 6 hours" set limits on the same number
-            NUMBER_WORDS
-                .iter()
-                .position(|n| *n == w)
-                .map_or(w, |i| (i + 1).to_string())
+            // "longer than six hours" and "under 6 hours" set limits on the same number (number
+            // words from one to twenty are read)
+            super::guard::cardinal(&w)
+                .filter(|n| (1..=20).contains(n))
+                .map_or(w, |n| n.to_string())
         })
         .collect();
     let at = |i: usize, back: usize| -> &str {
@@ -2146,7 +2122,7 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     // a signature block's names and dates are the signing's, not what else is asked
     let about_signing = asks_about_signing(question);
     // nor are a contract's opening's, unless the question asks what it states
-    let about_opening = asks_what_the_opening_states(question);
+    let about_opening = asks_what_the_opening_states(question, &focus);
     let question_limits = limits(question);
     let states = |i: usize| {
         (about_signing || !is_signature_block(&units[i].text))
@@ -2251,6 +2227,18 @@ pub(crate) fn quote(units: &[Unit], selection: &Selection) -> (String, Vec<usize
 mod tests {
     use super::*;
 
+    /// A unit of passage 1 at `position` under `heading`, its passage's cosine 0.6.
+    fn unit_under(heading: &str, position: usize, text: &str) -> Unit {
+        Unit {
+            passage: 1,
+            position,
+            text: text.into(),
+            heading: heading.into(),
+            passage_cosine: 0.6,
+            opening: false,
+        }
+    }
+
     /// Checks that `focus` is stated by each of `stated` and by none of `not_stated`.
     fn assert_states(focus: &Focus, stated: &[&str], not_stated: &[&str]) {
         for t in stated {
@@ -2286,14 +2274,7 @@ mod tests {
             assert_eq!(measured_noun(q).as_deref(), noun, "{q}");
         }
         // a figure of something else does not answer
-        let unit = |text: &str| Unit {
-            passage: 1,
-            position: 0,
-            text: text.into(),
-            heading: "San Francisco".into(),
-            passage_cosine: 0.6,
-            opening: false,
-        };
+        let unit = |text: &str| unit_under("San Francisco", 0, text);
         let found = |q: &str, text: &str| select(q, &[unit(text)], &[1.0]).unwrap().focus_found;
         let q = "What is the monthly dollar amount of the transit subsidy?";
         assert!(!found(
@@ -2322,14 +2303,7 @@ mod tests {
         assert_eq!(l("trips of 30 days or more"), [("30".to_string(), Above)]);
         assert!(l("You get 80 hours a year.").is_empty());
 
-        let unit = |position: usize, text: &str| Unit {
-            passage: 1,
-            position,
-            text: text.into(),
-            heading: "Leave without pay".into(),
-            passage_cosine: 0.6,
-            opening: false,
-        };
+        let unit = |position: usize, text: &str| unit_under("Leave without pay", position, text);
         let u = [
             unit(
                 0,
@@ -2411,14 +2385,7 @@ mod tests {
         assert!(states_focus(&focus, given));
         assert!(!states_focus(&focus, &without_given(q, &focus, given)));
         assert!(states_focus(&focus, &without_given(q, &focus, answer)));
-        let unit = |position: usize, text: &str| Unit {
-            passage: 1,
-            position,
-            text: text.into(),
-            heading: String::new(),
-            passage_cosine: 0.6,
-            opening: false,
-        };
+        let unit = |position: usize, text: &str| unit_under("", position, text);
         let u = [unit(0, given), unit(1, answer)];
         // the sentence that repeats the question's date is the nearer one
         let semantic = [0.75, 0.6];
@@ -2495,24 +2462,18 @@ mod tests {
             "This Agreement shall be governed by the laws of Taiwan."
         ));
         // a party's name is no question about the parties
-        assert!(!asks_what_the_opening_states(
+        let about_opening = |q: &str| asks_what_the_opening_states(q, &focus(q));
+        assert!(!about_opening(
             "What is the initial term of the agreement between Martin Operating Partnership and Midstream Fuel Service?"
         ));
-        assert!(asks_what_the_opening_states(
+        assert!(about_opening(
             "Which parties signed the agreement with Midstream Fuel Service?"
         ));
     }
 
     #[test]
     fn a_signature_block_answers_only_a_question_about_signing() {
-        let unit = |position: usize, text: &str| Unit {
-            passage: 1,
-            position,
-            text: text.into(),
-            heading: String::new(),
-            passage_cosine: 0.6,
-            opening: false,
-        };
+        let unit = |position: usize, text: &str| unit_under("", position, text);
         let u = [
             unit(0, "Designated Filer: Ares Trading SA"),
             unit(
@@ -2597,14 +2558,7 @@ mod tests {
         ]
         .iter()
         .enumerate()
-        .map(|(i, t)| Unit {
-            passage: 1,
-            position: i,
-            text: (*t).to_string(),
-            heading: "Digital signatures".into(),
-            passage_cosine: 0.6,
-            opening: false,
-        })
+        .map(|(i, t)| unit_under("Digital signatures", i, t))
         .collect();
         // the neighbour is closer in meaning and shares more words
         let scores = score(
@@ -2614,14 +2568,7 @@ mod tests {
         );
         assert!(scores[1] > scores[0], "{scores:?}");
         // an open question is answered only by a unit that names what it asks for
-        let unit = |text: &str| Unit {
-            passage: 1,
-            position: 0,
-            text: text.into(),
-            heading: "Remote work policy".into(),
-            passage_cosine: 0.6,
-            opening: false,
-        };
+        let unit = |text: &str| unit_under("Remote work policy", 0, text);
         let found = |q: &str, text: &str| select(q, &[unit(text)], &[1.0]).unwrap().focus_found;
         assert!(!found(
             "Which VPN client does the policy require?",

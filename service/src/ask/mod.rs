@@ -31,7 +31,7 @@ mod text;
 
 pub use text::without_citations;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::time::Instant;
 
 use serde::{Deserialize, Serialize};
@@ -326,7 +326,9 @@ pub fn run_ask(
     let query_vector = asker.embedder.embed_query(&question)?;
     let mut req = SearchRequest::new(question.clone());
     req.mode = Mode::Hybrid;
-    req.k = k.max(5);
+    // more than `k`: a passage that repeats one above it (the same message in a mailbox and
+    // as a file) is skipped, and the next one read in its place
+    req.k = (2 * k).max(5);
     req.access = access.clone();
     req.fusion = asker.options.fusion;
     let hits = asker.store.search(&req, || Ok(query_vector.clone()))?;
@@ -351,7 +353,8 @@ pub fn run_ask(
         return Ok(refusal(response, timings, started, on_event));
     }
 
-    let mut passages = read_passages(asker, hits.into_iter().take(k), access)?;
+    let mut passages = read_passages(asker, hits.into_iter(), access)?;
+    drop_repeats(&mut passages, k, |p| &p.text);
     more_of_the_top_document(asker, &question, &mut passages, &query_vector, access)?;
     let mut naming = passages_naming(asker, &question, &passages, access)?;
     if !naming.iter().any(|&n| n) {
@@ -960,6 +963,23 @@ fn read_passages(
         .collect())
 }
 
+/// Keeps the first `k` passages whose text no passage above them already has (compared
+/// without case and spacing). The same e-mail is often indexed twice or three times (the
+/// message, its copy in a mailbox, a forward that attaches it), and each copy took one of
+/// the few passages the answer is picked from: the policy a message attaches was the fifth
+/// hit behind two copies of the message and two of its reply.
+fn drop_repeats<T>(passages: &mut Vec<T>, k: usize, text: impl Fn(&T) -> &str) {
+    let mut seen = HashSet::new();
+    passages.retain(|p| {
+        let key: String = text(p)
+            .split_whitespace()
+            .flat_map(|w| w.chars().flat_map(char::to_lowercase).chain([' ']))
+            .collect();
+        seen.insert(key)
+    });
+    passages.truncate(k);
+}
+
 /// Other passages of the best document that join the candidates.
 const MORE_OF_THE_TOP_DOCUMENT: usize = 2;
 
@@ -1195,6 +1215,31 @@ fn prompt(question: &str, passages: &[Passage], selected: &[String]) -> Vec<Chat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_passage_read_twice_gives_its_place_to_the_next() {
+        let mut texts = vec![
+            "The new remote work policy takes effect on 1 April 2024.",
+            "the new remote work  policy\ntakes effect on 1 April 2024.",
+            "Does the three-day limit also apply to contractors?",
+            "The company provides a laptop and a monitor.",
+            "The company provides a laptop and a monitor.",
+            "Lost equipment must be reported within 24 hours.",
+        ];
+        drop_repeats(&mut texts, 3, |t| t);
+        assert_eq!(
+            texts,
+            [
+                "The new remote work policy takes effect on 1 April 2024.",
+                "Does the three-day limit also apply to contractors?",
+                "The company provides a laptop and a monitor.",
+            ]
+        );
+        // a passage that differs in a word is not a repeat
+        let mut texts = vec!["Submit it within 7 days.", "Submit it within 8 days."];
+        drop_repeats(&mut texts, 4, |t| t);
+        assert_eq!(texts.len(), 2);
+    }
 
     #[test]
     fn a_figure_keeps_the_limit_its_source_puts_on_it() {

@@ -85,6 +85,11 @@ pub(crate) enum Focus {
     /// supervisor", "the Business Unit Director") or an e-mail address. Soft: a unit that names
     /// nobody may still answer ("all employees"), so the answer is not refused for want of one.
     Person(Vec<String>),
+    /// A place ("in which city is it processed?", "what country…", "where is the meeting
+    /// held?"): a state, country or province, or a city written with its state ("Kansas City,
+    /// MO", "Canton, Ohio"). Soft, like [`Focus::Person`]: a place neither the list nor the
+    /// pattern knows may still answer, so the answer is not refused for want of one.
+    Place,
     /// Nothing that can be checked on the wording of a sentence.
     Open,
 }
@@ -341,6 +346,9 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
     }
     if asks_for_a_jurisdiction(ws) {
         return Focus::Jurisdiction;
+    }
+    if asks_for_a_place(ws) {
+        return Focus::Place;
     }
     if ws.first().is_some_and(|w| w == "when") || q.contains("by when") {
         return Focus::When;
@@ -644,14 +652,58 @@ fn asks_for_a_jurisdiction(ws: &[String]) -> bool {
     const THEN: &[&str] = &[
         "law", "laws", "court", "courts", "governs", "govern", "is", "does", "will", "has",
     ];
+    // "what country is the supplier based in?" asks for a place, not a law
+    let legal = ws.iter().any(|w| {
+        LAW_WORDS
+            .iter()
+            .chain(&["disput", "arbitra"])
+            .any(|l| w.starts_with(l))
+    });
     let place = ws.get(1).is_some_and(|w| {
         let possessive = w.ends_with("'s") || w.ends_with("’s");
         PLACES.contains(&stem(w.trim_end_matches("’s")).as_str())
-            && (possessive || ws.get(2).is_some_and(|n| THEN.contains(&n.as_str())))
+            && (possessive || (legal && ws.get(2).is_some_and(|n| THEN.contains(&n.as_str()))))
     });
     let governing = ws.iter().any(|w| w == "governs" || w == "governing")
         && ws.iter().any(|w| stem(w) == "law");
     place || governing
+}
+
+/// Whether the question asks for a place: "which city", "in what country", "where is the
+/// retreat held" (where something is, not where to send it: see [`Focus::Address`]).
+fn asks_for_a_place(ws: &[String]) -> bool {
+    const PLACES: &[&str] = &["city", "town", "country", "county", "province", "location"];
+    const BEING: &[&str] = &[
+        "held",
+        "located",
+        "based",
+        "headquartered",
+        "hosted",
+        "processed",
+        "situated",
+    ];
+    ws.windows(2)
+        .any(|w| (w[0] == "which" || w[0] == "what") && PLACES.contains(&stem(&w[1]).as_str()))
+        || (ws.first().is_some_and(|w| w == "where")
+            && ws.iter().any(|w| BEING.contains(&w.as_str())))
+}
+
+/// Whether `text` names a place: one of [`JURISDICTIONS`], or a city written with its state
+/// ("Canton, Ohio" is the first; "Kansas City, MO", "Boulder, CO").
+fn names_a_place(text: &str) -> bool {
+    const STATE_CODES: &[&str] = &[
+        "AL", "AK", "AZ", "AR", "CA", "CO", "CT", "DE", "FL", "GA", "HI", "ID", "IL", "IN", "IA",
+        "KS", "KY", "LA", "ME", "MD", "MA", "MI", "MN", "MS", "MO", "MT", "NE", "NV", "NH", "NJ",
+        "NM", "NY", "NC", "ND", "OH", "OK", "OR", "PA", "RI", "SC", "SD", "TN", "TX", "UT", "VT",
+        "VA", "WA", "WV", "WI", "WY", "DC",
+    ];
+    let capitalized = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let tokens: Vec<&str> = text.split_whitespace().collect();
+    names_a_jurisdiction(&text.to_lowercase())
+        || tokens.windows(2).any(|w| {
+            let code = w[1].trim_end_matches(|c: char| !c.is_alphanumeric());
+            w[0].ends_with(',') && capitalized(w[0]) && STATE_CODES.contains(&code)
+        })
 }
 
 /// US states and the countries and provinces contracts most often choose, lower-cased.
@@ -831,6 +883,8 @@ fn without_given(question: &str, focus: &Focus, text: &str) -> String {
         Focus::Date | Focus::When | Focus::Deadline => {
             asked.contains(k) && (MONTHS.contains(&k) || is_year(k))
         }
+        // "in Chicago, which office…": the place the question is in is not the one it asks
+        Focus::Place => asked.contains(k),
         _ => false,
     };
     text.split_whitespace()
@@ -989,6 +1043,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
                     .any(|l| ws.iter().any(|w| w.starts_with(l)))
         }
         Focus::Address => ws.iter().any(|w| is_address(w)),
+        Focus::Place => names_a_place(text),
         Focus::Person(names) => names_someone(text, names),
         Focus::Per { unit, money: true } => money(&ws) && per_unit(&lower, unit),
         Focus::Per { unit, money: false } => figure(&ws) && per_unit(&lower, unit),
@@ -1805,7 +1860,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     // a unit with no digit cannot give what a number-valued focus asks for
     let wants_number = !matches!(
         focus,
-        Focus::Open | Focus::Jurisdiction | Focus::Address | Focus::Person(_)
+        Focus::Open | Focus::Jurisdiction | Focus::Address | Focus::Place | Focus::Person(_)
     );
     // a wh-question takes its words as given ("how many weeks of *paid* leave"): a unit that
     // says the opposite ("leave without pay") answers another question; a yes/no question
@@ -2190,7 +2245,7 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         // address missing from the text proves nothing: a link's target is not indexed, only
         // its words ("[Zoom for Government](https://zoomgov.com/)")
         focus_found: match focus {
-            Focus::Address | Focus::Person(_) => true,
+            Focus::Address | Focus::Place | Focus::Person(_) => true,
             // an open "what X"/"which X" question is answered by a unit that names X, in its
             // words or its heading: "Use the VPN for all access" names no VPN client
             Focus::Open => picked.iter().any(|&i| names(&asked, i)),
@@ -2786,6 +2841,62 @@ mod tests {
         }
     }
 
+    #[test]
+    fn a_question_for_a_place_wants_a_sentence_that_names_one() {
+        for q in [
+            "Once my term extension is approved, in which city does the paperwork get processed?",
+            "What country is the supplier based in?",
+            "Where is this year's all-staff retreat being held?",
+        ] {
+            assert_eq!(focus(q), Focus::Place, "{q}");
+        }
+        // where to send something is an address; which state's law a jurisdiction
+        assert_eq!(focus("Where should staff send questions?"), Focus::Address);
+        assert_eq!(
+            focus("Which state's law governs the agreement?"),
+            Focus::Jurisdiction
+        );
+        assert_eq!(focus("Where can I find free online courses?"), Focus::Open);
+        let p = Focus::Place;
+        assert!(states_focus(
+            &p,
+            "HR sends the approved PAR to CPC (GSA's Consolidated Processing Center in Kansas City, MO)."
+        ));
+        assert!(states_focus(
+            &p,
+            "The meeting is held in Boulder, CO each spring."
+        ));
+        assert!(states_focus(
+            &p,
+            "The arbitration shall be held in Canton, Ohio."
+        ));
+        assert!(!states_focus(
+            &p,
+            "The extension has already been approved; this is just a matter of processing."
+        ));
+        // a place the question names is not the one it asks for
+        let q = "I work in Kansas City. In which city is payroll processed?";
+        assert!(!states_focus(
+            &p,
+            &without_given(q, &p, "Payroll staff work in Kansas City.")
+        ));
+        // the right sentence now outscores the one that repeats the question's words
+        let units: Vec<Unit> = [
+            "The extension has already been approved; this is just a matter of processing.",
+            "HR sends the approved PAR to CPC (GSA's Consolidated Processing Center in Kansas City, MO) to have it processed.",
+        ]
+        .iter()
+        .enumerate()
+        .map(|(i, t)| unit_under("What happens next?", i, t))
+        .collect();
+        let s = select(
+            "Once my term extension is approved, in which city does the paperwork actually get processed?",
+            &units,
+            &[0.53, 0.44],
+        )
+        .unwrap();
+        assert_eq!(s.picked, [1]);
+    }
     #[test]
     fn a_section_number_is_not_a_figure() {
         let much = focus("How much did GSI Technology pay Sony for the SRAM business?");

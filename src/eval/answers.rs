@@ -163,6 +163,20 @@ fn figures(text: &str) -> Vec<String> {
         .split(|c: char| !(c.is_ascii_digit() || c == ',' || c == '.'))
         .map(|w| w.trim_matches([',', '.']).replace(',', ""))
         .filter(|w| !w.is_empty() && w.chars().all(|c| c.is_ascii_digit() || c == '.'))
+        // "2 April" is grounded in a message dated 2024-04-02: a whole number is the same
+        // figure with or without leading zeros
+        .map(|w| {
+            if w.chars().all(|c| c.is_ascii_digit()) {
+                let t = w.trim_start_matches('0');
+                if t.is_empty() {
+                    "0".to_string()
+                } else {
+                    t.to_string()
+                }
+            } else {
+                w
+            }
+        })
         .collect()
 }
 
@@ -484,6 +498,12 @@ mod tests {
         assert_eq!(
             ungrounded("You can carry over 250 hours [1].", &sources),
             vec!["250".to_string()]
+        );
+        let header = ["Date: 2024-04-02T09:00:00+00:00"];
+        assert!(ungrounded("It was sent on 2 April 2024 [1].", &header).is_empty());
+        assert_eq!(
+            ungrounded("It was sent on 3 April 2024 [1].", &header),
+            vec!["3".to_string()]
         );
     }
 

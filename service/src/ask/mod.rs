@@ -543,6 +543,12 @@ fn select_answer(
         .collect();
     let mut units = select::units(&full_texts, &sections, &cosines, &select::focus(question));
     units.truncate(asker.options.max_candidates);
+    if select::asks_when_written(question) {
+        // a message's sentence says when it was written only with its header's date
+        for u in &mut units {
+            u.text = u.dated();
+        }
+    }
     let semantic = embed_units(asker.embedder, query_vector, &units)?;
     let mut scores = select::score(question, &units, &semantic);
     select::only_from_naming(&units, &mut scores, naming);

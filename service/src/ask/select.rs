@@ -1422,6 +1422,104 @@ pub(crate) struct Unit {
     /// Part of a contract's opening ([`is_contract_opening`]): its preamble, the sentence
     /// that names "the Parties", a recital.
     pub(crate) opening: bool,
+    /// Who wrote it when, in a message: its header's sender and date, or for a quoted
+    /// line, the date and name of the "On …, Alice Meyer wrote:" line above it.
+    pub(crate) written: Option<Written>,
+}
+
+/// Who wrote a message's sentence and when (see [`Unit::written`]).
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct Written {
+    pub(crate) by: String,
+    pub(crate) on: String,
+}
+
+impl Unit {
+    /// Its text led by who wrote it when ("On 2 April 2024, Alice Meyer wrote: Please draft
+    /// the termination notice…"), in the words of a reply's attribution line, when it is
+    /// from a message; else its text.
+    pub(crate) fn dated(&self) -> String {
+        match &self.written {
+            Some(w) => format!("On {}, {} wrote: {}", w.on, w.by, self.text),
+            None => self.text.clone(),
+        }
+    }
+}
+
+/// Whether the question asks when a message was written ("On what date did Maria send the
+/// announcement?", "When did Alice first email Bob…?"): a message's sentence then answers
+/// with its header's date, which is otherwise no answer (see [`is_mail_header`]).
+pub(crate) fn asks_when_written(question: &str) -> bool {
+    const WRITING: &[&str] = &[
+        "email", "e-mail", "mail", "send", "sent", "wrote", "write", "reply", "repli", "respond",
+        "forward", "tell", "told", "ask", "announc", "messag", "notifi", "inform",
+    ];
+    matches!(focus(question), Focus::When | Focus::Date | Focus::Deadline)
+        && words(&question.to_lowercase())
+            .iter()
+            .any(|w| WRITING.iter().any(|v| w.starts_with(v)))
+}
+
+/// The sender and date of a message header block ("From: Alice Meyer <alice@…>", "Date:
+/// 2024-04-02T09:00:00+00:00"), the date as a reader writes it ("2 April 2024").
+fn header_written(block: &[&str]) -> Option<Written> {
+    let field = |name: &str| {
+        block
+            .iter()
+            .find_map(|l| l.trim().strip_prefix(name).map(str::trim))
+    };
+    let from = field("From:")?;
+    let by = from
+        .split('<')
+        .next()
+        .unwrap_or(from)
+        .trim()
+        .trim_matches('"');
+    let by = if by.is_empty() { from } else { by };
+    let on = field("Date:").or_else(|| field("Sent:"))?;
+    Some(Written {
+        by: by.to_string(),
+        on: readable_date(on),
+    })
+}
+
+/// The date and name of a reply's attribution line ("On Tue, 2 Apr 2024, Alice Meyer
+/// wrote:" → "Tue, 2 Apr 2024" and "Alice Meyer").
+fn attribution_written(line: &str) -> Option<Written> {
+    let inner = line.strip_prefix("On ")?.strip_suffix("wrote:")?.trim();
+    let (on, by) = inner.rsplit_once(',')?;
+    Some(Written {
+        by: by.trim().to_string(),
+        on: on.trim().to_string(),
+    })
+}
+
+/// "2024-04-02T09:00:00+00:00" as "2 April 2024"; another date as written, without a time
+/// of day ("Tue, 2 Apr 2024 09:00:00 +0000" → "Tue, 2 Apr 2024").
+fn readable_date(date: &str) -> String {
+    let b = date.as_bytes();
+    let digits = |r: std::ops::Range<usize>| {
+        b.get(r.clone())
+            .is_some_and(|d| d.iter().all(u8::is_ascii_digit))
+    };
+    if digits(0..4)
+        && b.get(4) == Some(&b'-')
+        && digits(5..7)
+        && b.get(7) == Some(&b'-')
+        && digits(8..10)
+    {
+        let month: usize = date[5..7].parse().unwrap_or(0);
+        let day: u32 = date[8..10].parse().unwrap_or(0);
+        if let Some(m) = month.checked_sub(1).and_then(|m| MONTHS.get(m)) {
+            let mut name = m.to_string();
+            name[..1].make_ascii_uppercase();
+            return format!("{day} {name} {}", &date[..4]);
+        }
+    }
+    date.split_whitespace()
+        .take_while(|w| !w.contains(':'))
+        .collect::<Vec<_>>()
+        .join(" ")
 }
 
 /// Removes what is not prose: cross-references, escaped markdown, bare links, stray markers.
@@ -1625,11 +1723,13 @@ pub(crate) fn units(
         let mut heading = section.clone();
         let mut position = 0;
         let mut figure_heading: Option<String> = None;
+        let mut written: Option<Written> = None;
         let mut push = |out: &mut Vec<Unit>,
                         raw: &str,
                         heading: &str,
                         lead: &mut Option<String>,
-                        opening: bool| {
+                        opening: bool,
+                        written: &Option<Written>| {
             let cleaned = match lead.take() {
                 Some(h) => format!("{h}: {}", clean(raw)),
                 None => clean(raw),
@@ -1655,6 +1755,7 @@ pub(crate) fn units(
                     heading: heading.to_string(),
                     passage_cosine,
                     opening,
+                    written: written.clone(),
                 });
                 position += 1;
             }
@@ -1675,7 +1776,11 @@ pub(crate) fn units(
         }
         for block in blocks.iter().filter(|b| !b.is_empty()) {
             // a message's header says who wrote when about what; it states no answer
-            if is_mail_header(block) || is_mailbox_listing(block) {
+            if is_mail_header(block) {
+                written = header_written(block);
+                continue;
+            }
+            if is_mailbox_listing(block) {
                 continue;
             }
             if is_heading(block) {
@@ -1717,13 +1822,22 @@ pub(crate) fn units(
                     } else {
                         row.join("; ")
                     };
-                    push(&mut out, &text, &heading, &mut figure_heading, false);
+                    push(
+                        &mut out,
+                        &text,
+                        &heading,
+                        &mut figure_heading,
+                        false,
+                        &written,
+                    );
                 }
                 continue;
             }
             for line in logical_lines(block) {
                 let line = line.trim();
                 if is_attribution(line) {
+                    // the quoted lines below it are the earlier message's
+                    written = attribution_written(line).or(written);
                     continue;
                 }
                 let line = line.strip_prefix('•').unwrap_or(line);
@@ -1732,7 +1846,14 @@ pub(crate) fn units(
                     // a long preamble is cut into pieces; each is part of it
                     let opening = is_contract_opening(&s);
                     for piece in within_length(&s) {
-                        push(&mut out, &piece, &heading, &mut figure_heading, opening);
+                        push(
+                            &mut out,
+                            &piece,
+                            &heading,
+                            &mut figure_heading,
+                            opening,
+                            &written,
+                        );
                     }
                 }
             }
@@ -2291,6 +2412,7 @@ mod tests {
             heading: heading.into(),
             passage_cosine: 0.6,
             opening: false,
+            written: None,
         }
     }
 
@@ -2839,6 +2961,49 @@ mod tests {
         ] {
             assert_eq!(focus(open), Focus::Open, "{open}");
         }
+    }
+
+    #[test]
+    fn a_message_sentence_is_dated_by_its_header_or_its_attribution_line() {
+        let passage = "From: Alice Meyer <alice.meyer@example.com>\nTo: Bob Chen <bob.chen@example.com>\n\
+            Date: 2024-04-04T08:15:00+00:00\nSubject: Re: Supplier termination notice\n\n\
+            No cure period. Send the notice today by courier and by e-mail.\n\n\
+            On Tue, 2 Apr 2024, Alice Meyer wrote:\n> Please draft the termination notice and \
+            send it to me for review before Friday.";
+        let u = units(&[passage.to_string()], &[None], &[], &Focus::Date);
+        let dated: Vec<String> = u.iter().map(Unit::dated).collect();
+        assert_eq!(
+            dated,
+            [
+                "On 4 April 2024, Alice Meyer wrote: Send the notice today by courier and by e-mail.",
+                "On Tue, 2 Apr 2024, Alice Meyer wrote: Please draft the termination notice and send it to me for review before Friday.",
+            ]
+        );
+        // the date is what a question about when it was written asks for
+        assert!(states_focus(&Focus::Date, &dated[0]));
+        assert!(!states_focus(&Focus::Date, &u[0].text));
+        assert!(asks_when_written(
+            "On what date did Maria Lopez send the announcement to all staff?"
+        ));
+        assert!(asks_when_written(
+            "When did Alice first email Bob about it?"
+        ));
+        assert!(!asks_when_written(
+            "When does the new remote work policy take effect?"
+        ));
+        assert!(!asks_when_written("Who did Alice email about it?"));
+        // a page that is no message is not dated
+        let page = units(
+            &["Submit the form within 30 days of your move.".to_string()],
+            &[None],
+            &[],
+            &Focus::When,
+        );
+        assert_eq!(page[0].dated(), page[0].text);
+        assert_eq!(
+            readable_date("Tue, 2 Apr 2024 09:00:00 +0000"),
+            "Tue, 2 Apr 2024"
+        );
     }
 
     #[test]

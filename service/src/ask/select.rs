@@ -971,6 +971,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
             }) || lower.split_whitespace().any(is_numeric_date)
                 || states_time_of_day(&ws)
                 || quantity(TIME_UNITS)
+                || states_an_occasion(&lower)
         }
         Focus::Date => {
             ws.iter().enumerate().any(|(i, w)| {
@@ -1049,6 +1050,25 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         Focus::Per { unit, money: false } => figure(&ws) && per_unit(&lower, unit),
         Focus::Open => true,
     }
+}
+
+/// Whether a sentence says when by an occasion rather than a date ("update the README upon a
+/// new project phase, like the end of discovery", "at the start of each project").
+fn states_an_occasion(lower: &str) -> bool {
+    [
+        "upon ",
+        "after ",
+        "once ",
+        "whenever ",
+        "as soon as ",
+        "at the end of ",
+        "at the start of ",
+        "at the beginning of ",
+        "prior to ",
+        "following ",
+    ]
+    .iter()
+    .any(|m| lower.contains(m))
 }
 
 /// Words one of which a sentence that states a governing law or a forum uses.
@@ -3288,6 +3308,20 @@ mod tests {
             "The policy took effect in 2024."
         ));
         assert!(!states_focus(&Focus::When, "Up to 32 people can attend."));
+        // or an occasion: "when should we update the README?"
+        assert!(states_focus(
+            &Focus::When,
+            "The team should update the README upon a new project phase, like the end of discovery."
+        ));
+        assert!(!states_focus(
+            &Focus::When,
+            "The team should keep the README up to date."
+        ));
+        // a date is asked for by "on what date": an occasion gives none
+        assert!(!states_focus(
+            &Focus::Date,
+            "The team should update the README upon a new project phase."
+        ));
         // a governing law is stated with the law, not by an address in that state
         assert!(states_focus(
             &Focus::Jurisdiction,

@@ -351,6 +351,20 @@ pub(crate) fn added_word(sentence: &str, allowed: &HashSet<String>) -> Option<St
     }
 }
 
+/// The first name of `sentence` (a capitalized word or an acronym after its first word) that
+/// neither the sources nor the question have (`allowed`, stemmed content words). The one new
+/// word [`added_word`] lets through may be a paraphrase, never a name: "the Delaware
+/// Corporation (DCE)" for a party the sources call "DIAMOND STATE GENERATION PARTNERS, LLC".
+pub(crate) fn added_name(sentence: &str, allowed: &HashSet<String>) -> Option<String> {
+    sentence
+        .split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))
+        .filter(|w| !w.is_empty())
+        .skip(1)
+        .filter(|w| w.chars().next().is_some_and(char::is_uppercase))
+        .find(|w| content_words(w).iter().any(|s| !allowed.contains(s)))
+        .map(str::to_string)
+}
+
 /// Whether `sentence` restates `source`: at least two of its content words that the question
 /// does not already have come from the source (or all of them, when it has fewer).
 pub(crate) fn restates(sentence: &str, source: &str, question: &str) -> bool {
@@ -516,6 +530,24 @@ mod tests {
             )
             .is_some()
         );
+        // one new word may be a paraphrase, a new name never is
+        let allowed = content_words(
+            "between BLOOM ENERGY CORPORATION, a Delaware corporation, and DIAMOND STATE \
+             GENERATION PARTNERS, LLC, a Delaware limited liability company (“Owner”) Which \
+             company is the Owner of the fuel cell systems?",
+        );
+        assert_eq!(
+            added_name("The Owner is the Delaware Corporation (DCE)", &allowed).as_deref(),
+            Some("DCE")
+        );
+        assert_eq!(
+            added_name(
+                "The Owner is Diamond State Generation Partners, LLC",
+                &allowed
+            ),
+            None
+        );
+        assert_eq!(added_name("Owner is a Delaware company", &allowed), None);
         let source = "FMLA entitles you to take up to 12 weeks of unpaid leave.";
         assert_eq!(changed_polarity("FMLA leave is unpaid.", source), None);
         assert_eq!(

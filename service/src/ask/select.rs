@@ -1979,6 +1979,41 @@ fn asks_what_the_opening_states(question: &str, focus: &Focus) -> bool {
         })
 }
 
+/// Whether a contract's opening defines a name the question uses for a party: "which company
+/// is the Owner of the fuel cell systems?" is answered by "…and DIAMOND STATE GENERATION
+/// PARTNERS, LLC, a Delaware limited liability company (“Owner”)". The names every contract
+/// defines for itself or for both sides ("this Agreement", "the Parties") do not count.
+pub(crate) fn defines_what_is_asked(question: &str, text: &str) -> bool {
+    const OWN: &[&str] = &[
+        "agreement",
+        "amendment",
+        "contract",
+        "lease",
+        "party",
+        "parties",
+        "effective date",
+    ];
+    let asked = format!(" {} ", words(&question.to_lowercase()).join(" "));
+    // “curly” quotes open and close with two characters, "straight" ones with one
+    let curly = text.split('“').skip(1).filter_map(|q| q.split('”').next());
+    let straight = text.split('"').skip(1).step_by(2);
+    curly
+        .chain(straight)
+        .map(|term| term.trim().to_lowercase())
+        .filter(|term| {
+            let n = term.split_whitespace().count();
+            (1..=3).contains(&n) && !OWN.contains(&term.as_str())
+        })
+        // a role takes an article ("the Owner"); a party's short name, which the question
+        // gives to say which contract it means ("between Allscripts and Phreesia"), does not
+        .any(|term| {
+            let term = words(&term).join(" ");
+            [" the ", " a ", " an "]
+                .iter()
+                .any(|a| asked.contains(&format!("{a}{term} ")))
+        })
+}
+
 /// Whether the question asks who signed or when something was signed, which a signature block
 /// answers: a word of signing among its first six words ("who signed…", "which officer must
 /// sign…") or its last two ("when was the lease executed?"). One further in describes the
@@ -2064,7 +2099,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             if !about_signing && is_signature_block(&u.text) {
                 penalty += SIGNATURE_BLOCK;
             }
-            if !about_opening && u.opening {
+            if !about_opening && u.opening && !defines_what_is_asked(question, &u.text) {
                 penalty += CONTRACT_OPENING;
             }
             if presupposed
@@ -2322,7 +2357,9 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     let question_limits = limits(question);
     let states = |i: usize| {
         (about_signing || !is_signature_block(&units[i].text))
-            && (about_opening || !units[i].opening)
+            && (about_opening
+                || !units[i].opening
+                || defines_what_is_asked(question, &units[i].text))
             && !other_side_of_limit(&question_limits, &units[i].text)
             && states_focus(&focus, &without_given(question, &focus, &units[i].text))
             && {
@@ -3024,6 +3061,46 @@ mod tests {
             readable_date("Tue, 2 Apr 2024 09:00:00 +0000"),
             "Tue, 2 Apr 2024"
         );
+    }
+
+    #[test]
+    fn an_opening_answers_a_question_about_a_name_it_defines() {
+        let preamble = "This MASTER OPERATION AND MAINTENANCE AGREEMENT (this “Agreement”), dated \
+            as of April 13, 2012, between BLOOM ENERGY CORPORATION, a Delaware corporation \
+            (“BE” or, in its capacity as operator hereunder, “Operator”), and DIAMOND STATE \
+            GENERATION PARTNERS, LLC, a Delaware limited liability company (“Owner”)";
+        let q = "In Bloom Energy's master operation and maintenance agreement of April 13, 2012, \
+            which company is the Owner of the fuel cell systems Bloom operates?";
+        assert!(defines_what_is_asked(q, preamble));
+        assert!(defines_what_is_asked(
+            "Who is the \"Licensee\" under it?",
+            "between Acme Inc. (\"Licensor\") and Beta LLC (\"Licensee\")"
+        ));
+        // the parties' short names say which contract, not what is asked about it
+        assert!(!defines_what_is_asked(
+            "Which state's law governs the strategic alliance agreement between Allscripts and Phreesia?",
+            "by and between Allscripts Healthcare, LLC (“Allscripts”) and Phreesia, Inc. (“Phreesia”)"
+        ));
+        // every contract defines itself and its parties: that answers nothing asked
+        assert!(!defines_what_is_asked(
+            "What is the initial term of the maintenance agreement?",
+            preamble
+        ));
+        // so the opening is the answer, not a running footer
+        let mut opening = unit_under("", 0, preamble);
+        opening.opening = true;
+        let footer = unit_under(
+            "",
+            1,
+            "Source: BLOOM ENERGY CORP, DRS/A (on S-1), 3/21/2018",
+        );
+        let units = [opening, footer];
+        let scores = score(q, &units, &[0.76, 0.67]);
+        assert!(scores[0] > scores[1] + 0.3, "{scores:?}");
+        // and a unit nearly as good does not replace it as one that says nothing asked would be
+        let s = select(q, &units, &[1.0, 0.9]).unwrap();
+        assert_eq!(s.picked, [0]);
+        assert!(s.focus_found);
     }
 
     #[test]

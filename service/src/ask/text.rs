@@ -147,6 +147,17 @@ pub(crate) fn content_words(text: &str) -> HashSet<String> {
         .collect()
 }
 
+/// Pairs of content words next to each other in `text` (stemmed; "the initial term of this
+/// Agreement" has "initial term"): a clause's name, which a question that asks about the
+/// clause repeats.
+pub(crate) fn word_pairs(text: &str) -> HashSet<(String, String)> {
+    let ws = words(text);
+    ws.windows(2)
+        .filter(|w| !STOPWORDS.contains(&w[0].as_str()) && !STOPWORDS.contains(&w[1].as_str()))
+        .map(|w| (stem(&w[0]), stem(&w[1])))
+        .collect()
+}
+
 /// `text` with its citation markers (`[1]`, `[2, 3]`) left out; other brackets stay.
 pub fn without_citations(text: &str) -> String {
     let mut plain = String::with_capacity(text.len());
@@ -262,6 +273,20 @@ mod tests {
             sentences("#tts-jobs lists openings."),
             vec!["#tts-jobs lists openings."]
         );
+    }
+
+    #[test]
+    fn word_pairs_are_adjacent_content_words() {
+        let pair = |a: &str, b: &str| (a.to_string(), b.to_string());
+        let clause =
+            word_pairs("10.1 Initial Term. The initial term of this Agreement shall be four");
+        assert!(clause.contains(&pair("initi", "term")), "{clause:?}");
+        let question = word_pairs("What is the initial term of the sponsorship agreement?");
+        assert!(question.contains(&pair("initi", "term")), "{question:?}");
+        assert!(question.contains(&pair("sponsorship", "agreement")));
+        // words a stop word stands between are no pair
+        assert!(!question.contains(&pair("term", "sponsorship")));
+        assert!(!word_pairs("the term is initial").contains(&pair("initi", "term")));
     }
 
     #[test]

@@ -114,6 +114,19 @@ const BLIND6: Floors = Floors {
     refused: 8,
 };
 
+/// The seventh blind set (`answers-blind7.jsonl` without its 5 contract questions,
+/// `unanswerable-blind7.jsonl`), measured on this subset on 2026-12-05 after the rules of its
+/// first day (10 of 25 right, 7 false refusals, 9 of 15 unanswerable refused, no ungrounded
+/// figure), minus a margin; its first measurement on the whole corpus, before it was used for
+/// development, is in the README.
+const BLIND7: Floors = Floors {
+    answerable: Some(25),
+    unanswerable: 15,
+    right: 8,
+    false_refusals: 9,
+    refused: 7,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -137,6 +150,7 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let facts4 = legal_free_copy(&root, tmp.path(), "answers-blind4.jsonl", 25);
     let facts5 = legal_free_copy(&root, tmp.path(), "answers-blind5.jsonl", 25);
     let facts6 = legal_free_copy(&root, tmp.path(), "answers-blind6.jsonl", 26);
+    let facts7 = legal_free_copy(&root, tmp.path(), "answers-blind7.jsonl", 25);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -177,6 +191,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("fifth blind", &blind5, &BLIND5);
     let blind6 = other_questions(&facts6, &root.join("eval/unanswerable-blind6.jsonl"));
     check("sixth blind", &blind6, &BLIND6);
+    let blind7 = other_questions(&facts7, &root.join("eval/unanswerable-blind7.jsonl"));
+    check("seventh blind", &blind7, &BLIND7);
 }
 
 /// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside

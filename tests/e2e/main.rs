@@ -665,6 +665,10 @@ const PLAIN5_GAP: f64 = 0.05;
 /// The sixth blind split (c01-c20), first measured on 2026-12-05 at keyword 0.6211, vector
 /// 0.7347, hybrid 0.8082.
 const FLOOR_PLAIN6: f64 = 0.79;
+/// The seventh blind split (d01-d20), first measured on 2026-12-05 at keyword 0.7149, vector
+/// 0.9115, hybrid 0.9034: hybrid 0.008 under its vector arm.
+const FLOOR_PLAIN7: f64 = 0.89;
+const PLAIN7_GAP: f64 = 0.02;
 
 fn shared_eval(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -710,6 +714,7 @@ fn gate_plain_language_questions_over_the_demo_corpus() {
     above_both("plain4", FLOOR_PLAIN4); // t01-t20
     within_gap("plain5", 20, FLOOR_PLAIN5, PLAIN5_GAP); // e01-e20
     above_both("plain6", FLOOR_PLAIN6); // c01-c20
+    within_gap("plain7", 20, FLOOR_PLAIN7, PLAIN7_GAP); // d01-d20
 }
 
 /// `trawl search QUERY` on `index` with `config` as trawl.toml (and `extra` flags): each

@@ -1397,6 +1397,13 @@ fn opens_sentence(ws: &[&str], i: usize) -> bool {
     i == 0 || (ws[i - 1].ends_with(['.', '?', '!', ':']) && !abbreviation(ws[i - 1]))
 }
 
+/// Acronyms of common nouns, which a page may spell out or not use: "my ID badge" is answered
+/// by the page on PIV cards, which says "GSA badge" and never "ID".
+const GENERIC_ACRONYMS: &[&str] = &[
+    "ID", "IDs", "PC", "PCs", "PDF", "PDFs", "USB", "URL", "URLs", "FAQ", "OK", "TV", "AM", "PM",
+    "FYI", "ASAP",
+];
+
 /// Whether a bare word (no punctuation, no possessive) is capitalized as a name. "I" and its
 /// contractions ("I'll", "I’m") are no names, nor are months and weekdays ("from 20 August
 /// 2020" dates what is asked, and a passage may write the date another way), nor a title or
@@ -1404,6 +1411,7 @@ fn opens_sentence(ws: &[&str], i: usize) -> bool {
 fn is_name(w: &str) -> bool {
     let lower = w.to_lowercase();
     w.chars().next().is_some_and(char::is_uppercase)
+        && !GENERIC_ACRONYMS.contains(&w)
         && w != "I"
         && !w.starts_with("I'")
         && !w.starts_with("I’")
@@ -3742,6 +3750,11 @@ mod tests {
         assert_eq!(
             names("Which law governs the agreement between DGT Corp. and Dolphin's unit?"),
             vec!["DGT", "Corp", "Dolphin"]
+        );
+        // an acronym of a common noun names nothing a page must repeat ("GSA badge" for "ID")
+        assert_eq!(
+            names("How many card readers for my ID badge should GSA give me?"),
+            vec!["GSA"]
         );
         // a title or an initial ends no sentence
         assert_eq!(

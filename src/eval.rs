@@ -100,6 +100,51 @@ fn judged_units(hits: impl Iterator<Item = (String, f32)>, by_path: bool) -> Vec
     .collect()
 }
 
+/// Points judgments of a file that is not indexed because an identical file is (the indexer
+/// keeps one document per content) at the indexed copy's path, keeping the higher grade when
+/// both are judged; returns how many were moved. Without it, judging the copy a reader happened
+/// to open made the document unfindable, and judging both counted it twice in the ideal ranking.
+fn judge_indexed_copies(
+    qrels: &mut HashMap<String, Judgments>,
+    corpus: &Path,
+    index: &Index,
+) -> Result<usize> {
+    let mut indexed_as: HashMap<String, Option<String>> = HashMap::new();
+    let mut moved = 0;
+    for judgments in qrels.values_mut() {
+        let mut out = Judgments::new();
+        for (path, grade) in judgments.drain() {
+            let copy = match indexed_as.get(&path) {
+                Some(c) => c.clone(),
+                None => {
+                    let file = corpus.join(&path);
+                    let copy = match file.is_file() {
+                        true => {
+                            let id = trawl_indexer::file_doc_id(&file)
+                                .with_context(|| format!("reading {}", file.display()))?;
+                            index
+                                .document(&id, &trawl_search::Access::All)?
+                                .map(|d| d.path)
+                                .filter(|p| *p != path)
+                        }
+                        false => None,
+                    };
+                    indexed_as.insert(path.clone(), copy.clone());
+                    copy
+                }
+            };
+            if copy.is_some() {
+                moved += 1;
+            }
+            let key = copy.unwrap_or(path);
+            let g = out.entry(key).or_insert(grade);
+            *g = (*g).max(grade);
+        }
+        *judgments = out;
+    }
+    Ok(moved)
+}
+
 /// The file a path judged by path stands for: an attachment's or a message's containing file.
 pub(crate) fn file_of(path: &str) -> &str {
     path.split_once(trawl_indexer::CHILD_PATH_SEPARATOR)
@@ -360,6 +405,15 @@ pub(crate) fn prepare(
         ),
     };
     progress.finish();
+    let mut data = data;
+    if let Corpus::Folder(dir) = &data.corpus {
+        let renamed = judge_indexed_copies(&mut data.qrels, dir, &index)?;
+        if renamed > 0 && !quiet {
+            eprintln!(
+                "{renamed} judgments name a file whose identical copy is indexed under another path; they count for that copy"
+            );
+        }
+    }
     Ok(Prepared {
         data,
         index,

@@ -261,6 +261,14 @@ pub(crate) fn doc_id_of(sha256: &str) -> String {
     sha256[..16].to_owned()
 }
 
+/// The id a file's content gets in an index: identical files are one document, indexed under
+/// the first path found, and this id finds it from any of their paths.
+pub fn file_doc_id(path: &Path) -> std::io::Result<String> {
+    Ok(doc_id_of(&hex::encode(Sha256::digest(std::fs::read(
+        path,
+    )?))))
+}
+
 /// Walks `root`: reads folder rules and sidecars, decides which files an
 /// extractor may read, and hashes files whose size or mtime changed since
 /// the last run.

@@ -32,6 +32,7 @@ pub use crate::{
         ocr::{OcrMode, OcrOptions},
         parse_iso_date as parse_date,
     },
+    folder::file_doc_id,
     neardup::{NEAR_DUPS_FILE, NearDupGroup, NearDupMember, NearDups},
 };
 

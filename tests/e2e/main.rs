@@ -620,6 +620,57 @@ fn eval(dataset: &Path, split: &str, index: &Path, extra: &[&str]) -> Value {
     trawl(&args)
 }
 
+/// A folder dataset may judge the copy of a file the indexer did not keep (identical files are
+/// one document, under the first path): the judgment counts for the indexed copy, once.
+#[test]
+fn eval_counts_a_judged_copy_for_the_indexed_file() {
+    let dir = tempfile::tempdir().unwrap();
+    let corpus = dir.path().join("corpus");
+    std::fs::create_dir_all(corpus.join("kb")).unwrap();
+    let vpn = "# VPN\n\nUse the VPN for all access to internal systems from home. \
+               Install the client from the software center and sign in with your PIV card.\n";
+    // "a-" is found first, so it is the indexed document and "b-" its duplicate
+    std::fs::write(corpus.join("kb/a-vpn.md"), vpn).unwrap();
+    std::fs::write(corpus.join("kb/b-vpn-copy.md"), vpn).unwrap();
+    std::fs::write(
+        corpus.join("kb/leave.md"),
+        "# Leave\n\nYou earn four hours of annual leave each pay period.\n",
+    )
+    .unwrap();
+    let eval_dir = dir.path().join("eval");
+    std::fs::create_dir_all(eval_dir.join("qrels")).unwrap();
+    std::fs::write(
+        eval_dir.join("dataset.json"),
+        r#"{"corpus_dir": "../corpus"}"#,
+    )
+    .unwrap();
+    std::fs::write(
+        eval_dir.join("queries.jsonl"),
+        "{\"_id\": \"q1\", \"text\": \"how do I reach internal systems from home\"}\n",
+    )
+    .unwrap();
+    // judged: only the copy, and both copies
+    for (split, rows) in [
+        ("copy", "q1\tkb/b-vpn-copy.md\t2\n"),
+        ("both", "q1\tkb/a-vpn.md\t2\nq1\tkb/b-vpn-copy.md\t2\n"),
+    ] {
+        std::fs::write(
+            eval_dir.join(format!("qrels/{split}.tsv")),
+            format!("query-id\tcorpus-id\tscore\n{rows}"),
+        )
+        .unwrap();
+    }
+    let index = dir.path().join("idx");
+    for split in ["copy", "both"] {
+        let r = eval(&eval_dir, split, &index, &[]);
+        assert_eq!(r["documents"], 2, "{r:#}");
+        for arm in ["keyword", "vector", "hybrid"] {
+            let ndcg = r[arm]["ndcg@10"].as_f64().unwrap();
+            assert!((ndcg - 1.0).abs() < 1e-9, "{split} {arm}: {r:#}");
+        }
+    }
+}
+
 /// [`development_gate`] with the dataset's index kept in `index` (for a second run on it).
 fn development_gate_in(dataset: &Path, split: &str, floor: f64, index: &Path) -> Value {
     let floor = floor.to_string();

@@ -109,38 +109,36 @@ fn judge_indexed_copies(
     corpus: &Path,
     index: &Index,
 ) -> Result<usize> {
-    let mut indexed_as: HashMap<String, Option<String>> = HashMap::new();
+    // each judged path once: the indexed copy of its content, where that is another path
+    let judged: std::collections::BTreeSet<String> =
+        qrels.values().flat_map(|j| j.keys().cloned()).collect();
+    let mut copies: HashMap<String, String> = HashMap::new();
+    for path in judged {
+        let file = corpus.join(&path);
+        if !file.is_file() {
+            continue;
+        }
+        let id = trawl_indexer::file_doc_id(&file)
+            .with_context(|| format!("reading {}", file.display()))?;
+        if let Some(doc) = index.document(&id, &trawl_search::Access::All)?
+            && doc.path != path
+        {
+            copies.insert(path, doc.path);
+        }
+    }
     let mut moved = 0;
     for judgments in qrels.values_mut() {
-        let mut out = Judgments::new();
-        for (path, grade) in judgments.drain() {
-            let copy = match indexed_as.get(&path) {
-                Some(c) => c.clone(),
-                None => {
-                    let file = corpus.join(&path);
-                    let copy = match file.is_file() {
-                        true => {
-                            let id = trawl_indexer::file_doc_id(&file)
-                                .with_context(|| format!("reading {}", file.display()))?;
-                            index
-                                .document(&id, &trawl_search::Access::All)?
-                                .map(|d| d.path)
-                                .filter(|p| *p != path)
-                        }
-                        false => None,
-                    };
-                    indexed_as.insert(path.clone(), copy.clone());
-                    copy
+        for (path, grade) in std::mem::take(judgments) {
+            let key = match copies.get(&path) {
+                Some(copy) => {
+                    moved += 1;
+                    copy.clone()
                 }
+                None => path,
             };
-            if copy.is_some() {
-                moved += 1;
-            }
-            let key = copy.unwrap_or(path);
-            let g = out.entry(key).or_insert(grade);
+            let g = judgments.entry(key).or_insert(grade);
             *g = (*g).max(grade);
         }
-        *judgments = out;
     }
     Ok(moved)
 }

@@ -1095,23 +1095,33 @@ fn more_of(
             .map(|p| (p.chunk_id, p.cosine))
             .collect()
     };
-    let words: Vec<std::collections::HashSet<String>> =
-        all.iter().map(|p| text::content_words(&p.text)).collect();
-    let weight = |w: &String| {
-        let df = words.iter().filter(|ws| ws.contains(w)).count() as f32;
-        ((all.len() as f32 + 1.0) / (df + 0.5)).ln().max(0.0)
-    };
-    let weights: Vec<(String, f32)> = asked.iter().map(|w| (w.clone(), weight(w))).collect();
+    let words: Vec<HashSet<String>> = all.iter().map(|p| text::content_words(&p.text)).collect();
+    // a word (or pair) weighs by how few of the document's passages hold it
+    let rarity = |df: usize| ((all.len() as f32 + 1.0) / (df as f32 + 0.5)).ln().max(0.0);
+    let weights: Vec<(String, f32)> = asked
+        .iter()
+        .map(|w| {
+            (
+                w.clone(),
+                rarity(words.iter().filter(|ws| ws.contains(w)).count()),
+            )
+        })
+        .collect();
     // the clause's name the question repeats ("the initial term"), weighted the same way: a
     // passage that holds it is where the clause is, however little of the rest it shares
-    let passage_pairs: Vec<std::collections::HashSet<(String, String)>> =
-        all.iter().map(|p| text::word_pairs(&p.text)).collect();
-    let pair_weights: Vec<((String, String), f32)> = text::word_pairs(question)
+    let asked_pairs: Vec<(String, String)> = text::word_pairs(question)
         .into_iter()
         .filter(|(a, b)| !names.contains(a) && !names.contains(b))
+        .collect();
+    let passage_pairs: Vec<HashSet<(String, String)>> = if asked_pairs.is_empty() {
+        Vec::new()
+    } else {
+        all.iter().map(|p| text::word_pairs(&p.text)).collect()
+    };
+    let pair_weights: Vec<((String, String), f32)> = asked_pairs
+        .into_iter()
         .map(|pair| {
-            let df = passage_pairs.iter().filter(|ps| ps.contains(&pair)).count() as f32;
-            let w = ((all.len() as f32 + 1.0) / (df + 0.5)).ln().max(0.0);
+            let w = rarity(passage_pairs.iter().filter(|ps| ps.contains(&pair)).count());
             (pair, w)
         })
         .collect();

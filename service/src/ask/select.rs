@@ -1987,6 +1987,14 @@ fn asks_what_the_opening_states(question: &str, focus: &Focus) -> bool {
         })
 }
 
+/// Whether `u` is part of a contract's opening that states nothing the question asks: the
+/// question is not about what openings state (`about_opening`, see
+/// [`asks_what_the_opening_states`]) and `u` defines no role it asks about. Scoring and
+/// selection apply the same test.
+fn opening_out_of_place(question: &str, about_opening: bool, u: &Unit) -> bool {
+    u.opening && !about_opening && !defines_what_is_asked(question, &u.text)
+}
+
 /// Whether a contract's opening defines a name the question uses for a party: "which company
 /// is the Owner of the fuel cell systems?" is answered by "…and DIAMOND STATE GENERATION
 /// PARTNERS, LLC, a Delaware limited liability company (“Owner”)". The names every contract
@@ -2107,7 +2115,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             if !about_signing && is_signature_block(&u.text) {
                 penalty += SIGNATURE_BLOCK;
             }
-            if !about_opening && u.opening && !defines_what_is_asked(question, &u.text) {
+            if opening_out_of_place(question, about_opening, u) {
                 penalty += CONTRACT_OPENING;
             }
             if presupposed
@@ -2365,9 +2373,7 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     let question_limits = limits(question);
     let states = |i: usize| {
         (about_signing || !is_signature_block(&units[i].text))
-            && (about_opening
-                || !units[i].opening
-                || defines_what_is_asked(question, &units[i].text))
+            && !opening_out_of_place(question, about_opening, &units[i])
             && !other_side_of_limit(&question_limits, &units[i].text)
             && states_focus(&focus, &without_given(question, &focus, &units[i].text))
             && {
@@ -2469,6 +2475,15 @@ mod tests {
     use super::*;
 
     /// A unit of passage 1 at `position` under `heading`, its passage's cosine 0.6.
+    /// One unit for each of `texts`, in order, under `heading`.
+    fn units_under(heading: &str, texts: &[&str]) -> Vec<Unit> {
+        texts
+            .iter()
+            .enumerate()
+            .map(|(i, t)| unit_under(heading, i, t))
+            .collect()
+    }
+
     fn unit_under(heading: &str, position: usize, text: &str) -> Unit {
         Unit {
             passage: 1,
@@ -2794,14 +2809,13 @@ mod tests {
             assert_eq!(asked_noun(q).as_deref(), noun, "{q}");
         }
         // a sentence naming it wins over its neighbour on the same topic
-        let units: Vec<Unit> = [
-            "Open a new ticket in the Self-Service Portal",
-            "For application name, enter Digital Signature System (DSS)",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, t)| unit_under("Digital signatures", i, t))
-        .collect();
+        let units = units_under(
+            "Digital signatures",
+            &[
+                "Open a new ticket in the Self-Service Portal",
+                "For application name, enter Digital Signature System (DSS)",
+            ],
+        );
         // the neighbour is closer in meaning and shares more words
         let scores = score(
             "When opening a Docusign ticket in the Self-Service Portal, what application name do I enter?",
@@ -3150,15 +3164,14 @@ mod tests {
             &p,
             &without_given(q, &p, "Payroll staff work in Kansas City.")
         ));
-        // the right sentence now outscores the one that repeats the question's words
-        let units: Vec<Unit> = [
-            "The extension has already been approved; this is just a matter of processing.",
-            "HR sends the approved PAR to CPC (GSA's Consolidated Processing Center in Kansas City, MO) to have it processed.",
-        ]
-        .iter()
-        .enumerate()
-        .map(|(i, t)| unit_under("What happens next?", i, t))
-        .collect();
+        // a sentence nearly as good that names a place is chosen over the best that names none
+        let units = units_under(
+            "What happens next?",
+            &[
+                "The extension has already been approved; this is just a matter of processing.",
+                "HR sends the approved PAR to CPC (GSA's Consolidated Processing Center in Kansas City, MO) to have it processed.",
+            ],
+        );
         let s = select(
             "Once my term extension is approved, in which city does the paperwork actually get processed?",
             &units,

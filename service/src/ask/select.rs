@@ -416,6 +416,11 @@ const AUXILIARIES: &[&str] = &[
     "does", "do", "did", "will", "would", "can", "could", "should", "is", "are", "must",
 ];
 
+/// Verbs that end the subject of "what time does … open?".
+const TIME_VERBS: &[&str] = &[
+    "start", "begin", "open", "close", "end", "finish", "leave", "arrive", "run", "serve", "get",
+];
+
 /// Verbs after "how much" that ask for an amount of money ("how much does it cost").
 const MONEY_VERBS: &[&str] = &[
     "pay",
@@ -586,6 +591,18 @@ pub(crate) fn measured_noun(question: &str) -> Option<String> {
         let np = &ws[i + 3..];
         if let Some(v) = np.iter().position(|w| MONEY_VERBS.contains(&w.as_str())) {
             return np[..v].last().cloned();
+        }
+        return None;
+    }
+    // "what time does NP open": the event or place whose hours are asked
+    if ws.len() > 3 && ws[0] == "what" && ws[1] == "time" && AUXILIARIES.contains(&ws[2].as_str()) {
+        let np: Vec<String> = ws[3..]
+            .iter()
+            .take_while(|w| !TIME_VERBS.contains(&w.as_str()))
+            .cloned()
+            .collect();
+        if np.len() < ws.len() - 3 {
+            return noun_phrase_last(&np);
         }
         return None;
     }
@@ -820,7 +837,8 @@ fn money(ws: &[String]) -> bool {
         })
     };
     ws.iter().enumerate().any(|(i, w)| {
-        let signed = w.contains(['$', '€', '£', '¥']) && w.chars().any(|c| c.is_ascii_digit());
+        let signed = (w.contains(['$', '€', '£', '¥']) && w.chars().any(|c| c.is_ascii_digit()))
+            || without_currency_code(w) != w.as_str();
         signed
             || (is_number(w)
                 && w != "a"
@@ -837,10 +855,28 @@ fn stem(w: &str) -> String {
     }
 }
 
-/// Whether a word is a number: digits (with separators, a currency or percent sign) or a
-/// number word.
+/// Currency codes a contract may glue to its figure ("RMB1 million", "USD500").
+const CURRENCY_CODES: &[&str] = &[
+    "rmb", "usd", "us$", "eur", "gbp", "cad", "aud", "jpy", "krw", "inr", "chf", "cny", "hkd",
+];
+
+/// `word` without a currency code glued to its figure: "RMB1" is "1", "RMB" stays.
+fn without_currency_code(word: &str) -> &str {
+    CURRENCY_CODES
+        .iter()
+        .find_map(|code| {
+            let rest = word.get(code.len()..)?;
+            (word[..code.len()].eq_ignore_ascii_case(code)
+                && rest.starts_with(|c: char| c.is_ascii_digit()))
+            .then_some(rest)
+        })
+        .unwrap_or(word)
+}
+
+/// Whether a word is a number: digits (with separators, a currency sign or code, or a
+/// percent sign) or a number word.
 fn is_number(w: &str) -> bool {
-    let t = w.trim_matches(|c: char| "$€£%(),.#".contains(c));
+    let t = without_currency_code(w.trim_matches(|c: char| "$€£%(),.#".contains(c)));
     // "H1" and "COVID-19" are names, not figures ("#1810" is a code)
     t.chars().next().is_some_and(|c| c.is_ascii_digit())
         || matches!(
@@ -999,7 +1035,9 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
             quantity(TIME_UNITS)
                 || ws.iter().any(|w| {
                     let t = w.trim_matches(|c: char| !c.is_alphanumeric());
+                    // "bi-monthly", "semi-annually"
                     FREQUENCY_WORDS.contains(&t)
+                        || FREQUENCY_WORDS.contains(&t.replace('-', "").as_str())
                 })
         }
         Focus::Notice => {
@@ -1052,6 +1090,48 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
     }
 }
 
+/// Whether `text` states what `question` asks (its `focus`), leaving out what the question
+/// gives ([`without_given`]) and, for a length of time, a lead time: "each renewal term" is
+/// not "notice not later than six (6) months prior to the expiration", unless the question
+/// asks how far before.
+fn states_asked(question: &str, focus: &Focus, text: &str) -> bool {
+    let text = without_given(question, focus, text);
+    let lead = |w: &str| {
+        matches!(
+            w.trim_matches(|c: char| !c.is_alphanumeric()),
+            "prior"
+                | "before"
+                | "beforehand"
+                | "advance"
+                | "ahead"
+                | "notice"
+                | "earlier"
+                | "early"
+        )
+    };
+    let asks_length = matches!(focus, Focus::Quantity(units) if units.contains(&"month"));
+    if !asks_length || words(&question.to_lowercase()).iter().any(|w| lead(w)) {
+        return states_focus(focus, &text);
+    }
+    // the text with every "six (6) months prior" left out
+    let ws: Vec<&str> = text.split_whitespace().collect();
+    let mut kept = Vec::with_capacity(ws.len());
+    let mut i = 0;
+    while i < ws.len() {
+        let ahead = is_number(ws[i])
+            .then(|| (i + 1..ws.len().min(i + 5)).find(|&j| lead(ws[j])))
+            .flatten();
+        match ahead {
+            Some(j) => i = j + 1,
+            None => {
+                kept.push(ws[i]);
+                i += 1;
+            }
+        }
+    }
+    states_focus(focus, &kept.join(" "))
+}
+
 /// Whether a sentence says when by an occasion rather than a date ("update the README upon a
 /// new project phase, like the end of discovery", "at the start of each project").
 fn states_an_occasion(lower: &str) -> bool {
@@ -1091,12 +1171,13 @@ fn states_time_of_day(ws: &[String]) -> bool {
     }
     let meridiem = |x: &str| {
         matches!(
-            x.trim_end_matches([',', ';', ')']),
+            x.trim_end_matches([',', ';', ')', '.']),
             "am" | "pm" | "a.m." | "p.m." | "a.m" | "p.m"
         )
     };
     ws.iter().enumerate().any(|(i, w)| {
-        let t = w.trim_matches(|c: char| "([,;)".contains(c));
+        // "at 9am." ends a sentence
+        let t = w.trim_matches(|c: char| "([,;).".contains(c));
         let clock = t.split_once(':').is_some_and(|(h, m)| {
             (1..=2).contains(&h.len())
                 && h.chars().all(|c| c.is_ascii_digit())
@@ -1104,7 +1185,7 @@ fn states_time_of_day(ws: &[String]) -> bool {
                 && m[..2].chars().all(|c| c.is_ascii_digit())
         });
         let hour = |d: &str| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit() || c == ':');
-        let glued = ["am", "pm", "a.m.", "p.m."]
+        let glued = ["am", "pm", "a.m", "p.m"]
             .iter()
             .any(|m| t.strip_suffix(m).is_some_and(hour));
         clock || glued || (hour(t) && ws.get(i + 1).is_some_and(|n| meridiem(n)))
@@ -1382,9 +1463,18 @@ pub(crate) fn without_names(question: &str) -> String {
 /// John's" as "Papa" and "John", "GSA"), without "I", months and weekdays.
 pub(crate) fn names(question: &str) -> Vec<String> {
     let ws: Vec<&str> = question.split_whitespace().collect();
+    let ws = &ws;
     (0..ws.len())
-        .filter(|&i| !opens_sentence(&ws, i))
-        .map(|i| without_possessive(ws[i].trim_matches(|c: char| !c.is_alphanumeric())))
+        // "the Miltenyi Biotec–Bellicum supply agreement": a dash joins two names, which a
+        // document writes apart; only the first part may open a sentence
+        .flat_map(|i| {
+            ws[i]
+                .split(['–', '—'])
+                .enumerate()
+                .filter(move |&(j, _)| j > 0 || !opens_sentence(ws, i))
+                .map(|(_, part)| part)
+        })
+        .map(|w| without_possessive(w.trim_matches(|c: char| !c.is_alphanumeric())))
         .filter(|w| is_name(w))
         .map(str::to_string)
         .collect()
@@ -1481,6 +1571,8 @@ pub(crate) fn asks_when_written(question: &str) -> bool {
     const WRITING: &[&str] = &[
         "email", "e-mail", "mail", "send", "sent", "wrote", "write", "reply", "repli", "respond",
         "forward", "tell", "told", "ask", "announc", "messag", "notifi", "inform",
+        // "let Dana know"
+        "know",
     ];
     matches!(focus(question), Focus::When | Focus::Date | Focus::Deadline)
         && words(&question.to_lowercase())
@@ -1920,6 +2012,22 @@ fn presupposed_words(question: &str) -> Vec<String> {
     }
 }
 
+/// What a sentence that uses a term the question puts in quotation marks gains: the asker
+/// names the thing in the page's words ("where do I get the budget “burn” numbers").
+const QUOTED_TERM: f32 = 0.15;
+
+/// The content words of each term `question` puts in double quotation marks.
+fn quoted_terms(question: &str) -> Vec<HashSet<String>> {
+    let normalized = question.replace(['“', '”'], "\"");
+    normalized
+        .split('"')
+        .skip(1)
+        .step_by(2)
+        .map(content_words)
+        .filter(|t| !t.is_empty())
+        .collect()
+}
+
 /// What a sentence that names the question's [`asked_noun`] gains.
 const ASKED_NOUN: f32 = 0.15;
 
@@ -2058,7 +2166,9 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     // says the opposite ("leave without pay") answers another question; a yes/no question
     // ("is FMLA leave paid?") does not, and either polarity answers it
     let presupposed = presupposed_words(question);
+    let contrasted = contrasted_words(question, &presupposed);
     let asked = asked_noun(question).map(|n| content_words(&n));
+    let quoted = quoted_terms(question);
     let about_signing = asks_about_signing(question);
     let about_opening = asks_what_the_opening_states(question, &focus);
     let question_limits = limits(question);
@@ -2083,6 +2193,9 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             {
                 lexical += ASKED_NOUN;
             }
+            if quoted.iter().any(|t| t.is_subset(&s)) {
+                lexical += QUOTED_TERM;
+            }
             let mut semantic = semantic_of(i);
             // "This request will require approval from…" is about what the sentence before it
             // names ("…a home printer…"), which its own embedding cannot see
@@ -2094,7 +2207,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             }
             let mut focus_term = 0.0;
             if focus != Focus::Open {
-                if states_focus(&focus, &without_given(question, &focus, &u.text)) {
+                if states_asked(question, &focus, &u.text) {
                     focus_term += 0.2;
                 } else if wants_number && !u.text.chars().any(|c| c.is_ascii_digit()) {
                     focus_term -= 0.1;
@@ -2118,9 +2231,8 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
             if opening_out_of_place(question, about_opening, u) {
                 penalty += CONTRACT_OPENING;
             }
-            if presupposed
-                .iter()
-                .any(|w| contradicts(w, &lower) || contrasts(w, &lower))
+            if presupposed.iter().any(|w| contradicts(w, &lower))
+                || contrasted.iter().any(|w| contrasts(w, &lower))
                 || other_side_of_limit(&question_limits, &u.text)
             {
                 penalty += 0.25;
@@ -2149,7 +2261,8 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
 /// The words of a yes/no question whose negation in a passage settles it ("paid" in "is FMLA
 /// leave paid?"); none for other questions.
 pub(crate) fn polar_words(question: &str) -> Vec<String> {
-    let ws = words(&question.to_lowercase());
+    let lower = question.to_lowercase();
+    let ws = words(polar_clause(&lower));
     if ws
         .first()
         .is_some_and(|w| POLAR_OPENERS.contains(&w.as_str()))
@@ -2166,7 +2279,8 @@ pub(crate) fn polar_words(question: &str) -> Vec<String> {
 /// words. Such a sentence often shares fewer words with the question than the page's
 /// introduction does, yet it is the answer.
 pub(crate) fn denies(question: &str, text: &str) -> bool {
-    let ws = words(&question.to_lowercase());
+    let lower = question.to_lowercase();
+    let ws = words(polar_clause(&lower));
     let Some(opener) = ws.first().filter(|w| POLAR_OPENERS.contains(&w.as_str())) else {
         return false;
     };
@@ -2197,6 +2311,25 @@ pub(crate) fn denies(question: &str, text: &str) -> bool {
         && polar_words(question)
             .iter()
             .any(|p| tw.iter().any(|w| stem(w) == stem(p)))
+}
+
+/// The yes/no question of lower-cased `lower`: the last of its sentences that a word of
+/// [`POLAR_OPENERS`] opens ("I haven't set up 2FA yet. Will I still be able to read my
+/// email?"), else all of it.
+fn polar_clause(lower: &str) -> &str {
+    let mut starts = std::iter::once(0).chain(
+        lower
+            .match_indices(['.', '?', '!'])
+            .map(|(i, _)| i + 1)
+            .filter(|&i| lower[i..].starts_with(' ')),
+    );
+    starts
+        .rfind(|&i| {
+            words(&lower[i..])
+                .first()
+                .is_some_and(|w| POLAR_OPENERS.contains(&w.as_str()))
+        })
+        .map_or(lower, |i| lower[i..].trim_start())
 }
 
 /// How many of `polar` (see [`polar_words`]) `text` negates.
@@ -2326,6 +2459,23 @@ const CONTRASTS: &[(&str, &[&str])] = &[
     ("domestic", &["international"]),
 ];
 
+/// The question's given words whose other case (see [`CONTRASTS`]) it does not name itself:
+/// "each renewal term … after the initial term" asks about one and names the other, so a
+/// sentence about either may answer.
+fn contrasted_words(question: &str, presupposed: &[String]) -> Vec<String> {
+    let lower = question.to_lowercase();
+    presupposed
+        .iter()
+        .filter(|w| {
+            CONTRASTS
+                .iter()
+                .find(|(c, _)| c == w)
+                .is_some_and(|(_, others)| !others.iter().any(|o| mentions(&lower, o)))
+        })
+        .cloned()
+        .collect()
+}
+
 /// Whether lower-case `text` names the other case of `word` (see [`CONTRASTS`]) and not
 /// `word` itself: "the initial review" for "an additional review"; a sentence that names both
 /// may compare them and still answer.
@@ -2365,7 +2515,7 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     let focus = focus(question);
     // a figure for the other case ("for the initial review" when an additional one is asked
     // about) does not state what is asked
-    let presupposed = presupposed_words(question);
+    let contrasted = contrasted_words(question, &presupposed_words(question));
     // a signature block's names and dates are the signing's, not what else is asked
     let about_signing = asks_about_signing(question);
     // nor are a contract's opening's, unless the question asks what it states
@@ -2375,10 +2525,10 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         (about_signing || !is_signature_block(&units[i].text))
             && !opening_out_of_place(question, about_opening, &units[i])
             && !other_side_of_limit(&question_limits, &units[i].text)
-            && states_focus(&focus, &without_given(question, &focus, &units[i].text))
+            && states_asked(question, &focus, &units[i].text)
             && {
                 let lower = units[i].text.to_lowercase();
-                !presupposed.iter().any(|w| contrasts(w, &lower))
+                !contrasted.iter().any(|w| contrasts(w, &lower))
             }
     };
     let best = if states(best) {
@@ -2441,8 +2591,9 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             // an open "what X"/"which X" question is answered by a unit that names X, in its
             // words or its heading: "Use the VPN for all access" names no VPN client
             Focus::Open => picked.iter().any(|&i| names(&asked, i)),
-            // a figure of the thing measured, not of the thing beside it
-            Focus::Money | Focus::Figure | Focus::Per { .. } => {
+            // a figure of the thing measured, not of the thing beside it; a time of day of
+            // the event asked about ("Building hours are 6am - 7pm" is no breakfast's)
+            Focus::Money | Focus::Figure | Focus::Per { .. } | Focus::Time => {
                 picked.iter().any(|&i| states(i)) && picked.iter().any(|&i| names(&measured, i))
             }
             _ => picked.iter().any(|&i| states(i)),
@@ -2539,6 +2690,136 @@ mod tests {
             "SFMTA one-way fare is $2.25 with a 90-minute transfer."
         ));
         assert!(found(q, "The transit subsidy pays up to $315 a month."));
+    }
+
+    #[test]
+    fn the_hours_asked_are_the_hours_of_the_event_named() {
+        assert_eq!(
+            measured_noun("What time does the Thursday team breakfast start at the office?")
+                .as_deref(),
+            Some("breakfast")
+        );
+        let q = "What time does the Thursday team breakfast start at the New York office?";
+        let found = |heading: &str, text: &str| {
+            select(q, &[unit_under(heading, 0, text)], &[1.0])
+                .unwrap()
+                .focus_found
+        };
+        assert!(!found("New York City", "Building hours are 6am - 7pm."));
+        assert!(found("Breakfast", "It starts at 9am in the kitchen."));
+        assert!(found("Office", "The team breakfast starts at 9am."));
+    }
+
+    #[test]
+    fn a_figure_may_carry_its_currency_code() {
+        assert!(states_focus(
+            &Focus::Money,
+            "The coverage of third-party liability insurance shall not be lower than RMB1 million."
+        ));
+        assert!(states_focus(&Focus::Money, "a fee of USD500 per month"));
+        assert!(!states_focus(&Focus::Money, "paid in RMB by wire"));
+        assert_eq!(without_currency_code("RMB1"), "1");
+        assert_eq!(without_currency_code("RMB"), "RMB");
+        assert_eq!(without_currency_code("usé1"), "usé1");
+    }
+
+    #[test]
+    fn a_hyphenated_frequency_is_one() {
+        assert_states(
+            &Focus::Frequency,
+            &[
+                "The DC fridge is cleaned out bi-monthly on Fridays.",
+                "Reviews happen semi-annually.",
+            ],
+            &["The fridge is cleaned out by the staff."],
+        );
+    }
+
+    #[test]
+    fn a_length_of_time_is_not_the_notice_before_it() {
+        let q = "How long is each renewal term Bellicum can opt into after the initial term?";
+        let focus = focus(q);
+        let notice = "Bellicum may exercise each such renewal option by giving written notice \
+                      not later than six (6) months prior to the expiration of the current Term.";
+        let term = "Bellicum shall have options to extend the Term for successive renewal terms \
+                    of five (5) years each.";
+        assert!(!states_asked(q, &focus, notice));
+        assert!(states_asked(q, &focus, term));
+        // unless the question asks how far before
+        let before = "How long before the term ends must Bellicum give notice of renewal?";
+        assert!(states_asked(before, &self::focus(before), notice));
+    }
+
+    #[test]
+    fn a_question_that_names_both_cases_contrasts_neither() {
+        let q = "How long is each renewal term Bellicum can opt into after the initial term?";
+        assert!(contrasted_words(q, &presupposed_words(q)).is_empty());
+        let q = "How long is the renewal term of the supply agreement?";
+        assert_eq!(contrasted_words(q, &presupposed_words(q)), ["renewal"]);
+        // so the renewal clause, which also names the initial term, is not penalized
+        let units = units_under(
+            "Term",
+            &[
+                "The renewal term is five (5) years after the initial term.",
+                "Renewal terms last five (5) years.",
+            ],
+        );
+        let q = "How long is each renewal term after the initial term?";
+        let scores = score(q, &units, &[0.5, 0.5]);
+        assert!((scores[0] - scores[1]).abs() < 0.2, "{scores:?}");
+    }
+
+    #[test]
+    fn a_yes_no_question_after_a_statement_is_still_one() {
+        let q = "I haven't set up 2FA yet. Will I still be able to read my work email from home?";
+        assert_eq!(
+            polar_clause(&q.to_lowercase()),
+            "will i still be able to read my work email from home?"
+        );
+        assert!(polar_words(q).contains(&"able".to_string()));
+        assert!(denies(
+            q,
+            "If you do not configure 2FA you will not be able to access your email."
+        ));
+        assert_eq!(polar_clause("is fmla paid?"), "is fmla paid?");
+        // the last of several
+        assert_eq!(
+            polar_clause("is this a problem? will i still be able to read my email?"),
+            "will i still be able to read my email?"
+        );
+        assert!(polar_words("I'm new. How many days do I get?").is_empty());
+    }
+
+    #[test]
+    fn a_quoted_term_leads_to_the_sentence_that_uses_it() {
+        let q = "Where am I supposed to get the budget \"burn\" numbers for the weekly email?";
+        assert_eq!(quoted_terms(q).len(), 1);
+        assert_eq!(quoted_terms("What is “Tock”?")[0].len(), 1);
+        let units = units_under(
+            "Weekly ship",
+            &[
+                "When complete, paste the ship into an email.",
+                "Fill in “burn” numbers from your account manager.",
+            ],
+        );
+        let scores = score(q, &units, &[0.5, 0.38]);
+        assert!(scores[1] > scores[0], "{scores:?}");
+    }
+
+    #[test]
+    fn letting_someone_know_is_writing() {
+        assert!(asks_when_written(
+            "What day did Bob let Dana know that we were terminating the agreement?"
+        ));
+    }
+
+    #[test]
+    fn names_joined_by_a_dash_are_two_names() {
+        assert_eq!(
+            names("In the Miltenyi Biotec–Bellicum Pharmaceuticals supply agreement, how long?"),
+            ["Miltenyi", "Biotec", "Bellicum", "Pharmaceuticals"]
+        );
+        assert_eq!(names("Biotec–Bellicum terms?"), ["Bellicum"]);
     }
 
     #[test]

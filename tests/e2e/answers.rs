@@ -127,6 +127,19 @@ const BLIND7: Floors = Floors {
     refused: 7,
 };
 
+/// The eighth blind set (`answers-blind8.jsonl` without its 5 contract questions,
+/// `unanswerable-blind8.jsonl`), measured on this subset on 2026-12-06 after the rules of its
+/// first day (13 of 25 right, 3 false refusals, 12 of 15 unanswerable refused, no ungrounded
+/// figure; 9, 5 and 11 before them), minus a margin; its first measurement on the whole
+/// corpus, before it was used for development, is in the README.
+const BLIND8: Floors = Floors {
+    answerable: Some(25),
+    unanswerable: 15,
+    right: 11,
+    false_refusals: 5,
+    refused: 10,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -151,6 +164,7 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let facts5 = legal_free_copy(&root, tmp.path(), "answers-blind5.jsonl", 25);
     let facts6 = legal_free_copy(&root, tmp.path(), "answers-blind6.jsonl", 26);
     let facts7 = legal_free_copy(&root, tmp.path(), "answers-blind7.jsonl", 25);
+    let facts8 = legal_free_copy(&root, tmp.path(), "answers-blind8.jsonl", 25);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -193,6 +207,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("sixth blind", &blind6, &BLIND6);
     let blind7 = other_questions(&facts7, &root.join("eval/unanswerable-blind7.jsonl"));
     check("seventh blind", &blind7, &BLIND7);
+    let blind8 = other_questions(&facts8, &root.join("eval/unanswerable-blind8.jsonl"));
+    check("eighth blind", &blind8, &BLIND8);
 }
 
 /// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside

@@ -699,10 +699,15 @@ fn asks_for_a_place(ws: &[String]) -> bool {
         "processed",
         "situated",
     ];
+    // "where do I sign up", "where do we park": somewhere to go ("where do I go to install
+    // apps" is as often a web page)
+    const GOING: &[&str] = &["sign", "park", "meet", "register", "pick", "drop"];
     ws.windows(2)
         .any(|w| (w[0] == "which" || w[0] == "what") && PLACES.contains(&stem(&w[1]).as_str()))
         || (ws.first().is_some_and(|w| w == "where")
-            && ws.iter().any(|w| BEING.contains(&w.as_str())))
+            && ws
+                .iter()
+                .any(|w| BEING.contains(&w.as_str()) || GOING.contains(&w.as_str())))
 }
 
 /// Whether `text` names a place: one of [`JURISDICTIONS`], or a city written with its state
@@ -716,11 +721,21 @@ fn names_a_place(text: &str) -> bool {
     ];
     let capitalized = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
     let tokens: Vec<&str> = text.split_whitespace().collect();
+    // a street address: "450 Golden Gate", "1800 F Street"
+    let street = |w: &[&str]| {
+        let number = w[0];
+        (1..=5).contains(&number.len())
+            && number.chars().all(|c| c.is_ascii_digit())
+            && !is_year(number)
+            && capitalized(w[1])
+            && !MONTHS.contains(&w[1].to_lowercase().trim_end_matches([',', '.']))
+    };
     names_a_jurisdiction(&text.to_lowercase())
         || tokens.windows(2).any(|w| {
             let code = w[1].trim_end_matches(|c: char| !c.is_alphanumeric());
             w[0].ends_with(',') && capitalized(w[0]) && STATE_CODES.contains(&code)
         })
+        || tokens.windows(2).any(street)
 }
 
 /// US states and the countries and provinces contracts most often choose, lower-cased.
@@ -3412,6 +3427,7 @@ mod tests {
             "Once my term extension is approved, in which city does the paperwork get processed?",
             "What country is the supplier based in?",
             "Where is this year's all-staff retreat being held?",
+            "Where do I sign up to get access to the Federal Fitness Center?",
         ] {
             assert_eq!(focus(q), Focus::Place, "{q}");
         }
@@ -3439,6 +3455,13 @@ mod tests {
             &p,
             "The extension has already been approved; this is just a matter of processing."
         ));
+        // a street address is a place; a date or a year before a name is not
+        assert!(states_focus(
+            &p,
+            "To gain access, you will need to sign up at 450 Golden Gate — there are drop-in hours."
+        ));
+        assert!(!states_focus(&p, "Since 12 March the gym is open."));
+        assert!(!states_focus(&p, "In 2019 Congress passed the act."));
         // a place the question names is not the one it asks for
         let q = "I work in Kansas City. In which city is payroll processed?";
         assert!(!states_focus(

@@ -129,7 +129,7 @@ const BLIND7: Floors = Floors {
 
 /// The eighth blind set (`answers-blind8.jsonl` without its 5 contract questions,
 /// `unanswerable-blind8.jsonl`), measured on this subset on 2026-12-06 after the rules of its
-/// first day (13 of 25 right, 3 false refusals, 12 of 15 unanswerable refused, no ungrounded
+/// first day (14 of 25 right, 3 false refusals, 12 of 15 unanswerable refused, no ungrounded
 /// figure; 9, 5 and 11 before them), minus a margin; its first measurement on the whole
 /// corpus, before it was used for development, is in the README.
 const BLIND8: Floors = Floors {

@@ -596,15 +596,9 @@ pub(crate) fn measured_noun(question: &str) -> Option<String> {
     }
     // "what time does NP open": the event or place whose hours are asked
     if ws.len() > 3 && ws[0] == "what" && ws[1] == "time" && AUXILIARIES.contains(&ws[2].as_str()) {
-        let np: Vec<String> = ws[3..]
-            .iter()
-            .take_while(|w| !TIME_VERBS.contains(&w.as_str()))
-            .cloned()
-            .collect();
-        if np.len() < ws.len() - 3 {
-            return noun_phrase_last(&np);
-        }
-        return None;
+        let np = &ws[3..];
+        let verb = np.iter().position(|w| TIME_VERBS.contains(&w.as_str()))?;
+        return noun_phrase_last(&np[..verb]);
     }
     // "the (monthly dollar) amount of NP", "the maximum number of NP"
     let at = ws.windows(2).position(|w| {
@@ -994,22 +988,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
     let quantity = |units: &[&str]| quantity_of(units, false);
     match focus {
         Focus::Quantity(units) => quantity(units),
-        Focus::Ahead(units) => {
-            quantity(units)
-                && ws.iter().any(|w| {
-                    matches!(
-                        w.trim_matches(|c: char| !c.is_alphanumeric()),
-                        "advance"
-                            | "ahead"
-                            | "prior"
-                            | "before"
-                            | "beforehand"
-                            | "early"
-                            | "earlier"
-                            | "notice"
-                    )
-                })
-        }
+        Focus::Ahead(units) => quantity(units) && ws.iter().any(|w| says_ahead(w)),
         Focus::Count(noun) => quantity_of(&[noun.as_str()], true),
         // "8.13 No SRAM Product Warranty Issues": a heading's number is no figure
         Focus::Figure => figure(&ws[usize::from(opens_with_section_number(text)).min(ws.len())..]),
@@ -1105,27 +1084,27 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
     }
 }
 
+/// Whether a word (punctuation aside) places a length of time ahead of something: "prior",
+/// "in advance", "notice", …
+fn says_ahead(word: &str) -> bool {
+    matches!(
+        word.trim_matches(|c: char| !c.is_alphanumeric()),
+        "advance" | "ahead" | "prior" | "before" | "beforehand" | "early" | "earlier" | "notice"
+    )
+}
+
 /// Whether `text` states what `question` asks (its `focus`), leaving out what the question
 /// gives ([`without_given`]) and, for a length of time, a lead time: "each renewal term" is
 /// not "notice not later than six (6) months prior to the expiration", unless the question
 /// asks how far before.
 fn states_asked(question: &str, focus: &Focus, text: &str) -> bool {
     let text = without_given(question, focus, text);
-    let lead = |w: &str| {
-        matches!(
-            w.trim_matches(|c: char| !c.is_alphanumeric()),
-            "prior"
-                | "before"
-                | "beforehand"
-                | "advance"
-                | "ahead"
-                | "notice"
-                | "earlier"
-                | "early"
-        )
-    };
     let asks_length = matches!(focus, Focus::Quantity(units) if units.contains(&"month"));
-    if !asks_length || words(&question.to_lowercase()).iter().any(|w| lead(w)) {
+    if !asks_length
+        || words(&question.to_lowercase())
+            .iter()
+            .any(|w| says_ahead(w))
+    {
         return states_focus(focus, &text);
     }
     // the text with every "six (6) months prior" left out
@@ -1134,7 +1113,7 @@ fn states_asked(question: &str, focus: &Focus, text: &str) -> bool {
     let mut i = 0;
     while i < ws.len() {
         let ahead = is_number(ws[i])
-            .then(|| (i + 1..ws.len().min(i + 5)).find(|&j| lead(ws[j])))
+            .then(|| (i + 1..ws.len().min(i + 5)).find(|&j| says_ahead(ws[j])))
             .flatten();
         match ahead {
             Some(j) => i = j + 1,

@@ -356,7 +356,13 @@ pub fn run_ask(
     let mut passages = read_passages(asker, hits.into_iter(), access)?;
     drop_repeats(&mut passages, k, |p| &p.text);
     more_of_the_top_document(asker, &question, &mut passages, &query_vector, access)?;
-    let mut naming = passages_naming(asker, &question, &passages, access)?;
+    let mut naming = passages_naming(asker, &select::names(&question), &passages, access)?;
+    let asked_names = select::asked_names(&question);
+    if !naming.iter().any(|&n| n) && asked_names.len() < select::names(&question).len() {
+        // no document names the asker's own situation ("I flew from Denver…"): what the
+        // asked sentence names is enough
+        naming = passages_naming(asker, &asked_names, &passages, access)?;
+    }
     if !naming.iter().any(|&n| n) {
         the_named_document(asker, &question, &mut passages, &query_vector, access)?;
         // what it added is from the document it found naming them all
@@ -815,14 +821,14 @@ fn generate(
 }
 
 /// For each passage, whether it or the rest of its document names everything the question
-/// names ([`select::names_absent`]): looked for first in the passage with its title, path and
+/// names ([`select::absent_from`]): looked for first in the passage with its title, path and
 /// headings, then in the whole document and its author. A contract names its parties in its
 /// preamble and a message its sender in its header, not in the clause or the line that
 /// answers; a document about another vendor still does not answer a question about
 /// Northwind.
 fn passages_naming(
     asker: Asker<'_>,
-    question: &str,
+    names: &[String],
     passages: &[Passage],
     access: &Access,
 ) -> Result<Vec<bool>, Error> {
@@ -832,7 +838,7 @@ fn passages_naming(
         // the headings it stands under name what it is about ("… › CART (Captioning)")
         let section = p.hit.section.as_deref().unwrap_or_default();
         let source = format!("{} {} {section} {}", p.hit.path, p.hit.title, p.text);
-        let mut absent = select::names_absent(question, &source);
+        let mut absent = select::absent_from(names, &source);
         absent.retain(|name| !select::glued_in_file_name(&p.hit.path, name));
         if absent.is_empty() {
             naming.push(true);
@@ -879,7 +885,7 @@ fn the_named_document(
     query_vector: &[f32],
     access: &Access,
 ) -> Result<(), Error> {
-    let names = select::names(question);
+    let names = select::asked_names(question);
     if names.is_empty() {
         return Ok(());
     }
@@ -897,7 +903,7 @@ fn the_named_document(
             hit: hit.clone(),
             text: String::new(),
         };
-        if passages_naming(asker, question, std::slice::from_ref(&probe), access)? == [true] {
+        if passages_naming(asker, &names, std::slice::from_ref(&probe), access)? == [true] {
             return more_of(asker, question, &hit, passages, query_vector, access);
         }
     }

@@ -608,6 +608,29 @@ pub(crate) fn measured_noun(question: &str) -> Option<String> {
     noun_phrase_last(&ws[at + 2..])
 }
 
+/// What a "how long does it take (X) to …" question times, as its stemmed content words:
+/// "send replac" in "how long does it take GSA IT to send me a replacement". A length of time
+/// in a sentence that names none of them, nor does its heading, is another thing's.
+fn taken_activity(question: &str) -> Option<HashSet<String>> {
+    let lower = question.to_lowercase();
+    let ws = words(asked_clause(&lower));
+    let take = ws
+        .windows(2)
+        .position(|w| w[0] == "how" && (w[1] == "long" || w[1] == "much"))
+        .and_then(|h| {
+            ws[h..]
+                .iter()
+                .position(|w| w == "take" || w == "takes")
+                .map(|t| h + t)
+        })?;
+    let to = ws[take..]
+        .iter()
+        .position(|w| w == "to")
+        .map(|t| take + t)?;
+    let activity = content_words(&ws[to + 1..].join(" "));
+    (!activity.is_empty()).then_some(activity)
+}
+
 /// Whether a "what"/"which" question asks for a noun whose value is a figure: the head (last
 /// word) of the noun phrase after the question word, up to its verb or preposition, is one of
 /// [`FIGURE_NOUNS`] or [`MONEY_NOUNS`] ("which Tock line do…", but not "which line manager
@@ -1392,15 +1415,83 @@ fn figure(ws: &[String]) -> bool {
     })
 }
 
-/// The names a question mentions ("Northwind", "Papa John's", "GSA") that `source` (the
-/// answer's passage with its title and path) never mentions: a passage about another vendor
-/// does not answer a question about Northwind however well its sentence fits.
-pub(crate) fn names_absent(question: &str, source: &str) -> Vec<String> {
+/// The names a question mentions ([`names`]: "Northwind", "Papa John's", "GSA") that
+/// `source` never mentions.
+#[cfg(test)]
+fn names_absent(question: &str, source: &str) -> Vec<String> {
+    absent_from(&names(question), source)
+}
+
+/// Which of `names` (a question's, see [`names`] and [`asked_names`]) `source` (the answer's
+/// passage with its title and path) never mentions: a passage about another vendor does not
+/// answer a question about Northwind however well its sentence fits.
+pub(crate) fn absent_from(names: &[String], source: &str) -> Vec<String> {
     let source = source.to_lowercase();
-    names(question)
-        .into_iter()
+    names
+        .iter()
         .filter(|w| !mentions(&source, &w.to_lowercase()))
+        .cloned()
         .collect()
+}
+
+/// The names a passage must name to answer `question` when no passage names all of
+/// [`names`]: those, less the ones said only in a sentence before the asked one that tells the
+/// asker's own situation ("I flew from Denver to DC on a Sunday. When I work out my travel
+/// comp time, which time zone do I go by?"): a general rule never names the asker's city. A
+/// name in the asked sentence, or in a lead-in that is not about the asker ("Northwind sent a
+/// notice. When…"), is still required.
+pub(crate) fn asked_names(question: &str) -> Vec<String> {
+    let mut context = Vec::new();
+    let mut asked = Vec::new();
+    let sentences = sentences_of(question);
+    for (i, sentence) in sentences.iter().enumerate() {
+        let own = words(&sentence.to_lowercase())
+            .iter()
+            .any(|w| FIRST_PERSON.contains(&w.as_str()));
+        let target = if i + 1 < sentences.len() && own {
+            &mut context
+        } else {
+            &mut asked
+        };
+        target.extend(names(sentence));
+    }
+    // a sentence's first word is no name there, though the whole question may read it as one
+    let all = names(question);
+    all.into_iter()
+        .filter(|n| asked.contains(n) || !context.contains(n))
+        .collect()
+}
+
+/// Words by which a sentence tells about the asker.
+const FIRST_PERSON: &[&str] = &[
+    "i", "i'm", "i’m", "i'll", "i’ll", "i've", "i’ve", "i'd", "i’d", "my", "me", "we", "we're",
+    "our",
+];
+
+/// `text` cut into sentences at ".", "?" or "!" before a space (not after a title or an
+/// initial).
+fn sentences_of(text: &str) -> Vec<&str> {
+    let mut out = Vec::new();
+    let mut start = 0;
+    for (i, c) in text.char_indices() {
+        let end = i + c.len_utf8();
+        if matches!(c, '.' | '?' | '!')
+            && text[end..].starts_with(' ')
+            && !abbreviation(
+                text[start..end]
+                    .split_whitespace()
+                    .last()
+                    .unwrap_or_default(),
+            )
+        {
+            out.push(text[start..end].trim());
+            start = end;
+        }
+    }
+    if !text[start..].trim().is_empty() {
+        out.push(text[start..].trim());
+    }
+    out
 }
 
 /// Whether a filing's file name glues `name` into one of its words, as EDGAR names do
@@ -2289,22 +2380,24 @@ pub(crate) fn denies(question: &str, text: &str) -> bool {
         _ => &[],
     };
     let lower = text.to_lowercase().replace('’', "'");
-    let tw = words(&lower);
-    let negates = tw
-        .windows(2)
-        .any(|w| family.contains(&w[0].as_str()) && w[1] == "not")
-        || tw.iter().any(|w| {
-            let verb = match w.as_str() {
-                "cannot" | "can't" => "can",
-                "won't" => "will",
-                w => w.strip_suffix("n't").unwrap_or(""),
-            };
-            family.contains(&verb)
-        });
-    negates
-        && polar_words(question)
-            .iter()
-            .any(|p| tw.iter().any(|w| stem(w) == stem(p)))
+    let polar = polar_words(question);
+    // the word is in the clause the negation is in: "If you don't receive your phone on day
+    // one, you'll need to use your own" does not deny "does someone need to be home?"
+    lower.split([',', ';', ':']).any(|clause| {
+        let tw = words(clause);
+        let negates = tw
+            .windows(2)
+            .any(|w| family.contains(&w[0].as_str()) && w[1] == "not")
+            || tw.iter().any(|w| {
+                let verb = match w.as_str() {
+                    "cannot" | "can't" => "can",
+                    "won't" => "will",
+                    w => w.strip_suffix("n't").unwrap_or(""),
+                };
+                family.contains(&verb)
+            });
+        negates && polar.iter().any(|p| tw.iter().any(|w| stem(w) == stem(p)))
+    })
 }
 
 /// The yes/no question of lower-cased `lower`: the last of its sentences that a word of
@@ -2453,6 +2546,47 @@ const CONTRASTS: &[(&str, &[&str])] = &[
     ("domestic", &["international"]),
 ];
 
+/// The numbered cases a question names: a capitalized word and the number after it ("Level
+/// 2", "Tier 3", "Phase 1"), lower-cased.
+fn numbered_cases(question: &str) -> Vec<(String, String)> {
+    let ws: Vec<&str> = question.split_whitespace().collect();
+    ws.windows(2)
+        .filter_map(|w| {
+            let word = w[0].trim_matches(|c: char| !c.is_alphanumeric());
+            let number = w[1].trim_matches(|c: char| !c.is_alphanumeric());
+            (word.len() > 1
+                && word.chars().next().is_some_and(char::is_uppercase)
+                && word.chars().all(char::is_alphabetic)
+                && !MONTHS.contains(&word.to_lowercase().as_str())
+                && !number.is_empty()
+                && number.chars().all(|c| c.is_ascii_digit()))
+            .then(|| (word.to_lowercase(), number.to_string()))
+        })
+        .collect()
+}
+
+/// Whether `text` is about another case of one the question numbers ([`numbered_cases`]):
+/// it names the word with other numbers and never with the question's ("Level 4 summary
+/// ratings: up to 2.1%" for a Level 2 rating).
+fn another_numbered_case(cases: &[(String, String)], text: &str) -> bool {
+    let ws: Vec<String> = text
+        .split_whitespace()
+        .map(|w| {
+            w.trim_matches(|c: char| !c.is_alphanumeric())
+                .to_lowercase()
+        })
+        .collect();
+    cases.iter().any(|(word, number)| {
+        let numbers: Vec<&str> = ws
+            .windows(2)
+            .filter(|w| &w[0] == word && w[1].chars().all(|c| c.is_ascii_digit()))
+            .map(|w| w[1].as_str())
+            .filter(|n| !n.is_empty())
+            .collect();
+        !numbers.is_empty() && !numbers.contains(&number.as_str())
+    })
+}
+
 /// The question's given words whose other case (see [`CONTRASTS`]) it does not name itself:
 /// "each renewal term … after the initial term" asks about one and names the other, so a
 /// sentence about either may answer.
@@ -2515,8 +2649,10 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     // nor are a contract's opening's, unless the question asks what it states
     let about_opening = asks_what_the_opening_states(question, &focus);
     let question_limits = limits(question);
+    let numbered = numbered_cases(question);
     let states = |i: usize| {
-        (about_signing || !is_signature_block(&units[i].text))
+        !another_numbered_case(&numbered, &units[i].text)
+            && (about_signing || !is_signature_block(&units[i].text))
             && !opening_out_of_place(question, about_opening, &units[i])
             && !other_side_of_limit(&question_limits, &units[i].text)
             && states_asked(question, &focus, &units[i].text)
@@ -2525,11 +2661,24 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
                 !contrasted.iter().any(|w| contrasts(w, &lower))
             }
     };
-    let best = if states(best) {
+    // the items a lead-in brings: the next few units of its passage
+    let items = |lead: usize| -> Vec<usize> {
+        if !units[lead].text.ends_with(':') {
+            return Vec::new();
+        }
+        (lead + 1..units.len().min(scores.len()))
+            .take(LEAD_IN_ITEMS)
+            .take_while(|&i| units[i].passage == units[lead].passage)
+            .collect()
+    };
+    // "The following list provides Concur approvers for billable travel:" states the approver
+    // in the item that names one
+    let brings = |i: usize| !matches!(focus, Focus::Open) && items(i).into_iter().any(states);
+    let best = if states(best) || brings(best) {
         best
     } else {
         (0..units.len().min(scores.len()))
-            .filter(|&i| scores[i] >= scores[best] - FOCUS_MARGIN && states(i))
+            .filter(|&i| scores[i] >= scores[best] - FOCUS_MARGIN && (states(i) || brings(i)))
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
             .unwrap_or(best)
     };
@@ -2557,17 +2706,16 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     let measured = measured_noun(question).map(|n| content_words(&n));
     let mut picked = vec![best];
     if units[best].text.ends_with(':') {
-        // the items a lead-in brings: of the next few units of its passage, the one that
-        // states the question's focus ("…will pay to ABG: $1,250,000"), else the best scored
-        // ("follow these steps:" is answered by the step that names the tool, not by the first)
-        let items: Vec<usize> = (best + 1..units.len().min(scores.len()))
-            .take(LEAD_IN_ITEMS)
-            .take_while(|&i| units[i].passage == units[best].passage)
-            .collect();
+        // of the items a lead-in brings, the best scored that states the question's focus
+        // ("…will pay to ABG: $1,250,000"; "login.gov: Dan Lopez" among the approvers), else
+        // the best scored ("follow these steps:" is answered by the step that names the tool,
+        // not by the first)
+        let items = items(best);
         let stating = items
             .iter()
             .copied()
-            .find(|&i| !matches!(focus, Focus::Open) && states(i));
+            .filter(|&i| !matches!(focus, Focus::Open) && states(i))
+            .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)));
         let item = stating.or_else(|| {
             items
                 .iter()
@@ -2589,6 +2737,17 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             // the event asked about ("Building hours are 6am - 7pm" is no breakfast's)
             Focus::Money | Focus::Figure | Focus::Per { .. } | Focus::Time => {
                 picked.iter().any(|&i| states(i)) && picked.iter().any(|&i| names(&measured, i))
+            }
+            // how long what is asked takes, not something else ("it can take 4-6 weeks to
+            // process a detail" for the time to send a replacement phone)
+            Focus::Quantity(_) | Focus::When => {
+                picked.iter().any(|&i| states(i))
+                    && taken_activity(question).is_none_or(|act| {
+                        picked.iter().any(|&i| {
+                            !act.is_disjoint(&content_words(&units[i].text))
+                                || !act.is_disjoint(&content_words(&units[i].heading))
+                        })
+                    })
             }
             _ => picked.iter().any(|&i| states(i)),
         },
@@ -4038,6 +4197,19 @@ mod tests {
         );
         // the sentence's first word and "I" are not names
         assert!(names_absent("When can I invoice the Owner?", source).is_empty());
+        // the asker's own situation, told before the question, need not be named
+        let q = "I flew from Denver to DC on a Sunday. When I work out my comp time, which time zone do I use?";
+        assert_eq!(names(q), ["Denver", "DC"]);
+        assert!(asked_names(q).is_empty());
+        // unless the asked sentence names it too, or the lead-in is not about the asker
+        let q = "I work with Northwind. When did Northwind ship?";
+        assert_eq!(asked_names(q), ["Northwind", "Northwind"]);
+        let q = "The notice came from Northwind. When did Bob reply?";
+        assert_eq!(asked_names(q), ["Northwind", "Bob"]);
+        assert_eq!(
+            sentences_of("Dr. Green said so. Is it so? Yes"),
+            ["Dr. Green said so.", "Is it so?", "Yes"]
+        );
         assert!(names_absent("Which code if I'll be out, and I’m ill?", source).is_empty());
         assert!(names_absent("My aunt died. How much leave? Owner", source).is_empty());
         // nor are months and weekdays: the source may write the date another way
@@ -4158,6 +4330,15 @@ mod tests {
             "Unfortunately, we can not compensate guests and are working on an honorarium."
         ));
         assert!(denies(q, "Speakers cannot be paid."));
+        let q = "My new iPhone is being shipped to me. Does someone need to be home when it's delivered?";
+        assert!(!denies(
+            q,
+            "If you don't receive your work cell phone on day one, you'll need to use your personal phone."
+        ));
+        assert!(denies(
+            q,
+            "Someone does not need to be home, it is left at the door."
+        ));
         assert!(!denies(q, "You can not park in the garage."));
         assert!(!denies(q, "We can pay speakers an honorarium."));
         assert!(!denies(
@@ -4171,11 +4352,75 @@ mod tests {
     }
 
     #[test]
+    fn another_numbered_case_states_nothing() {
+        let q = "What percentage of pay is the award for a Level 2 summary rating?";
+        let cases = numbered_cases(q);
+        assert_eq!(cases, [("level".to_string(), "2".to_string())]);
+        assert!(another_numbered_case(
+            &cases,
+            "Level 4 summary ratings: Up to 2.1% of adjusted basic pay."
+        ));
+        assert!(!another_numbered_case(
+            &cases,
+            "Level 2 and Level 3 summary ratings: up to 1%."
+        ));
+        assert!(!another_numbered_case(
+            &cases,
+            "Awards are up to 2.1% of pay."
+        ));
+        assert!(numbered_cases("What is due on March 3 under section 2?").is_empty());
+        let u = units(
+            &["Level 4 summary ratings: Up to 2.1% of adjusted basic pay.".to_string()],
+            &[None],
+            &[],
+            &Focus::Percent,
+        );
+        let s = select(q, &u, &[1.2]).unwrap();
+        assert!(!s.focus_found);
+    }
+
+    #[test]
     fn a_lead_in_brings_its_first_item() {
         let passage = "You can use sick leave for:\n• Doctor and medical appointments for you or a family member";
         let u = units(&[passage.to_string()], &[None], &[], &Focus::Open);
         let s = select("what can I use sick leave for", &u, &[0.9, 0.5]).unwrap();
         assert_eq!(s.picked, vec![0, 1]);
+        assert!(s.focus_found);
+    }
+
+    #[test]
+    fn a_length_of_time_is_of_what_the_question_times() {
+        let q = "If my work iPhone is lost, how long does it take GSA IT to send me a replacement?";
+        assert!(taken_activity(q).is_some_and(|a| a.contains("replac")));
+        assert!(taken_activity("How long is the initial term?").is_none());
+        let u = units_under(
+            "Details",
+            &["Please note: it can take 4-6 weeks to process a detail."],
+        );
+        let s = select(q, &u, &[1.2]).unwrap();
+        assert!(!s.focus_found);
+        let u = units_under(
+            "Lost phones",
+            &["A replacement phone is sent within 5 days."],
+        );
+        assert!(select(q, &u, &[1.2]).unwrap().focus_found);
+    }
+
+    #[test]
+    fn a_lead_in_whose_items_name_the_person_asked_for_answers() {
+        let u = units_under(
+            "Billable travel",
+            &[
+                "Submit the travel request to the appropriate approver as listed below.",
+                "The following list provides Concur approvers for billable travel:",
+                "18F: Ana Silva",
+                "login.gov: Dan Lopez",
+            ],
+        );
+        let q = "Who is the Concur approver for billable travel for login.gov?";
+        let s = select(q, &u, &[1.6, 1.5, 1.1, 1.2]).unwrap();
+        // the lead-in, though it names nobody, and of its items the best that names someone
+        assert_eq!(s.picked, vec![1, 3]);
         assert!(s.focus_found);
     }
 

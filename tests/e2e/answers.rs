@@ -142,13 +142,13 @@ const BLIND8: Floors = Floors {
 
 /// The ninth blind set (`answers-blind9.jsonl` without its 6 contract questions,
 /// `unanswerable-blind9.jsonl`), measured on this subset on 2026-12-06 after the rules of its
-/// first day (11 of 24 right, 10 false refusals, 11 of 15 unanswerable refused, no ungrounded
+/// first day (12 of 24 right, 10 false refusals, 11 of 15 unanswerable refused, no ungrounded
 /// figure; 10, 10 and 10 before them), minus a margin; its first measurement on the whole
 /// corpus, before it was used for development, is in the README.
 const BLIND9: Floors = Floors {
     answerable: Some(24),
     unanswerable: 15,
-    right: 9,
+    right: 10,
     false_refusals: 12,
     refused: 9,
 };

@@ -1649,16 +1649,38 @@ impl Unit {
     }
 }
 
+/// Verbs (as prefixes) of writing a message.
+const WRITING: &[&str] = &[
+    "email", "e-mail", "mail", "send", "sent", "wrote", "write", "reply", "repli", "respond",
+    "forward", "tell", "told", "ask", "announc", "messag", "notifi", "inform",
+    // "let Dana know"
+    "know",
+];
+
+/// Who the question says wrote the message it asks about, lower-cased: the name a writing verb
+/// follows within two words ("Bob" in "On what day did Bob tell Alice…", "Alice" in "When did
+/// Alice first email Bob asking…", "Maria" in "When did Maria Lopez send…"); a name that a
+/// writing verb precedes is whom it was written to ("email Bob").
+fn asked_writer(question: &str) -> Option<String> {
+    let ws: Vec<&str> = question.split_whitespace().collect();
+    let writing = |w: &str| {
+        let w = w.to_lowercase();
+        WRITING.iter().any(|v| w.starts_with(v))
+    };
+    (0..ws.len()).find_map(|i| {
+        let name = without_possessive(ws[i].trim_matches(|c: char| !c.is_alphanumeric()));
+        (is_name(name)
+            && !opens_sentence(&ws, i)
+            && !(i > 0 && writing(ws[i - 1]))
+            && ws[i + 1..].iter().take(2).any(|w| writing(w)))
+        .then(|| name.to_lowercase())
+    })
+}
+
 /// Whether the question asks when a message was written ("On what date did Maria send the
 /// announcement?", "When did Alice first email Bob…?"): a message's sentence then answers
 /// with its header's date, which is otherwise no answer (see [`is_mail_header`]).
 pub(crate) fn asks_when_written(question: &str) -> bool {
-    const WRITING: &[&str] = &[
-        "email", "e-mail", "mail", "send", "sent", "wrote", "write", "reply", "repli", "respond",
-        "forward", "tell", "told", "ask", "announc", "messag", "notifi", "inform",
-        // "let Dana know"
-        "know",
-    ];
     matches!(focus(question), Focus::When | Focus::Date | Focus::Deadline)
         && words(&question.to_lowercase())
             .iter()
@@ -2693,6 +2715,26 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             .filter(|&i| scores[i] >= scores[best] - FOCUS_MARGIN && says_no(&units[i].text))
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
             .unwrap_or(best)
+    };
+    // "On what day did Bob tell Alice…": a line Bob wrote, not the one he quotes from Alice
+    let best = match asked_writer(question) {
+        Some(writer) if units[best].written.is_some() => {
+            let by = |i: usize| {
+                units[i]
+                    .written
+                    .as_ref()
+                    .is_some_and(|w| mentions(&w.by.to_lowercase(), &writer))
+            };
+            if by(best) {
+                best
+            } else {
+                (0..units.len().min(scores.len()))
+                    .filter(|&i| scores[i] >= scores[best] - FOCUS_MARGIN && by(i) && states(i))
+                    .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
+                    .unwrap_or(best)
+            }
+        }
+        _ => best,
     };
     // a unit, or its heading, names `noun` (none asked: any unit)
     let names = |noun: &Option<HashSet<String>>, i: usize| {
@@ -4404,6 +4446,41 @@ mod tests {
             &["A replacement phone is sent within 5 days."],
         );
         assert!(select(q, &u, &[1.2]).unwrap().focus_found);
+    }
+
+    #[test]
+    fn a_message_asked_about_is_the_one_its_writer_wrote() {
+        let q = "On what day did Bob tell Alice that the draft notice was in the matter file?";
+        assert_eq!(asked_writer(q).as_deref(), Some("bob"));
+        let first = "When did Alice first email Bob asking him to draft the notice?";
+        assert_eq!(asked_writer(first).as_deref(), Some("alice"));
+        assert_eq!(
+            asked_writer("When did Maria Lopez send the announcement?").as_deref(),
+            Some("maria")
+        );
+        assert_eq!(asked_writer("When does the policy start?"), None);
+        let mut u = units_under(
+            "Re: Supplier termination notice",
+            &[
+                "Please draft the termination notice and send it to me for review.",
+                "The draft notice is attached to the matter file.",
+            ],
+        );
+        let written = |by: &str, on: &str| {
+            Some(Written {
+                by: by.into(),
+                on: on.into(),
+            })
+        };
+        u[0].written = written("Alice Meyer", "2 April 2024");
+        u[1].written = written("Bob Chen", "3 April 2024");
+        // as the caller reads them for a question about when a message was written
+        for unit in &mut u {
+            unit.text = unit.dated();
+        }
+        // the line Bob wrote, though Alice's quoted request scores a little higher
+        assert_eq!(select(q, &u, &[1.35, 1.32]).unwrap().picked, vec![1]);
+        assert_eq!(select(first, &u, &[1.35, 1.32]).unwrap().picked, vec![0]);
     }
 
     #[test]

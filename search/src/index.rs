@@ -39,6 +39,10 @@ pub(crate) const SNIPPET_CHARS: usize = 240;
 /// Heap given to tantivy's writer.
 const WRITER_HEAP: usize = 64 * 1024 * 1024;
 
+/// How long [`Index::writer`] waits for another writer's lock before it reports
+/// [`Error::Locked`].
+const LOCK_WAIT: std::time::Duration = std::time::Duration::from_secs(2);
+
 /// Which arms answer a search.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -612,15 +616,25 @@ impl Index {
     }
 
     /// A writer for adding and deleting documents. Only one may exist per
-    /// index at a time, across processes.
+    /// index at a time, across processes: while another holds the lock, this waits up to
+    /// two seconds and then fails with [`Error::Locked`].
     pub fn writer(&self) -> Result<IndexWriter<'_>> {
-        let writer = self
-            .tantivy
-            .writer_with_num_threads(1, WRITER_HEAP)
-            .map_err(|e| match e {
-                tantivy::TantivyError::LockFailure(..) => Error::Locked(self.dir.clone()),
-                other => Error::Tantivy(other),
-            })?;
+        let started = std::time::Instant::now();
+        let writer = loop {
+            match self.tantivy.writer_with_num_threads(1, WRITER_HEAP) {
+                Ok(writer) => break writer,
+                // a lock can outlive its writer for a moment: a child process forked by
+                // another thread (OCR, a converter) holds the lock file's descriptor until it
+                // execs, and CI saw a run started right after a failed one refused once
+                Err(tantivy::TantivyError::LockFailure(..)) if started.elapsed() < LOCK_WAIT => {
+                    std::thread::sleep(std::time::Duration::from_millis(50));
+                }
+                Err(tantivy::TantivyError::LockFailure(..)) => {
+                    return Err(Error::Locked(self.dir.clone()));
+                }
+                Err(other) => return Err(Error::Tantivy(other)),
+            }
+        };
         let state = self.current();
         Ok(IndexWriter {
             index: self,

@@ -879,6 +879,23 @@ mod browse {
     }
 
     #[test]
+    fn a_writer_waits_for_a_lock_released_moments_later() {
+        let dir = tempfile::tempdir().unwrap();
+        let index = corpus(dir.path());
+        let other = Index::open(dir.path()).unwrap();
+        let w = index.writer().unwrap();
+        std::thread::scope(|s| {
+            s.spawn(move || {
+                std::thread::sleep(std::time::Duration::from_millis(300));
+                drop(w);
+            });
+            other
+                .writer()
+                .expect("a lock released within the wait is taken");
+        });
+    }
+
+    #[test]
     fn a_second_writer_is_refused_and_readers_reload_foreign_commits() {
         let dir = tempfile::tempdir().unwrap();
         let index = corpus(dir.path());

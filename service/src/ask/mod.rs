@@ -356,9 +356,10 @@ pub fn run_ask(
     let mut passages = read_passages(asker, hits.into_iter(), access)?;
     drop_repeats(&mut passages, k, |p| &p.text);
     more_of_the_top_document(asker, &question, &mut passages, &query_vector, access)?;
-    let mut naming = passages_naming(asker, &select::names(&question), &passages, access)?;
+    let names = select::names(&question);
+    let mut naming = passages_naming(asker, &names, &passages, access)?;
     let asked_names = select::asked_names(&question);
-    if !naming.iter().any(|&n| n) && asked_names.len() < select::names(&question).len() {
+    if !naming.iter().any(|&n| n) && asked_names.len() < names.len() {
         // no document names the asker's own situation ("I flew from Denver…"): what the
         // asked sentence names is enough
         naming = passages_naming(asker, &asked_names, &passages, access)?;

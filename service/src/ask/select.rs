@@ -90,6 +90,11 @@ pub(crate) enum Focus {
     /// MO", "Canton, Ohio"). Soft, like [`Focus::Person`]: a place neither the list nor the
     /// pattern knows may still answer, so the answer is not refused for want of one.
     Place,
+    /// A field of a message's header ("what subject line did Alice use…", "who was copied on
+    /// Tom's reply…"): the header line that gives it ("Subject: Supplier termination notice",
+    /// "Cc: Legal <legal@example.com>"), the field's name as [`MAIL_FIELDS`] writes it. A
+    /// header is otherwise no answer.
+    Header(&'static str),
     /// Nothing that can be checked on the wording of a sentence.
     Open,
 }
@@ -206,6 +211,9 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
             .position(|w| w.iter().zip(phrase).all(|(a, b)| a == b))
             .map(|i| i + phrase.len())
     };
+    if let Some(field) = asked_header_field(q, ws) {
+        return Focus::Header(field);
+    }
     // "who do I email to sponsor their access?": whoever it is, the answer is an address
     if ws.first().is_some_and(|w| w == "who" || w == "whom")
         && ws[1..ws.len().min(5)]
@@ -1100,6 +1108,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         }
         Focus::Address => ws.iter().any(|w| is_address(w)),
         Focus::Place => names_a_place(text),
+        Focus::Header(field) => lower.trim_start().starts_with(&field.to_lowercase()),
         Focus::Person(names) => names_someone(text, names),
         Focus::Per { unit, money: true } => money(&ws) && per_unit(&lower, unit),
         Focus::Per { unit, money: false } => figure(&ws) && per_unit(&lower, unit),
@@ -1843,6 +1852,42 @@ fn refers_back(text: &str) -> bool {
         .is_some_and(|w| w.chars().all(char::is_alphabetic))
 }
 
+/// The header field a question about a message asks for: its subject line, or who was
+/// copied on it. "Copied" asks about a message only beside a word for one ("who copied the
+/// files" does not).
+fn asked_header_field(q: &str, ws: &[String]) -> Option<&'static str> {
+    let has = |w: &[&str]| ws.iter().any(|x| w.contains(&x.as_str()));
+    let message = has(&[
+        "email", "e-mail", "emails", "message", "messages", "reply", "mail", "memo", "thread",
+        "forward",
+    ]);
+    if q.contains("subject line") || (message && has(&["subject", "titled"])) {
+        return Some("Subject:");
+    }
+    if has(&["cc", "cc'd", "cc’d", "cced", "cc:"]) || (message && has(&["copied"])) {
+        return Some("Cc:");
+    }
+    None
+}
+
+/// Whether a question asks about the message that opened a thread ("her first email", "the
+/// original message").
+fn asks_first_message(question: &str) -> bool {
+    words(&question.to_lowercase())
+        .iter()
+        .any(|w| ["first", "original", "initial", "opening"].contains(&w.as_str()))
+}
+
+/// Whether a header line is a reply's or a forward's ("Subject: Re: …", "Subject: Fwd: …").
+fn is_reply_header(line: &str) -> bool {
+    let value = line
+        .split_once(':')
+        .map_or("", |(_, v)| v)
+        .trim_start()
+        .to_lowercase();
+    ["re:", "fwd:", "fw:"].iter().any(|p| value.starts_with(p))
+}
+
 /// Fields of a message's header as the indexer writes them.
 const MAIL_FIELDS: &[&str] = &["From:", "To:", "Cc:", "Bcc:", "Date:", "Sent:", "Subject:"];
 
@@ -1945,7 +1990,10 @@ pub(crate) fn units(
                 && letters >= 3
                 && (has_phone_number(&cleaned.to_lowercase())
                     || cleaned.split_whitespace().any(is_address));
+            // the header field asked for, however short ("Cc: Legal")
+            let asked_field = matches!(focus, Focus::Header(f) if cleaned.starts_with(f));
             if labelled
+                || asked_field
                 || ((4..=MAX_UNIT_WORDS).contains(&n)
                     && (letters >= 12 || (digits && letters >= 6)))
             {
@@ -1976,9 +2024,15 @@ pub(crate) fn units(
             }
         }
         for block in blocks.iter().filter(|b| !b.is_empty()) {
-            // a message's header says who wrote when about what; it states no answer
+            // a message's header says who wrote when about what; it states no answer, unless
+            // the question asks for one of its fields
             if is_mail_header(block) {
                 written = header_written(block);
+                if let Focus::Header(field) = focus {
+                    for line in block.iter().filter(|l| l.trim_start().starts_with(field)) {
+                        push(&mut out, line, &heading, &mut None, false, &written);
+                    }
+                }
                 continue;
             }
             if is_mailbox_listing(block) {
@@ -2241,7 +2295,12 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
     // a unit with no digit cannot give what a number-valued focus asks for
     let wants_number = !matches!(
         focus,
-        Focus::Open | Focus::Jurisdiction | Focus::Address | Focus::Place | Focus::Person(_)
+        Focus::Open
+            | Focus::Jurisdiction
+            | Focus::Address
+            | Focus::Place
+            | Focus::Person(_)
+            | Focus::Header(_)
     );
     // a wh-question takes its words as given ("how many weeks of *paid* leave"): a unit that
     // says the opposite ("leave without pay") answers another question; a yes/no question
@@ -2703,6 +2762,13 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     };
     let best = if writer.is_some() && units[best].written.is_some() && !by(best) {
         prefer(best, &|i| by(i) && states(i))
+    } else {
+        best
+    };
+    // "the subject line of her first email": the header of the message that opened the
+    // thread, not a reply's "Subject: Re: …"
+    let best = if matches!(focus, Focus::Header(_)) && asks_first_message(question) {
+        prefer(best, &|i| states(i) && !is_reply_header(&units[i].text))
     } else {
         best
     };
@@ -4447,6 +4513,53 @@ mod tests {
         // the line Bob wrote, though Alice's quoted request scores a little higher
         assert_eq!(select(q, &u, &[1.35, 1.32]).unwrap().picked, vec![1]);
         assert_eq!(select(first, &u, &[1.35, 1.32]).unwrap().picked, vec![0]);
+    }
+
+    #[test]
+    fn a_question_about_a_header_field_is_answered_by_that_line() {
+        let subject =
+            "What subject line did Alice use on her first email asking Bob to draft the notice?";
+        assert_eq!(focus(subject), Focus::Header("Subject:"));
+        let copied = "Who was copied on Tom Becker's reply asking Maria about contractors?";
+        assert_eq!(focus(copied), Focus::Header("Cc:"));
+        assert_eq!(
+            focus("Who was cc'd on the announcement?"),
+            Focus::Header("Cc:")
+        );
+        // no message asked about
+        assert!(!matches!(
+            focus("Who copied the files to the shared drive?"),
+            Focus::Header(_)
+        ));
+        assert!(!matches!(
+            focus("What is the subject of the agreement?"),
+            Focus::Header(_)
+        ));
+        let message = "From: Tom Becker <tom.becker@example.com>\nTo: Maria Lopez <maria.lopez@example.com>\nCc: Legal <legal@example.com>\nSubject: Re: New remote work policy\n\nDoes the three-day limit also apply to contractors?";
+        let texts = |focus: &Focus| -> Vec<String> {
+            units(&[message.to_string()], &[None], &[], focus)
+                .into_iter()
+                .map(|u| u.text)
+                .collect()
+        };
+        // the header line asked for is a unit, however short; no other header line is
+        let cc = texts(&focus(copied));
+        assert_eq!(cc.len(), 2, "{cc:?}");
+        assert!(cc[0].starts_with("Cc: Legal"), "{cc:?}");
+        assert!(states_focus(&focus(copied), &cc[0]));
+        assert!(!states_focus(&focus(copied), &cc[1]));
+        assert_eq!(texts(&Focus::Open).len(), 1);
+        // "her first email": the thread's opening subject, not a reply's, though that scores higher
+        let u = units_under(
+            "Supplier termination notice",
+            &[
+                "Subject: Re: Supplier termination notice",
+                "Subject: Supplier termination notice",
+            ],
+        );
+        assert_eq!(select(subject, &u, &[1.05, 0.97]).unwrap().picked, vec![1]);
+        let later = "What subject line did Bob use on his reply about the notice?";
+        assert_eq!(select(later, &u, &[1.05, 0.97]).unwrap().picked, vec![0]);
     }
 
     #[test]

@@ -1894,14 +1894,16 @@ const MAIL_FIELDS: &[&str] = &["From:", "To:", "Cc:", "Bcc:", "Date:", "Sent:", 
 /// Whether a block is a message's header: every line a header field, one of them `From:` or
 /// `Subject:` (a contract's notice address, "To: Licensee, Attn: …", is not one).
 fn is_mail_header(block: &[&str]) -> bool {
-    let field = |line: &str| {
-        let line = line.trim_start();
-        MAIL_FIELDS.iter().find(|f| line.starts_with(**f)).copied()
-    };
-    block.iter().all(|l| field(l).is_some())
+    block.iter().all(|l| mail_field(l).is_some())
         && block
             .iter()
-            .any(|l| matches!(field(l), Some("From:" | "Subject:")))
+            .any(|l| matches!(mail_field(l), Some("From:" | "Subject:")))
+}
+
+/// The header field ([`MAIL_FIELDS`]) a line gives, if any.
+fn mail_field(line: &str) -> Option<&'static str> {
+    let line = line.trim_start();
+    MAIL_FIELDS.iter().find(|f| line.starts_with(**f)).copied()
 }
 
 /// Whether a block is a mailbox's list of its messages ("1. New remote work policy — Maria
@@ -2029,7 +2031,7 @@ pub(crate) fn units(
             if is_mail_header(block) {
                 written = header_written(block);
                 if let Focus::Header(field) = focus {
-                    for line in block.iter().filter(|l| l.trim_start().starts_with(field)) {
+                    for line in block.iter().filter(|l| mail_field(l) == Some(field)) {
                         push(&mut out, line, &heading, &mut None, false, &written);
                     }
                 }

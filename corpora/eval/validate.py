@@ -46,6 +46,15 @@ for split in sorted(os.listdir(os.path.join(here, "qrels"))):
 for q in qids:
     if q not in judged: errors.append(f"query {q} has no judgments")
 
+# small-folders.json (written by small_folders.py): eight judged pages and questions of one split
+for f in json.load(open(os.path.join(here, "small-folders.json"))):
+    docs, qs = f["documents"], f["queries"]
+    if len(set(docs)) != 8: errors.append(f"small folder {f['name']}: {len(set(docs))} pages, not 8")
+    for d in docs:
+        if not os.path.isfile(os.path.join(corpus, d)): errors.append(f"small folder {f['name']}: missing file {d}")
+    for q in qs:
+        if not any((q, d) in pairs for d in docs): errors.append(f"small folder {f['name']}: {q} judges none of its pages")
+
 print(f"{len(qids)} queries, {len(uids)} unanswerable, {len(pairs)} judgments, "
       f"{len({d for _, d in pairs})} distinct docs")
 if errors:

@@ -153,6 +153,19 @@ const BLIND9: Floors = Floors {
     refused: 9,
 };
 
+/// The tenth blind set (`answers-blind10.jsonl` without its 6 contract questions,
+/// `unanswerable-blind10.jsonl`), measured on this subset on 2026-12-06 before anything was
+/// changed for it (15 of 24 right, 5 false refusals, 12 of 15 unanswerable refused, no
+/// ungrounded figure), minus a margin; its first measurement on the whole corpus is in the
+/// README.
+const BLIND10: Floors = Floors {
+    answerable: Some(24),
+    unanswerable: 15,
+    right: 13,
+    false_refusals: 7,
+    refused: 10,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -179,6 +192,7 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let facts7 = legal_free_copy(&root, tmp.path(), "answers-blind7.jsonl", 25);
     let facts8 = legal_free_copy(&root, tmp.path(), "answers-blind8.jsonl", 25);
     let facts9 = legal_free_copy(&root, tmp.path(), "answers-blind9.jsonl", 24);
+    let facts10 = legal_free_copy(&root, tmp.path(), "answers-blind10.jsonl", 24);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -225,6 +239,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("eighth blind", &blind8, &BLIND8);
     let blind9 = other_questions(&facts9, &root.join("eval/unanswerable-blind9.jsonl"));
     check("ninth blind", &blind9, &BLIND9);
+    let blind10 = other_questions(&facts10, &root.join("eval/unanswerable-blind10.jsonl"));
+    check("tenth blind", &blind10, &BLIND10);
 }
 
 /// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside

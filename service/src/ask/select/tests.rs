@@ -1,0 +1,796 @@
+//! End-to-end tests of selection (passages split into units, scored and selected), and the
+//! helpers the submodules' tests share.
+
+use super::score::{Side, defines_what_is_asked, is_contract_opening, refers_back};
+use super::states::{names_someone, without_given};
+use super::*;
+
+/// A unit of passage 1 at `position` under `heading`, its passage's cosine 0.6.
+/// One unit for each of `texts`, in order, under `heading`.
+pub(super) fn units_under(heading: &str, texts: &[&str]) -> Vec<Unit> {
+    texts
+        .iter()
+        .enumerate()
+        .map(|(i, t)| unit_under(heading, i, t))
+        .collect()
+}
+
+fn unit_under(heading: &str, position: usize, text: &str) -> Unit {
+    Unit {
+        passage: 1,
+        position,
+        text: text.into(),
+        heading: heading.into(),
+        passage_cosine: 0.6,
+        opening: false,
+        written: None,
+    }
+}
+
+/// Checks that `focus` is stated by each of `stated` and by none of `not_stated`.
+pub(super) fn assert_states(focus: &Focus, stated: &[&str], not_stated: &[&str]) {
+    for t in stated {
+        assert!(states_focus(focus, t), "{focus:?} not in {t:?}");
+    }
+    for t in not_stated {
+        assert!(!states_focus(focus, t), "{focus:?} in {t:?}");
+    }
+}
+
+#[test]
+fn a_figure_question_names_the_thing_it_measures() {
+    for (q, noun) in [
+        (
+            "How much does a box of standard GSA business cards cost?",
+            Some("cards"),
+        ),
+        (
+            "What is the monthly dollar amount of the GSA transit subsidy?",
+            Some("subsidy"),
+        ),
+        (
+            "How much does The Work Number charge a lender?",
+            Some("number"),
+        ),
+        (
+            "What is the maximum number of hours I can work?",
+            Some("hours"),
+        ),
+        ("What is the mileage rate per mile?", None),
+        ("How much notice must we give?", None),
+    ] {
+        assert_eq!(measured_noun(q).as_deref(), noun, "{q}");
+    }
+    // a figure of something else does not answer
+    let unit = |text: &str| unit_under("San Francisco", 0, text);
+    let found = |q: &str, text: &str| select(q, &[unit(text)], &[1.0]).unwrap().focus_found;
+    let q = "What is the monthly dollar amount of the transit subsidy?";
+    assert!(!found(
+        q,
+        "SFMTA one-way fare is $2.25 with a 90-minute transfer."
+    ));
+    assert!(found(q, "The transit subsidy pays up to $315 a month."));
+}
+
+#[test]
+fn the_hours_asked_are_the_hours_of_the_event_named() {
+    assert_eq!(
+        measured_noun("What time does the Thursday team breakfast start at the office?").as_deref(),
+        Some("breakfast")
+    );
+    let q = "What time does the Thursday team breakfast start at the New York office?";
+    let found = |heading: &str, text: &str| {
+        select(q, &[unit_under(heading, 0, text)], &[1.0])
+            .unwrap()
+            .focus_found
+    };
+    assert!(!found("New York City", "Building hours are 6am - 7pm."));
+    assert!(found("Breakfast", "It starts at 9am in the kitchen."));
+    assert!(found("Office", "The team breakfast starts at 9am."));
+}
+
+#[test]
+fn a_rule_for_the_other_side_of_a_limit_does_not_answer() {
+    use Side::{Above, Below};
+    let l = |t: &str| limits(t);
+    assert_eq!(
+        l("Who has to approve more than 80 hours of leave?"),
+        [("80".to_string(), Above)]
+    );
+    assert_eq!(
+        l("To request 80 hours or less of LWOP, ask your supervisor."),
+        [("80".to_string(), Below)]
+    );
+    assert_eq!(l("claims over $1,000"), [("1000".to_string(), Above)]);
+    assert_eq!(l("no more than 3 days"), [("3".to_string(), Below)]);
+    assert_eq!(l("up to 26 weeks"), [("26".to_string(), Below)]);
+    assert_eq!(l("at least 24 hours"), [("24".to_string(), Above)]);
+    assert_eq!(l("trips of 30 days or more"), [("30".to_string(), Above)]);
+    assert!(l("You get 80 hours a year.").is_empty());
+
+    let unit = |position: usize, text: &str| unit_under("Leave without pay", position, text);
+    let u = [
+        unit(
+            0,
+            "To request 80 hours or less of LWOP, you must get written approval from your immediate supervisor.",
+        ),
+        unit(
+            1,
+            "To request over 80 hours of LWOP, you must get written approval from your immediate supervisor and Business Unit Director.",
+        ),
+    ];
+    // the rule for the other case is the nearer one
+    let semantic = [0.62, 0.58];
+    let picked = |q: &str| select(q, &u, &score(q, &u, &semantic)).unwrap().picked[0];
+    assert_eq!(
+        picked("Who has to approve more than 80 hours of leave without pay?"),
+        1
+    );
+    assert_eq!(
+        picked("Who has to approve 80 hours or less of leave without pay?"),
+        0
+    );
+    // a sentence that states both sides compares them and may answer either
+    let both = "Up to 80 hours needs a supervisor; more than 80 hours needs a director.";
+    assert!(!other_side_of_limit(&l("more than 80 hours"), both));
+}
+
+#[test]
+fn what_the_question_gives_answers_nothing() {
+    let q = "On what date did 18F submit the first deliverables of its Corrective Action Plan responding to the October 2016 GSA Inspector General evaluation?";
+    let given = "In October of 2016, the GSA Inspector General released an Evaluation of 18F.";
+    let answer = "On February 28, 2017, 18F submitted the first deliverables of the plan.";
+    let focus = focus(q);
+    assert!(states_focus(&focus, given));
+    assert!(!states_focus(&focus, &without_given(q, &focus, given)));
+    assert!(states_focus(&focus, &without_given(q, &focus, answer)));
+    let unit = |position: usize, text: &str| unit_under("", position, text);
+    let u = [unit(0, given), unit(1, answer)];
+    // the sentence that repeats the question's date is the nearer one
+    let semantic = [0.75, 0.6];
+    let picked = select(q, &u, &score(q, &u, &semantic)).unwrap().picked[0];
+    assert_eq!(picked, 1);
+    // a role the question asks about is not who holds it
+    let names = ["18f", "director", "account", "management"].map(String::from);
+    assert!(!names_someone(
+        "Contact: 18F Director of Account Management",
+        &names
+    ));
+    assert!(names_someone(
+        "Contact: 18F Director of Account Management",
+        &[]
+    ));
+    // a limit in words is the same limit as in digits
+    let six = limits("Book economy class for flights under six hours.");
+    assert_eq!(six, [("6".to_string(), Side::Below)]);
+    assert!(other_side_of_limit(
+        &limits("May I fly business class on flights longer than six hours?"),
+        "Book economy class for flights under six hours."
+    ));
+}
+
+#[test]
+fn a_contract_s_opening_answers_only_what_it_states() {
+    let units = units(
+        &[
+            "THIS MEDIA LICENSE AGREEMENT (this “Agreement”) is made and effective as of \
+             July 1, 2020, between NATIONAL FOOTBALL MUSEUM, INC., an Ohio non-profit \
+             corporation, doing business as Pro Football Hall of Fame, and HOF Village \
+             Media Group, LLC.\n\nWHEREAS, the Hall of Fame owns the marks.\n\n\
+             The arbitration shall be held in Canton, Ohio, before three arbitrators."
+                .to_string(),
+        ],
+        &[None],
+        &[0.6],
+        &Focus::Open,
+    );
+    assert_eq!(
+        units.iter().map(|u| u.opening).collect::<Vec<_>>(),
+        [true, true, false]
+    );
+    // the preamble names the question's parties: its cosine is far above the clause's
+    let semantic = [0.70, 0.50, 0.46];
+    let picked = |q: &str| {
+        select(q, &units, &score(q, &units, &semantic))
+            .unwrap()
+            .picked[0]
+    };
+    assert_eq!(
+        picked(
+            "Under the media license agreement between the Pro Football Hall of Fame and HOF Village Media Group, where must arbitration be held?"
+        ),
+        2
+    );
+    // what the opening states: the date, the parties
+    assert_eq!(
+        picked(
+            "When was the media license agreement between the Pro Football Hall of Fame and HOF Village Media Group made?"
+        ),
+        0
+    );
+    assert_eq!(
+        picked("Who are the parties to the media license agreement with HOF Village Media Group?"),
+        0
+    );
+    assert!(is_contract_opening(
+        "ChipMOS and Tsinghua Unigroup shall collectively be referred to as the “Parties.”"
+    ));
+    assert!(!is_contract_opening(
+        "This Agreement shall be governed by the laws of Taiwan."
+    ));
+    // a party's name is no question about the parties
+    let about_opening = |q: &str| asks_what_the_opening_states(q, &focus(q));
+    assert!(!about_opening(
+        "What is the initial term of the agreement between Martin Operating Partnership and Midstream Fuel Service?"
+    ));
+    assert!(about_opening(
+        "Which parties signed the agreement with Midstream Fuel Service?"
+    ));
+}
+
+#[test]
+fn a_signature_block_answers_only_a_question_about_signing() {
+    let unit = |position: usize, text: &str| unit_under("", position, text);
+    let u = [
+        unit(0, "Designated Filer: Ares Trading SA"),
+        unit(
+            1,
+            "By: /s/ Cédric Hyde Name: Cédric Hyde Title: CFO MERCK SERONO SA, AN AFFILIATE OF MERCK KGAA",
+        ),
+    ];
+    // the signature block is closer to the question and names its parties
+    let semantic = [0.5, 0.55];
+    let picked = |q: &str| select(q, &u, &score(q, &u, &semantic)).unwrap().picked[0];
+    assert_eq!(
+        picked(
+            "Who is the designated filer in the joint filing agreement signed with Merck KGaA and Merck Serono SA?"
+        ),
+        0
+    );
+    assert_eq!(
+        picked("Who signed the joint filing agreement for Merck Serono SA?"),
+        1
+    );
+    assert_eq!(
+        picked("When was the joint filing agreement with Merck Serono SA executed?"),
+        1
+    );
+    assert!(is_signature_block(
+        "IN WITNESS WHEREOF, the Parties have caused this Agreement to be executed."
+    ));
+    assert!(is_signature_block("3/18/97 By /s/ Kathy M Ireland"));
+    assert!(!is_signature_block(
+        "By: the end of the term, the Licensee shall return all materials."
+    ));
+}
+
+#[test]
+fn the_asked_noun_is_the_head_after_the_question_word() {
+    for (q, noun) in [
+        (
+            "My lender is checking my salary. What code do they use to identify GSA as my employer?",
+            Some("code"),
+        ),
+        (
+            "When opening a ticket, what application name do I enter?",
+            Some("name"),
+        ),
+        ("Who is the designated filer?", Some("filer")),
+        (
+            "In which country's courts are disputes heard?",
+            Some("courts"),
+        ),
+        (
+            "Which agencies are known to block Google Forms?",
+            Some("agencies"),
+        ),
+        // no noun asked for
+        ("What does a day pass cost?", None),
+        ("What kind of rental car do I book?", None),
+        ("What happens if I leave early?", None),
+        ("Which of its deadlines was missed?", None),
+        ("How many weeks of leave do I get?", None),
+        ("Who approves my leave?", None),
+    ] {
+        assert_eq!(asked_noun(q).as_deref(), noun, "{q}");
+    }
+    // a sentence naming it wins over its neighbour on the same topic
+    let units = units_under(
+        "Digital signatures",
+        &[
+            "Open a new ticket in the Self-Service Portal",
+            "For application name, enter Digital Signature System (DSS)",
+        ],
+    );
+    // the neighbour is closer in meaning and shares more words
+    let scores = score(
+        "When opening a Docusign ticket in the Self-Service Portal, what application name do I enter?",
+        &units,
+        &[0.56, 0.46],
+    );
+    assert!(scores[1] > scores[0], "{scores:?}");
+    // an open question is answered only by a unit that names what it asks for
+    let unit = |text: &str| unit_under("Remote work policy", 0, text);
+    let found = |q: &str, text: &str| select(q, &[unit(text)], &[1.0]).unwrap().focus_found;
+    assert!(!found(
+        "Which VPN client does the policy require?",
+        "Use the VPN for all access to internal systems."
+    ));
+    assert!(found(
+        "Which VPN client does the policy require?",
+        "The required VPN client is Cisco AnyConnect."
+    ));
+    assert!(found(
+        "Which agencies are known to block Google Forms?",
+        "Among the largest agencies that are known to block Forms are DHS and VA."
+    ));
+    // or whose heading does
+    assert!(found(
+        "Which policy covers remote work?",
+        "Employees may work remotely three days a week."
+    ));
+}
+
+#[test]
+fn an_opening_answers_a_question_about_a_name_it_defines() {
+    let preamble = "This MASTER OPERATION AND MAINTENANCE AGREEMENT (this “Agreement”), dated \
+        as of April 13, 2012, between BLOOM ENERGY CORPORATION, a Delaware corporation \
+        (“BE” or, in its capacity as operator hereunder, “Operator”), and DIAMOND STATE \
+        GENERATION PARTNERS, LLC, a Delaware limited liability company (“Owner”)";
+    let q = "In Bloom Energy's master operation and maintenance agreement of April 13, 2012, \
+        which company is the Owner of the fuel cell systems Bloom operates?";
+    assert!(defines_what_is_asked(q, preamble));
+    assert!(defines_what_is_asked(
+        "Who is the \"Licensee\" under it?",
+        "between Acme Inc. (\"Licensor\") and Beta LLC (\"Licensee\")"
+    ));
+    // the parties' short names say which contract, not what is asked about it
+    assert!(!defines_what_is_asked(
+        "Which state's law governs the strategic alliance agreement between Allscripts and Phreesia?",
+        "by and between Allscripts Healthcare, LLC (“Allscripts”) and Phreesia, Inc. (“Phreesia”)"
+    ));
+    // every contract defines itself and its parties: that answers nothing asked
+    assert!(!defines_what_is_asked(
+        "What is the initial term of the maintenance agreement?",
+        preamble
+    ));
+    // so the opening is the answer, not a running footer
+    let mut opening = unit_under("", 0, preamble);
+    opening.opening = true;
+    let footer = unit_under(
+        "",
+        1,
+        "Source: BLOOM ENERGY CORP, DRS/A (on S-1), 3/21/2018",
+    );
+    let units = [opening, footer];
+    let scores = score(q, &units, &[0.76, 0.67]);
+    assert!(scores[0] > scores[1] + 0.3, "{scores:?}");
+    // and a unit nearly as good does not replace it as one that says nothing asked would be
+    let s = select(q, &units, &[1.0, 0.9]).unwrap();
+    assert_eq!(s.picked, [0]);
+    assert!(s.focus_found);
+}
+
+#[test]
+fn a_question_for_a_place_wants_a_sentence_that_names_one() {
+    for q in [
+        "Once my term extension is approved, in which city does the paperwork get processed?",
+        "What country is the supplier based in?",
+        "Where is this year's all-staff retreat being held?",
+        "Where do I sign up to get access to the Federal Fitness Center?",
+    ] {
+        assert_eq!(focus(q), Focus::Place, "{q}");
+    }
+    // where to send something is an address; which state's law a jurisdiction
+    assert_eq!(focus("Where should staff send questions?"), Focus::Address);
+    assert_eq!(
+        focus("Which state's law governs the agreement?"),
+        Focus::Jurisdiction
+    );
+    assert_eq!(focus("Where can I find free online courses?"), Focus::Open);
+    let p = Focus::Place;
+    assert!(states_focus(
+        &p,
+        "HR sends the approved PAR to CPC (GSA's Consolidated Processing Center in Kansas City, MO)."
+    ));
+    assert!(states_focus(
+        &p,
+        "The meeting is held in Boulder, CO each spring."
+    ));
+    assert!(states_focus(
+        &p,
+        "The arbitration shall be held in Canton, Ohio."
+    ));
+    assert!(!states_focus(
+        &p,
+        "The extension has already been approved; this is just a matter of processing."
+    ));
+    // a street address is a place; a date or a year before a name is not
+    assert!(states_focus(
+        &p,
+        "To gain access, you will need to sign up at 450 Golden Gate — there are drop-in hours."
+    ));
+    assert!(!states_focus(&p, "Since 12 March the gym is open."));
+    assert!(!states_focus(&p, "In 2019 Congress passed the act."));
+    // a place the question names is not the one it asks for
+    let q = "I work in Kansas City. In which city is payroll processed?";
+    assert!(!states_focus(
+        &p,
+        &without_given(q, &p, "Payroll staff work in Kansas City.")
+    ));
+    // a sentence nearly as good that names a place is chosen over the best that names none
+    let units = units_under(
+        "What happens next?",
+        &[
+            "The extension has already been approved; this is just a matter of processing.",
+            "HR sends the approved PAR to CPC (GSA's Consolidated Processing Center in Kansas City, MO) to have it processed.",
+        ],
+    );
+    let s = select(
+        "Once my term extension is approved, in which city does the paperwork actually get processed?",
+        &units,
+        &[0.53, 0.44],
+    )
+    .unwrap();
+    assert_eq!(s.picked, [1]);
+}
+
+#[test]
+fn only_documents_that_name_what_the_question_names_answer() {
+    let passages = vec![
+        "We are terminating the supply agreement.".to_string(),
+        "Under section 12 we may terminate on thirty days notice.".to_string(),
+    ];
+    let u = units(&passages, &[None, None], &[], &Focus::Open);
+    let question = "Which section did Alice cite?";
+    let mut scores = vec![2.0, 1.0];
+    // the second passage's document (a message from Alice) names her, the first's does not
+    only_from_naming(&u, &mut scores, &[false, true]);
+    let picked = select(question, &u, &scores).expect("a selection");
+    assert_eq!(u[picked.picked[0]].passage, 2);
+    // when no document names everything, the scores stay (the answer is then refused)
+    let mut scores = vec![2.0, 1.0];
+    only_from_naming(&u, &mut scores, &[false, false]);
+    assert_eq!(scores, [2.0, 1.0]);
+}
+
+#[test]
+fn the_rule_beats_the_worked_example_and_the_neighbour() {
+    let passages = vec![
+        "FMLA entitles you to take up to 12 weeks of unpaid leave per 12 month period.\n\nFor example: you went on FMLA for 4 weeks in March and used sick leave to be paid during those 4 weeks.".to_string(),
+        "Extended Out of Office - #1810: intended for if you are out of office for 3 weeks or longer, such as using Paid Parental Leave part-time each week for 5 or 6 months.".to_string(),
+    ];
+    let u = units(&passages, &[None, None], &[], &Focus::Open);
+    // equal semantic similarity: wording, focus and penalties decide
+    let scores = score("Is FMLA leave paid?", &u, &vec![0.5; u.len()]);
+    let s = select("Is FMLA leave paid?", &u, &scores).unwrap();
+    assert_eq!(
+        quote(&u, &s).0,
+        "FMLA entitles you to take up to 12 weeks of unpaid leave per 12 month period [1]."
+    );
+}
+
+#[test]
+fn a_sentence_that_points_back_shares_its_predecessor_s_similarity() {
+    let passages = vec![
+        "If you want one for your house, please discuss it with your supervisor. This request will require approval from the head of your division.".to_string(),
+        "Office printers are on every floor. The head of facilities buys their toner.".to_string(),
+    ];
+    let u = units(&passages, &[None, None], &[], &Focus::Open);
+    assert_eq!(u.len(), 4, "{u:?}");
+    let q = "Who has to approve a request for a printer at home?";
+    // the demonstrative sentence's own embedding misses the printer; its predecessor's does not
+    let scores = score(q, &u, &[0.7, 0.35, 0.5, 0.35]);
+    let s = select(q, &u, &scores).unwrap();
+    assert_eq!(
+        quote(&u, &s).0,
+        "This request will require approval from the head of your division [1]."
+    );
+    // no pointer, no borrowing: "The head of facilities…" keeps its own similarity
+    assert!(scores[3] < scores[1], "{scores:?}");
+    assert!(!refers_back("It is important to ask."));
+    assert!(!refers_back("This: a list."));
+}
+
+#[test]
+fn a_unit_that_negates_the_question_loses_unless_it_asks_yes_or_no() {
+    let passages = vec![
+        "You are entitled to 12 weeks of paid time off for the birth of a child.\n\nYou can request Leave Without Pay (LWOP) of less than four weeks to extend your parental leave.".to_string(),
+    ];
+    let u = units(&passages, &[None], &[], &Focus::Open);
+    // the embedder prefers the second: the negation must outweigh that
+    let semantic = [0.65, 0.77];
+    let q = "How many weeks of paid parental leave can I take?";
+    let s = select(q, &u, &score(q, &u, &semantic)).unwrap();
+    assert_eq!(s.picked, vec![0]);
+    let q = "Is parental leave paid?";
+    let scores = score(q, &u, &semantic);
+    assert!(scores[1] > scores[0], "{scores:?}");
+}
+
+#[test]
+fn a_unit_about_the_other_case_loses() {
+    let passages = vec![
+        "OCE requires 5 business days for the initial review.\n\nAn additional review takes 3 business days.\n\nSurveys go out after review.".to_string(),
+    ];
+    let u = units(&passages, &[None], &[], &Focus::Open);
+    let q = "How many business days does an additional review take?";
+    let scores = score(q, &u, &[0.95, 0.7, 0.6]);
+    // the first is the embedder's choice by far, but it is about the initial review
+    assert!(scores[1] > scores[0], "{scores:?}");
+    // also when a lead-in clause says which review
+    let q = "If OCE needs an additional review, how many business days does it take?";
+    let scores = score(q, &u, &[0.95, 0.7, 0.6]);
+    assert!(scores[1] > scores[0], "{scores:?}");
+    assert!(contrasts("additional", "the initial review"));
+    // a sentence that names both cases may compare them
+    assert!(!contrasts("additional", "an initial or additional review"));
+    assert!(!contrasts("additional", "a second review"));
+    // a word the question itself negates is not taken as given
+    for q in [
+        "Under the expense policy, how much can I spend on a headset without approval?",
+        "Under the expense policy, how much can I spend on a headset without getting approval?",
+    ] {
+        assert!(
+            !presupposed_words(q).contains(&"approval".to_string()),
+            "{q}"
+        );
+        assert!(presupposed_words(q).contains(&"headset".to_string()), "{q}");
+    }
+    // when only the other case's figure is there, what is asked is not stated
+    let only = units(
+        &["OCE requires 5 business days for the initial review.".to_string()],
+        &[None],
+        &[],
+        &Focus::Open,
+    );
+    let s = select(q, &only, &score(q, &only, &[0.9])).unwrap();
+    assert!(!s.focus_found, "{s:?}");
+    let q = "How many business days does the initial review take?";
+    let s = select(q, &only, &score(q, &only, &[0.9])).unwrap();
+    assert!(s.focus_found, "{s:?}");
+}
+
+#[test]
+fn a_yes_no_question_prefers_a_near_unit_that_negates_its_word() {
+    let passages = vec![
+        "You have to be eligible for FMLA to receive Paid Parental Leave.\n\nFMLA gives you up to 12 weeks of unpaid leave each year.".to_string(),
+    ];
+    let u = units(&passages, &[None], &[], &Focus::Open);
+    let q = "Is FMLA leave paid?";
+    // the first shares every word of the question and the embedder prefers it
+    let s = select(q, &u, &score(q, &u, &[0.8, 0.6])).unwrap();
+    assert_eq!(s.picked, vec![1]);
+    // ... but not one far below the best
+    let s = select(q, &u, &score(q, &u, &[0.8, 0.1])).unwrap();
+    assert_eq!(s.picked, vec![0]);
+    // and a question that is not yes/no takes the best
+    let q = "Which FMLA leave is paid?";
+    let s = select(q, &u, &score(q, &u, &[0.8, 0.6])).unwrap();
+    assert_eq!(s.picked, vec![0]);
+    assert_eq!(polar_words("Does FMLA leave pay?"), ["fmla", "leave"]);
+    assert!(polar_words("How much is paid?").is_empty());
+    let q = "Can we pay an honorarium to an outside speaker?";
+    assert!(denies(
+        q,
+        "Unfortunately, we can not compensate guests and are working on an honorarium."
+    ));
+    assert!(denies(q, "Speakers cannot be paid."));
+    let delivered =
+        "My new iPhone is being shipped to me. Does someone need to be home when it's delivered?";
+    assert!(!denies(
+        delivered,
+        "If you don't receive your work cell phone on day one, you'll need to use your personal phone."
+    ));
+    assert!(denies(
+        delivered,
+        "Someone does not need to be home, it is left at the door."
+    ));
+    assert!(!denies(q, "You can not park in the garage."));
+    assert!(!denies(q, "We can pay speakers an honorarium."));
+    assert!(!denies(
+        "How can I pay a speaker?",
+        "You cannot pay a speaker."
+    ));
+    assert!(denies(
+        "Do I need PRA clearance for usability tests?",
+        "Usability testing does not require PRA clearance."
+    ));
+}
+
+#[test]
+fn another_numbered_case_states_nothing() {
+    let q = "What percentage of pay is the award for a Level 2 summary rating?";
+    let cases = numbered_cases(q);
+    assert_eq!(cases, [("level".to_string(), "2".to_string())]);
+    assert!(another_numbered_case(
+        &cases,
+        "Level 4 summary ratings: Up to 2.1% of adjusted basic pay."
+    ));
+    assert!(!another_numbered_case(
+        &cases,
+        "Level 2 and Level 3 summary ratings: up to 1%."
+    ));
+    assert!(!another_numbered_case(
+        &cases,
+        "Awards are up to 2.1% of pay."
+    ));
+    assert!(numbered_cases("What is due on March 3 under section 2?").is_empty());
+    let u = units(
+        &["Level 4 summary ratings: Up to 2.1% of adjusted basic pay.".to_string()],
+        &[None],
+        &[],
+        &Focus::Percent,
+    );
+    let s = select(q, &u, &[1.2]).unwrap();
+    assert!(!s.focus_found);
+}
+
+#[test]
+fn a_lead_in_brings_its_first_item() {
+    let passage =
+        "You can use sick leave for:\n• Doctor and medical appointments for you or a family member";
+    let u = units(&[passage.to_string()], &[None], &[], &Focus::Open);
+    let s = select("what can I use sick leave for", &u, &[0.9, 0.5]).unwrap();
+    assert_eq!(s.picked, vec![0, 1]);
+    assert!(s.focus_found);
+}
+
+#[test]
+fn a_length_of_time_is_of_what_the_question_times() {
+    let q = "If my work iPhone is lost, how long does it take GSA IT to send me a replacement?";
+    assert!(taken_activity(q).is_some_and(|a| a.contains("replac")));
+    assert!(taken_activity("How long is the initial term?").is_none());
+    let u = units_under(
+        "Details",
+        &["Please note: it can take 4-6 weeks to process a detail."],
+    );
+    let s = select(q, &u, &[1.2]).unwrap();
+    assert!(!s.focus_found);
+    let u = units_under(
+        "Lost phones",
+        &["A replacement phone is sent within 5 days."],
+    );
+    assert!(select(q, &u, &[1.2]).unwrap().focus_found);
+}
+
+#[test]
+fn a_message_asked_about_is_the_one_its_writer_wrote() {
+    let q = "On what day did Bob tell Alice that the draft notice was in the matter file?";
+    assert_eq!(asked_writer(q).as_deref(), Some("bob"));
+    let first = "When did Alice first email Bob asking him to draft the notice?";
+    assert_eq!(asked_writer(first).as_deref(), Some("alice"));
+    assert_eq!(
+        asked_writer("When did Maria Lopez send the announcement?").as_deref(),
+        Some("maria")
+    );
+    assert_eq!(asked_writer("When does the policy start?"), None);
+    let mut u = units_under(
+        "Re: Supplier termination notice",
+        &[
+            "Please draft the termination notice and send it to me for review.",
+            "The draft notice is attached to the matter file.",
+        ],
+    );
+    let written = |by: &str, on: &str| {
+        Some(Written {
+            by: by.into(),
+            on: on.into(),
+        })
+    };
+    u[0].written = written("Alice Meyer", "2 April 2024");
+    u[1].written = written("Bob Chen", "3 April 2024");
+    // as the caller reads them for a question about when a message was written
+    for unit in &mut u {
+        unit.text = unit.dated();
+    }
+    // the line Bob wrote, though Alice's quoted request scores a little higher
+    assert_eq!(select(q, &u, &[1.35, 1.32]).unwrap().picked, vec![1]);
+    assert_eq!(select(first, &u, &[1.35, 1.32]).unwrap().picked, vec![0]);
+}
+
+#[test]
+fn a_question_about_a_header_field_is_answered_by_that_line() {
+    let subject =
+        "What subject line did Alice use on her first email asking Bob to draft the notice?";
+    assert_eq!(focus(subject), Focus::Header("Subject:"));
+    let copied = "Who was copied on Tom Becker's reply asking Maria about contractors?";
+    assert_eq!(focus(copied), Focus::Header("Cc:"));
+    assert_eq!(
+        focus("Who was cc'd on the announcement?"),
+        Focus::Header("Cc:")
+    );
+    // no message asked about
+    assert!(!matches!(
+        focus("Who copied the files to the shared drive?"),
+        Focus::Header(_)
+    ));
+    assert!(!matches!(
+        focus("What is the subject of the agreement?"),
+        Focus::Header(_)
+    ));
+    let message = "From: Tom Becker <tom.becker@example.com>\nTo: Maria Lopez <maria.lopez@example.com>\nCc: Legal <legal@example.com>\nSubject: Re: New remote work policy\n\nDoes the three-day limit also apply to contractors?";
+    let texts = |focus: &Focus| -> Vec<String> {
+        units(&[message.to_string()], &[None], &[], focus)
+            .into_iter()
+            .map(|u| u.text)
+            .collect()
+    };
+    // the header line asked for is a unit, however short; no other header line is
+    let cc = texts(&focus(copied));
+    assert_eq!(cc.len(), 2, "{cc:?}");
+    assert!(cc[0].starts_with("Cc: Legal"), "{cc:?}");
+    assert!(states_focus(&focus(copied), &cc[0]));
+    assert!(!states_focus(&focus(copied), &cc[1]));
+    assert_eq!(texts(&Focus::Open).len(), 1);
+    // "her first email": the thread's opening subject, not a reply's, though that scores higher
+    let u = units_under(
+        "Supplier termination notice",
+        &[
+            "Subject: Re: Supplier termination notice",
+            "Subject: Supplier termination notice",
+        ],
+    );
+    assert_eq!(select(subject, &u, &[1.05, 0.97]).unwrap().picked, vec![1]);
+    let later = "What subject line did Bob use on his reply about the notice?";
+    assert_eq!(select(later, &u, &[1.05, 0.97]).unwrap().picked, vec![0]);
+}
+
+#[test]
+fn a_lead_in_whose_items_name_the_person_asked_for_answers() {
+    let u = units_under(
+        "Billable travel",
+        &[
+            "Submit the travel request to the appropriate approver as listed below.",
+            "The following list provides Concur approvers for billable travel:",
+            "18F: Ana Silva",
+            "login.gov: Dan Lopez",
+        ],
+    );
+    let q = "Who is the Concur approver for billable travel for login.gov?";
+    let s = select(q, &u, &[1.6, 1.5, 1.1, 1.2]).unwrap();
+    // the lead-in, though it names nobody, and of its items the best that names someone
+    assert_eq!(s.picked, vec![1, 3]);
+    assert!(s.focus_found);
+}
+
+#[test]
+fn a_lead_in_brings_the_item_that_answers() {
+    let passage = "If you receive a suspicious email, follow these steps:\n\
+                   1. Do not click any links in the email.\n\
+                   2. Report it with the Cofense button in your mail client.\n\
+                   3. Mark it as spam after reporting it.";
+    let u = units(&[passage.to_string()], &[None], &[], &Focus::Open);
+    assert_eq!(u.len(), 4, "{u:?}");
+    let s = select(
+        "how do I report a phishing email",
+        &u,
+        &[0.9, 0.4, 0.8, 0.5],
+    )
+    .unwrap();
+    assert_eq!(s.picked, vec![0, 2]);
+    // a question for an amount takes the item that states one, though another scores higher
+    let passage = "The company will pay the following amounts:\n\
+                   • Payments are due within thirty days of the invoice.\n\
+                   • A signing payment of $250,000 on the effective date.";
+    let u = units(&[passage.to_string()], &[None], &[], &Focus::Open);
+    let s = select(
+        "What signing fee will the company pay?",
+        &u,
+        &[0.9, 0.5, 0.4],
+    )
+    .unwrap();
+    assert_eq!(s.picked, vec![0, 2]);
+    // and an item of another passage is never brought
+    let u = units(
+        &[
+            "Eligibility requires all of the following:".to_string(),
+            "Unrelated passage text about something else entirely.".to_string(),
+        ],
+        &[None, None],
+        &[],
+        &Focus::Open,
+    );
+    let s = select("what is required", &u, &[0.9, 0.8]).unwrap();
+    assert_eq!(s.picked, vec![0]);
+}

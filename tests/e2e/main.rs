@@ -620,6 +620,22 @@ fn eval(dataset: &Path, split: &str, index: &Path, extra: &[&str]) -> Value {
     trawl(&args)
 }
 
+/// Writes a folder dataset into `dir`: `dataset.json` naming `corpus_dir` (relative to `dir`),
+/// `queries` as `queries.jsonl`, and for each (split, rows) `qrels/SPLIT.tsv` with its header.
+fn write_dataset(dir: &Path, corpus_dir: &str, queries: &str, qrels: &[(&str, &str)]) {
+    std::fs::create_dir_all(dir.join("qrels")).unwrap();
+    let config = serde_json::json!({ "corpus_dir": corpus_dir });
+    std::fs::write(dir.join("dataset.json"), config.to_string()).unwrap();
+    std::fs::write(dir.join("queries.jsonl"), queries).unwrap();
+    for (split, rows) in qrels {
+        std::fs::write(
+            dir.join(format!("qrels/{split}.tsv")),
+            format!("query-id\tcorpus-id\tscore\n{rows}"),
+        )
+        .unwrap();
+    }
+}
+
 /// A folder dataset may judge the copy of a file the indexer did not keep (identical files are
 /// one document, under the first path): the judgment counts for the indexed copy, once.
 #[test]
@@ -638,28 +654,16 @@ fn eval_counts_a_judged_copy_for_the_indexed_file() {
     )
     .unwrap();
     let eval_dir = dir.path().join("eval");
-    std::fs::create_dir_all(eval_dir.join("qrels")).unwrap();
-    std::fs::write(
-        eval_dir.join("dataset.json"),
-        r#"{"corpus_dir": "../corpus"}"#,
-    )
-    .unwrap();
-    std::fs::write(
-        eval_dir.join("queries.jsonl"),
-        "{\"_id\": \"q1\", \"text\": \"how do I reach internal systems from home\"}\n",
-    )
-    .unwrap();
     // judged: only the copy, and both copies
-    for (split, rows) in [
-        ("copy", "q1\tkb/b-vpn-copy.md\t2\n"),
-        ("both", "q1\tkb/a-vpn.md\t2\nq1\tkb/b-vpn-copy.md\t2\n"),
-    ] {
-        std::fs::write(
-            eval_dir.join(format!("qrels/{split}.tsv")),
-            format!("query-id\tcorpus-id\tscore\n{rows}"),
-        )
-        .unwrap();
-    }
+    write_dataset(
+        &eval_dir,
+        "../corpus",
+        "{\"_id\": \"q1\", \"text\": \"how do I reach internal systems from home\"}\n",
+        &[
+            ("copy", "q1\tkb/b-vpn-copy.md\t2\n"),
+            ("both", "q1\tkb/a-vpn.md\t2\nq1\tkb/b-vpn-copy.md\t2\n"),
+        ],
+    );
     let index = dir.path().join("idx");
     for split in ["copy", "both"] {
         let r = eval(&eval_dir, split, &index, &[]);
@@ -829,14 +833,11 @@ fn gate_small_folders_of_plain_language_questions() {
             std::fs::create_dir_all(to.parent().unwrap()).unwrap();
             std::fs::copy(corpus.join(d), to).unwrap();
         }
-        std::fs::create_dir_all(root.join("qrels")).unwrap();
-        std::fs::write(root.join("dataset.json"), r#"{"corpus_dir": "corpus"}"#).unwrap();
         let chosen: String = queries
             .iter()
             .filter(|q| ids.contains(&q["_id"].as_str().unwrap()))
             .map(|q| format!("{q}\n"))
             .collect();
-        std::fs::write(root.join("queries.jsonl"), chosen).unwrap();
         let judged: String = std::fs::read_to_string(eval_dir.join(format!("qrels/{split}.tsv")))
             .unwrap()
             .lines()
@@ -847,11 +848,7 @@ fn gate_small_folders_of_plain_language_questions() {
             })
             .map(|l| format!("{l}\n"))
             .collect();
-        std::fs::write(
-            root.join("qrels/small.tsv"),
-            format!("query-id\tcorpus-id\tscore\n{judged}"),
-        )
-        .unwrap();
+        write_dataset(&root, "corpus", &chosen, &[("small", &judged)]);
         let runs = dir.path().join("runs.jsonl");
         let report = eval(
             &root,
@@ -1020,15 +1017,16 @@ fn gate_legal_clause_questions_over_the_contracts_alone() {
         }
     }
     let dataset = dir.path().join("cuad-contracts");
-    std::fs::create_dir_all(dataset.join("qrels")).unwrap();
-    std::fs::write(
-        dataset.join("dataset.json"),
-        r#"{"corpus_dir": "../corpus"}"#,
-    )
-    .unwrap();
     let cuad = shared_eval("cuad-dev");
-    std::fs::copy(cuad.join("queries.jsonl"), dataset.join("queries.jsonl")).unwrap();
-    std::fs::copy(cuad.join("qrels/dev.tsv"), dataset.join("qrels/dev.tsv")).unwrap();
+    let read = |file: &str| std::fs::read_to_string(cuad.join(file)).unwrap();
+    let judged = read("qrels/dev.tsv");
+    let rows = judged.split_once('\n').unwrap().1;
+    write_dataset(
+        &dataset,
+        "../corpus",
+        &read("queries.jsonl"),
+        &[("dev", rows)],
+    );
     let report = development_gate_in(
         &dataset,
         "dev",

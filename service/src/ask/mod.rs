@@ -560,8 +560,17 @@ fn select_answer(
     let mut scores = select::score(question, &units, &semantic);
     select::only_from_naming(&units, &mut scores, naming);
     let selection = select::select(question, &units, &scores);
-    for (u, (score, cos)) in units.iter().zip(scores.iter().zip(&semantic)) {
-        tracing::trace!(passage = u.passage, score, cos, text = %u.text, "candidate");
+    if tracing::enabled!(tracing::Level::TRACE) {
+        let features = select::features(question, &units, &semantic);
+        tracing::trace!(%question, "candidates of");
+        for ((u, f), (score, cos)) in units
+            .iter()
+            .zip(&features)
+            .zip(scores.iter().zip(&semantic))
+        {
+            let doc = &passages[u.passage - 1].hit.path;
+            tracing::trace!(passage = u.passage, %doc, score, cos, features = ?f, text = %u.text, "candidate");
+        }
     }
     tracing::debug!(
         units = units.len(),

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use crate::ask::text::{content_words, words};
 
-use super::mail::asked_header_field;
+use super::mail::{asked_header_field, asks_recipient_address};
 use super::names::names;
 use super::states::{LAW_WORDS, stem};
 
@@ -111,6 +111,9 @@ const COUNT_UNITS: &[&str] = &[
 
 /// Reads the question's focus.
 pub(crate) fn focus(question: &str) -> Focus {
+    if asks_recipient_address(question) {
+        return Focus::Header("To:");
+    }
     let lower = question.to_lowercase();
     let q = asked_clause(&lower);
     let ws = words(q);

@@ -39,13 +39,16 @@ pub(super) fn asked_writer(question: &str) -> Option<String> {
 }
 
 /// Whether the question asks when a message was written ("On what date did Maria send the
-/// announcement?", "When did Alice first email Bob…?"): a message's sentence then answers
-/// with its header's date, which is otherwise no answer (see [`is_mail_header`]).
+/// announcement?", "When did Alice first email Bob…?", "At what time did Alice send the
+/// reply…?"): a message's sentence then answers with its header's date and time, which is
+/// otherwise no answer (see [`is_mail_header`]).
 pub(crate) fn asks_when_written(question: &str) -> bool {
-    matches!(focus(question), Focus::When | Focus::Date | Focus::Deadline)
-        && words(&question.to_lowercase())
-            .iter()
-            .any(|w| WRITING.iter().any(|v| w.starts_with(v)))
+    matches!(
+        focus(question),
+        Focus::When | Focus::Date | Focus::Deadline | Focus::Time
+    ) && words(&question.to_lowercase())
+        .iter()
+        .any(|w| WRITING.iter().any(|v| w.starts_with(v)))
 }
 
 /// The sender and date of a message header block ("From: Alice Meyer <alice@…>", "Date:
@@ -82,9 +85,33 @@ pub(super) fn attribution_written(line: &str) -> Option<Written> {
     })
 }
 
-/// "2024-04-02T09:00:00+00:00" as "2 April 2024"; another date as written, without a time
-/// of day ("Tue, 2 Apr 2024 09:00:00 +0000" → "Tue, 2 Apr 2024").
+/// "2024-04-02T09:00:00+00:00" as "2 April 2024 at 09:00"; another date as written, its time
+/// of day without seconds or zone ("Tue, 2 Apr 2024 09:00:00 +0000" → "Tue, 2 Apr 2024 at
+/// 09:00"). The time is the sender's, as the header gives it: a question asks "at what time
+/// did Alice send…" in the time the message shows.
 pub(super) fn readable_date(date: &str) -> String {
+    let day = readable_day(date);
+    match time_of_day(date) {
+        Some(time) => format!("{day} at {time}"),
+        None => day,
+    }
+}
+
+/// The hours and minutes of a header date ("2024-04-02T09:00:00+00:00", "Tue, 2 Apr 2024
+/// 09:00:00 +0000": "09:00"), if it has them.
+fn time_of_day(date: &str) -> Option<&str> {
+    let clock = match date.split_once('T') {
+        Some((day, rest)) if day.len() == 10 => rest,
+        _ => date.split_whitespace().find(|w| w.contains(':'))?,
+    };
+    let b = clock.as_bytes();
+    (b.len() >= 5 && b[2] == b':' && [0, 1, 3, 4].iter().all(|&i| b[i].is_ascii_digit()))
+        .then(|| &clock[..5])
+}
+
+/// The day of a header date: "2024-04-02T09:00:00+00:00" as "2 April 2024", another date as
+/// written without its time ("Tue, 2 Apr 2024 09:00:00 +0000" → "Tue, 2 Apr 2024").
+fn readable_day(date: &str) -> String {
     let b = date.as_bytes();
     let digits = |r: std::ops::Range<usize>| {
         b.get(r.clone())
@@ -135,6 +162,20 @@ pub(super) fn asked_header_field(q: &str, ws: &[String]) -> Option<&'static str>
         return Some("Cc:");
     }
     None
+}
+
+/// Whether the question asks to what address a message was written ("What email address did
+/// Bob Chen write to when he told Dana…?"): its header's `To:` line answers. The question
+/// names who wrote ([`asked_writer`]); "what address should I write to for help?" names no one.
+pub(super) fn asks_recipient_address(question: &str) -> bool {
+    let ws = words(&question.to_lowercase());
+    let has = |w: &[&str]| ws.iter().any(|x| w.contains(&x.as_str()));
+    let written_to = ws
+        .windows(2)
+        .any(|w| WRITING.iter().any(|v| w[0].starts_with(v)) && w[1] == "to");
+    has(&["address", "addresses", "recipient", "recipients"])
+        && written_to
+        && asked_writer(question).is_some()
 }
 
 /// Whether a question asks about the message that opened a thread ("her first email", "the

@@ -47,7 +47,7 @@ pub(crate) use mail::asks_when_written;
 pub(crate) use names::{
     absent_from, asked_names, glued_in_file_name, mentions, names, only_from_naming, without_names,
 };
-pub(crate) use score::{denies, limits, negated, polar_words, score};
+pub(crate) use score::{denies, features, limits, negated, polar_words, score};
 pub(crate) use states::states_focus;
 pub(crate) use units::units;
 

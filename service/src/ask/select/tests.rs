@@ -690,6 +690,27 @@ fn a_message_asked_about_is_the_one_its_writer_wrote() {
 }
 
 #[test]
+fn the_address_a_message_was_written_to_is_its_to_line() {
+    let q = "What email address did Bob Chen write to when he told Dana Okafor we were ending the Northwind supply agreement?";
+    assert_eq!(focus(q), Focus::Header("To:"));
+    // no one is named as the writer: an address to write to, not a header
+    assert_ne!(
+        focus("What email address do I write to for help with my laptop?"),
+        Focus::Header("To:")
+    );
+    let passage = "From: Bob Chen <bob.chen@example.com>\nTo: Dana Okafor <dana.okafor@example.com>\n\
+        Date: 2024-04-04T11:40:00+00:00\nSubject: Fwd: Supplier termination notice\n\n\
+        Dana, for your records: we are terminating the Northwind supply agreement.";
+    let u = units(&[passage.to_string()], &[None], &[0.6], &focus(q));
+    let scores = score(q, &u, &vec![0.4; u.len()]);
+    let picked = select(q, &u, &scores).unwrap().picked;
+    assert_eq!(
+        u[picked[0]].text,
+        "To: Dana Okafor <dana.okafor@example.com>"
+    );
+}
+
+#[test]
 fn a_question_about_a_header_field_is_answered_by_that_line() {
     let subject =
         "What subject line did Alice use on her first email asking Bob to draft the notice?";

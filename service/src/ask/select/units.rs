@@ -321,7 +321,7 @@ mod tests {
         assert_eq!(
             dated,
             [
-                "On 4 April 2024, Alice Meyer wrote: Send the notice today by courier and by e-mail.",
+                "On 4 April 2024 at 08:15, Alice Meyer wrote: Send the notice today by courier and by e-mail.",
                 "On Tue, 2 Apr 2024, Alice Meyer wrote: Please draft the termination notice and send it to me for review before Friday.",
             ]
         );
@@ -348,8 +348,14 @@ mod tests {
         assert_eq!(page[0].dated(), page[0].text);
         assert_eq!(
             readable_date("Tue, 2 Apr 2024 09:00:00 +0000"),
-            "Tue, 2 Apr 2024"
+            "Tue, 2 Apr 2024 at 09:00"
         );
+        assert_eq!(readable_date("Tue, 2 Apr 2024"), "Tue, 2 Apr 2024");
+        // and the time is what a question about the time of sending asks for
+        let q = "At what time did Alice send Bob the reply about the courier?";
+        assert!(asks_when_written(q));
+        assert!(states_focus(&focus(q), &dated[0]));
+        assert!(!states_focus(&focus(q), &u[0].text));
     }
 
     #[test]

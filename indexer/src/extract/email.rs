@@ -1,6 +1,7 @@
 //! E-mail: one RFC 5322 / MIME message (`.eml`) or a Unix mailbox (`.mbox`).
 //!
-//! A message's text is a short header block (From, To, Cc, Date, Subject)
+//! A message's text is a short header block (From, To, Cc, Date, Subject and
+//! the names of its attachments)
 //! followed by its body (the text part, or the HTML part converted to text);
 //! its headers also go into the metadata. Attachments, including forwarded
 //! messages, are returned for the caller to extract as child documents. A
@@ -123,6 +124,15 @@ pub(super) fn extract(bytes: &[u8], fallback_title: &str) -> Result<Extracted, E
         }
         extra.insert(name.to_owned(), value);
     }
+    // what the message carried, by name: a reviewer asks which file was attached, and the
+    // attachment itself is a child document that does not say which message it came with
+    let attachments = attachments(&msg);
+    if !attachments.is_empty() {
+        let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
+        let names = names.join(", ");
+        text.push_str(&format!("Attachments: {names}\n"));
+        extra.insert("attachments".to_owned(), names);
+    }
     text.push('\n');
     text.push_str(&body_text(&msg));
     let text = text.trim_end().to_owned();
@@ -134,7 +144,7 @@ pub(super) fn extract(bytes: &[u8], fallback_title: &str) -> Result<Extracted, E
             date: date.map(|d| d.to_timestamp()),
             extra,
         },
-        attachments: attachments(&msg),
+        attachments,
         ..Extracted::default()
     })
 }

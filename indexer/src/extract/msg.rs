@@ -244,9 +244,16 @@ pub(super) fn extract(
     for (k, v) in &fields {
         extra.insert((*k).to_owned(), v.clone());
     }
+    // the names of what it carried, as for an .eml (see `email`)
+    let (attachments, mut failed) = attachments(&mut p)?;
+    if !attachments.is_empty() {
+        let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
+        let names = names.join(", ");
+        text.push_str(&format!("Attachments: {names}\n"));
+        extra.insert("attachments".to_owned(), names);
+    }
     text.push('\n');
     text.push_str(body.trim_end());
-    let (attachments, mut failed) = attachments(&mut p)?;
     if let Some(e) = body_failed {
         failed.push(("message body (RTF)".to_owned(), e));
     }

@@ -281,6 +281,14 @@ fn email_headers_body_and_attachments() {
     assert_eq!(d.meta.extra["to"], "All Staff <staff@example.com>");
     assert_eq!(d.meta.extra["message_id"], "<policy-2024-03@example.com>");
     assert!(d.text.contains("up to three days per week"), "{}", d.text);
+    // the header block names what the message carried
+    assert!(
+        d.text
+            .contains("Subject: New remote work policy\nAttachments: remote-work-policy.pdf\n\n"),
+        "{}",
+        d.text
+    );
+    assert_eq!(d.meta.extra["attachments"], "remote-work-policy.pdf");
     assert!(
         !d.text.contains("<p>"),
         "the text part is used, not the HTML"
@@ -1055,7 +1063,7 @@ fn outlook_messages_read_like_eml_files() {
     assert_eq!(m.kind, DocKind::Msg);
     assert_eq!(m.kind.name(), "email");
     // The date is the same instant (Outlook keeps it in UTC), checked below.
-    for key in ["from", "to", "subject", "message_id"] {
+    for key in ["from", "to", "subject", "message_id", "attachments"] {
         assert_eq!(
             m.doc.meta.extra.get(key),
             e.doc.meta.extra.get(key),

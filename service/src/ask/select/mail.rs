@@ -161,6 +161,27 @@ pub(super) fn asked_header_field(q: &str, ws: &[String]) -> Option<&'static str>
     if has(&["cc", "cc'd", "cc’d", "cced", "cc:"]) || (message && has(&["copied"])) {
         return Some("Cc:");
     }
+    // "what is the file name of the policy attached to…", "which file was attached": the
+    // name, not what the attachment says ("what must I do under the policy attached to…")
+    let attached = ws.iter().any(|w| w.starts_with("attach"));
+    let asks_name = q.contains("file name")
+        || q.contains("filename")
+        || q.contains("name of")
+        || (matches!(ws.first().map(String::as_str), Some("what" | "which"))
+            && ws.get(1).is_some_and(|w| {
+                [
+                    "file",
+                    "files",
+                    "document",
+                    "documents",
+                    "attachment",
+                    "attachments",
+                ]
+                .contains(&w.as_str())
+            }));
+    if attached && asks_name {
+        return Some("Attachments:");
+    }
     None
 }
 
@@ -197,8 +218,16 @@ pub(super) fn is_reply_header(line: &str) -> bool {
 }
 
 /// Fields of a message's header as the indexer writes them.
-pub(super) const MAIL_FIELDS: &[&str] =
-    &["From:", "To:", "Cc:", "Bcc:", "Date:", "Sent:", "Subject:"];
+pub(super) const MAIL_FIELDS: &[&str] = &[
+    "From:",
+    "To:",
+    "Cc:",
+    "Bcc:",
+    "Date:",
+    "Sent:",
+    "Subject:",
+    "Attachments:",
+];
 
 /// Whether a block is a message's header: every line a header field, one of them `From:` or
 /// `Subject:` (a contract's notice address, "To: Licensee, Attn: …", is not one).

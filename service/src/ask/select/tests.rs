@@ -711,6 +711,33 @@ fn the_address_a_message_was_written_to_is_its_to_line() {
 }
 
 #[test]
+fn the_name_of_an_attached_file_is_its_attachments_line() {
+    let q = "What is the file name of the policy document attached to Maria Lopez's remote work announcement?";
+    assert_eq!(focus(q), Focus::Header("Attachments:"));
+    assert_eq!(
+        focus("Which file was attached to the announcement?"),
+        Focus::Header("Attachments:")
+    );
+    // what the attachment says is asked of its text, not of the header
+    assert_ne!(
+        focus(
+            "According to the remote work policy attached to Maria's announcement, what must I use to reach internal systems?"
+        ),
+        Focus::Header("Attachments:")
+    );
+    let passage = "From: Maria Lopez <maria.lopez@example.com>\nTo: All Staff <staff@example.com>\n\
+        Date: 2024-03-18T09:15:00+01:00\nSubject: New remote work policy\n\
+        Attachments: remote-work-policy.pdf\n\n\
+        The new remote work policy takes effect on 1 April 2024. The full policy is attached.";
+    let u = units(&[passage.to_string()], &[None], &[0.6], &focus(q));
+    let scores = score(q, &u, &vec![0.4; u.len()]);
+    let picked = select(q, &u, &scores).unwrap().picked;
+    assert_eq!(u[picked[0]].text, "Attachments: remote-work-policy.pdf");
+    // and the header is still a header: the body's sentences are dated by it
+    assert!(u.iter().any(|u| u.written.is_some()));
+}
+
+#[test]
 fn a_question_about_a_header_field_is_answered_by_that_line() {
     let subject =
         "What subject line did Alice use on her first email asking Bob to draft the notice?";

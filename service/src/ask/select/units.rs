@@ -177,8 +177,12 @@ pub(crate) fn units(
                     || cleaned.split_whitespace().any(is_address));
             // the header field asked for, however short ("Cc: Legal")
             let asked_field = matches!(focus, Focus::Header(f) if cleaned.starts_with(f));
+            // a message's short sentence may be its decision ("No cure period."), which a
+            // page's three-word line seldom is
+            let decision = written.is_some() && n == 3 && letters >= 10 && cleaned.ends_with('.');
             if labelled
                 || asked_field
+                || decision
                 || ((4..=MAX_UNIT_WORDS).contains(&n)
                     && (letters >= 12 || (digits && letters >= 6)))
             {
@@ -321,6 +325,8 @@ mod tests {
         assert_eq!(
             dated,
             [
+                // a message's three-word decision is a candidate
+                "On 4 April 2024 at 08:15, Alice Meyer wrote: No cure period.",
                 "On 4 April 2024 at 08:15, Alice Meyer wrote: Send the notice today by courier and by e-mail.",
                 "On Tue, 2 Apr 2024, Alice Meyer wrote: Please draft the termination notice and send it to me for review before Friday.",
             ]
@@ -351,6 +357,14 @@ mod tests {
             "Tue, 2 Apr 2024 at 09:00"
         );
         assert_eq!(readable_date("Tue, 2 Apr 2024"), "Tue, 2 Apr 2024");
+        // a page's three-word line is not
+        let page = units(
+            &["Bob, thanks. No cure period. Send it today.".to_string()],
+            &[None],
+            &[],
+            &Focus::Open,
+        );
+        assert!(page.iter().all(|u| u.text != "No cure period."));
         // and the time is what a question about the time of sending asks for
         let q = "At what time did Alice send Bob the reply about the courier?";
         assert!(asks_when_written(q));
@@ -417,6 +431,7 @@ mod tests {
         assert_eq!(
             texts,
             [
+                "No cure period.",
                 "Send the notice today by courier and by e-mail.",
                 "The draft notice is attached to the matter file.",
                 "Notices shall be sent to the addresses below.",

@@ -166,6 +166,20 @@ const BLIND10: Floors = Floors {
     refused: 10,
 };
 
+/// The eleventh blind set (`answers-blind11.jsonl` without its 6 contract questions,
+/// `unanswerable-blind11.jsonl`), measured on this subset on 2026-12-06 before anything was
+/// changed for it (9 of 24 right, 9 false refusals, 12 of 15 unanswerable refused) and after
+/// the messages' times, recipients, attachments and short sentences (13 right, 6 false
+/// refusals, 12 refused, no ungrounded figure), minus a margin; its first measurement on the
+/// whole corpus is in the README.
+const BLIND11: Floors = Floors {
+    answerable: Some(24),
+    unanswerable: 15,
+    right: 11,
+    false_refusals: 8,
+    refused: 10,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -193,6 +207,7 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let facts8 = legal_free_copy(&root, tmp.path(), "answers-blind8.jsonl", 25);
     let facts9 = legal_free_copy(&root, tmp.path(), "answers-blind9.jsonl", 24);
     let facts10 = legal_free_copy(&root, tmp.path(), "answers-blind10.jsonl", 24);
+    let facts11 = legal_free_copy(&root, tmp.path(), "answers-blind11.jsonl", 24);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -241,6 +256,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("ninth blind", &blind9, &BLIND9);
     let blind10 = other_questions(&facts10, &root.join("eval/unanswerable-blind10.jsonl"));
     check("tenth blind", &blind10, &BLIND10);
+    let blind11 = other_questions(&facts11, &root.join("eval/unanswerable-blind11.jsonl"));
+    check("eleventh blind", &blind11, &BLIND11);
 }
 
 /// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside

@@ -200,8 +200,15 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
                 COUNT_UNITS.iter().find(|u| **u == s).copied()
             })
             .collect();
+        // what is counted is plural: "how many arbitrators hear a dispute" counts arbitrators,
+        // though the phrase runs on through a verb no list knows
+        let plural = ws[i..ws.len().min(i + 3)].iter().find(|w| {
+            w.len() > 3 && w.ends_with('s') && !["ss", "us", "is"].iter().any(|e| w.ends_with(e))
+        });
         return if !units.is_empty() {
             Focus::Quantity(units)
+        } else if let Some(noun) = plural.map(|w| stem(w)) {
+            Focus::Count(noun)
         } else if let Some(noun) = noun_phrase_head(&ws[i..]) {
             Focus::Count(noun)
         } else {
@@ -248,8 +255,14 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
         // the verb may come after a long subject ("how much does a box of standard GSA
         // business cards cost")
         let clause = &ws[i..ws.len().min(i + 10)];
+        // "how much per day does Diplomat pay …": the rate's unit may come first
+        let verb_at = if next.first().is_some_and(|w| w == "per") {
+            2
+        } else {
+            0
+        };
         let costs = next
-            .first()
+            .get(verb_at)
             .is_some_and(|w| AUXILIARIES.contains(&w.as_str()))
             && clause.iter().any(|w| MONEY_VERBS.contains(&w.as_str()));
         let named = next
@@ -749,6 +762,19 @@ mod tests {
                 money: false
             }
         );
+        // the rate's unit before the paying verb: still money
+        let per_day = focus("How much per day does Diplomat pay for each day of photo sessions?");
+        assert_eq!(
+            per_day,
+            Focus::Per {
+                unit: "day".into(),
+                money: true
+            }
+        );
+        assert!(!states_focus(
+            &per_day,
+            "The photo sessions shall be up to two (2) consecutive days in duration."
+        ));
         let per_mile = focus("What is the mileage rate per mile?");
         assert!(states_focus(
             &per_mile,

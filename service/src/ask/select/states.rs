@@ -304,6 +304,9 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         .split(|c: char| c.is_whitespace() || c == '/' || c == '(' || c == ')')
         .filter(|w| !w.is_empty())
         .map(str::to_string)
+        // "8.13 No SRAM Product Warranty Issues", "11.1 Dispute Resolution": a heading's
+        // number is no figure, no count and no length of time
+        .skip(usize::from(opens_with_section_number(text)))
         .collect();
     // `counted`: a count of things ("6 free sessions"), where "a paid editor seat" counts none;
     // a length of time may be "a year"
@@ -349,8 +352,7 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
         Focus::Quantity(units) => quantity(units),
         Focus::Ahead(units) => quantity(units) && ws.iter().any(|w| says_ahead(w)),
         Focus::Count(noun) => quantity_of(&[noun.as_str()], true),
-        // "8.13 No SRAM Product Warranty Issues": a heading's number is no figure
-        Focus::Figure => figure(&ws[usize::from(opens_with_section_number(text)).min(ws.len())..]),
+        Focus::Figure => figure(&ws),
         Focus::Money => money(&ws),
         // a time expression: any digit is not one ("bill at least 32 people")
         Focus::When => {
@@ -849,6 +851,13 @@ mod tests {
     fn a_section_number_is_not_a_figure() {
         let much = focus("How much did GSI Technology pay Sony for the SRAM business?");
         assert!(!states_focus(&much, "8.13 No SRAM Product Warranty Issues"));
+        let arbitrators = focus("How many arbitrators hear a dispute under the agreement?");
+        assert!(!states_focus(&arbitrators, "11.1 Dispute Resolution"));
+        assert_eq!(arbitrators, Focus::Count("arbitrator".into()));
+        assert!(states_focus(
+            &arbitrators,
+            "11.2 Disputes are heard by three (3) arbitrators."
+        ));
         assert!(states_focus(
             &much,
             "1. PAPA JOHN'S shall pay ABG a cash payment of USD$1,250,000"

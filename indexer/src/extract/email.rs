@@ -11,7 +11,7 @@ use std::collections::BTreeMap;
 
 use mail_parser::{Address, HeaderValue, Message, MessageParser, MimeHeaders, PartType};
 
-use super::{Attachment, ExtractError, Extracted, FormatMeta, html};
+use super::{Attachment, ExtractError, Extracted, FormatMeta, html, name_attachments};
 
 /// Header names that mark the start of a message.
 const HEADER_NAMES: &[&str] = &[
@@ -124,15 +124,8 @@ pub(super) fn extract(bytes: &[u8], fallback_title: &str) -> Result<Extracted, E
         }
         extra.insert(name.to_owned(), value);
     }
-    // what the message carried, by name: a reviewer asks which file was attached, and the
-    // attachment itself is a child document that does not say which message it came with
     let attachments = attachments(&msg);
-    if !attachments.is_empty() {
-        let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
-        let names = names.join(", ");
-        text.push_str(&format!("Attachments: {names}\n"));
-        extra.insert("attachments".to_owned(), names);
-    }
+    name_attachments(&attachments, &mut text, &mut extra);
     text.push('\n');
     text.push_str(&body_text(&msg));
     let text = text.trim_end().to_owned();

@@ -379,6 +379,24 @@ pub(crate) struct Attachment {
     pub(crate) bytes: Vec<u8>,
 }
 
+/// Writes the names of a message's attachments as the last line of its header block
+/// ("Attachments: policy.pdf, notes.docx") and into its metadata: the attachment is a child
+/// document that does not say which message carried it, and a reviewer asks. Nothing when it
+/// has none.
+pub(crate) fn name_attachments(
+    attachments: &[Attachment],
+    header: &mut String,
+    extra: &mut BTreeMap<String, String>,
+) {
+    if attachments.is_empty() {
+        return;
+    }
+    let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
+    let names = names.join(", ");
+    header.push_str(&format!("Attachments: {names}\n"));
+    extra.insert("attachments".to_owned(), names);
+}
+
 /// A document's text ready for chunking.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub(crate) struct Extracted {

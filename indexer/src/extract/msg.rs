@@ -22,7 +22,9 @@ use std::{
 
 use mail_parser::MessageParser;
 
-use super::{Attachment, ExtractError, Extracted, FormatMeta, Limits, email, html, rtf};
+use super::{
+    Attachment, ExtractError, Extracted, FormatMeta, Limits, email, html, name_attachments, rtf,
+};
 
 type Cfb<'a> = cfb::CompoundFile<Cursor<&'a [u8]>>;
 
@@ -244,14 +246,8 @@ pub(super) fn extract(
     for (k, v) in &fields {
         extra.insert((*k).to_owned(), v.clone());
     }
-    // the names of what it carried, as for an .eml (see `email`)
     let (attachments, mut failed) = attachments(&mut p)?;
-    if !attachments.is_empty() {
-        let names: Vec<&str> = attachments.iter().map(|a| a.name.as_str()).collect();
-        let names = names.join(", ");
-        text.push_str(&format!("Attachments: {names}\n"));
-        extra.insert("attachments".to_owned(), names);
-    }
+    name_attachments(&attachments, &mut text, &mut extra);
     text.push('\n');
     text.push_str(body.trim_end());
     if let Some(e) = body_failed {

@@ -196,11 +196,14 @@ pub(super) fn asks_about_signing(question: &str) -> bool {
     ws.iter().take(6).any(signing) || ws.iter().rev().take(2).any(signing)
 }
 
+/// How many signals a unit is scored on (see [`features`]).
+const SIGNALS: usize = 15;
+
 /// What each of a unit's [`features`] adds to its score, set by hand. Weights fitted to the
 /// traced candidates of the first eleven answer sets (a listwise logistic loss, each set left
 /// out in turn) put the right sentence first for 252 to 256 of the 354 answerable questions of
 /// the left-out sets, against 254 with these, so these stay (README).
-const WEIGHTS: [f32; 15] = [
+const WEIGHTS: [f32; SIGNALS] = [
     1.0,
     0.35,
     0.3,
@@ -234,7 +237,7 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
 /// example, a question, a signature block, a contract opening out of place, says the opposite
 /// of what the question takes as given, or is navigation text; 1 / its passage's rank and its
 /// passage's cosine.
-pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<[f32; 15]> {
+pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<[f32; SIGNALS]> {
     let q = content_words(question);
     let focus = focus(question);
     // a unit with no digit cannot give what a number-valued focus asks for

@@ -689,6 +689,15 @@ fn a_message_asked_about_is_the_one_its_writer_wrote() {
     assert_eq!(select(first, &u, &[1.35, 1.32]).unwrap().picked, vec![0]);
 }
 
+/// The units of one message read for `q` (every unit's own cosine alike) and the index of
+/// the first one picked.
+fn pick_in_message(q: &str, message: &str) -> (Vec<Unit>, usize) {
+    let u = units(&[message.to_string()], &[None], &[0.6], &focus(q));
+    let scores = score(q, &u, &vec![0.4; u.len()]);
+    let picked = select(q, &u, &scores).unwrap().picked[0];
+    (u, picked)
+}
+
 #[test]
 fn the_address_a_message_was_written_to_is_its_to_line() {
     let q = "What email address did Bob Chen write to when he told Dana Okafor we were ending the Northwind supply agreement?";
@@ -701,13 +710,8 @@ fn the_address_a_message_was_written_to_is_its_to_line() {
     let passage = "From: Bob Chen <bob.chen@example.com>\nTo: Dana Okafor <dana.okafor@example.com>\n\
         Date: 2024-04-04T11:40:00+00:00\nSubject: Fwd: Supplier termination notice\n\n\
         Dana, for your records: we are terminating the Northwind supply agreement.";
-    let u = units(&[passage.to_string()], &[None], &[0.6], &focus(q));
-    let scores = score(q, &u, &vec![0.4; u.len()]);
-    let picked = select(q, &u, &scores).unwrap().picked;
-    assert_eq!(
-        u[picked[0]].text,
-        "To: Dana Okafor <dana.okafor@example.com>"
-    );
+    let (u, picked) = pick_in_message(q, passage);
+    assert_eq!(u[picked].text, "To: Dana Okafor <dana.okafor@example.com>");
 }
 
 #[test]
@@ -729,10 +733,8 @@ fn the_name_of_an_attached_file_is_its_attachments_line() {
         Date: 2024-03-18T09:15:00+01:00\nSubject: New remote work policy\n\
         Attachments: remote-work-policy.pdf\n\n\
         The new remote work policy takes effect on 1 April 2024. The full policy is attached.";
-    let u = units(&[passage.to_string()], &[None], &[0.6], &focus(q));
-    let scores = score(q, &u, &vec![0.4; u.len()]);
-    let picked = select(q, &u, &scores).unwrap().picked;
-    assert_eq!(u[picked[0]].text, "Attachments: remote-work-policy.pdf");
+    let (u, picked) = pick_in_message(q, passage);
+    assert_eq!(u[picked].text, "Attachments: remote-work-policy.pdf");
     // and the header is still a header: the body's sentences are dated by it
     assert!(u.iter().any(|u| u.written.is_some()));
 }

@@ -376,14 +376,15 @@ pub fn run_ask(
         .as_ref()
         .is_some_and(|s| s.picked.iter().all(|&i| naming[units[i].passage - 1]));
     // the best sentence's score and the best passage's cosine together: either alone
-    // separates answerable from unanswerable questions worse (README)
+    // separates answerable from unanswerable questions worse (README). A header line the
+    // question asks for is looked up, not matched: the names it must share still hold.
     let combined = selection
         .as_ref()
         .map(|s| s.support + RELEVANCE_WEIGHT * best.unwrap_or(0.0));
     tracing::debug!(?combined, ?naming, "refusal signals");
     let selection = match selection {
         Some(s)
-            if combined.is_some_and(|c| c >= asker.options.min_support)
+            if (combined.is_some_and(|c| c >= asker.options.min_support) || s.header_found)
                 && s.focus_found
                 && names_found =>
         {

@@ -186,14 +186,18 @@ pub(super) fn asked_header_field(q: &str, ws: &[String]) -> Option<&'static str>
 }
 
 /// Whether the question asks to what address a message was written ("What email address did
-/// Bob Chen write to when he told Dana…?"): its header's `To:` line answers. The question
-/// names who wrote ([`asked_writer`]); "what address should I write to for help?" names no one.
+/// Bob Chen write to when he told Dana…?", "To which address did Maria send her
+/// announcement?"): its header's `To:` line answers. The question names who wrote
+/// ([`asked_writer`]); "what address should I write to for help?" names no one.
 pub(super) fn asks_recipient_address(question: &str) -> bool {
     let ws = words(&question.to_lowercase());
     let has = |w: &[&str]| ws.iter().any(|x| w.contains(&x.as_str()));
-    let written_to = ws
-        .windows(2)
-        .any(|w| WRITING.iter().any(|v| w[0].starts_with(v)) && w[1] == "to");
+    let writing = |w: &String| WRITING.iter().any(|v| w.starts_with(v));
+    let written_to = ws.windows(2).any(|w| writing(&w[0]) && w[1] == "to")
+        // the preposition moved to the front: "to which address did … send …"
+        || (ws.first().is_some_and(|w| w == "to")
+            && ws.get(1).is_some_and(|w| w == "which" || w == "what")
+            && ws.iter().any(writing));
     has(&["address", "addresses", "recipient", "recipients"])
         && written_to
         && asked_writer(question).is_some()

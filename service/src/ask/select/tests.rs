@@ -702,6 +702,15 @@ fn pick_in_message(q: &str, message: &str) -> (Vec<Unit>, usize) {
 fn the_address_a_message_was_written_to_is_its_to_line() {
     let q = "What email address did Bob Chen write to when he told Dana Okafor we were ending the Northwind supply agreement?";
     assert_eq!(focus(q), Focus::Header("To:"));
+    // the preposition in front
+    assert_eq!(
+        focus("To which mailing-list address did Maria Lopez send her announcement?"),
+        Focus::Header("To:")
+    );
+    assert_ne!(
+        focus("To which address should I send my timesheet?"),
+        Focus::Header("To:")
+    );
     // no one is named as the writer: an address to write to, not a header
     assert_ne!(
         focus("What email address do I write to for help with my laptop?"),
@@ -712,6 +721,23 @@ fn the_address_a_message_was_written_to_is_its_to_line() {
         Dana, for your records: we are terminating the Northwind supply agreement.";
     let (u, picked) = pick_in_message(q, passage);
     assert_eq!(u[picked].text, "To: Dana Okafor <dana.okafor@example.com>");
+}
+
+#[test]
+fn a_header_line_asked_for_is_found_as_a_lookup() {
+    let message = "From: Ana Costa <ana.costa@example.com>\nTo: Legal <legal@example.com>\n\
+        Date: 2024-03-20T10:00:00+00:00\nSubject: Fwd: Re: New remote work policy\n\n\
+        Forwarding Tom's question about contractors and remote work.";
+    let found = |q: &str| {
+        let u = units(&[message.to_string()], &[None], &[0.6], &focus(q));
+        let scores = score(q, &u, &vec![0.4; u.len()]);
+        select(q, &u, &scores).unwrap().header_found
+    };
+    assert!(found(
+        "What subject line did Ana Costa's message to the Legal team carry?"
+    ));
+    // a question about what the message says is no lookup
+    assert!(!found("What did Ana Costa forward to the Legal team?"));
 }
 
 #[test]

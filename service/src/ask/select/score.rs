@@ -374,11 +374,22 @@ pub(crate) fn denies(question: &str, text: &str) -> bool {
     let polar = polar_words(question);
     // the word is in the clause the negation is in: "If you don't receive your phone on day
     // one, you'll need to use your own" does not deny "does someone need to be home?"
+    // "Do I have to wait…?" — "there is no need to wait"
+    let obliged = ws
+        .iter()
+        .any(|w| ["have", "has", "need", "needs", "must"].contains(&w.as_str()));
     lower.split([',', ';', ':']).any(|clause| {
         let tw = words(clause);
         let negates = tw
             .windows(2)
             .any(|w| family.contains(&w[0].as_str()) && w[1] == "not")
+            || (obliged
+                && tw.windows(2).any(|w| {
+                    matches!(
+                        (w[0].as_str(), w[1].as_str()),
+                        ("no", "need") | ("need", "not") | ("not", "necessary" | "required")
+                    )
+                }))
             || tw.iter().any(|w| {
                 let verb = match w.as_str() {
                     "cannot" | "can't" => "can",
@@ -391,13 +402,13 @@ pub(crate) fn denies(question: &str, text: &str) -> bool {
     })
 }
 
-/// The yes/no question of lower-cased `lower`: the last of its sentences that a word of
-/// [`POLAR_OPENERS`] opens ("I haven't set up 2FA yet. Will I still be able to read my
-/// email?"), else all of it.
+/// The yes/no question of lower-cased `lower`: the last of its sentences or clauses that a
+/// word of [`POLAR_OPENERS`] opens ("I haven't set up 2FA yet. Will I still be able to read my
+/// email?", "In the Bug Bounty Program, does SecOps have to wait…?"), else all of it.
 fn polar_clause(lower: &str) -> &str {
     let mut starts = std::iter::once(0).chain(
         lower
-            .match_indices(['.', '?', '!'])
+            .match_indices(['.', '?', '!', ','])
             .map(|(i, _)| i + 1)
             .filter(|&i| lower[i..].starts_with(' ')),
     );
@@ -642,6 +653,18 @@ mod tests {
             "If you do not configure 2FA you will not be able to access your email."
         ));
         assert_eq!(polar_clause("is fmla paid?"), "is fmla paid?");
+        // a lead-in clause sets the scene
+        let q = "In the GSA Bug Bounty Program, does GSA SecOps have to wait until the vulnerability is resolved before awarding the bounty?";
+        assert!(polar_clause(&q.to_lowercase()).starts_with("does gsa secops"));
+        assert!(denies(
+            q,
+            "There is no need to wait until the issue is resolved to award."
+        ));
+        assert!(!denies(q, "There is no need to report it twice."));
+        assert!(!denies(
+            "In the program, can SecOps wait?",
+            "There is no need to wait."
+        ));
         // the last of several
         assert_eq!(
             polar_clause("is this a problem? will i still be able to read my email?"),

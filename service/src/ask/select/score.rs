@@ -297,8 +297,10 @@ pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<
             let opposite = presupposed.iter().any(|w| contradicts(w, &lower))
                 || contrasted.iter().any(|w| contrasts(w, &lower))
                 || other_side_of_limit(&question_limits, &u.text);
+            // a pointer to another page is not what it points to
             let navigation = [
                 "refer to",
+                "visit ",
                 "see ",
                 "check out",
                 "for more",
@@ -620,6 +622,24 @@ pub(super) fn contrasts(word: &str, text: &str) -> bool {
 mod tests {
     use super::*;
     use crate::ask::select::tests::units_under;
+
+    #[test]
+    fn a_pointer_to_another_page_is_navigation() {
+        let q = "Who at GSA is responsible for records management?";
+        let units = units_under(
+            "Records",
+            &[
+                "Visit GSA Insite Records Management Page for general procedures on records.",
+                "All GSA employees are responsible for records management.",
+                "Refer to the records schedule for retention periods.",
+            ],
+        );
+        let f = features(q, &units, &[0.5, 0.5, 0.5]);
+        let nav: Vec<f32> = f.iter().map(|f| f[12]).collect();
+        assert_eq!(nav, [1.0, 0.0, 1.0]);
+        let scores = score(q, &units, &[0.5, 0.5, 0.5]);
+        assert!(scores[1] > scores[0], "{scores:?}");
+    }
 
     #[test]
     fn a_question_that_names_both_cases_contrasts_neither() {

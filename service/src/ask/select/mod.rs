@@ -237,34 +237,35 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         });
         picked.extend(item);
     }
-    Some(Selection {
-        // a lead-in's figure is in the item it brings ("…will pay to ABG: $1,250,000"). An
-        // address missing from the text proves nothing: a link's target is not indexed, only
-        // its words ("[Zoom for Government](https://zoomgov.com/)")
-        focus_found: match focus {
-            Focus::Address | Focus::Place | Focus::Person(_) => true,
-            // an open "what X"/"which X" question is answered by a unit that names X, in its
-            // words or its heading: "Use the VPN for all access" names no VPN client
-            Focus::Open => picked.iter().any(|&i| names(&asked, i)),
-            // a figure of the thing measured, not of the thing beside it; a time of day of
-            // the event asked about ("Building hours are 6am - 7pm" is no breakfast's)
-            Focus::Money | Focus::Figure | Focus::Per { .. } | Focus::Time => {
-                picked.iter().any(|&i| states(i)) && picked.iter().any(|&i| names(&measured, i))
-            }
-            // how long what is asked takes, not something else ("it can take 4-6 weeks to
-            // process a detail" for the time to send a replacement phone)
-            Focus::Quantity(_) | Focus::When => {
-                picked.iter().any(|&i| states(i))
-                    && taken_activity(question).is_none_or(|act| {
-                        picked.iter().any(|&i| {
-                            !act.is_disjoint(&content_words(&units[i].text))
-                                || !act.is_disjoint(&content_words(&units[i].heading))
-                        })
+    // a lead-in's figure is in the item it brings ("…will pay to ABG: $1,250,000"). An
+    // address missing from the text proves nothing: a link's target is not indexed, only its
+    // words ("[Zoom for Government](https://zoomgov.com/)")
+    let focus_found = match focus {
+        Focus::Address | Focus::Place | Focus::Person(_) => true,
+        // an open "what X"/"which X" question is answered by a unit that names X, in its
+        // words or its heading: "Use the VPN for all access" names no VPN client
+        Focus::Open => picked.iter().any(|&i| names(&asked, i)),
+        // a figure of the thing measured, not of the thing beside it; a time of day of
+        // the event asked about ("Building hours are 6am - 7pm" is no breakfast's)
+        Focus::Money | Focus::Figure | Focus::Per { .. } | Focus::Time => {
+            picked.iter().any(|&i| states(i)) && picked.iter().any(|&i| names(&measured, i))
+        }
+        // how long what is asked takes, not something else ("it can take 4-6 weeks to
+        // process a detail" for the time to send a replacement phone)
+        Focus::Quantity(_) | Focus::When => {
+            picked.iter().any(|&i| states(i))
+                && taken_activity(question).is_none_or(|act| {
+                    picked.iter().any(|&i| {
+                        !act.is_disjoint(&content_words(&units[i].text))
+                            || !act.is_disjoint(&content_words(&units[i].heading))
                     })
-            }
-            _ => picked.iter().any(|&i| states(i)),
-        },
-        header_found: matches!(focus, Focus::Header(_)) && picked.iter().any(|&i| states(i)),
+                })
+        }
+        _ => picked.iter().any(|&i| states(i)),
+    };
+    Some(Selection {
+        header_found: focus_found && matches!(focus, Focus::Header(_)),
+        focus_found,
         support: scores[best],
         picked,
     })

@@ -374,12 +374,12 @@ pub(crate) fn denies(question: &str, text: &str) -> bool {
     };
     let lower = text.to_lowercase().replace('’', "'");
     let polar = polar_words(question);
-    // the word is in the clause the negation is in: "If you don't receive your phone on day
-    // one, you'll need to use your own" does not deny "does someone need to be home?"
     // "Do I have to wait…?" — "there is no need to wait"
     let obliged = ws
         .iter()
         .any(|w| ["have", "has", "need", "needs", "must"].contains(&w.as_str()));
+    // the word is in the clause the negation is in: "If you don't receive your phone on day
+    // one, you'll need to use your own" does not deny "does someone need to be home?"
     lower.split([',', ';', ':']).any(|clause| {
         let tw = words(clause);
         let negates = tw

@@ -338,7 +338,10 @@ pub fn run_ask(
     };
     let best = best_relevance(&hits);
     let mut response = AskResponse::new(&question, asker.generator.info().name.clone(), best);
-    if best.is_none_or(|b| b < asker.options.min_relevance) {
+    // a header line ("What is Tom Becker's email address?") is looked up by the names the
+    // question gives, which the passages must share; its cosine to them says little
+    let lookup = matches!(select::focus(&question), select::Focus::Header(_));
+    if best.is_none_or(|b| b < asker.options.min_relevance && !lookup) {
         response.refused = true;
         response.answer = NOT_FOUND.to_string();
         response.closest = hits

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 
 use crate::ask::text::{content_words, words};
 
-use super::mail::{asked_header_field, asks_recipient_address};
+use super::mail::{asked_header_field, asks_recipient_address, asks_senders_address};
 use super::names::names;
 use super::states::{LAW_WORDS, stem};
 
@@ -113,6 +113,9 @@ const COUNT_UNITS: &[&str] = &[
 pub(crate) fn focus(question: &str) -> Focus {
     if asks_recipient_address(question) {
         return Focus::Header("To:");
+    }
+    if asks_senders_address(question) {
+        return Focus::Header("From:");
     }
     let lower = question.to_lowercase();
     let q = asked_clause(&lower);

@@ -203,6 +203,20 @@ pub(super) fn asks_recipient_address(question: &str) -> bool {
         && asked_writer(question).is_some()
 }
 
+/// Whether the question asks for a named person's e-mail address ("What is Tom Becker's email
+/// address?"): the `From:` line of a message they wrote gives it. A team's or a service's
+/// address ("the email address of the 18F Experience Design team") is asked of the pages that
+/// list it, not of a header.
+pub(super) fn asks_senders_address(question: &str) -> bool {
+    let ws: Vec<&str> = question.split_whitespace().collect();
+    ws.windows(3).any(|w| {
+        let owner = w[0].strip_suffix("'s").or_else(|| w[0].strip_suffix("’s"));
+        owner.is_some_and(is_name)
+            && matches!(w[1].to_lowercase().as_str(), "email" | "e-mail")
+            && w[2].to_lowercase().starts_with("address")
+    })
+}
+
 /// Whether a question asks about the message that opened a thread ("her first email", "the
 /// original message").
 pub(super) fn asks_first_message(question: &str) -> bool {

@@ -724,6 +724,26 @@ fn the_address_a_message_was_written_to_is_its_to_line() {
 }
 
 #[test]
+fn a_named_persons_address_is_the_from_line_of_their_message() {
+    let q = "What is Tom Becker's email address?";
+    assert_eq!(focus(q), Focus::Header("From:"));
+    // a team's address is listed on a page, not in a header
+    assert_ne!(
+        focus("What is the email address of the 18F Experience Design team?"),
+        Focus::Header("From:")
+    );
+    assert_ne!(
+        focus("What is my manager's email address?"),
+        Focus::Header("From:")
+    );
+    let message = "From: Tom Becker <tom.becker@example.com>\nTo: Maria Lopez <maria.lopez@example.com>\n\
+        Date: 2024-03-18T11:02:00+01:00\nSubject: Re: New remote work policy\n\n\
+        Hi Maria, does the three-day limit also apply to contractors?";
+    let (u, picked) = pick_in_message(q, message);
+    assert_eq!(u[picked].text, "From: Tom Becker <tom.becker@example.com>");
+}
+
+#[test]
 fn a_header_line_asked_for_is_found_as_a_lookup() {
     let message = "From: Ana Costa <ana.costa@example.com>\nTo: Legal <legal@example.com>\n\
         Date: 2024-03-20T10:00:00+00:00\nSubject: Fwd: Re: New remote work policy\n\n\

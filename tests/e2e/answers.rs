@@ -183,15 +183,16 @@ const BLIND11: Floors = Floors {
 /// The twelfth blind set (`answers-blind12.jsonl` without its 6 contract questions,
 /// `unanswerable-blind12.jsonl`), measured on this subset on 2026-12-06 before anything was
 /// changed for it (9 of 24 right, 10 false refusals, 13 of 15 unanswerable refused) and after
-/// header lookups, a named person's address, yes/no questions behind a lead-in and "Visit …"
-/// as navigation (14 right, 8 false refusals, 13 refused, no ungrounded figure), minus a margin; its first measurement on the whole corpus is
+/// header lookups, a named person's address, yes/no questions behind a lead-in, "Visit …" as
+/// navigation and "who did it" to a named thing (14 right, 8 false refusals, 14 refused, no
+/// ungrounded figure), minus a margin; its first measurement on the whole corpus is
 /// in the README.
 const BLIND12: Floors = Floors {
     answerable: Some(24),
     unanswerable: 15,
     right: 12,
     false_refusals: 10,
-    refused: 11,
+    refused: 12,
 };
 
 #[test]

@@ -531,6 +531,37 @@ pub(crate) fn asked_noun(question: &str) -> Option<String> {
     noun_phrase_last(rest).filter(|h| !VAGUE.contains(&stem(h).as_str()))
 }
 
+/// What a "who did it" question says was acted on, as written: "letter" in "Who signed the TTS
+/// welcome letter that new employees receive?", "guild" in "Who leads the accessibility
+/// guild?". The person who signed some other form is not the answer, so the sentence that
+/// names someone must name it too, in its words or its heading. `None` for other questions
+/// ("who is the …" asks for a role: see [`asked_noun`]).
+pub(crate) fn acted_on_noun(question: &str) -> Option<String> {
+    const NOT_VERBS: &[&str] = &[
+        "is", "was", "are", "were", "do", "does", "did", "should", "can", "could", "will", "would",
+        "must", "may", "has", "have", "had", "to", "else",
+    ];
+    // a thing named, not one of the asker's own ("who approves my leave?" is answered by
+    // "your supervisor approves it")
+    const DETERMINERS: &[&str] = &["the", "a", "an", "this"];
+    let lower = question.to_lowercase();
+    let ws = words(asked_clause(&lower));
+    if ws.len() < 4
+        || ws[0] != "who"
+        || NOT_VERBS.contains(&ws[1].as_str())
+        || !DETERMINERS.contains(&ws[2].as_str())
+    {
+        return None;
+    }
+    // "the TTS welcome letter that new employees receive": the phrase ends at its clause
+    let phrase: Vec<String> = ws[2..]
+        .iter()
+        .take_while(|w| !["that", "which", "who", "whom", "whose"].contains(&w.as_str()))
+        .cloned()
+        .collect();
+    noun_phrase_last(&phrase)
+}
+
 /// The thing a figure question measures, as written: "cards" in "how much does a box of GSA
 /// business cards cost", "subsidy" in "what is the monthly dollar amount of the transit
 /// subsidy", "number" in "how much does The Work Number charge". A figure in a sentence that

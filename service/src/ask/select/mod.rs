@@ -51,7 +51,7 @@ pub(crate) use score::{denies, features, limits, negated, polar_words, score};
 pub(crate) use states::states_focus;
 pub(crate) use units::units;
 
-use focus::{asked_noun, measured_noun, taken_activity};
+use focus::{acted_on_noun, asked_noun, measured_noun, taken_activity};
 use mail::{asked_writer, asks_first_message, is_reply_header};
 use score::{
     another_numbered_case, asks_about_signing, asks_what_the_opening_states, contrasted_words,
@@ -217,6 +217,7 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     };
     let asked = asked_noun(question).map(|n| content_words(&n));
     let measured = measured_noun(question).map(|n| content_words(&n));
+    let acted_on = acted_on_noun(question).map(|n| content_words(&n));
     let mut picked = vec![best];
     if units[best].text.ends_with(':') {
         // of the items a lead-in brings, the best scored that states the question's focus
@@ -241,7 +242,10 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     // address missing from the text proves nothing: a link's target is not indexed, only its
     // words ("[Zoom for Government](https://zoomgov.com/)")
     let focus_found = match focus {
-        Focus::Address | Focus::Place | Focus::Person(_) => true,
+        Focus::Address | Focus::Place => true,
+        // someone who did what is asked to what is asked: "This will need to be signed by the
+        // TTS Executive Director", about a form, does not say who signed the welcome letter
+        Focus::Person(_) => picked.iter().any(|&i| names(&acted_on, i)),
         // an open "what X"/"which X" question is answered by a unit that names X, in its
         // words or its heading: "Use the VPN for all access" names no VPN client
         Focus::Open => picked.iter().any(|&i| names(&asked, i)),

@@ -724,6 +724,29 @@ fn the_address_a_message_was_written_to_is_its_to_line() {
 }
 
 #[test]
+fn who_did_it_is_answered_by_a_sentence_about_what_it_was_done_to() {
+    let q = "Who signed the TTS welcome letter that new employees receive?";
+    assert_eq!(acted_on_noun(q).as_deref(), Some("letter"));
+    assert_eq!(
+        acted_on_noun("Who leads the TTS accessibility guild?").as_deref(),
+        Some("guild")
+    );
+    // a role is asked for, not a deed
+    assert_eq!(acted_on_noun("Who is the designated filer?"), None);
+    assert_eq!(acted_on_noun("Who approves my leave?"), None);
+    let found = |text: &str| {
+        let u = unit_under("Forms", 0, text);
+        select(q, &[u], &[1.0]).unwrap().focus_found
+    };
+    assert!(!found(
+        "This will need to be signed by the TTS Executive Director."
+    ));
+    assert!(found(
+        "The welcome letter is signed by the TTS Executive Director, Jane Roe."
+    ));
+}
+
+#[test]
 fn a_named_persons_address_is_the_from_line_of_their_message() {
     let q = "What is Tom Becker's email address?";
     assert_eq!(focus(q), Focus::Header("From:"));

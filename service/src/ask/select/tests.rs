@@ -689,13 +689,19 @@ fn a_message_asked_about_is_the_one_its_writer_wrote() {
     assert_eq!(select(first, &u, &[1.35, 1.32]).unwrap().picked, vec![0]);
 }
 
-/// The units of one message read for `q` (every unit's own cosine alike) and the index of
-/// the first one picked.
-fn pick_in_message(q: &str, message: &str) -> (Vec<Unit>, usize) {
+/// The units of one message read for `q` (every unit's own cosine alike) and their
+/// selection.
+fn select_in_message(q: &str, message: &str) -> (Vec<Unit>, Selection) {
     let u = units(&[message.to_string()], &[None], &[0.6], &focus(q));
     let scores = score(q, &u, &vec![0.4; u.len()]);
-    let picked = select(q, &u, &scores).unwrap().picked[0];
-    (u, picked)
+    let selection = select(q, &u, &scores).unwrap();
+    (u, selection)
+}
+
+/// The units of one message read for `q` and the index of the first one picked.
+fn pick_in_message(q: &str, message: &str) -> (Vec<Unit>, usize) {
+    let (u, selection) = select_in_message(q, message);
+    (u, selection.picked[0])
 }
 
 #[test]
@@ -771,11 +777,7 @@ fn a_header_line_asked_for_is_found_as_a_lookup() {
     let message = "From: Ana Costa <ana.costa@example.com>\nTo: Legal <legal@example.com>\n\
         Date: 2024-03-20T10:00:00+00:00\nSubject: Fwd: Re: New remote work policy\n\n\
         Forwarding Tom's question about contractors and remote work.";
-    let found = |q: &str| {
-        let u = units(&[message.to_string()], &[None], &[0.6], &focus(q));
-        let scores = score(q, &u, &vec![0.4; u.len()]);
-        select(q, &u, &scores).unwrap().header_found
-    };
+    let found = |q: &str| select_in_message(q, message).1.header_found;
     assert!(found(
         "What subject line did Ana Costa's message to the Legal team carry?"
     ));

@@ -338,9 +338,11 @@ pub fn run_ask(
     };
     let best = best_relevance(&hits);
     let mut response = AskResponse::new(&question, asker.generator.info().name.clone(), best);
+    let focus = select::focus(&question);
     // a header line ("What is Tom Becker's email address?") is looked up by the names the
-    // question gives, which the passages must share; its cosine to them says little
-    let lookup = matches!(select::focus(&question), select::Focus::Header(_));
+    // question gives, which the passages must share; neither its cosine nor its sentence
+    // score says much, so neither threshold below applies to it
+    let lookup = matches!(focus, select::Focus::Header(_));
     if best.is_none_or(|b| b < asker.options.min_relevance && !lookup) {
         response.refused = true;
         response.answer = NOT_FOUND.to_string();
@@ -372,7 +374,8 @@ pub fn run_ask(
         // what it added is from the document it found naming them all
         naming.resize(passages.len(), true);
     }
-    let (units, selection) = select_answer(asker, &question, &query_vector, &passages, &naming)?;
+    let (units, selection) =
+        select_answer(asker, &question, &focus, &query_vector, &passages, &naming)?;
     response.support = selection.as_ref().map(|s| s.support);
     // every passage the answer quotes is from a document that names what the question names
     let names_found = selection
@@ -380,14 +383,14 @@ pub fn run_ask(
         .is_some_and(|s| s.picked.iter().all(|&i| naming[units[i].passage - 1]));
     // the best sentence's score and the best passage's cosine together: either alone
     // separates answerable from unanswerable questions worse (README). A header line the
-    // question asks for is looked up, not matched: the names it must share still hold.
+    // question asks for is looked up (above): its names must still be shared.
     let combined = selection
         .as_ref()
         .map(|s| s.support + RELEVANCE_WEIGHT * best.unwrap_or(0.0));
     tracing::debug!(?combined, ?naming, "refusal signals");
     let selection = match selection {
         Some(s)
-            if (combined.is_some_and(|c| c >= asker.options.min_support) || s.header_found)
+            if (combined.is_some_and(|c| c >= asker.options.min_support) || lookup)
                 && s.focus_found
                 && names_found =>
         {
@@ -537,11 +540,12 @@ fn not_covered(
         .collect();
 }
 
-/// The passages' sentences (and list items, table rows), scored against the question, and
-/// the answer sentences selected among them, if any.
+/// The passages' sentences (and list items, table rows), read for the question's `focus` and
+/// scored against the question, and the answer sentences selected among them, if any.
 fn select_answer(
     asker: Asker<'_>,
     question: &str,
+    focus: &select::Focus,
     query_vector: &[f32],
     passages: &[Passage],
     naming: &[bool],
@@ -552,7 +556,7 @@ fn select_answer(
         .iter()
         .map(|p| p.hit.vector_score.unwrap_or(0.0))
         .collect();
-    let mut units = select::units(&full_texts, &sections, &cosines, &select::focus(question));
+    let mut units = select::units(&full_texts, &sections, &cosines, focus);
     units.truncate(asker.options.max_candidates);
     if select::asks_when_written(question) {
         // a message's sentence says when it was written only with its header's date

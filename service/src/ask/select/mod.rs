@@ -116,10 +116,6 @@ pub(crate) struct Selection {
     pub(crate) support: f32,
     /// Whether the best unit states the question's focus (always true for open questions).
     pub(crate) focus_found: bool,
-    /// Whether the answer is the message header line the question asks for ("Subject: …"):
-    /// a lookup, which [`support`](Self::support) does not measure (a header line shares
-    /// few words and little meaning with the question that asks for it).
-    pub(crate) header_found: bool,
 }
 
 /// Picks the answer: the best unit, and when the best is a lead-in (ends with a colon) one of
@@ -268,7 +264,6 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         _ => picked.iter().any(|&i| states(i)),
     };
     Some(Selection {
-        header_found: focus_found && matches!(focus, Focus::Header(_)),
         focus_found,
         support: scores[best],
         picked,

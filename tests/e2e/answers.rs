@@ -195,6 +195,21 @@ const BLIND12: Floors = Floors {
     refused: 12,
 };
 
+/// The thirteenth blind set (`answers-blind13.jsonl` without its 6 contract questions,
+/// `unanswerable-blind13.jsonl`), measured on this subset on 2026-12-06 before anything was
+/// changed for it (8 of 24 right, 8 false refusals, 13 of 15 unanswerable refused) and after
+/// yes/no questions settled by content words, a team or office as "who", a message read with
+/// its attachments and a message's writer as "who" (12 right, 7 false refusals, 13 refused, no
+/// ungrounded figure), minus a margin; its first measurement on the whole corpus is in the
+/// README.
+const BLIND13: Floors = Floors {
+    answerable: Some(24),
+    unanswerable: 15,
+    right: 10,
+    false_refusals: 9,
+    refused: 11,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -224,6 +239,7 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let facts10 = legal_free_copy(&root, tmp.path(), "answers-blind10.jsonl", 24);
     let facts11 = legal_free_copy(&root, tmp.path(), "answers-blind11.jsonl", 24);
     let facts12 = legal_free_copy(&root, tmp.path(), "answers-blind12.jsonl", 24);
+    let facts13 = legal_free_copy(&root, tmp.path(), "answers-blind13.jsonl", 24);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -276,6 +292,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("eleventh blind", &blind11, &BLIND11);
     let blind12 = other_questions(&facts12, &root.join("eval/unanswerable-blind12.jsonl"));
     check("twelfth blind", &blind12, &BLIND12);
+    let blind13 = other_questions(&facts13, &root.join("eval/unanswerable-blind13.jsonl"));
+    check("thirteenth blind", &blind13, &BLIND13);
 }
 
 /// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside

@@ -263,6 +263,33 @@ fn the_rule_for_the_side_of_a_limit_the_question_asks_about_is_quoted() {
     assert!(!answer.contains("or less"), "{v:#}");
 }
 
+/// A forwarded message is one file with the message it attaches: a name in either is named
+/// by the file, and a "who" question about what a message did is answered by its writer.
+#[test]
+fn a_forward_and_the_message_it_attaches_answer_who_and_when_together() {
+    let (_dir, idx) = index_of_corpus_files(
+        "mail",
+        &[
+            "remote-work-contractors-fwd.eml",
+            "remote-work-thread.mbox",
+            "remote-work-announcement.eml",
+        ],
+    );
+    // "Becker" is only in the attached message, "Ana Costa" only in the forward
+    let v = grounded_answer(
+        &idx,
+        "At what time of day did Ana Costa forward Tom Becker's question about contractors to the Legal team?",
+    );
+    assert_eq!(v["refused"], false, "{v:#}");
+    assert!(v["answer"].as_str().unwrap().contains("08:40"), "{v:#}");
+    // "Forwarding Tom's question…" names no one: its writer does
+    let v = grounded_answer(
+        &idx,
+        "Who passed Tom Becker's question about contractors and remote work on to the Legal team?",
+    );
+    assert!(v["answer"].as_str().unwrap().contains("Ana Costa"), "{v:#}");
+}
+
 /// Two principals over the same files: one in `legal`, one in `hr`. The legal settlement's
 /// figure must never reach the HR principal's prompt, answer or source lists.
 #[test]

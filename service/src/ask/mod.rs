@@ -563,6 +563,18 @@ fn select_answer(
         for u in &mut units {
             u.text = u.dated();
         }
+    } else if let select::Focus::Person(names) = focus {
+        // "Who passed Tom's question on to Legal?": "Forwarding Tom's question…" names no one,
+        // its writer is the answer — unless the question names the writer ("Who did Bob ask…?")
+        for u in &mut units {
+            let named = u.written.as_ref().is_some_and(|w| {
+                let by = w.by.to_lowercase();
+                names.iter().any(|n| select::mentions(&by, n))
+            });
+            if !named && !select::states_focus(focus, &u.text) {
+                u.text = u.dated();
+            }
+        }
     }
     let semantic = embed_units(asker.embedder, query_vector, &units)?;
     let mut scores = select::score(question, &units, &semantic);
@@ -851,6 +863,16 @@ fn passages_naming(
     access: &Access,
 ) -> Result<Vec<bool>, Error> {
     let mut documents: HashMap<String, String> = HashMap::new();
+    // a message and its attachments are one file: "Ana Costa forwarded Tom Becker's question"
+    // is named by the forward (hers) with the message it attaches (his)
+    let family = |p: &Passage| {
+        p.hit
+            .meta
+            .parent_id
+            .as_ref()
+            .unwrap_or(&p.hit.doc_id)
+            .clone()
+    };
     let mut naming = Vec::with_capacity(passages.len());
     for p in passages {
         // the headings it stands under name what it is about ("… › CART (Captioning)")
@@ -862,28 +884,45 @@ fn passages_naming(
             naming.push(true);
             continue;
         }
-        if !documents.contains_key(&p.hit.doc_id) {
-            let mut whole = String::new();
-            if let Some(doc) = asker.store.document(&p.hit.doc_id, access)? {
-                if let Some(author) = &doc.meta.author {
-                    whole.push_str(author);
-                    whole.push('\n');
-                }
-                for chunk in doc.chunks {
-                    whole.push_str(&chunk.text);
-                    whole.push('\n');
-                }
+        let root = family(p);
+        let mut members = vec![root.clone()];
+        members.extend(
+            passages
+                .iter()
+                .filter(|q| family(q) == root)
+                .map(|q| q.hit.doc_id.clone()),
+        );
+        let mut file = String::new();
+        for id in members {
+            if !documents.contains_key(&id) {
+                let text = whole_document(asker, &id, access)?;
+                documents.insert(id.clone(), text);
             }
-            documents.insert(p.hit.doc_id.clone(), whole.to_lowercase());
+            file.push_str(&documents[&id]);
         }
-        let whole = &documents[&p.hit.doc_id];
         naming.push(
             absent
                 .iter()
-                .all(|name| select::mentions(whole, &name.to_lowercase())),
+                .all(|name| select::mentions(&file, &name.to_lowercase())),
         );
     }
     Ok(naming)
+}
+
+/// A document's author and text, lower-cased (empty when it is gone or not `access`ible).
+fn whole_document(asker: Asker<'_>, doc_id: &str, access: &Access) -> Result<String, Error> {
+    let mut whole = String::new();
+    if let Some(doc) = asker.store.document(doc_id, access)? {
+        if let Some(author) = &doc.meta.author {
+            whole.push_str(author);
+            whole.push('\n');
+        }
+        for chunk in doc.chunks {
+            whole.push_str(&chunk.text);
+            whole.push('\n');
+        }
+    }
+    Ok(whole.to_lowercase())
 }
 
 /// How many documents a keyword search for the question's names offers when no passage read

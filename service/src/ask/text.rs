@@ -147,6 +147,11 @@ pub(crate) fn content_words(text: &str) -> HashSet<String> {
         .collect()
 }
 
+/// Whether `word` (lower-cased) is a function word, which says nothing of a text's topic.
+pub(crate) fn is_stopword(word: &str) -> bool {
+    STOPWORDS.contains(&word)
+}
+
 /// Pairs of content words next to each other in `text` (stemmed; "the initial term of this
 /// Agreement" has "initial term"): a clause's name, which a question that asks about the
 /// clause repeats.

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::ask::guard::MONTHS;
-use crate::ask::text::{content_words, words};
+use crate::ask::text::{content_words, is_stopword, words};
 
 use super::Unit;
 use super::focus::{Focus, asked_clause, asked_noun, focus};
@@ -337,7 +337,9 @@ pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<
 }
 
 /// The words of a yes/no question whose negation in a passage settles it ("paid" in "is FMLA
-/// leave paid?"); none for other questions.
+/// leave paid?"); none for other questions. Only content words: "Do I still *have* to set up
+/// commit signing?" is not denied by "If you don't have a GitHub account"; a compound's parts
+/// count on their own ("commit-signing" is denied by "you do not need to configure signing").
 pub(crate) fn polar_words(question: &str) -> Vec<String> {
     let lower = question.to_lowercase();
     let ws = words(polar_clause(&lower));
@@ -345,7 +347,12 @@ pub(crate) fn polar_words(question: &str) -> Vec<String> {
         .first()
         .is_some_and(|w| POLAR_OPENERS.contains(&w.as_str()))
     {
-        ws.into_iter().skip(1).filter(|w| w.len() >= 4).collect()
+        ws.iter()
+            .skip(1)
+            .flat_map(|w| w.split('-'))
+            .filter(|w| w.len() >= 4 && !is_stopword(w))
+            .map(str::to_string)
+            .collect()
     } else {
         Vec::new()
     }

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::ask::guard::MONTHS;
-use crate::ask::text::words;
+use crate::ask::text::{is_stopword, words};
 
 use super::focus::{Focus, TIME_UNITS};
 use super::names::{is_name, mentions, opens_sentence};
@@ -640,6 +640,29 @@ const ROLE_WORDS: &[&str] = &[
     "representative",
     "liaison",
     "head of",
+    // "coordinate with the Office of Mission Assurance": an office answers "who" as a person
+    // does, though its name is a run of capitalized words like a page's title
+    "office of",
+];
+
+/// Verbs by which the subject that opens a sentence is someone: "Legal asked whether…",
+/// "Finance wants…" (a capitalized first word alone says nothing).
+const SAYING_VERBS: &[&str] = &[
+    "asked",
+    "asks",
+    "said",
+    "says",
+    "wrote",
+    "replied",
+    "requested",
+    "requests",
+    "wants",
+    "wanted",
+    "suggested",
+    "suggests",
+    "confirmed",
+    "recommended",
+    "told",
 ];
 
 /// Whether `text` names someone other than `names` (the question's, lower-cased): a role, an
@@ -659,6 +682,16 @@ pub(super) fn names_someone(text: &str, names: &[String]) -> bool {
     }
     let ws: Vec<&str> = text.split_whitespace().collect();
     let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    if let [first, verb, ..] = ws.as_slice()
+        && capital(first)
+        && is_name(first)
+        && !is_stopword(&first.to_lowercase())
+        && !["he", "she", "someone", "everyone"].contains(&first.to_lowercase().as_str())
+        && SAYING_VERBS.contains(verb)
+        && !names.iter().any(|q| q == &first.to_lowercase())
+    {
+        return true;
+    }
     let linking = |w: &str| matches!(w, "of" | "and" | "the" | "for" | "&");
     // the length of the run of capitalized words (and the words that link them) around i
     let run = |i: usize| {

@@ -160,6 +160,17 @@ fn what_the_question_gives_answers_nothing() {
         "Contact: 18F Director of Account Management",
         &[]
     ));
+    // a team that opens a sentence saying something is someone; a pronoun, or a name the
+    // question gives, is not the answer
+    let cure = "Legal asked whether we should offer a cure period of ten days.";
+    assert!(names_someone(cure, &[]));
+    assert!(!names_someone(cure, &["legal".to_string()]));
+    assert!(!names_someone("It said that the period is ten days.", &[]));
+    // an office answers "who", though its name is a run of capitalized words
+    assert!(names_someone(
+        "You will have to coordinate with the Office of Mission Assurance for security.",
+        &[]
+    ));
     // a limit in words is the same limit as in digits
     let six = limits("Book economy class for flights under six hours.");
     assert_eq!(six, [("6".to_string(), Side::Below)]);
@@ -595,6 +606,18 @@ fn a_yes_no_question_prefers_a_near_unit_that_negates_its_word() {
     assert!(denies(
         "Do I need PRA clearance for usability tests?",
         "Usability testing does not require PRA clearance."
+    ));
+    // only content words settle it, a compound's parts among them: not having a GitHub account
+    // does not say whether commit signing must be set up
+    let signing = "I only ever edit files through the GitHub website. Do I still have to go through all that commit-signing key setup?";
+    assert!(!polar_words(signing).contains(&"have".to_string()));
+    assert!(!denies(
+        signing,
+        "If you don't have a GitHub account, you must use your work email to sign up."
+    ));
+    assert!(denies(
+        signing,
+        "If you only use GitHub from the web interface, you do not need to configure signing."
     ));
 }
 

@@ -886,12 +886,11 @@ fn passages_naming(
         }
         let root = family(p);
         let mut members = vec![root.clone()];
-        members.extend(
-            passages
-                .iter()
-                .filter(|q| family(q) == root)
-                .map(|q| q.hit.doc_id.clone()),
-        );
+        for q in passages.iter().filter(|q| family(q) == root) {
+            if !members.contains(&q.hit.doc_id) {
+                members.push(q.hit.doc_id.clone());
+            }
+        }
         let mut file = String::new();
         for id in members {
             if !documents.contains_key(&id) {

@@ -681,17 +681,21 @@ pub(super) fn names_someone(text: &str, names: &[String]) -> bool {
         return true;
     }
     let ws: Vec<&str> = text.split_whitespace().collect();
-    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    let known = |n: &str| names.iter().any(|q| q == &n.to_lowercase());
+    // a pronoun or a function word that opens a sentence names no one
+    let anyone = |w: &str| {
+        let w = w.to_lowercase();
+        is_stopword(&w) || ["he", "she", "someone", "everyone"].contains(&w.as_str())
+    };
     if let [first, verb, ..] = ws.as_slice()
-        && capital(first)
         && is_name(first)
-        && !is_stopword(&first.to_lowercase())
-        && !["he", "she", "someone", "everyone"].contains(&first.to_lowercase().as_str())
+        && !anyone(first)
         && SAYING_VERBS.contains(verb)
-        && !names.iter().any(|q| q == &first.to_lowercase())
+        && !known(first)
     {
         return true;
     }
+    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
     let linking = |w: &str| matches!(w, "of" | "and" | "the" | "for" | "&");
     // the length of the run of capitalized words (and the words that link them) around i
     let run = |i: usize| {
@@ -705,7 +709,6 @@ pub(super) fn names_someone(text: &str, names: &[String]) -> bool {
     ws.iter().enumerate().any(|(i, raw)| {
         let w = raw.trim_matches(|c: char| !c.is_alphanumeric() && c != '@' && c != '.');
         let w = w.trim_end_matches('.');
-        let known = |n: &str| names.iter().any(|q| q == &n.to_lowercase());
         if let Some((user, _)) = w.split_once('@') {
             return is_address(w) && !names.iter().any(|q| user.to_lowercase().contains(q));
         }

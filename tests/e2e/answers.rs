@@ -170,13 +170,15 @@ const BLIND10: Floors = Floors {
 /// `unanswerable-blind11.jsonl`), measured on this subset on 2026-12-06 before anything was
 /// changed for it (9 of 24 right, 9 false refusals, 12 of 15 unanswerable refused) and after
 /// the messages' times, recipients, attachments and short sentences (13 right, 6 false
-/// refusals, 12 refused, no ungrounded figure), minus a margin; its first measurement on the
+/// refusals, 12 refused, no ungrounded figure), on an AVX-512 CPU; on 2026-12-07 on an AVX2
+/// CPU, whose INT8 embeddings differ slightly (README, "Relevance"), 11 right, 9 false
+/// refusals, 12 refused. Floors hold on both, minus a margin; its first measurement on the
 /// whole corpus is in the README.
 const BLIND11: Floors = Floors {
     answerable: Some(24),
     unanswerable: 15,
-    right: 11,
-    false_refusals: 8,
+    right: 10,
+    false_refusals: 10,
     refused: 10,
 };
 
@@ -210,6 +212,20 @@ const BLIND13: Floors = Floors {
     refused: 11,
 };
 
+/// The fourteenth blind set (`answers-blind14.jsonl` without its 6 contract questions,
+/// `unanswerable-blind14.jsonl`), measured on this subset on 2026-12-07 (AVX2 CPU) before
+/// anything was changed for it (8 of 24 right, 8 false refusals, 14 of 15 unanswerable
+/// refused) and after the rules it led to (README, "Grounded answers": 11 right, 7 false
+/// refusals, 14 refused, no ungrounded figure), minus a margin for the other kind of CPU; its
+/// first measurement on the whole corpus is in the README.
+const BLIND14: Floors = Floors {
+    answerable: Some(24),
+    unanswerable: 15,
+    right: 9,
+    false_refusals: 9,
+    refused: 12,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -240,6 +256,7 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let facts11 = legal_free_copy(&root, tmp.path(), "answers-blind11.jsonl", 24);
     let facts12 = legal_free_copy(&root, tmp.path(), "answers-blind12.jsonl", 24);
     let facts13 = legal_free_copy(&root, tmp.path(), "answers-blind13.jsonl", 24);
+    let facts14 = legal_free_copy(&root, tmp.path(), "answers-blind14.jsonl", 24);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -294,6 +311,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("twelfth blind", &blind12, &BLIND12);
     let blind13 = other_questions(&facts13, &root.join("eval/unanswerable-blind13.jsonl"));
     check("thirteenth blind", &blind13, &BLIND13);
+    let blind14 = other_questions(&facts14, &root.join("eval/unanswerable-blind14.jsonl"));
+    check("fourteenth blind", &blind14, &BLIND14);
 }
 
 /// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside

@@ -697,56 +697,58 @@ fn development_gate_in(dataset: &Path, split: &str, floor: f64, index: &Path) ->
 const FLOOR_CORPORA: f64 = 0.79;
 const FLOOR_CUAD: f64 = 0.535;
 const FLOOR_SCIFACT: f64 = 0.725;
-/// The blind plain-language split of `corpora/eval` (p01-p30), measured on 2026-12-04 at
-/// keyword 0.4828, vector 0.7057, hybrid 0.7032.
+// The blind plain-language splits of `corpora/eval`: nDCG@10 when first measured, on an
+// AVX-512 CPU, and on 2026-12-07 on an AVX2 CPU without AVX-512 (the keyword arm is the same on
+// both), where ONNX Runtime's INT8 kernels round the embedder's products differently (README,
+// "Relevance"):
+// the vector arm moved by up to 0.04 on a split, and with it the gap between hybrid and the
+// vector arm. A floor and a gap hold on both kinds of CPU, with a margin; a split is gated
+// "above both arms" only where hybrid beat them on both.
+/// p01-p30: keyword 0.4828, vector 0.7057 / 0.7180 (AVX-512 / AVX2), hybrid 0.7032 / 0.7089.
 const FLOOR_PLAIN: f64 = 0.69;
-/// The second blind split (r01-r20), first measured on 2026-12-04 at keyword 0.6353, vector
-/// 0.8225, hybrid 0.8597.
-const FLOOR_PLAIN2: f64 = 0.84;
-/// The third blind split (s01-s20), first measured on 2026-12-05 at keyword 0.7732, vector
-/// 0.8871, hybrid 0.9027.
-const FLOOR_PLAIN3: f64 = 0.88;
-/// The fourth blind split (t01-t20), first measured on 2026-12-05 at keyword 0.6011, vector
-/// 0.8604, hybrid 0.8808.
-const FLOOR_PLAIN4: f64 = 0.86;
 /// How far hybrid may fall under its vector arm on the plain split: it does not beat it there
 /// yet (README, "Relevance"), and the gate keeps the gap from growing.
-const PLAIN_GAP: f64 = 0.01;
-/// The fifth blind split (e01-e20), first measured on 2026-12-05 at keyword 0.5979, vector
-/// 0.8408, hybrid 0.8009: hybrid 0.04 under its vector arm (README, "Relevance"). The gate
-/// keeps the floor, hybrid above the keyword arm, and the gap from growing.
-const FLOOR_PLAIN5: f64 = 0.79;
-const PLAIN5_GAP: f64 = 0.05;
-/// The sixth blind split (c01-c20), first measured on 2026-12-05 at keyword 0.6211, vector
-/// 0.7347, hybrid 0.8082.
+const PLAIN_GAP: f64 = 0.015;
+/// r01-r20: keyword 0.6353, vector 0.8225 / 0.8783, hybrid 0.8597 / 0.8680.
+const FLOOR_PLAIN2: f64 = 0.84;
+const PLAIN2_GAP: f64 = 0.02;
+/// s01-s20: keyword 0.7732, vector 0.8871 / 0.8629, hybrid 0.9027 / 0.9027.
+const FLOOR_PLAIN3: f64 = 0.88;
+/// t01-t20: keyword 0.6011, vector 0.8604 / 0.8389, hybrid 0.8808 / 0.8742.
+const FLOOR_PLAIN4: f64 = 0.86;
+/// e01-e20: keyword 0.5979, vector 0.8408 / 0.8343, hybrid 0.8009 / 0.7860: hybrid 0.04-0.05
+/// under its vector arm (README, "Relevance"). The gate keeps the floor, hybrid above the
+/// keyword arm, and the gap from growing.
+const FLOOR_PLAIN5: f64 = 0.77;
+const PLAIN5_GAP: f64 = 0.06;
+/// c01-c20: keyword 0.6211, vector 0.7347 / 0.7472, hybrid 0.8082 / 0.8515.
 const FLOOR_PLAIN6: f64 = 0.79;
-/// The seventh blind split (d01-d20), first measured on 2026-12-05 at keyword 0.7149, vector
-/// 0.9115, hybrid 0.9034: hybrid 0.008 under its vector arm.
+/// d01-d20: keyword 0.7149, vector 0.9115 / 0.9024, hybrid 0.9034 / 0.9254.
 const FLOOR_PLAIN7: f64 = 0.89;
 const PLAIN7_GAP: f64 = 0.02;
-/// The eighth blind split (bq01-bq20), first measured on 2026-12-06 at keyword 0.7561, vector
-/// 0.8873, hybrid 0.8873 (above its vector arm by less than 0.0001).
+/// bq01-bq20: keyword 0.7561, vector 0.8873 / 0.8516, hybrid 0.8873 / 0.8913.
 const FLOOR_PLAIN8: f64 = 0.87;
 const PLAIN8_GAP: f64 = 0.01;
-/// The ninth blind split (gq01-gq20), first measured on 2026-12-06 at keyword 0.8019, vector
-/// 0.8450, hybrid 0.8375: hybrid 0.0075 under its vector arm.
+/// gq01-gq20: keyword 0.8019, vector 0.8450 / 0.8820, hybrid 0.8375 / 0.8426.
 const FLOOR_PLAIN9: f64 = 0.82;
-const PLAIN9_GAP: f64 = 0.015;
-/// The tenth blind split (hq01-hq20), first measured on 2026-12-06 at keyword 0.5696, vector
-/// 0.7884, hybrid 0.8047.
-const FLOOR_PLAIN10: f64 = 0.79;
-/// The eleventh blind split (kq01-kq20), first measured on 2026-12-06 at keyword 0.4421, vector
-/// 0.7484, hybrid 0.7418: hybrid 0.0066 under its vector arm.
-const FLOOR_PLAIN11: f64 = 0.73;
+const PLAIN9_GAP: f64 = 0.05;
+/// hq01-hq20: keyword 0.5696, vector 0.7884 / 0.7972, hybrid 0.8047 / 0.7905.
+const FLOOR_PLAIN10: f64 = 0.78;
+const PLAIN10_GAP: f64 = 0.015;
+/// kq01-kq20: keyword 0.4421, vector 0.7484 / 0.7282, hybrid 0.7418 / 0.7218.
+const FLOOR_PLAIN11: f64 = 0.71;
 const PLAIN11_GAP: f64 = 0.015;
-/// The twelfth blind split (wq01-wq20), first measured on 2026-12-06 at keyword 0.4976, vector
-/// 0.7125, hybrid 0.7298.
-const FLOOR_PLAIN12: f64 = 0.71;
-/// The thirteenth blind split (xq01-xq20), first measured on 2026-12-06 at keyword 0.6320,
-/// vector 0.7798, hybrid 0.7871 (above its vector arm by 0.0073, first result right for 10 /
-/// 15 / 13 of 20).
+/// wq01-wq20: keyword 0.4976, vector 0.7125 / 0.7152, hybrid 0.7298 / 0.7104.
+const FLOOR_PLAIN12: f64 = 0.70;
+const PLAIN12_GAP: f64 = 0.015;
+/// xq01-xq20: keyword 0.6320, vector 0.7798 / 0.7444, hybrid 0.7871 / 0.7834.
 const FLOOR_PLAIN13: f64 = 0.77;
 const PLAIN13_GAP: f64 = 0.005;
+/// yq01-yq20, first measured on 2026-12-07 on the AVX2 CPU only: keyword 0.7071, vector
+/// 0.8529, hybrid 0.9099 (above its vector arm by 0.057; first result right for 11 / 14 / 17
+/// of 20). Gated with the others' margin for the other kind of CPU.
+const FLOOR_PLAIN14: f64 = 0.87;
+const PLAIN14_GAP: f64 = 0.02;
 
 fn shared_eval(name: &str) -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -787,7 +789,7 @@ fn gate_plain_language_questions_over_the_demo_corpus() {
         assert_eq!(r["queries"], 20, "{r:#}");
     };
     within_gap("plain", 30, FLOOR_PLAIN, PLAIN_GAP); // p01-p30
-    above_both("plain2", FLOOR_PLAIN2); // r01-r20
+    within_gap("plain2", 20, FLOOR_PLAIN2, PLAIN2_GAP); // r01-r20
     above_both("plain3", FLOOR_PLAIN3); // s01-s20
     above_both("plain4", FLOOR_PLAIN4); // t01-t20
     within_gap("plain5", 20, FLOOR_PLAIN5, PLAIN5_GAP); // e01-e20
@@ -795,10 +797,11 @@ fn gate_plain_language_questions_over_the_demo_corpus() {
     within_gap("plain7", 20, FLOOR_PLAIN7, PLAIN7_GAP); // d01-d20
     within_gap("plain8", 20, FLOOR_PLAIN8, PLAIN8_GAP); // bq01-bq20
     within_gap("plain9", 20, FLOOR_PLAIN9, PLAIN9_GAP); // gq01-gq20
-    above_both("plain10", FLOOR_PLAIN10); // hq01-hq20
+    within_gap("plain10", 20, FLOOR_PLAIN10, PLAIN10_GAP); // hq01-hq20
     within_gap("plain11", 20, FLOOR_PLAIN11, PLAIN11_GAP); // kq01-kq20
-    above_both("plain12", FLOOR_PLAIN12); // wq01-wq20
+    within_gap("plain12", 20, FLOOR_PLAIN12, PLAIN12_GAP); // wq01-wq20
     within_gap("plain13", 20, FLOOR_PLAIN13, PLAIN13_GAP); // xq01-xq20
+    within_gap("plain14", 20, FLOOR_PLAIN14, PLAIN14_GAP); // yq01-yq20
 }
 
 /// Small folders (`corpora/eval/small-folders.json`, written by `small_folders.py`): eight

@@ -398,6 +398,48 @@ pub(crate) fn changed_polarity(sentence: &str, sources: &str) -> Option<String> 
     None
 }
 
+/// Auxiliaries that make "who" the object of a question's verb: "Who *did* Bob ask …?".
+const OBJECT_AUXILIARIES: &[&str] = &[
+    "did", "does", "do", "will", "would", "should", "must", "can", "could", "has", "have", "had",
+];
+
+/// The name a sentence makes the doer of the question's action when the question asks whom it
+/// was done to. "Who did Bob ask to stop the orders?" answered "Dana asked to stop the orders"
+/// names the right person in the wrong role; the sources would have to say "Dana asked" for it
+/// to stand. `None` when the question asks who did it, or the sentence does not open with a name
+/// and the question's verb, or a source says the same.
+pub(crate) fn swapped_role(sentence: &str, question: &str, sources: &str) -> Option<String> {
+    let q = words(question);
+    let who = q.iter().position(|w| w == "who" || w == "whom")?;
+    if !q
+        .get(who + 1)
+        .is_some_and(|a| OBJECT_AUXILIARIES.contains(&a.as_str()))
+    {
+        return None;
+    }
+    let asked = content_words(&q[who + 2..].join(" "));
+    let raw: Vec<&str> = sentence.split_whitespace().collect();
+    let capital = |w: &str| w.chars().next().is_some_and(char::is_uppercase);
+    // the opening name: one or two capitalized words that are not function words
+    let name_len = raw
+        .iter()
+        .take(2)
+        .take_while(|w| capital(w) && !content_words(w).is_empty())
+        .count();
+    let verb = raw.get(name_len)?;
+    if name_len == 0 || capital(verb) {
+        return None;
+    }
+    let name = raw[..name_len].join(" ");
+    let doer = content_words(&name);
+    let verb_stem = content_words(verb);
+    if verb_stem.is_empty() || !verb_stem.is_subset(&asked) || doer.is_subset(&asked) {
+        return None;
+    }
+    let opening = words(&format!("{name} {verb}")).join(" ");
+    (!words(sources).join(" ").contains(&opening)).then_some(name)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -557,6 +599,33 @@ mod tests {
         assert_eq!(
             changed_polarity("You cannot take leave.", "You can take leave."),
             Some("cannot".into())
+        );
+    }
+
+    #[test]
+    fn the_one_asked_is_not_made_the_one_who_asks() {
+        let source = "Dana, please stop the open purchase orders with Northwind. Bob";
+        let q = "Who did Bob ask to stop the open purchase orders with Northwind?";
+        assert_eq!(
+            swapped_role("Dana asked to stop the Northwind orders [1].", q, source),
+            Some("Dana".to_string())
+        );
+        // the right role, a passive, or a source that says it: all stand
+        assert_eq!(
+            swapped_role("Bob asked Dana to stop them [1].", q, source),
+            None
+        );
+        assert_eq!(swapped_role("Dana Okafor was asked [1].", q, source), None);
+        let says = "Dana asked to stop the orders.";
+        assert_eq!(
+            swapped_role("Dana asked to stop the orders [1].", q, says),
+            None
+        );
+        // a question about who did it takes its doer
+        let q = "Who asked Bob to stop the open purchase orders?";
+        assert_eq!(
+            swapped_role("Dana asked to stop them [1].", q, source),
+            None
         );
     }
 

@@ -709,6 +709,11 @@ impl<'q> Grounds<'q> {
         if let Some(word) = guard::changed_polarity(&plain, &self.texts.concat()) {
             return Err(format!("the negation {word:?} differs from the sources"));
         }
+        if let Some(name) = guard::swapped_role(&plain, self.question, &self.texts.concat()) {
+            return Err(format!(
+                "the answer makes {name:?} the one who acts, which the sources do not say"
+            ));
+        }
         if let Some(n) = dropped_limit(&plain, &self.texts.concat()) {
             return Err(format!(
                 "the answer drops the limit the sources put on {n:?} (\"up to\", \"over\", …)"
@@ -718,6 +723,22 @@ impl<'q> Grounds<'q> {
         // must state what the question asks for ("12 weeks" for "how many weeks")
         if accepted.is_empty() && !select::states_focus(&self.focus, &plain) {
             return Err("the answer does not give what the question asks for".into());
+        }
+        // nor may it leave out every figure the selected sentences give beyond the question's:
+        // "the NARA General Records Schedule" for "GRS 3.1" answers which schedule with none
+        if accepted.is_empty() {
+            let asked = guard::numbers(self.question);
+            let given: Vec<String> = guard::numbers(&self.texts.join(" "))
+                .into_iter()
+                .filter(|n| !asked.contains(n))
+                .collect();
+            let kept = guard::numbers(&plain);
+            if !given.is_empty() && !given.iter().any(|n| kept.contains(n)) {
+                return Err(format!(
+                    "the answer leaves out the figure {:?} the sources give",
+                    given[0]
+                ));
+            }
         }
         Ok(checked)
     }

@@ -276,7 +276,11 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
                 MONEY_NOUNS.contains(&s.as_str())
                     || ["cash", "money", "pay", "budget", "subsidy"].contains(&s.as_str())
             });
-        if costs || named {
+        // "how much is the train ride", "how much are the fees": a price
+        let priced = next
+            .first()
+            .is_some_and(|w| ["is", "are", "was", "were"].contains(&w.as_str()));
+        if costs || named || priced {
             return Focus::Money;
         }
     }
@@ -518,7 +522,11 @@ fn noun_phrase_last(ws: &[String]) -> Option<String> {
 /// often than the sentence beside it on the same topic, which shares as many of the question's
 /// other words. `None` for other questions and for nouns that name no thing ("what kind of").
 pub(crate) fn asked_noun(question: &str) -> Option<String> {
-    const VAGUE: &[&str] = &["kind", "type", "sort", "one", "thing", "happen", "else"];
+    // a reason or a purpose is given in a sentence's "for", "because" or "so that", which
+    // seldom says "reason" ("Dana, for your records: we are terminating…")
+    const VAGUE: &[&str] = &[
+        "kind", "type", "sort", "one", "thing", "happen", "else", "reason", "purpos", "caus",
+    ];
     let lower = question.to_lowercase();
     let ws = words(asked_clause(&lower));
     let at = ws.iter().take(3).position(|w| w == "what" || w == "which");
@@ -614,7 +622,16 @@ pub(super) fn taken_activity(question: &str) -> Option<HashSet<String>> {
         .iter()
         .position(|w| w == "to")
         .map(|t| take + t)?;
-    let activity = content_words(&ws[to + 1..].join(" "));
+    // "how long does it take to show up": arriving or coming through names no activity a
+    // sentence would repeat ("which can take up to 1 business day"); completing does ("how
+    // long does the class take to complete" is not answered by the class's description)
+    const ARRIVING: &[&str] = &[
+        "show", "arriv", "come", "appear", "happen", "get", "go", "back", "through", "in",
+    ];
+    let activity: HashSet<String> = content_words(&ws[to + 1..].join(" "))
+        .into_iter()
+        .filter(|w| !ARRIVING.contains(&w.as_str()))
+        .collect();
     (!activity.is_empty()).then_some(activity)
 }
 
@@ -764,6 +781,15 @@ mod tests {
             Focus::Open
         );
         assert_eq!(focus("How much does Papa John's pay?"), Focus::Money);
+        // a thing's price: "15 minutes" says nothing of what the ride costs
+        assert_eq!(
+            focus("How much is the train ride from the airport?"),
+            Focus::Money
+        );
+        assert_eq!(
+            focus("How much is donated for each unit sold?"),
+            focus("How much money is donated for each unit sold?")
+        );
         assert_eq!(focus("When does comp time expire?"), Focus::When);
         for place in [
             "Which state's law governs the Papa John's endorsement agreement?",

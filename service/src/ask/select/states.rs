@@ -637,6 +637,8 @@ const ROLE_WORDS: &[&str] = &[
     "coordinator",
     "counsel",
     "administrator",
+    // "Only an HR Admin can cancel…": the short form too
+    "admin",
     "representative",
     "liaison",
     "head of",

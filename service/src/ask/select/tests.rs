@@ -166,6 +166,10 @@ fn what_the_question_gives_answers_nothing() {
     assert!(names_someone(cure, &[]));
     assert!(!names_someone(cure, &["legal".to_string()]));
     assert!(!names_someone("It said that the period is ten days.", &[]));
+    assert!(names_someone(
+        "Only and HR Admin can cancel “submitted” evaluations.",
+        &[]
+    ));
     // an office answers "who", though its name is a run of capitalized words
     assert!(names_someone(
         "You will have to coordinate with the Office of Mission Assurance for security.",
@@ -302,6 +306,8 @@ fn the_asked_noun_is_the_head_after_the_question_word() {
         ("Which of its deadlines was missed?", None),
         ("How many weeks of leave do I get?", None),
         ("Who approves my leave?", None),
+        // a reason is given, seldom named
+        ("What reason did Bob give Dana for the notice?", None),
     ] {
         assert_eq!(asked_noun(q).as_deref(), noun, "{q}");
     }
@@ -664,6 +670,14 @@ fn a_length_of_time_is_of_what_the_question_times() {
     let q = "If my work iPhone is lost, how long does it take GSA IT to send me a replacement?";
     assert!(taken_activity(q).is_some_and(|a| a.contains("replac")));
     assert!(taken_activity("How long is the initial term?").is_none());
+    // arriving names no activity: the sentence says what arrives
+    assert!(taken_activity("How long does it usually take to show up?").is_none());
+    let class = "How long does the self-guided class take to complete?";
+    assert!(taken_activity(class).is_some_and(|a| a.contains("complet")));
+    assert!(
+        taken_activity("How long does it take to get my card printed?")
+            .is_some_and(|a| a.contains("print"))
+    );
     let u = units_under(
         "Details",
         &["Please note: it can take 4-6 weeks to process a detail."],

@@ -440,6 +440,23 @@ pub(crate) fn swapped_role(sentence: &str, question: &str, sources: &str) -> Opt
     (!words(sources).join(" ").contains(&opening)).then_some(name)
 }
 
+/// The first figure the selected sentences give beyond the question's own when `sentence`
+/// keeps none of them: "the NARA General Records Schedule" for "General Records Schedule 3.1"
+/// answers "which schedule" with nothing. `None` when the sources give no such figure or the
+/// sentence keeps one.
+pub(crate) fn dropped_figure(sentence: &str, question: &str, sources: &str) -> Option<String> {
+    let asked = numbers(question);
+    let kept = numbers(sentence);
+    let given: Vec<String> = numbers(sources)
+        .into_iter()
+        .filter(|n| !asked.contains(n))
+        .collect();
+    if given.iter().any(|n| kept.contains(n)) {
+        return None;
+    }
+    given.into_iter().next()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -600,6 +617,26 @@ mod tests {
             changed_polarity("You cannot take leave.", "You can take leave."),
             Some("cannot".into())
         );
+    }
+
+    #[test]
+    fn the_answer_keeps_a_figure_the_sources_give() {
+        let source =
+            "Per the General Records Schedule 3.1, everything in Slack is a temporary record.";
+        let q = "Under which General Records Schedule is everything in Slack a temporary record?";
+        assert_eq!(
+            dropped_figure("The General Records Schedule covers Slack [1].", q, source),
+            Some("3.1".to_string())
+        );
+        assert_eq!(dropped_figure("It is Schedule 3.1 [1].", q, source), None);
+        // a figure the question gives is no answer to keep; nor is one the sources lack
+        let q = "What does Schedule 3.1 say about Slack?";
+        assert_eq!(
+            dropped_figure("Slack is a temporary record [1].", q, source),
+            None
+        );
+        let plain = "Everything in Slack is a temporary record.";
+        assert_eq!(dropped_figure("Slack is temporary [1].", q, plain), None);
     }
 
     #[test]

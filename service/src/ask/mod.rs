@@ -682,6 +682,7 @@ impl<'q> Grounds<'q> {
             return Err("the model started repeating itself".into());
         }
         let checked = guard::check_sentence(sentence, &self.texts).map_err(|r| r.to_string())?;
+        let sources = self.texts.concat();
         if let Some(n) = checked.cites.iter().find(|n| !self.selected.contains(n)) {
             return Err(format!("cites [{n}], which does not state the answer"));
         }
@@ -695,7 +696,7 @@ impl<'q> Grounds<'q> {
         }
         // a sentence that restates none of the selected sentence ("The answer is: [2]") says
         // nothing the guard can check
-        if !guard::restates(&plain, &self.texts.concat(), self.question) {
+        if !guard::restates(&plain, &sources, self.question) {
             return Err("the answer restates none of the selected sentence".into());
         }
         if let Some(word) = guard::added_word(&plain, &self.allowed_words) {
@@ -706,15 +707,15 @@ impl<'q> Grounds<'q> {
                 "the name {name:?} is not in the selected sentences"
             ));
         }
-        if let Some(word) = guard::changed_polarity(&plain, &self.texts.concat()) {
+        if let Some(word) = guard::changed_polarity(&plain, &sources) {
             return Err(format!("the negation {word:?} differs from the sources"));
         }
-        if let Some(name) = guard::swapped_role(&plain, self.question, &self.texts.concat()) {
+        if let Some(name) = guard::swapped_role(&plain, self.question, &sources) {
             return Err(format!(
                 "the answer makes {name:?} the one who acts, which the sources do not say"
             ));
         }
-        if let Some(n) = dropped_limit(&plain, &self.texts.concat()) {
+        if let Some(n) = dropped_limit(&plain, &sources) {
             return Err(format!(
                 "the answer drops the limit the sources put on {n:?} (\"up to\", \"over\", …)"
             ));
@@ -724,21 +725,13 @@ impl<'q> Grounds<'q> {
         if accepted.is_empty() && !select::states_focus(&self.focus, &plain) {
             return Err("the answer does not give what the question asks for".into());
         }
-        // nor may it leave out every figure the selected sentences give beyond the question's:
-        // "the NARA General Records Schedule" for "GRS 3.1" answers which schedule with none
-        if accepted.is_empty() {
-            let asked = guard::numbers(self.question);
-            let given: Vec<String> = guard::numbers(&self.texts.join(" "))
-                .into_iter()
-                .filter(|n| !asked.contains(n))
-                .collect();
-            let kept = guard::numbers(&plain);
-            if !given.is_empty() && !given.iter().any(|n| kept.contains(n)) {
-                return Err(format!(
-                    "the answer leaves out the figure {:?} the sources give",
-                    given[0]
-                ));
-            }
+        // nor may it leave out every figure the selected sentences give beyond the question's
+        if accepted.is_empty()
+            && let Some(n) = guard::dropped_figure(&plain, self.question, &self.texts.join(" "))
+        {
+            return Err(format!(
+                "the answer leaves out the figure {n:?} the sources give"
+            ));
         }
         Ok(checked)
     }

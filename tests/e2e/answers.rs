@@ -226,6 +226,21 @@ const BLIND14: Floors = Floors {
     refused: 12,
 };
 
+/// The fifteenth blind set (`answers-blind15.jsonl` without its 6 contract questions,
+/// `unanswerable-blind15.jsonl`; its 12 everyday HR/IT questions short and direct), measured
+/// on this subset on 2026-12-07 (AVX2 CPU) before anything was changed for it (15 of 24 right,
+/// 5 false refusals, 13 of 15 unanswerable refused) and after the rules it led to (README,
+/// "Grounded answers": 20 right, 2 false refusals, 15 refused, no ungrounded figure), minus a
+/// margin for the other kind of CPU; its first measurement on the whole corpus is in the
+/// README.
+const BLIND15: Floors = Floors {
+    answerable: Some(24),
+    unanswerable: 15,
+    right: 18,
+    false_refusals: 4,
+    refused: 12,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -257,6 +272,7 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let facts12 = legal_free_copy(&root, tmp.path(), "answers-blind12.jsonl", 24);
     let facts13 = legal_free_copy(&root, tmp.path(), "answers-blind13.jsonl", 24);
     let facts14 = legal_free_copy(&root, tmp.path(), "answers-blind14.jsonl", 24);
+    let facts15 = legal_free_copy(&root, tmp.path(), "answers-blind15.jsonl", 24);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -313,6 +329,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("thirteenth blind", &blind13, &BLIND13);
     let blind14 = other_questions(&facts14, &root.join("eval/unanswerable-blind14.jsonl"));
     check("fourteenth blind", &blind14, &BLIND14);
+    let blind15 = other_questions(&facts15, &root.join("eval/unanswerable-blind15.jsonl"));
+    check("fifteenth blind", &blind15, &BLIND15);
 }
 
 /// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside

@@ -369,6 +369,17 @@ pub fn run_ask(
         // asked sentence names is enough
         naming = passages_naming(asker, &asked_names, &passages, access)?;
     }
+    let kind_names = select::kind_names(&question);
+    if !naming.iter().any(|&n| n) && !kind_names.is_empty() {
+        // "Which Slack channel…?": the name says what kind of thing is asked, and the page
+        // that answers may write only the thing ("Use #bug-bounty-partners…")
+        let rest: Vec<String> = asked_names
+            .iter()
+            .filter(|n| !kind_names.contains(n))
+            .cloned()
+            .collect();
+        naming = passages_naming(asker, &rest, &passages, access)?;
+    }
     if !naming.iter().any(|&n| n) {
         the_named_document(asker, &question, &mut passages, &query_vector, access)?;
         // what it added is from the document it found naming them all

@@ -58,7 +58,7 @@ use score::{
     contrasts, is_signature_block, numbered_cases, opening_out_of_place, other_side_of_limit,
     presupposed_words,
 };
-use states::states_asked;
+use states::{shows_kind, states_asked};
 
 /// A unit of a passage that could answer on its own.
 #[derive(Debug, Clone, PartialEq)]
@@ -103,6 +103,66 @@ impl Unit {
 /// How far below the best a unit that states the question's focus may score and still be
 /// preferred to it.
 const FOCUS_MARGIN: f32 = 0.35;
+
+/// How far below the best a unit that names what the question names may score and still be
+/// preferred to one that does not.
+const NAMED_MARGIN: f32 = 0.15;
+
+/// How far below the best a unit that names one of what a "which X" question asks about may
+/// score and still be preferred to one that names none.
+const INSTANCE_MARGIN: f32 = 0.1;
+
+/// What a message is called: a "who signed/sent the announcement" question is answered by
+/// the message's writer, whatever its subject line says.
+const MESSAGE_NOUNS: &[&str] = &[
+    "announcement",
+    "email",
+    "e-mail",
+    "message",
+    "memo",
+    "note",
+    "letter",
+    "reply",
+];
+
+/// Whether the question asks "which …" (not "what …"): which one of several.
+fn question_word_is_which(question: &str) -> bool {
+    crate::ask::text::words(&question.to_lowercase())
+        .iter()
+        .take(3)
+        .any(|w| w == "which")
+}
+
+/// Whether `text` names something (a capitalized name not at a sentence's start) that the
+/// question does not.
+fn names_beyond(question: &str, text: &str) -> bool {
+    let asked: HashSet<String> = names(question).iter().map(|n| n.to_lowercase()).collect();
+    names(text)
+        .iter()
+        .any(|n| n.len() > 1 && !asked.contains(&n.to_lowercase()))
+}
+
+/// The names that say what kind of thing a "which/what X" question asks for, as written:
+/// "Slack" in "Which Slack channel is used for…?". A page answering it may name only the
+/// thing ("Use #bug-bounty-partners…").
+pub(crate) fn kind_names(question: &str) -> Vec<String> {
+    let Some(head) = asked_noun(question) else {
+        return Vec::new();
+    };
+    let ws: Vec<&str> = question.split_whitespace().collect();
+    let asked = names(question);
+    ws.windows(2)
+        .filter(|w| {
+            w[1].trim_matches(|c: char| !c.is_alphanumeric())
+                .eq_ignore_ascii_case(&head)
+        })
+        .map(|w| {
+            w[0].trim_matches(|c: char| !c.is_alphanumeric())
+                .to_string()
+        })
+        .filter(|n| asked.contains(n))
+        .collect()
+}
 
 /// How many units after a lead-in (a unit ending in a colon) may be the item it brings.
 const LEAD_IN_ITEMS: usize = 6;
@@ -159,22 +219,72 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     };
     // `best` when `ok` accepts it, else the best scored unit `ok` accepts within
     // [`FOCUS_MARGIN`] of it, if any
-    let prefer = |best: usize, ok: &dyn Fn(usize) -> bool| {
+    let prefer_within = |best: usize, margin: f32, ok: &dyn Fn(usize) -> bool| {
         if ok(best) {
             return best;
         }
         (0..units.len().min(scores.len()))
-            .filter(|&i| scores[i] >= scores[best] - FOCUS_MARGIN && ok(i))
+            .filter(|&i| scores[i] >= scores[best] - margin && ok(i))
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)))
             .unwrap_or(best)
     };
+    let prefer = |best: usize, ok: &dyn Fn(usize) -> bool| prefer_within(best, FOCUS_MARGIN, ok);
     // "The following list provides Concur approvers for billable travel:" states the approver
     // in the item that names one
     let brings = |i: usize| !matches!(focus, Focus::Open) && items(i).into_iter().any(states);
-    let best = prefer(best, &|i| states(i) || brings(i));
+    // a question that names something ("a discount on Apple products") is answered by a unit
+    // that names it too, not by its neighbour on the same topic ("Organizations … offer a
+    // number of discounts"); nor is a figure of another thing ("cell carriers offer a 15%
+    // discount") the answer when the best unit names what is asked and states none
+    let asked_names: Vec<String> = asked_names(question)
+        .iter()
+        .map(|n| n.to_lowercase())
+        .collect();
+    // A contract's clauses do not name its parties, its opening and signature block do: there
+    // the names say nothing about which unit answers.
+    let boilerplate = |i: usize| units[i].opening || is_signature_block(&units[i].text);
+    let named = |i: usize| {
+        let text = units[i].text.to_lowercase();
+        !asked_names.is_empty() && !boilerplate(i) && asked_names.iter().all(|n| mentions(&text, n))
+    };
+    let polar = polar_words(question);
+    let best = if polar.is_empty() || named(best) {
+        best
+    } else {
+        prefer_within(best, NAMED_MARGIN, &named)
+    };
+    // what follows a unit that names it goes on about it ("…should utilize The Work Number:"
+    // then "800-367-5690 (Monday through Friday…)"); what comes before is about something else
+    let goes_on = |i: usize| {
+        units[i].passage == units[best].passage
+            && units[i].position > units[best].position
+            && units[i].position <= units[best].position + LEAD_IN_ITEMS
+    };
+    let keeps_names = |i: usize| {
+        !named(best) || named(i) || goes_on(i) || units[i].passage != units[best].passage
+    };
+    let best = prefer(best, &|i| (states(i) || brings(i)) && keeps_names(i));
+    // "which headphones…?" asks which one: a unit nearly as good that names one ("Sennheiser's
+    // HD 219 headphones") beats advice about any ("a decent set of headphones")
+    let asked_head = asked_noun(question);
+    let best = match (&focus, &asked_head) {
+        (Focus::Open, Some(head)) if question_word_is_which(question) => {
+            let head = content_words(head);
+            let instance = |i: usize| {
+                !boilerplate(i)
+                    && head.is_subset(&content_words(&units[i].text))
+                    && names_beyond(question, &units[i].text)
+            };
+            if instance(best) {
+                best
+            } else {
+                prefer_within(best, INSTANCE_MARGIN, &instance)
+            }
+        }
+        _ => best,
+    };
     // a yes/no question's answer is its polarity: a unit nearly as good that negates one of
     // its words ("12 weeks of unpaid leave" for "is FMLA leave paid?") states it outright
-    let polar = polar_words(question);
     let says_no = |t: &str| negated(&polar, t) > 0 || denies(question, t);
     let best = if polar.is_empty() {
         best
@@ -213,7 +323,11 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     };
     let asked = asked_noun(question).map(|n| content_words(&n));
     let measured = measured_noun(question).map(|n| content_words(&n));
-    let acted_on = acted_on_noun(question).map(|n| content_words(&n));
+    let acted_on_noun = acted_on_noun(question);
+    let acted_on_message = acted_on_noun
+        .as_deref()
+        .is_some_and(|n| MESSAGE_NOUNS.contains(&states::stem(n).as_str()));
+    let acted_on = acted_on_noun.map(|n| content_words(&n));
     let mut picked = vec![best];
     if units[best].text.ends_with(':') {
         // of the items a lead-in brings, the best scored that states the question's focus
@@ -241,10 +355,18 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         Focus::Address | Focus::Place => true,
         // someone who did what is asked to what is asked: "This will need to be signed by the
         // TTS Executive Director", about a form, does not say who signed the welcome letter
-        Focus::Person(_) => picked.iter().any(|&i| names(&acted_on, i)),
+        // what was acted on may be the message itself ("who signed the announcement")
+        Focus::Person(_) => picked
+            .iter()
+            .any(|&i| names(&acted_on, i) || (units[i].written.is_some() && acted_on_message)),
         // an open "what X"/"which X" question is answered by a unit that names X, in its
         // words or its heading: "Use the VPN for all access" names no VPN client
-        Focus::Open => picked.iter().any(|&i| names(&asked, i)),
+        Focus::Open => picked.iter().any(|&i| {
+            names(&asked, i)
+                || asked_head
+                    .as_deref()
+                    .is_some_and(|n| shows_kind(n, &units[i].text))
+        }),
         // a figure of the thing measured, not of the thing beside it; a time of day of
         // the event asked about ("Building hours are 6am - 7pm" is no breakfast's)
         Focus::Money | Focus::Figure | Focus::Per { .. } | Focus::Time => {

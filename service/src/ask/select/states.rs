@@ -349,6 +349,16 @@ pub(crate) fn states_focus(focus: &Focus, text: &str) -> bool {
     };
     let quantity = |units: &[&str]| quantity_of(units, false);
     match focus {
+        // "how long is the probation period?" is not answered by "up to three days per week":
+        // a rate is no length of time
+        Focus::Quantity(units) if asks_length_of_time(units) => {
+            let rateless = without_rates(text);
+            if rateless.len() < text.len() {
+                states_focus(focus, &rateless)
+            } else {
+                quantity(units)
+            }
+        }
         Focus::Quantity(units) => quantity(units),
         Focus::Ahead(units) => quantity(units) && ws.iter().any(|w| says_ahead(w)),
         Focus::Count(noun) => quantity_of(&[noun.as_str()], true),
@@ -791,6 +801,70 @@ fn figure(ws: &[String]) -> bool {
         // "on the one hand" states no figure
         is_number(w) && w != "a" && t != "one" && !year && !day_of_month
     })
+}
+
+/// Whether a quantity focus asks "how long" (any length of time), not "how many days".
+fn asks_length_of_time(units: &[&str]) -> bool {
+    TIME_UNITS.iter().all(|u| units.contains(u))
+}
+
+/// `text` without its rates of time: "three days per week", "2 hours a day", "one week each
+/// month" go, "three days" alone stays.
+fn without_rates(text: &str) -> String {
+    let ws: Vec<&str> = text.split_whitespace().collect();
+    let time = |w: &str| {
+        let w = w
+            .trim_matches(|c: char| !c.is_alphanumeric())
+            .to_lowercase();
+        TIME_UNITS.contains(&stem(&w).as_str())
+    };
+    let mut kept = Vec::with_capacity(ws.len());
+    let mut i = 0;
+    while i < ws.len() {
+        let rate = i + 3 < ws.len()
+            && is_number(&ws[i].to_lowercase())
+            && time(ws[i + 1])
+            && matches!(
+                ws[i + 2].to_lowercase().as_str(),
+                "per" | "a" | "an" | "each" | "every"
+            )
+            && time(ws[i + 3]);
+        if rate {
+            i += 4;
+        } else {
+            kept.push(ws[i]);
+            i += 1;
+        }
+    }
+    kept.join(" ")
+}
+
+/// Whether `text` holds a thing of the kind `noun` names, in the form such things are
+/// written, though it never says the noun: "#bug-bounty-partners" is a Slack channel,
+/// "Wednesdays" a weekday, "March" a month, "2019" a year, "https://…" a website. "Which
+/// channel…?" is answered by "Use #bug-bounty-partners for…".
+pub(super) fn shows_kind(noun: &str, text: &str) -> bool {
+    let tokens = || {
+        text.split_whitespace().map(|t| {
+            t.trim_matches(|c: char| !c.is_alphanumeric() && c != '#')
+                .to_lowercase()
+        })
+    };
+    match stem(&noun.to_lowercase()).as_str() {
+        "channel" => tokens().any(|t| {
+            t.strip_prefix('#')
+                .is_some_and(|rest| rest.chars().next().is_some_and(char::is_alphabetic))
+        }),
+        "day" | "weekday" => tokens().any(|t| is_weekday(&t)),
+        // "may" is as often a verb
+        "month" => tokens().any(|t| MONTHS.contains(&t.as_str()) && t != "may"),
+        "year" => tokens().any(|t| is_year(&t)),
+        "website" | "site" | "url" => {
+            let lower = text.to_lowercase();
+            lower.contains("http://") || lower.contains("https://") || lower.contains("www.")
+        }
+        _ => false,
+    }
 }
 
 #[cfg(test)]

@@ -2,7 +2,7 @@
 //! helpers the submodules' tests share.
 
 use super::score::{Side, defines_what_is_asked, is_contract_opening, refers_back};
-use super::states::{names_someone, without_given};
+use super::states::{names_someone, shows_kind, without_given};
 use super::*;
 
 /// A unit of passage 1 at `position` under `heading`, its passage's cosine 0.6.
@@ -954,4 +954,140 @@ fn a_lead_in_brings_the_item_that_answers() {
     );
     let s = select("what is required", &u, &[0.9, 0.8]).unwrap();
     assert_eq!(s.picked, vec![0]);
+}
+
+#[test]
+fn a_unit_that_names_what_the_question_names_beats_its_neighbour() {
+    let u = units_under(
+        "Discounts",
+        &[
+            "Organizations across the United States offer a number of discounts to federal employees.",
+            "Apple offers a discount (~10%) to feds when they buy personal equipment.",
+            "Major cell phone carriers offer a 15% discount on cell plans to all federal employees.",
+        ],
+    );
+    let q = "Do federal employees get a discount on Apple products?";
+    assert_eq!(select(q, &u, &[1.3, 1.2, 1.1]).unwrap().picked, vec![1]);
+    // not one far below it
+    assert_eq!(select(q, &u, &[1.3, 1.0, 1.1]).unwrap().picked, vec![0]);
+    // a figure of another thing does not answer what the best unit names: "General Assembly
+    // offers a discount" states no percentage, the cell carriers' 15% is theirs
+    let u = units_under(
+        "Discounts",
+        &[
+            "Major cell phone carriers offer a 15% discount on cell plans to all federal employees.",
+            "General Assembly offers a discount to federal employees.",
+        ],
+    );
+    let q = "What percentage discount does General Assembly give federal employees?";
+    let s = select(q, &u, &[1.4, 1.5]).unwrap();
+    assert_eq!(s.picked, vec![1]);
+    assert!(!s.focus_found);
+    // what follows the unit that names it goes on about it
+    let u = units_under(
+        "Employment verification",
+        &[
+            "GSA employees who need income verification should utilize The Work Number.",
+            "800-367-5690 (Monday through Friday, 8:00 AM to 8:00 PM EST)",
+        ],
+    );
+    let q = "During what hours can The Work Number be reached by phone?";
+    let s = select(q, &u, &[1.5, 1.4]).unwrap();
+    assert_eq!(s.picked, vec![1]);
+}
+
+#[test]
+fn which_one_is_answered_by_a_unit_that_names_one() {
+    let u = units_under(
+        "Headphones",
+        &[
+            "Invest in a decent set of headphones with a microphone.",
+            "Sennheiser's HD 219 headphones have worked for some of us.",
+        ],
+    );
+    let q = "Which headphones do remote coworkers recommend for long calls?";
+    assert_eq!(select(q, &u, &[1.15, 1.1]).unwrap().picked, vec![1]);
+    assert_eq!(select(q, &u, &[1.3, 1.1]).unwrap().picked, vec![0]);
+    // "what" asks for a description as often as for one of several
+    let q = "What headphones do remote coworkers recommend for long calls?";
+    assert_eq!(select(q, &u, &[1.15, 1.1]).unwrap().picked, vec![0]);
+}
+
+#[test]
+fn a_thing_written_in_its_own_form_is_named() {
+    assert!(shows_kind(
+        "channel",
+        "Use #bug-bounty-partners for general questions."
+    ));
+    assert!(!shows_kind(
+        "channel",
+        "Post it in the team channel list # 3."
+    ));
+    assert!(shows_kind(
+        "weekday",
+        "You will often find Ethan working from the Hub Wednesdays."
+    ));
+    assert!(!shows_kind(
+        "weekday",
+        "You will often find Ethan at the Hub."
+    ));
+    assert!(shows_kind("year", "It was signed in 2019."));
+    assert!(!shows_kind("month", "You may ask your supervisor."));
+    assert!(shows_kind("website", "Apply at https://usajobs.gov."));
+    let q = "Which Slack channel is used for general Bug Bounty questions?";
+    assert_eq!(kind_names(q), ["Slack"]);
+    assert!(kind_names("Which channel is used for Bug Bounty questions?").is_empty());
+    let q = "On which weekday is Ethan Heppner often found working from the Hub?";
+    assert_eq!(focus(q), Focus::Open);
+    let found = |text: &str| {
+        select(q, &units_under("Chicago", &[text]), &[1.0])
+            .unwrap()
+            .focus_found
+    };
+    assert!(found(
+        "You will often find Ethan Heppner working from the Hub on Wednesdays."
+    ));
+    assert!(!found(
+        "You will often find Ethan Heppner working from the Hub."
+    ));
+}
+
+#[test]
+fn who_did_it_to_a_message_is_its_writer() {
+    let q = "Who signed the new remote work policy announcement as Head of People?";
+    let mut u = unit_under(
+        "New remote work policy",
+        0,
+        "The new policy takes effect on 1 April.",
+    );
+    assert!(!select(q, &[u.clone()], &[1.0]).unwrap().focus_found);
+    u.written = Some(Written {
+        by: "Maria Lopez".into(),
+        on: "18 March 2024".into(),
+    });
+    assert!(select(q, &[u], &[1.0]).unwrap().focus_found);
+}
+
+#[test]
+fn a_rate_is_no_length_of_time() {
+    let q =
+        "How long is the probation period employees must complete before they can work remotely?";
+    let length = focus(q);
+    assert!(matches!(&length, Focus::Quantity(u) if u.contains(&"week") && u.contains(&"year")));
+    assert_states(
+        &length,
+        &[
+            "The probation period lasts one year.",
+            "You may work remotely three days per week after a probation of 90 days.",
+        ],
+        &[
+            "Employees who have completed their probation period may work remotely up to three days per week.",
+            "Set aside 2 hours a day for it.",
+        ],
+    );
+    // a count of days is still stated by a rate
+    assert!(states_focus(
+        &Focus::Quantity(vec!["day"]),
+        "You may work remotely up to three days per week."
+    ));
 }

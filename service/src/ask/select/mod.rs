@@ -217,8 +217,8 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             .take_while(|&i| units[i].passage == units[lead].passage)
             .collect()
     };
-    // `best` when `ok` accepts it, else the best scored unit `ok` accepts within
-    // [`FOCUS_MARGIN`] of it, if any
+    // `best` when `ok` accepts it, else the best scored unit `ok` accepts within `margin` of
+    // it, if any; `prefer` with [`FOCUS_MARGIN`]
     let prefer_within = |best: usize, margin: f32, ok: &dyn Fn(usize) -> bool| {
         if ok(best) {
             return best;

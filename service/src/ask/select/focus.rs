@@ -539,6 +539,14 @@ pub(crate) fn asked_noun(question: &str) -> Option<String> {
     noun_phrase_last(rest).filter(|h| !VAGUE.contains(&stem(h).as_str()))
 }
 
+/// Whether the question asks "which …" (not "what …"): which one of several.
+pub(super) fn question_word_is_which(question: &str) -> bool {
+    words(&question.to_lowercase())
+        .iter()
+        .take(3)
+        .any(|w| w == "which")
+}
+
 /// What a "who did it" question says was acted on, as written: "letter" in "Who signed the TTS
 /// welcome letter that new employees receive?", "guild" in "Who leads the accessibility
 /// guild?". The person who signed some other form is not the answer, so the sentence that

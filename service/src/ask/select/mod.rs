@@ -45,20 +45,22 @@ use crate::ask::text::content_words;
 pub(crate) use focus::{Focus, focus};
 pub(crate) use mail::asks_when_written;
 pub(crate) use names::{
-    absent_from, asked_names, glued_in_file_name, mentions, names, only_from_naming, without_names,
+    absent_from, asked_names, glued_in_file_name, kind_names, mentions, names, only_from_naming,
+    without_names,
 };
 pub(crate) use score::{denies, features, limits, negated, polar_words, score};
 pub(crate) use states::states_focus;
 pub(crate) use units::units;
 
-use focus::{acted_on_noun, asked_noun, measured_noun, taken_activity};
+use focus::{acted_on_noun, asked_noun, measured_noun, question_word_is_which, taken_activity};
 use mail::{asked_writer, asks_first_message, is_reply_header};
+use names::{lowered_names, names_beyond};
 use score::{
     another_numbered_case, asks_about_signing, asks_what_the_opening_states, contrasted_words,
     contrasts, is_signature_block, numbered_cases, opening_out_of_place, other_side_of_limit,
     presupposed_words,
 };
-use states::{shows_kind, states_asked};
+use states::{names_noun, states_asked};
 
 /// A unit of a passage that could answer on its own.
 #[derive(Debug, Clone, PartialEq)]
@@ -124,45 +126,6 @@ const MESSAGE_NOUNS: &[&str] = &[
     "letter",
     "reply",
 ];
-
-/// Whether the question asks "which …" (not "what …"): which one of several.
-fn question_word_is_which(question: &str) -> bool {
-    crate::ask::text::words(&question.to_lowercase())
-        .iter()
-        .take(3)
-        .any(|w| w == "which")
-}
-
-/// Whether `text` names something (a capitalized name not at a sentence's start) that the
-/// question does not.
-fn names_beyond(question: &str, text: &str) -> bool {
-    let asked: HashSet<String> = names(question).iter().map(|n| n.to_lowercase()).collect();
-    names(text)
-        .iter()
-        .any(|n| n.len() > 1 && !asked.contains(&n.to_lowercase()))
-}
-
-/// The names that say what kind of thing a "which/what X" question asks for, as written:
-/// "Slack" in "Which Slack channel is used for…?". A page answering it may name only the
-/// thing ("Use #bug-bounty-partners…").
-pub(crate) fn kind_names(question: &str) -> Vec<String> {
-    let Some(head) = asked_noun(question) else {
-        return Vec::new();
-    };
-    let ws: Vec<&str> = question.split_whitespace().collect();
-    let asked = names(question);
-    ws.windows(2)
-        .filter(|w| {
-            w[1].trim_matches(|c: char| !c.is_alphanumeric())
-                .eq_ignore_ascii_case(&head)
-        })
-        .map(|w| {
-            w[0].trim_matches(|c: char| !c.is_alphanumeric())
-                .to_string()
-        })
-        .filter(|n| asked.contains(n))
-        .collect()
-}
 
 /// How many units after a lead-in (a unit ending in a colon) may be the item it brings.
 const LEAD_IN_ITEMS: usize = 6;
@@ -270,10 +233,11 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     let best = match (&focus, &asked_head) {
         (Focus::Open, Some(head)) if question_word_is_which(question) => {
             let head = content_words(head);
+            let asked = lowered_names(question);
             let instance = |i: usize| {
                 !boilerplate(i)
                     && head.is_subset(&content_words(&units[i].text))
-                    && names_beyond(question, &units[i].text)
+                    && names_beyond(&asked, &units[i].text)
             };
             if instance(best) {
                 best
@@ -321,7 +285,6 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
                 || a.is_subset(&content_words(&units[i].heading))
         })
     };
-    let asked = asked_noun(question).map(|n| content_words(&n));
     let measured = measured_noun(question).map(|n| content_words(&n));
     let acted_on_noun = acted_on_noun(question);
     let acted_on_message = acted_on_noun
@@ -362,10 +325,10 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         // an open "what X"/"which X" question is answered by a unit that names X, in its
         // words or its heading: "Use the VPN for all access" names no VPN client
         Focus::Open => picked.iter().any(|&i| {
-            names(&asked, i)
-                || asked_head
-                    .as_deref()
-                    .is_some_and(|n| shows_kind(n, &units[i].text))
+            asked_head.as_deref().is_none_or(|n| {
+                names_noun(n, &units[i].text)
+                    || content_words(n).is_subset(&content_words(&units[i].heading))
+            })
         }),
         // a figure of the thing measured, not of the thing beside it; a time of day of
         // the event asked about ("Building hours are 6am - 7pm" is no breakfast's)

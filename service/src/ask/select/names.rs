@@ -2,10 +2,13 @@
 //! whether a source mentions them, and keeping out the sentences of documents that do not. A
 //! passage about another vendor answers no question about Northwind however well it fits.
 
+use std::collections::HashSet;
+
 use crate::ask::guard::MONTHS;
 use crate::ask::text::words;
 
 use super::Unit;
+use super::focus::asked_noun;
 use super::states::{WEEKDAYS, without_possessive};
 
 /// The names a question mentions ([`names`]: "Northwind", "Papa John's", "GSA") that
@@ -129,6 +132,42 @@ pub(crate) fn names(question: &str) -> Vec<String> {
         .map(|w| without_possessive(w.trim_matches(|c: char| !c.is_alphanumeric())))
         .filter(|w| is_name(w))
         .map(str::to_string)
+        .collect()
+}
+
+/// [`names`] of `question`, lowercased: what [`names_beyond`] compares with.
+pub(super) fn lowered_names(question: &str) -> HashSet<String> {
+    names(question).iter().map(|n| n.to_lowercase()).collect()
+}
+
+/// Whether `text` names something (a capitalized name not at a sentence's start) beyond
+/// `asked`, a question's [`lowered_names`]: "Sennheiser's HD 219 headphones" answers "which
+/// headphones…?" and "a decent set of headphones" does not.
+pub(super) fn names_beyond(asked: &HashSet<String>, text: &str) -> bool {
+    names(text)
+        .iter()
+        .any(|n| n.len() > 1 && !asked.contains(&n.to_lowercase()))
+}
+
+/// The names that say what kind of thing a "which/what X" question asks for, as written:
+/// "Slack" in "Which Slack channel is used for…?". A page answering it may name only the
+/// thing ("Use #bug-bounty-partners…").
+pub(crate) fn kind_names(question: &str) -> Vec<String> {
+    let Some(head) = asked_noun(question) else {
+        return Vec::new();
+    };
+    let ws: Vec<&str> = question.split_whitespace().collect();
+    let asked = names(question);
+    ws.windows(2)
+        .filter(|w| {
+            w[1].trim_matches(|c: char| !c.is_alphanumeric())
+                .eq_ignore_ascii_case(&head)
+        })
+        .map(|w| {
+            w[0].trim_matches(|c: char| !c.is_alphanumeric())
+                .to_string()
+        })
+        .filter(|n| asked.contains(n))
         .collect()
 }
 

@@ -11,7 +11,7 @@ use crate::ask::text::{content_words, is_stopword, words};
 use super::Unit;
 use super::focus::{Focus, asked_clause, asked_noun, focus};
 use super::names::mentions;
-use super::states::{shows_kind, states_asked, stem};
+use super::states::{names_noun, states_asked, stem};
 
 /// Whether a unit opens with a demonstrative that points at the sentence before it ("This
 /// request…", "These forms…", "Such leave…"); "It" is left out, it is as often "it is
@@ -256,7 +256,6 @@ pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<
     let presupposed = presupposed_words(question);
     let contrasted = contrasted_words(question, &presupposed);
     let asked_head = asked_noun(question);
-    let asked = asked_head.as_deref().map(content_words);
     let quoted = quoted_terms(question);
     let about_signing = asks_about_signing(question);
     let about_opening = asks_what_the_opening_states(question, &focus);
@@ -315,12 +314,9 @@ pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<
                 share(&s),
                 share(&h),
                 flag(
-                    asked
-                        .as_ref()
-                        .is_some_and(|a| !a.is_empty() && a.is_subset(&s))
-                        || asked_head
-                            .as_deref()
-                            .is_some_and(|n| shows_kind(n, &u.text)),
+                    asked_head
+                        .as_deref()
+                        .is_some_and(|n| names_noun(n, &u.text)),
                 ),
                 flag(quoted.iter().any(|t| t.is_subset(&s))),
                 flag(states),

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::ask::guard::MONTHS;
-use crate::ask::text::{is_stopword, words};
+use crate::ask::text::{content_words, is_stopword, words};
 
 use super::focus::{Focus, TIME_UNITS};
 use super::names::{is_name, mentions, opens_sentence};
@@ -837,6 +837,14 @@ fn without_rates(text: &str) -> String {
         }
     }
     kept.join(" ")
+}
+
+/// Whether `text` names `noun` (a question's [`asked_noun`](super::focus::asked_noun)): in
+/// its words ("GSA's TWN Employer Code is 10536" names a code) or in the form such things are
+/// written ([`shows_kind`]).
+pub(super) fn names_noun(noun: &str, text: &str) -> bool {
+    let asked = content_words(noun);
+    (!asked.is_empty() && asked.is_subset(&content_words(text))) || shows_kind(noun, text)
 }
 
 /// Whether `text` holds a thing of the kind `noun` names, in the form such things are

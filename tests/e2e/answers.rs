@@ -241,6 +241,20 @@ const BLIND15: Floors = Floors {
     refused: 12,
 };
 
+/// The sixteenth blind set (`answers-blind16.jsonl` without its 6 contract questions,
+/// `unanswerable-blind16.jsonl`), measured on this subset on 2026-12-07 (AVX2 CPU) before
+/// anything was changed for it (13 of 24 right, 5 false refusals, 12 of 15 unanswerable
+/// refused) and after the rules it led to (README, "Grounded answers": 17 right, 3 false
+/// refusals, 12 refused, no ungrounded figure), minus a margin for the other kind of CPU; its
+/// first measurement on the whole corpus is in the README.
+const BLIND16: Floors = Floors {
+    answerable: Some(24),
+    unanswerable: 15,
+    right: 15,
+    false_refusals: 5,
+    refused: 11,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -273,6 +287,7 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let facts13 = legal_free_copy(&root, tmp.path(), "answers-blind13.jsonl", 24);
     let facts14 = legal_free_copy(&root, tmp.path(), "answers-blind14.jsonl", 24);
     let facts15 = legal_free_copy(&root, tmp.path(), "answers-blind15.jsonl", 24);
+    let facts16 = legal_free_copy(&root, tmp.path(), "answers-blind16.jsonl", 24);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -331,6 +346,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("fourteenth blind", &blind14, &BLIND14);
     let blind15 = other_questions(&facts15, &root.join("eval/unanswerable-blind15.jsonl"));
     check("fifteenth blind", &blind15, &BLIND15);
+    let blind16 = other_questions(&facts16, &root.join("eval/unanswerable-blind16.jsonl"));
+    check("sixteenth blind", &blind16, &BLIND16);
 }
 
 /// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside

@@ -284,8 +284,11 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
             return Focus::Money;
         }
     }
-    // a deadline is a day ("close of business on Friday"), not "at least 32 hours"
-    if q.contains("deadline") {
+    // a deadline is a day ("close of business on Friday"), not "at least 32 hours"; "which
+    // supplier had missed its third delivery deadline" asks for a supplier
+    let asks_for_another = matches!(ws.first().map(String::as_str), Some("which" | "what"))
+        && noun_phrase_last(&ws[1..]).is_some_and(|h| stem(&h) != "deadline");
+    if q.contains("deadline") && !asks_for_another {
         return Focus::Deadline;
     }
     if after(&["what", "date"]).is_some()
@@ -504,6 +507,13 @@ fn noun_phrase_last(ws: &[String]) -> Option<String> {
         "beginning",
         "effective",
         "as",
+        "had",
+        "about",
+        // an article after the head opens another phrase: "burden hours a single package can
+        // request" (leading articles are skipped)
+        "a",
+        "an",
+        "the",
     ];
     // "the monthly fee starting 20 August 2020": a date or a figure ends the phrase too
     let head = ws
@@ -545,6 +555,16 @@ pub(super) fn question_word_is_which(question: &str) -> bool {
         .iter()
         .take(3)
         .any(|w| w == "which")
+}
+
+/// The phrase by which a "what is X known as?" question asks for X's other name ("often
+/// known as", "called", "referred to as"): the sentence that gives the name says it too.
+pub(super) fn asked_other_name(question: &str) -> Option<&'static str> {
+    let lower = question.to_lowercase();
+    let lower = lower.trim_end_matches(['?', ' ', '.']);
+    ["known as", "referred to as", "called"]
+        .into_iter()
+        .find(|p| lower.ends_with(p))
 }
 
 /// What a "who did it" question says was acted on, as written: "letter" in "Who signed the TTS
@@ -592,8 +612,12 @@ pub(crate) fn measured_noun(question: &str) -> Option<String> {
         .position(|w| w[0] == "how" && w[1] == "much" && AUXILIARIES.contains(&w[2].as_str()))
     {
         let np = &ws[i + 3..];
+        // who pays is seldom named in the sentence with the amount: a contract calls the
+        // carrier "Party B" ("how much must the carrier pay for each parcel…")
         if let Some(v) = np.iter().position(|w| MONEY_VERBS.contains(&w.as_str())) {
-            return np[..v].last().cloned();
+            return (!["pay", "pays", "paid"].contains(&np[v].as_str()))
+                .then(|| np[..v].last().cloned())
+                .flatten();
         }
         return None;
     }

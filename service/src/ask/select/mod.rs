@@ -52,9 +52,12 @@ pub(crate) use score::{denies, features, limits, negated, polar_words, score};
 pub(crate) use states::states_focus;
 pub(crate) use units::units;
 
-use focus::{acted_on_noun, asked_noun, measured_noun, question_word_is_which, taken_activity};
+use focus::{
+    acted_on_noun, asked_noun, asked_other_name, measured_noun, question_word_is_which,
+    taken_activity,
+};
 use mail::{asked_writer, asks_first_message, is_reply_header};
-use names::{lowered_names, names_beyond};
+use names::{lowered_names, names_beyond, names_one_of_kind};
 use score::{
     another_numbered_case, asks_about_signing, asks_what_the_opening_states, contrasted_words,
     contrasts, is_signature_block, numbered_cases, opening_out_of_place, other_side_of_limit,
@@ -247,6 +250,11 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         }
         _ => best,
     };
+    // "what is a daring talk often known as?": the unit that says what it is known as
+    let best = match asked_other_name(question) {
+        Some(phrase) => prefer(best, &|i| units[i].text.to_lowercase().contains(phrase)),
+        None => best,
+    };
     // a yes/no question's answer is its polarity: a unit nearly as good that negates one of
     // its words ("12 weeks of unpaid leave" for "is FMLA leave paid?") states it outright
     let says_no = |t: &str| negated(&polar, t) > 0 || denies(question, t);
@@ -303,7 +311,18 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             .copied()
             .filter(|&i| !matches!(focus, Focus::Open) && states(i))
             .max_by(|&a, &b| scores[a].total_cmp(&scores[b]).then(b.cmp(&a)));
-        let item = stating.or_else(|| {
+        // "where can I see my pay stub?": the first step that names a place ("Sign into
+        // Employee Express"), not the best worded ("Choose the appropriate pay period…"): a
+        // procedure starts where one goes
+        let asks_where = crate::ask::text::words(&question.to_lowercase())
+            .first()
+            .is_some_and(|w| w == "where");
+        let asked = lowered_names(question);
+        let naming = items
+            .iter()
+            .copied()
+            .find(|&i| asks_where && names_beyond(&asked, &units[i].text));
+        let item = stating.or(naming).or_else(|| {
             items
                 .iter()
                 .copied()
@@ -323,11 +342,14 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             .iter()
             .any(|&i| names(&acted_on, i) || (units[i].written.is_some() && acted_on_message)),
         // an open "what X"/"which X" question is answered by a unit that names X, in its
-        // words or its heading: "Use the VPN for all access" names no VPN client
+        // words or its heading ("Use the VPN for all access" names no VPN client), or one of
+        // them by name ("The CPR framework is from Crucial Accountability" for "which book…?")
         Focus::Open => picked.iter().any(|&i| {
             asked_head.as_deref().is_none_or(|n| {
                 names_noun(n, &units[i].text)
                     || content_words(n).is_subset(&content_words(&units[i].heading))
+                    || (!boilerplate(i)
+                        && names_one_of_kind(n, &lowered_names(question), &units[i].text))
             })
         }),
         // a figure of the thing measured, not of the thing beside it; a time of day of

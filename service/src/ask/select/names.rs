@@ -149,6 +149,42 @@ pub(super) fn names_beyond(asked: &HashSet<String>, text: &str) -> bool {
         .any(|n| n.len() > 1 && !asked.contains(&n.to_lowercase()))
 }
 
+/// Kinds of things called by a proper name: "which book" is answered by "…is from Crucial
+/// Accountability", "which supplier" by "Northwind Supply missed…", neither saying the noun.
+const NAMED_KINDS: &[&str] = &[
+    "book",
+    "author",
+    "publisher",
+    "company",
+    "supplier",
+    "vendor",
+    "firm",
+    "bank",
+    "agency",
+    "organization",
+    "organisation",
+    "contractor",
+    "carrier",
+    "airline",
+    "hotel",
+    "university",
+    "school",
+    "city",
+    "town",
+    "country",
+    "brand",
+    "product",
+    "app",
+    "software",
+    "platform",
+];
+
+/// Whether `text` names a thing of the kind `noun` (a question's asked noun) by a proper
+/// name the question does not give (`asked`, its [`lowered_names`]).
+pub(super) fn names_one_of_kind(noun: &str, asked: &HashSet<String>, text: &str) -> bool {
+    NAMED_KINDS.contains(&noun.to_lowercase().trim_end_matches('s')) && names_beyond(asked, text)
+}
+
 /// The names that say what kind of thing a "which/what X" question asks for, as written:
 /// "Slack" in "Which Slack channel is used for…?". A page answering it may name only the
 /// thing ("Use #bug-bounty-partners…").

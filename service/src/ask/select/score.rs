@@ -99,7 +99,7 @@ const CONTRACT_OPENING: f32 = 0.6;
 /// Whether a sentence is part of a contract's opening: its preamble ("THIS MEDIA LICENSE
 /// AGREEMENT (this “Agreement”) is made … between …"), the sentence that names them "the
 /// Parties" ("ChipMOS and Tsinghua Unigroup shall collectively be referred to as the
-/// “Parties.”") or a recital ("WHEREAS, …").
+/// “Parties.”"), a recital ("WHEREAS, …") or a letter agreement's "The undersigned, …".
 pub(super) fn is_contract_opening(sentence: &str) -> bool {
     let lower = sentence.trim_start().to_lowercase();
     let ws: Vec<&str> = lower.split_whitespace().take(12).collect();
@@ -115,7 +115,10 @@ pub(super) fn is_contract_opening(sentence: &str) -> bool {
     ]
     .iter()
     .any(|p| lower.contains(p));
-    preamble || names_the_parties || lower.starts_with("whereas")
+    // an agreement written as a letter opens "The undersigned, Dundee Securities Ltd. (the
+    // “Lead Agent”), … understand that Tribute … proposes to issue…"
+    let letter = lower.starts_with("the undersigned");
+    preamble || names_the_parties || letter || lower.starts_with("whereas")
 }
 
 /// Whether the question asks what a contract's opening states: who the parties are or where
@@ -126,11 +129,21 @@ pub(super) fn asks_what_the_opening_states(question: &str, focus: &Focus) -> boo
             focus,
             Focus::Person(_) | Focus::Date | Focus::When | Focus::Deadline
         )
+        || {
+            // "party", "parties", "party's" (not "Partnership"); but "each party's liability"
+            // and "a third party" ask about what any party does, not who they are
+            let ws = words(&question.to_lowercase());
+            ws.iter().enumerate().any(|(i, w)| {
+                (w.starts_with("party") || w.starts_with("parties"))
+                    && !(i > 0
+                        && matches!(
+                            ws[i - 1].as_str(),
+                            "each" | "either" | "neither" | "any" | "other" | "third"
+                        ))
+            })
+        }
         || words(&question.to_lowercase()).iter().any(|w| {
-            // "party", "parties", "party's"; not "Partnership"
-            w.starts_with("party")
-                || w.starts_with("parties")
-                || w.starts_with("effective")
+            w.starts_with("effective")
                 || w.starts_with("dated")
                 || w.starts_with("entered")
                 || w.starts_with("incorporat")
@@ -150,7 +163,8 @@ pub(super) fn opening_out_of_place(question: &str, about_opening: bool, u: &Unit
 /// Whether a contract's opening defines a name the question uses for a party: "which company
 /// is the Owner of the fuel cell systems?" is answered by "…and DIAMOND STATE GENERATION
 /// PARTNERS, LLC, a Delaware limited liability company (“Owner”)". The names every contract
-/// defines for itself or for both sides ("this Agreement", "the Parties") do not count.
+/// defines for itself or for both sides ("this Agreement", "the Supply Agreement", "the
+/// Parties") do not count.
 pub(crate) fn defines_what_is_asked(question: &str, text: &str) -> bool {
     const OWN: &[&str] = &[
         "agreement",
@@ -168,9 +182,14 @@ pub(crate) fn defines_what_is_asked(question: &str, text: &str) -> bool {
     curly
         .chain(straight)
         .map(|term| term.trim().to_lowercase())
+        // nor does the contract's own kind ("Supply Agreement")
         .filter(|term| {
             let n = term.split_whitespace().count();
-            (1..=3).contains(&n) && !OWN.contains(&term.as_str())
+            let kind = term
+                .split_whitespace()
+                .last()
+                .is_some_and(|w| OWN[..4].contains(&w));
+            (1..=3).contains(&n) && !OWN.contains(&term.as_str()) && !kind
         })
         // a role takes an article ("the Owner"); a party's short name, which the question
         // gives to say which contract it means ("between Allscripts and Phreesia"), does not

@@ -471,6 +471,12 @@ fn says_ahead(word: &str) -> bool {
 /// asks how far before.
 pub(super) fn states_asked(question: &str, focus: &Focus, text: &str) -> bool {
     let text = without_given(question, focus, text);
+    if matches!(focus, Focus::Figure | Focus::Money)
+        && asks_for_a_most(question)
+        && states_a_cap(&text)
+    {
+        return true;
+    }
     let asks_length = matches!(focus, Focus::Quantity(units) if units.contains(&"month"));
     if !asks_length
         || words(&question.to_lowercase())
@@ -496,6 +502,30 @@ pub(super) fn states_asked(question: &str, focus: &Focus, text: &str) -> bool {
         }
     }
     states_focus(focus, &kept.join(" "))
+}
+
+/// Whether a figure question asks for the most something may be ("what is the most Chase can
+/// be liable for", "the cap on liability", "the maximum fee").
+fn asks_for_a_most(question: &str) -> bool {
+    let ws = words(&question.to_lowercase());
+    ws.windows(2).any(|w| w[0] == "the" && w[1] == "most")
+        || ws
+            .iter()
+            .any(|w| matches!(w.as_str(), "maximum" | "cap" | "capped" | "ceiling"))
+}
+
+/// Whether a contract sentence caps an amount by what it may not exceed, in words: "shall in
+/// no event exceed the total Commissions paid…" states the most there is, though it has no
+/// figure. A cap that is redacted ("shall not exceed [***]") or a figure (stated as one) is
+/// not this.
+fn states_a_cap(text: &str) -> bool {
+    let ws: Vec<&str> = text.split_whitespace().collect();
+    ws.windows(3).any(|w| {
+        w[0].to_lowercase().starts_with("exceed")
+            && ["the", "an", "any", "all", "amounts", "fees", "one"]
+                .contains(&w[1].to_lowercase().as_str())
+            && w[2].chars().next().is_some_and(char::is_alphabetic)
+    })
 }
 
 /// Whether a sentence says when by an occasion rather than a date ("update the README upon a
@@ -790,7 +820,7 @@ pub(super) fn opens_with_section_number(text: &str) -> bool {
 }
 
 /// Whether words state a figure: a number that is not part of a date ("August 28, 2009"
-/// answers no "how much").
+/// answers no "how much") nor the number of a section referred to ("Section 2.9").
 fn figure(ws: &[String]) -> bool {
     let bare = |w: &str| w.trim_matches(|c: char| !c.is_alphanumeric()).to_string();
     let month = |w: Option<&String>| w.is_some_and(|w| MONTHS.contains(&bare(w).as_str()));
@@ -798,8 +828,20 @@ fn figure(ws: &[String]) -> bool {
         let t = bare(w);
         let year = is_year(&t);
         let day_of_month = (i > 0 && month(ws.get(i - 1))) || month(ws.get(i + 1));
+        // "under Section 2.9 shall not exceed [***]": a reference to a part of the document
+        let reference = i > 0
+            && matches!(
+                bare(&ws[i - 1]).as_str(),
+                "section"
+                    | "sections"
+                    | "article"
+                    | "clause"
+                    | "paragraph"
+                    | "exhibit"
+                    | "schedule"
+            );
         // "on the one hand" states no figure
-        is_number(w) && w != "a" && t != "one" && !year && !day_of_month
+        is_number(w) && w != "a" && t != "one" && !year && !day_of_month && !reference
     })
 }
 
@@ -971,6 +1013,15 @@ mod tests {
     fn a_section_number_is_not_a_figure() {
         let much = focus("How much did GSI Technology pay Sony for the SRAM business?");
         assert!(!states_focus(&much, "8.13 No SRAM Product Warranty Issues"));
+        let cap = focus("What is the cap on each party's total liability under the agreement?");
+        assert!(!states_focus(
+            &cap,
+            "LIABILITY UNDER SECTION 2.9 SHALL NOT EXCEED [***]."
+        ));
+        assert!(states_focus(
+            &cap,
+            "Liability under Section 2.9 shall not exceed 2,000,000."
+        ));
         let arbitrators = focus("How many arbitrators hear a dispute under the agreement?");
         assert!(!states_focus(&arbitrators, "11.1 Dispute Resolution"));
         assert_eq!(arbitrators, Focus::Count("arbitrator".into()));
@@ -1281,6 +1332,29 @@ mod tests {
             Focus::Person(Vec::new())
         );
         assert_eq!(focus("Does GSA pay the cost of the move?"), Focus::Open);
+    }
+
+    #[test]
+    fn a_cap_in_words_states_the_most() {
+        let q = "Under the Chase affiliate agreement, what is the most Chase can be liable for in total?";
+        let f = focus(q);
+        assert!(states_asked(
+            q,
+            &f,
+            "Chase’s aggregate liability shall in no event exceed the total Commissions paid by Chase."
+        ));
+        assert!(!states_asked(
+            q,
+            &f,
+            "SUTRO’S LIABILITY SHALL NOT EXCEED [***]."
+        ));
+        // a question that asks for no most does not take a cap for its figure
+        let fee = "What is the monthly fee under the agreement?";
+        assert!(!states_asked(
+            fee,
+            &focus(fee),
+            "Fees shall not exceed the amounts set out in the budget."
+        ));
     }
 
     #[test]

@@ -241,6 +241,13 @@ fn a_contract_s_opening_answers_only_what_it_states() {
     assert!(about_opening(
         "Which parties signed the agreement with Midstream Fuel Service?"
     ));
+    // what each party may do is a clause's
+    assert!(!about_opening(
+        "What is the cap on each party's total liability under the supply agreement?"
+    ));
+    assert!(about_opening(
+        "In which state is each of the parties incorporated?"
+    ));
 }
 
 #[test]
@@ -370,6 +377,11 @@ fn an_opening_answers_a_question_about_a_name_it_defines() {
     assert!(!defines_what_is_asked(
         "What is the initial term of the maintenance agreement?",
         preamble
+    ));
+    assert!(!defines_what_is_asked(
+        "What is the cap on liability under the supply agreement between SutroVax and Sutro?",
+        "This SUPPLY AGREEMENT (“Supply Agreement”) is made as of May 29, 2018 by and between \
+        SutroVax, Inc. (“SutroVax”) and Sutro Biopharma, Inc. (“Sutro”)"
     ));
     // so the opening is the answer, not a running footer
     let mut opening = unit_under("", 0, preamble);
@@ -930,6 +942,14 @@ fn a_lead_in_brings_the_item_that_answers() {
     )
     .unwrap();
     assert_eq!(s.picked, vec![0, 2]);
+    // "where" takes the item that names the place, though another scores higher
+    let passage = "To see your recent pay stubs:\n\
+                   1. Sign into Employee Express with your login.\n\
+                   2. Choose the appropriate pay period in the drop-down menu.\n\
+                   3. Click the \"View Your Earnings\" link.";
+    let u = units(&[passage.to_string()], &[None], &[], &Focus::Open);
+    let s = select("Where can I see my pay stub?", &u, &[0.9, 0.4, 0.6, 0.5]).unwrap();
+    assert_eq!(s.picked, vec![0, 1]);
     // a question for an amount takes the item that states one, though another scores higher
     let passage = "The company will pay the following amounts:\n\
                    • Payments are due within thirty days of the invoice.\n\
@@ -1090,4 +1110,55 @@ fn a_rate_is_no_length_of_time() {
         &Focus::Quantity(vec!["day"]),
         "You may work remotely up to three days per week."
     ));
+}
+
+#[test]
+fn which_noun_before_a_verb_is_what_is_asked() {
+    // "had" ends the noun phrase, and a deadline named later is not what is asked
+    let q = "Which supplier had missed its third delivery deadline of the quarter when Alice \
+             Meyer proposed ending the supply agreement?";
+    assert_eq!(focus(q), Focus::Open);
+    assert_eq!(asked_noun(q).as_deref(), Some("supplier"));
+    assert_eq!(
+        focus("What is the deadline for submitting travel vouchers?"),
+        Focus::Deadline
+    );
+    // "about" ends it too
+    let q = "In Play 9, what is a daring talk about issues like systemic racism often known as?";
+    assert_eq!(asked_noun(q).as_deref(), Some("talk"));
+    // and an article opens another phrase
+    let q = "What is the maximum number of burden hours a single Gen IC package can request?";
+    assert_eq!(super::focus::measured_noun(q).as_deref(), Some("hours"));
+}
+
+#[test]
+fn a_name_of_the_kind_asked_answers_which_book() {
+    let u = [
+        unit_under("", 0, "The CPR framework is from Crucial Accountability."),
+        unit_under("", 1, "The CPR framework can be used when feedback fails."),
+    ];
+    let q = "Which book does the Content, Pattern, Relationship (CPR) framework come from?";
+    let s = select(q, &u, &[0.9, 0.5]).unwrap();
+    assert!(s.focus_found, "{s:?}");
+    let s = select(q, &u[1..], &[0.9]).unwrap();
+    assert!(!s.focus_found, "{s:?}");
+}
+
+#[test]
+fn what_something_is_known_as_is_said_by_the_unit_that_says_known_as() {
+    let u = [
+        unit_under(
+            "",
+            0,
+            "Talking with coworkers about systemic racism takes guts.",
+        ),
+        unit_under(
+            "",
+            1,
+            "You may hesitate to start a daring talk, often known as a courageous conversation.",
+        ),
+    ];
+    let q = "What is a daring talk about issues like systemic racism often known as?";
+    let s = select(q, &u, &score(q, &u, &[0.6, 0.3])).unwrap();
+    assert_eq!(s.picked, vec![1]);
 }

@@ -137,6 +137,37 @@ fn is_heading(block: &[&str]) -> bool {
             .is_some_and(|c| c.is_uppercase() || c.is_ascii_digit())
 }
 
+/// Whether a line is a title, not a sentence: a few words, each capitalized, with no figure,
+/// no stop and no label, like a heading inside a block or a link's text left in a list
+/// ("Daily Check-in Tool FAQ", "Long Term Care Insurance"). It names a page; it says nothing.
+fn is_title(line: &str) -> bool {
+    let ws: Vec<&str> = line.split_whitespace().collect();
+    // "Designated Filer: Ares Trading SA" is a label and its value
+    ws.len() <= 6
+        && !line.contains([':', '.', '?', '!', ';'])
+        && !line.chars().any(|c| c.is_ascii_digit())
+        && ws.iter().all(|w| {
+            w.chars()
+                .find(|c| c.is_alphanumeric())
+                .is_none_or(char::is_uppercase)
+        })
+}
+
+/// Whether a line is the stamp a filing service prints on every page of a filed contract
+/// ("Source: CREDITCARDS.COM, INC., S-1, 8/10/2007"): its date is the filing's, and it
+/// answers nothing about the contract, so it is read as part of the opening
+/// ([`Unit::opening`]).
+fn is_filing_stamp(line: &str) -> bool {
+    line.starts_with("Source: ")
+        && line.split_whitespace().last().is_some_and(|d| {
+            let parts: Vec<&str> = d.split('/').collect();
+            parts.len() == 3
+                && parts
+                    .iter()
+                    .all(|p| !p.is_empty() && p.chars().all(|c| c.is_ascii_digit()))
+        })
+}
+
 /// The candidate units of numbered passages (`sections[i]` is passage i+1's heading path,
 /// `cosines[i]` its cosine similarity to the question). A heading that states the question's
 /// `focus` ("For meetings longer than 40 minutes" for "how long can a meeting run…") leads
@@ -156,14 +187,14 @@ pub(crate) fn units(
         let mut figure_heading: Option<String> = None;
         let mut written: Option<Written> = None;
         let mut push = |out: &mut Vec<Unit>,
-                        raw: &str,
+                        raw: &str, // cleaned
                         heading: &str,
                         lead: &mut Option<String>,
                         opening: bool,
                         written: &Option<Written>| {
             let cleaned = match lead.take() {
-                Some(h) => format!("{h}: {}", clean(raw)),
-                None => clean(raw),
+                Some(h) => format!("{h}: {raw}"),
+                None => raw.to_string(),
             };
             let n = words(&cleaned).len();
             // enough words to say something: a short list item may still hold the figure
@@ -184,7 +215,8 @@ pub(crate) fn units(
                 || asked_field
                 || decision
                 || ((4..=MAX_UNIT_WORDS).contains(&n)
-                    && (letters >= 12 || (digits && letters >= 6)))
+                    && (letters >= 12 || (digits && letters >= 6))
+                    && !is_title(&cleaned))
             {
                 out.push(Unit {
                     passage: p + 1,
@@ -219,7 +251,7 @@ pub(crate) fn units(
                 written = header_written(block);
                 if let Focus::Header(field) = focus {
                     for line in block.iter().filter(|l| mail_field(l) == Some(field)) {
-                        push(&mut out, line, &heading, &mut None, false, &written);
+                        push(&mut out, &clean(line), &heading, &mut None, false, &written);
                     }
                 }
                 continue;
@@ -247,9 +279,21 @@ pub(crate) fn units(
             }
             let table: Vec<&&str> = block.iter().filter(|l| l.contains(" | ")).collect();
             if table.len() >= 2 && table.len() == block.len() {
+                // a cell that is a link is what its row gives ("Long Term Care Insurance |
+                // https://www.ltcfeds.com"), not a link in prose
                 let cells = |l: &str| -> Vec<String> {
                     l.split(" | ")
-                        .map(|c| clean(c.trim()))
+                        .map(|c| {
+                            let c = c.trim();
+                            let bare = c.trim_start_matches('<').trim_end_matches('>');
+                            if (bare.starts_with("http://") || bare.starts_with("https://"))
+                                && !bare.contains(char::is_whitespace)
+                            {
+                                bare.to_string()
+                            } else {
+                                clean(c)
+                            }
+                        })
                         .filter(|c| !c.is_empty())
                         .collect()
                 };
@@ -288,11 +332,13 @@ pub(crate) fn units(
                 // a list item is a unit of its own (long items are split into sentences)
                 for s in line_sentences(line) {
                     // a long preamble is cut into pieces; each is part of it
-                    let opening = is_contract_opening(&s);
+                    // a filing's stamp is as much boilerplate as the preamble, though it keeps
+                    // a cover page quotable (the contract's first passage often is one)
+                    let opening = is_contract_opening(&s) || is_filing_stamp(&s);
                     for piece in within_length(&s) {
                         push(
                             &mut out,
-                            &piece,
+                            &clean(&piece),
                             &heading,
                             &mut figure_heading,
                             opening,
@@ -504,6 +550,41 @@ mod tests {
             open[0].text,
             "Submit a request to be upgraded to a Licensed user."
         );
+    }
+
+    #[test]
+    fn a_table_cell_that_is_a_link_is_kept() {
+        let passage = "Benefit | Website\nDental and Vision Insurance | <https://www.benefeds.com>\nLong Term Care Insurance | https://www.ltcfeds.com";
+        let us = units(&[passage.to_string()], &[None], &[0.5], &Focus::Address);
+        let texts: Vec<&str> = us.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(
+            texts,
+            [
+                "Benefit: Dental and Vision Insurance; Website: https://www.benefeds.com",
+                "Benefit: Long Term Care Insurance; Website: https://www.ltcfeds.com",
+            ]
+        );
+    }
+
+    #[test]
+    fn a_title_is_no_unit() {
+        let passage =
+            "- Daily Check-in Tool FAQ\n- Fill out the Daily Check-in Tool every workday.";
+        let us = units(&[passage.to_string()], &[None], &[0.5], &Focus::Open);
+        let texts: Vec<&str> = us.iter().map(|u| u.text.as_str()).collect();
+        assert_eq!(texts, ["Fill out the Daily Check-in Tool every workday."]);
+        assert!(!is_title("GSA Pays The Fee Of $25."));
+        assert!(!is_title("Sign into Employee Express"));
+        assert!(!is_title("Designated Filer: Ares Trading SA"));
+    }
+
+    #[test]
+    fn a_filing_stamp_is_boilerplate() {
+        let passage = "Source: CREDITCARDS.COM, INC., S-1, 8/10/2007\n\nChase shall pay the Commissions within 30 days of the end of each month.";
+        let us = units(&[passage.to_string()], &[None], &[0.5], &Focus::Figure);
+        assert_eq!(us.len(), 2, "{us:?}");
+        assert!(us[0].opening && !us[1].opening, "{us:?}");
+        assert!(!is_filing_stamp("Source: see the table below, 2/3 of 2020"));
     }
 
     #[test]

@@ -209,6 +209,8 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     // A contract's clauses do not name its parties, its opening and signature block do: there
     // the names say nothing about which unit answers.
     let boilerplate = |i: usize| units[i].opening || is_signature_block(&units[i].text);
+    // the question's names, for units that name something beyond them
+    let question_names = lowered_names(question);
     let named = |i: usize| {
         let text = units[i].text.to_lowercase();
         !asked_names.is_empty() && !boilerplate(i) && asked_names.iter().all(|n| mentions(&text, n))
@@ -236,11 +238,10 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     let best = match (&focus, &asked_head) {
         (Focus::Open, Some(head)) if question_word_is_which(question) => {
             let head = content_words(head);
-            let asked = lowered_names(question);
             let instance = |i: usize| {
                 !boilerplate(i)
                     && head.is_subset(&content_words(&units[i].text))
-                    && names_beyond(&asked, &units[i].text)
+                    && names_beyond(&question_names, &units[i].text)
             };
             if instance(best) {
                 best
@@ -317,11 +318,10 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         let asks_where = crate::ask::text::words(&question.to_lowercase())
             .first()
             .is_some_and(|w| w == "where");
-        let asked = lowered_names(question);
         let naming = items
             .iter()
             .copied()
-            .find(|&i| asks_where && names_beyond(&asked, &units[i].text));
+            .find(|&i| asks_where && names_beyond(&question_names, &units[i].text));
         let item = stating.or(naming).or_else(|| {
             items
                 .iter()
@@ -348,8 +348,7 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
             asked_head.as_deref().is_none_or(|n| {
                 names_noun(n, &units[i].text)
                     || content_words(n).is_subset(&content_words(&units[i].heading))
-                    || (!boilerplate(i)
-                        && names_one_of_kind(n, &lowered_names(question), &units[i].text))
+                    || (!boilerplate(i) && names_one_of_kind(n, &question_names, &units[i].text))
             })
         }),
         // a figure of the thing measured, not of the thing beside it; a time of day of

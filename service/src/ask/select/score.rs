@@ -96,6 +96,10 @@ pub(super) fn is_signature_block(text: &str) -> bool {
 /// Group" scored 0.59 over "The arbitration shall be held in Canton, Ohio").
 const CONTRACT_OPENING: f32 = 0.6;
 
+/// What a contract calls itself: its preamble opens "THIS … AGREEMENT", and a defined term
+/// ending in one ("Supply Agreement") is the contract's own name, not a role.
+const CONTRACT_KINDS: &[&str] = &["agreement", "amendment", "contract", "lease"];
+
 /// Whether a sentence is part of a contract's opening: its preamble ("THIS MEDIA LICENSE
 /// AGREEMENT (this “Agreement”) is made … between …"), the sentence that names them "the
 /// Parties" ("ChipMOS and Tsinghua Unigroup shall collectively be referred to as the
@@ -106,7 +110,7 @@ pub(super) fn is_contract_opening(sentence: &str) -> bool {
     let preamble = ws.first() == Some(&"this")
         && ws.iter().any(|w| {
             let w = w.trim_matches(|c: char| !c.is_alphanumeric());
-            matches!(w, "agreement" | "amendment" | "contract" | "lease")
+            CONTRACT_KINDS.contains(&w)
         })
         && (lower.contains(" between ") || lower.contains(" among "));
     let names_the_parties = [
@@ -130,26 +134,25 @@ pub(super) fn asks_what_the_opening_states(question: &str, focus: &Focus) -> boo
             Focus::Person(_) | Focus::Date | Focus::When | Focus::Deadline
         )
         || {
-            // "party", "parties", "party's" (not "Partnership"); but "each party's liability"
-            // and "a third party" ask about what any party does, not who they are
             let ws = words(&question.to_lowercase());
             ws.iter().enumerate().any(|(i, w)| {
-                (w.starts_with("party") || w.starts_with("parties"))
+                // "party", "parties", "party's" (not "Partnership"); but "each party's
+                // liability" and "a third party" ask about what any party does, not who they are
+                let about_the_parties = (w.starts_with("party") || w.starts_with("parties"))
                     && !(i > 0
                         && matches!(
                             ws[i - 1].as_str(),
                             "each" | "either" | "neither" | "any" | "other" | "third"
-                        ))
+                        ));
+                about_the_parties
+                    || w.starts_with("effective")
+                    || w.starts_with("dated")
+                    || w.starts_with("entered")
+                    || w.starts_with("incorporat")
+                    || w.starts_with("organized")
+                    || w == "why"
             })
         }
-        || words(&question.to_lowercase()).iter().any(|w| {
-            w.starts_with("effective")
-                || w.starts_with("dated")
-                || w.starts_with("entered")
-                || w.starts_with("incorporat")
-                || w.starts_with("organized")
-                || w == "why"
-        })
 }
 
 /// Whether `u` is part of a contract's opening that states nothing the question asks: the
@@ -166,15 +169,7 @@ pub(super) fn opening_out_of_place(question: &str, about_opening: bool, u: &Unit
 /// defines for itself or for both sides ("this Agreement", "the Supply Agreement", "the
 /// Parties") do not count.
 pub(crate) fn defines_what_is_asked(question: &str, text: &str) -> bool {
-    const OWN: &[&str] = &[
-        "agreement",
-        "amendment",
-        "contract",
-        "lease",
-        "party",
-        "parties",
-        "effective date",
-    ];
+    const OWN: &[&str] = &["party", "parties", "effective date"];
     let asked = format!(" {} ", words(&question.to_lowercase()).join(" "));
     // “curly” quotes open and close with two characters, "straight" ones with one
     let curly = text.split('“').skip(1).filter_map(|q| q.split('”').next());
@@ -188,7 +183,7 @@ pub(crate) fn defines_what_is_asked(question: &str, text: &str) -> bool {
             let kind = term
                 .split_whitespace()
                 .last()
-                .is_some_and(|w| OWN[..4].contains(&w));
+                .is_some_and(|w| CONTRACT_KINDS.contains(&w));
             (1..=3).contains(&n) && !OWN.contains(&term.as_str()) && !kind
         })
         // a role takes an article ("the Owner"); a party's short name, which the question

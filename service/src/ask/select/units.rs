@@ -29,7 +29,7 @@ pub(crate) fn clean(text: &str) -> String {
     }
     let kept: Vec<&str> = s
         .split_whitespace()
-        .filter(|w| !(w.starts_with("http://") || w.starts_with("https://")))
+        .filter(|w| !is_link(w))
         .map(|w| w.trim_start_matches('•'))
         .enumerate()
         // a lone "-" opening a line marks a list item; between words it is a dash ("7 AM - 10
@@ -43,6 +43,11 @@ pub(crate) fn clean(text: &str) -> String {
     crate::ask::text::tidy_punctuation(
         joined.trim_matches(|c: char| c == '|' || c == ',' || c == ';' || c.is_whitespace()),
     )
+}
+
+/// Whether a word is a bare web address ("https://www.ltcfeds.com").
+fn is_link(w: &str) -> bool {
+    w.starts_with("http://") || w.starts_with("https://")
 }
 
 /// Splits one line of prose into sentences (see [`crate::ask::text::sentences`]).
@@ -286,9 +291,7 @@ pub(crate) fn units(
                         .map(|c| {
                             let c = c.trim();
                             let bare = c.trim_start_matches('<').trim_end_matches('>');
-                            if (bare.starts_with("http://") || bare.starts_with("https://"))
-                                && !bare.contains(char::is_whitespace)
-                            {
+                            if is_link(bare) && !bare.contains(char::is_whitespace) {
                                 bare.to_string()
                             } else {
                                 clean(c)

@@ -49,14 +49,14 @@ pub(crate) fn run(args: AskArgs) -> Result<()> {
             if !args.json {
                 // a closed stdout (e.g. `| head`) stops generation
                 let written = match event {
-                AskEvent::Progress => Ok(()),
-                AskEvent::Text(t) => write!(out, "{t}").and_then(|()| out.flush()),
-                AskEvent::Replace(t) => write!(
-                    out,
-                    "\n\n[the generated answer did not pass the check against the sources; their own words instead:]\n{t}"
-                )
-                .and_then(|()| out.flush()),
-            };
+                    AskEvent::Progress => Ok(()),
+                    AskEvent::Text(t) => write!(out, "{t}").and_then(|()| out.flush()),
+                    AskEvent::Replace(t) => write!(
+                        out,
+                        "\n\n[in the model's words, checked against the sources:]\n{t}"
+                    )
+                    .and_then(|()| out.flush()),
+                };
                 if written.is_err() {
                     return Flow::Stop;
                 }

@@ -42,7 +42,7 @@
   };
   const handle = (name, data) => {
     if (name === 'token') { text += data.text; render(); }
-    else if (name === 'replace') { text = data.text; render(); note.textContent = 'Quoting the source instead of the model\'s wording.'; }
+    else if (name === 'replace') { text = data.text; render(); }
     else if (name === 'citations') { showSources(data); }
     else if (name === 'done') {
       text = data.answer; render();

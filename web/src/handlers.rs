@@ -745,8 +745,8 @@ pub(crate) struct AskStreamEvent {
 /// Grounded answer to a question, from the documents the caller may see.
 ///
 /// Server-sent events (`text/event-stream`), in order: `token` (`{"text"}`: append to the
-/// answer shown), `replace` (`{"text"}`: the guard rejected what was shown; show this
-/// instead), `citations` (an array of `Citation`), `done` (the whole `AskResponse`); or a
+/// answer shown; the first is the selected sentences, quoted), `replace` (`{"text"}`: the
+/// model's wording of them, which passed the guard; show this instead), `citations` (an array of `Citation`), `done` (the whole `AskResponse`); or a
 /// single `error` event (`{"code", "message"}`). With `"stream": false`, one JSON
 /// `AskResponse`. A client that disconnects cancels generation. Retrieval runs with the
 /// caller's access, so a passage they may not see never reaches the prompt; the question

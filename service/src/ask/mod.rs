@@ -219,7 +219,7 @@ pub struct AskTimings {
     pub prefill_ms: f64,
     /// From the request to the model's first token.
     pub first_token_ms: Option<f64>,
-    /// From the request to the first text shown (a guarded sentence, or the fallback).
+    /// From the request to the first text shown (the selected sentences, quoted).
     pub first_text_ms: Option<f64>,
     /// Tokens the model generated.
     pub generated_tokens: usize,
@@ -248,7 +248,7 @@ pub struct AskResponse {
     /// second refusal signal (absent when no sentence was scored).
     #[serde(default)]
     pub support: Option<f32>,
-    /// True when the generated answer was replaced by the extractive one.
+    /// True when the answer is the quoted sentences: the guard rejected the model's wording.
     pub fallback: bool,
     /// Why it was replaced (the guard's finding, a loop, the model declining, …).
     pub fallback_reason: Option<String>,
@@ -271,7 +271,8 @@ pub enum AskEvent<'a> {
     Progress,
     /// Append this to what was shown.
     Text(&'a str),
-    /// Replace everything shown so far with this (the guard rejected the generated answer).
+    /// Replace everything shown so far with this (the model's wording of the quoted
+    /// sentences, which passed the guard).
     Replace(&'a str),
 }
 
@@ -417,6 +418,14 @@ pub fn run_ask(
             return Ok(refusal(response, timings, started, on_event));
         }
     };
+    // the selected sentences are the answer unless the model's wording of them passes the
+    // guard, which most wordings do not: they are shown at once, and the wording replaces
+    // them only once it has passed, so the asker never waits on generation for the quote
+    let quoted = select::quote(&units, &selection);
+    if on_event(AskEvent::Text(&quoted.0)) == Flow::Stop {
+        return Err(Error::Cancelled);
+    }
+    timings.first_text_ms = Some(ms_since(started));
     let grounds = Grounds::new(&question, &passages, &units, &selection);
     let messages = prompt(&question, &passages, &grounds.texts);
     let generated = generate(asker, &messages, &grounds, started, on_event)?;
@@ -429,46 +438,34 @@ pub fn run_ask(
     timings.generated_tokens = g.generated_tokens;
     timings.tokens_per_s = g.tokens_per_second();
     response.generated = Some(generated.raw.trim().to_string());
-    let quoted = || select::quote(&units, &selection);
-    timings.first_text_ms = settle(
-        &mut response,
-        generated,
-        quoted,
-        passages,
-        started,
-        on_event,
-    )?;
+    settle(&mut response, generated, quoted, passages, on_event)?;
     timings.total_ms = ms_since(started);
     response.timings = timings;
     Ok(response)
 }
 
-/// The answer and its citations: the accepted sentences, or (when the guard rejected one) the
-/// selected sentences quoted, which replace what was shown. Returns when text was first shown.
+/// The answer and its citations: the model's sentences when the guard accepted them all,
+/// shown in place of the quoted ones; otherwise the quoted sentences already shown.
 fn settle(
     response: &mut AskResponse,
     generated: Generated,
-    quoted: impl FnOnce() -> (String, Vec<usize>),
+    quoted: (String, Vec<usize>),
     passages: Vec<Passage>,
-    started: Instant,
     on_event: &mut dyn FnMut(AskEvent<'_>) -> Flow,
-) -> Result<Option<f64>, Error> {
-    let mut judged = generated.judged;
+) -> Result<(), Error> {
     let (answer, used) = match generated.rejection {
-        None => (
-            judged.accepted.join(" "),
-            judged.cited.into_iter().collect::<Vec<_>>(),
-        ),
-        Some(reason) => {
-            tracing::info!(%reason, "generated answer rejected; answering extractively");
-            response.fallback = true;
-            response.fallback_reason = Some(reason);
-            let (answer, used) = quoted();
-            judged.first_text.get_or_insert_with(|| ms_since(started));
-            if on_event(AskEvent::Replace(&answer)) == Flow::Stop {
+        None => {
+            let worded = generated.judged.accepted.join(" ");
+            if worded != quoted.0 && on_event(AskEvent::Replace(&worded)) == Flow::Stop {
                 return Err(Error::Cancelled);
             }
-            (answer, used)
+            (worded, generated.judged.cited.into_iter().collect())
+        }
+        Some(reason) => {
+            tracing::info!(%reason, "generated answer rejected; the quoted sentences stay");
+            response.fallback = true;
+            response.fallback_reason = Some(reason);
+            quoted
         }
     };
     response.answer = answer;
@@ -479,7 +476,7 @@ fn settle(
         .filter(|(i, _)| used.contains(&(i + 1)))
         .map(|(i, p)| citation(i + 1, p.hit, p.text))
         .collect();
-    Ok(judged.first_text)
+    Ok(())
 }
 
 impl AskResponse {
@@ -748,38 +745,25 @@ impl<'q> Grounds<'q> {
     }
 }
 
-/// The sentences shown so far, the passages they cite, and when the first was shown.
+/// The model's sentences the guard accepted so far and the passages they cite.
 #[derive(Default)]
 struct Judged {
     accepted: Vec<String>,
     cited: std::collections::BTreeSet<usize>,
-    first_text: Option<f64>,
 }
 
 impl Judged {
-    /// Judges `sentence` and shows it when the guard accepts it: `Ok(false)` when the client
-    /// went away, `Err` with the guard's reason when it rejects the sentence.
-    fn judge(
-        &mut self,
-        sentence: &str,
-        grounds: &Grounds<'_>,
-        started: Instant,
-        on_event: &mut dyn FnMut(AskEvent<'_>) -> Flow,
-    ) -> Result<bool, String> {
+    /// Judges `sentence` and keeps it when the guard accepts it; `Err` with the guard's
+    /// reason when it rejects it.
+    fn judge(&mut self, sentence: &str, grounds: &Grounds<'_>) -> Result<(), String> {
         let checked = grounds.check(sentence, &self.accepted)?;
-        let shown = if self.accepted.is_empty() {
-            checked.text.clone()
-        } else {
-            format!(" {}", checked.text)
-        };
-        self.first_text.get_or_insert_with(|| ms_since(started));
         self.cited.extend(checked.cites.iter().copied());
         self.accepted.push(checked.text);
-        Ok(on_event(AskEvent::Text(&shown)) == Flow::Continue)
+        Ok(())
     }
 }
 
-/// What generation left: the raw text, the sentences shown, why the rest was rejected (if
+/// What generation left: the raw text, the sentences accepted, why the rest was rejected (if
 /// it was), when the first token came, the generator's figures.
 struct Generated {
     raw: String,
@@ -789,8 +773,8 @@ struct Generated {
     generation: trawl_generator::Generation,
 }
 
-/// Generates the answer, showing each sentence once the guard accepts it and stopping at the
-/// first it rejects; `cancelled` when the client goes away.
+/// Generates the model's wording, judging each sentence as it is completed and stopping at
+/// the first the guard rejects; `cancelled` when the client goes away.
 fn generate(
     asker: Asker<'_>,
     messages: &[ChatMessage],
@@ -824,12 +808,8 @@ fn generate(
             while done + 1 < sentences.len() {
                 let sentence = &sentences[done];
                 done += 1;
-                match judged.judge(sentence, grounds, started, on_event) {
-                    Ok(true) => {}
-                    Ok(false) => {
-                        client_gone = true;
-                        return Flow::Stop;
-                    }
+                match judged.judge(sentence, grounds) {
+                    Ok(()) => {}
                     Err(reason) => {
                         rejection = Some(reason);
                         return Flow::Stop;
@@ -853,9 +833,8 @@ fn generate(
             if cut_off && !judged.accepted.is_empty() {
                 break;
             }
-            match judged.judge(sentence, grounds, started, on_event) {
-                Ok(true) => {}
-                Ok(false) => return Err(Error::Cancelled),
+            match judged.judge(sentence, grounds) {
+                Ok(()) => {}
                 Err(reason) => {
                     rejection = Some(reason);
                     break;

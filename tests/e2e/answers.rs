@@ -255,6 +255,20 @@ const BLIND16: Floors = Floors {
     refused: 11,
 };
 
+/// The seventeenth blind set (`answers-blind17.jsonl` without its 6 contract questions,
+/// `unanswerable-blind17.jsonl`), measured on this subset on 2026-12-07 (AVX2 CPU) before
+/// anything was changed for it (11 of 24 right, 7 false refusals, 14 of 15 unanswerable
+/// refused) and after the rules it led to (README, "Grounded answers": 15 right, 5 false
+/// refusals, 14 refused, no ungrounded figure), minus a margin for the other kind of CPU; its
+/// first measurement on the whole corpus is in the README.
+const BLIND17: Floors = Floors {
+    answerable: Some(24),
+    unanswerable: 15,
+    right: 13,
+    false_refusals: 6,
+    refused: 12,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -288,6 +302,7 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let facts14 = legal_free_copy(&root, tmp.path(), "answers-blind14.jsonl", 24);
     let facts15 = legal_free_copy(&root, tmp.path(), "answers-blind15.jsonl", 24);
     let facts16 = legal_free_copy(&root, tmp.path(), "answers-blind16.jsonl", 24);
+    let facts17 = legal_free_copy(&root, tmp.path(), "answers-blind17.jsonl", 24);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -348,6 +363,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("fifteenth blind", &blind15, &BLIND15);
     let blind16 = other_questions(&facts16, &root.join("eval/unanswerable-blind16.jsonl"));
     check("sixteenth blind", &blind16, &BLIND16);
+    let blind17 = other_questions(&facts17, &root.join("eval/unanswerable-blind17.jsonl"));
+    check("seventeenth blind", &blind17, &BLIND17);
 }
 
 /// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside

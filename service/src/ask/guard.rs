@@ -157,6 +157,11 @@ pub(crate) fn facts(text: &str) -> Vec<Fact> {
     for (i, w) in ws.iter().enumerate() {
         if MONTHS.contains(&w.as_str()) && w != "may" {
             out.push(Fact::Word(w.clone()));
+            // "August 2017" is a month, "August 16, 2017" a day of it: a day dropped moves
+            // the date ("until the end of August 2017")
+            if let Some(year) = ws.get(i + 1).filter(|y| is_year(y)) {
+                out.push(Fact::MonthYear(w.clone(), year.clone()));
+            }
         } else if w == "may" {
             // "May 1" is a date, "you may take" is not
             let near_number = |j: Option<&String>| {
@@ -164,6 +169,9 @@ pub(crate) fn facts(text: &str) -> Vec<Fact> {
             };
             if near_number(ws.get(i + 1)) || (i > 0 && near_number(ws.get(i - 1))) {
                 out.push(Fact::Word(w.clone()));
+                if let Some(year) = ws.get(i + 1).filter(|y| is_year(y)) {
+                    out.push(Fact::MonthYear(w.clone(), year.clone()));
+                }
             }
         }
     }
@@ -173,6 +181,13 @@ pub(crate) fn facts(text: &str) -> Vec<Fact> {
     out
 }
 
+/// Whether a word is a year ("2017").
+fn is_year(w: &str) -> bool {
+    w.len() == 4
+        && w.chars().all(|c| c.is_ascii_digit())
+        && (w.starts_with("19") || w.starts_with("20"))
+}
+
 /// Something a sentence asserts that its sources must contain.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum Fact {
@@ -180,6 +195,8 @@ pub(crate) enum Fact {
     Number(String),
     /// A month name of a date.
     Word(String),
+    /// A month and a year next to each other, with no day between ("August 2017").
+    MonthYear(String, String),
     /// A quoted term, lower-cased with single spaces.
     Quote(String),
 }
@@ -188,6 +205,7 @@ impl Fact {
     fn label(&self) -> String {
         match self {
             Self::Number(n) | Self::Word(n) | Self::Quote(n) => n.clone(),
+            Self::MonthYear(m, y) => format!("{m} {y}"),
         }
     }
 }
@@ -275,6 +293,7 @@ fn supported(fact: &Fact, source: &str) -> bool {
     match fact {
         Fact::Number(n) => numbers(source).contains(n),
         Fact::Word(w) => words(source).iter().any(|x| x == w),
+        Fact::MonthYear(m, y) => words(source).windows(2).any(|p| p[0] == *m && p[1] == *y),
         Fact::Quote(q) => source
             .replace(['“', '”'], "\"")
             .split_whitespace()
@@ -516,6 +535,11 @@ mod tests {
         assert_eq!(
             check("It is \"grief leave\" [2]."),
             Err("\"grief leave\" is not in the cited sources".into())
+        );
+        // a day dropped from a date moves it: "from May 1, 2024" is not "from May 2024"
+        assert_eq!(
+            check("It pays $1200 per week until the end of May 2024 [2]."),
+            Err("\"may 2024\" is not in the cited sources".into())
         );
     }
 

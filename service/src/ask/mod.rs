@@ -573,13 +573,15 @@ fn select_answer(
         }
     } else if let select::Focus::Person(names) = focus {
         // "Who passed Tom's question on to Legal?": "Forwarding Tom's question…" names no one,
-        // its writer is the answer — unless the question names the writer ("Who did Bob ask…?")
+        // its writer is the answer — unless the question names the writer ("Who did Bob ask…?");
+        // so is it, whoever the sentence names, when the question asks who wrote it
+        let who_wrote = select::asks_who_wrote(question);
         for u in &mut units {
             let named = u.written.as_ref().is_some_and(|w| {
                 let by = w.by.to_lowercase();
                 names.iter().any(|n| select::mentions(&by, n))
             });
-            if !named && !select::states_focus(focus, &u.text) {
+            if !named && (who_wrote || !select::states_focus(focus, &u.text)) {
                 u.text = u.dated();
             }
         }

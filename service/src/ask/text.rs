@@ -18,7 +18,7 @@ const STOPWORDS: &[&str] = &[
 const ABBREVIATIONS: &[&str] = &[
     "e.g", "i.e", "etc", "mr", "mrs", "ms", "dr", "no", "vs", "inc", "ltd", "co", "corp", "u.s",
     "st", "sec", "art", "fig", "approx", "jan", "feb", "mar", "apr", "jun", "jul", "aug", "sep",
-    "sept", "oct", "nov", "dec",
+    "sept", "oct", "nov", "dec", "str", "ave", "rd", "blvd", "ste",
 ];
 
 /// Removes a space a join left before a comma, a period or a semicolon that ends a word

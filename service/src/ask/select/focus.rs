@@ -165,8 +165,16 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
     if let Some(field) = asked_header_field(q, ws) {
         return Focus::Header(field);
     }
-    // "who do I email to sponsor their access?": whoever it is, the answer is an address
+    // "who do I email to sponsor their access?": whoever it is, the answer is an address;
+    // "who should email the help desk?" asks who writes (the sender is the subject)
+    const MODALS: &[&str] = &[
+        "should", "must", "can", "could", "will", "would", "may", "might", "shall",
+    ];
+    let sender_asked = ws.get(1).is_some_and(|w| {
+        w.starts_with("email") || w.starts_with("e-mail") || MODALS.contains(&w.as_str())
+    });
     if ws.first().is_some_and(|w| w == "who" || w == "whom")
+        && !sender_asked
         && ws[1..ws.len().min(5)]
             .iter()
             .any(|w| w == "email" || w == "e-mail")
@@ -233,6 +241,12 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
         || after(&["how", "far", "in", "advance"]).is_some()
         || after(&["how", "early"]).is_some()
         || after(&["how", "much", "time"]).is_some()
+        // "within what time must an action be started": a length of time, not a time of day
+        || after(&["within", "what", "time"]).is_some_and(|i| {
+            // "within what time window can I start": a range of times of day
+            ws.get(i).is_none_or(|w| !["window", "windows", "range", "slot"].contains(&w.as_str()))
+        })
+        || after(&["within", "what", "period"]).is_some()
     {
         return Focus::Quantity(TIME_UNITS.to_vec());
     }
@@ -329,7 +343,11 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
     if asks_for_a_place(ws) {
         return Focus::Place;
     }
-    if ws.first().is_some_and(|w| w == "when") || q.contains("by when") {
+    if ws.first().is_some_and(|w| w == "when")
+        || ["by when", "until when", "till when"]
+            .iter()
+            .any(|p| q.contains(p))
+    {
         return Focus::When;
     }
     // "what does a day pass cost?", "up to what dollar amount…" (not "who pays the cost")
@@ -450,6 +468,18 @@ const MONEY_NOUNS: &[&str] = &[
 
 /// Nouns whose value is an address: "what web address", "which Slack channel", "what company
 /// domain", "what email address" (stems, see [`stem`]).
+/// Words that make an address a postal one: "street address", "mailing address".
+const POSTAL: &[&str] = &[
+    "street",
+    "postal",
+    "mailing",
+    "physical",
+    "registered",
+    "office",
+    "business",
+    "home",
+];
+
 const ADDRESS_NOUNS: &[&str] = &[
     "address", "url", "link", "website", "site", "domain", "channel", "alias",
 ];
@@ -516,11 +546,23 @@ fn noun_phrase_last(ws: &[String]) -> Option<String> {
         "the",
     ];
     // "the monthly fee starting 20 August 2020": a date or a figure ends the phrase too
-    let head = ws
+    let start = ws.iter().position(|w| !SKIP.contains(&w.as_str()))?;
+    let len = ws[start..]
         .iter()
-        .skip_while(|w| SKIP.contains(&w.as_str()))
         .take_while(|w| !END.contains(&w.as_str()) && !w.chars().any(|c| c.is_ascii_digit()))
-        .last()?;
+        .count();
+    let phrase = &ws[start..start + len];
+    // "which bank holds the account": a word in -s after the noun and before "the" is its
+    // verb ("which state's law governs the…" keeps its phrase)
+    let verb_follows = len == 2
+        && ws.get(start + len).is_some_and(|w| w == "the")
+        && phrase[len - 1].ends_with('s')
+        && !phrase[len - 1].ends_with("ss");
+    let head = if verb_follows {
+        &phrase[len - 2]
+    } else {
+        phrase.last()?
+    };
     let head = head.trim_matches(|c: char| !c.is_alphanumeric());
     (!head.is_empty()).then(|| head.to_string())
 }
@@ -530,8 +572,10 @@ fn noun_phrase_last(ws: &[String]) -> Option<String> {
 /// name do I enter", "filer" in "who is the designated filer". A sentence that names it
 /// ("GSA's TWN Employer Code is 10536", "For application name, enter …") gives its value more
 /// often than the sentence beside it on the same topic, which shares as many of the question's
-/// other words. `None` for other questions and for nouns that name no thing ("what kind of").
+/// other words. "What kind of X" asks for an X. `None` for other questions and for nouns that
+/// name no thing ("what kind of thing", "what happens").
 pub(crate) fn asked_noun(question: &str) -> Option<String> {
+    const KINDS: &[&str] = &["kind", "kinds", "type", "types", "sort", "sorts"];
     // a reason or a purpose is given in a sentence's "for", "because" or "so that", which
     // seldom says "reason" ("Dana, for your records: we are terminating…")
     const VAGUE: &[&str] = &[
@@ -544,6 +588,11 @@ pub(crate) fn asked_noun(question: &str) -> Option<String> {
         Some(at) if at == 0 || PREPOSITIONS.contains(&ws[0].as_str()) => &ws[at + 1..],
         _ if ws.len() > 2 && ws[0] == "who" && (ws[1] == "is" || ws[1] == "was") => &ws[2..],
         _ => return None,
+    };
+    // "what kind of computer access", "which type of claim": the kind is of an X
+    let rest = match rest {
+        [k, of, tail @ ..] if of == "of" && KINDS.contains(&k.as_str()) && !tail.is_empty() => tail,
+        _ => rest,
     };
     // as written: the caller stems it as it stems the units' words ("agencies", not "agencie")
     noun_phrase_last(rest).filter(|h| !VAGUE.contains(&stem(h).as_str()))
@@ -697,6 +746,10 @@ fn names_a_figure(ws: &[String]) -> Option<Focus> {
     } else if DURATION_NOUNS.contains(&head.as_str()) {
         // "what is the initial term", "what is the notice period": a length of time
         Some(Focus::Quantity(TIME_UNITS.to_vec()))
+    } else if head == "address" && rest.iter().any(|w| POSTAL.contains(&w.as_str())) {
+        // "at what street address is Merck KGaA listed": where it is, a place (a street
+        // address names its city and country), not where to write online
+        Some(Focus::Place)
     } else if ADDRESS_NOUNS.contains(&head.as_str()) {
         Some(Focus::Address)
     } else if head == "percentage" {

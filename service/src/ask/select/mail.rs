@@ -51,6 +51,17 @@ pub(crate) fn asks_when_written(question: &str) -> bool {
         .any(|w| WRITING.iter().any(|v| w.starts_with(v)))
 }
 
+/// Whether a "who" question asks who wrote something ("Who wrote to Alice, copying Bob,
+/// that…?", "Who sent the reminder…?"): the writer of the message that says it is the
+/// answer, even where its sentence names someone else.
+pub(crate) fn asks_who_wrote(question: &str) -> bool {
+    let ws = words(&question.to_lowercase());
+    ws.first().is_some_and(|w| w == "who")
+        && ws
+            .get(1)
+            .is_some_and(|w| WRITING.iter().any(|v| w.starts_with(v)))
+}
+
 /// The sender and date of a message header block ("From: Alice Meyer <alice@…>", "Date:
 /// 2024-04-02T09:00:00+00:00"), the date as a reader writes it ("2 April 2024").
 pub(super) fn header_written(block: &[&str]) -> Option<Written> {

@@ -43,7 +43,7 @@ use std::collections::HashSet;
 use crate::ask::text::content_words;
 
 pub(crate) use focus::{Focus, focus};
-pub(crate) use mail::asks_when_written;
+pub(crate) use mail::{asks_when_written, asks_who_wrote};
 pub(crate) use names::{
     absent_from, asked_names, glued_in_file_name, kind_names, mentions, names, only_from_naming,
     without_names,
@@ -61,7 +61,7 @@ use names::{lowered_names, names_beyond, names_one_of_kind};
 use score::{
     another_numbered_case, asks_about_signing, asks_what_the_opening_states, contrasted_words,
     contrasts, is_signature_block, numbered_cases, opening_out_of_place, other_side_of_limit,
-    presupposed_words,
+    presupposed_words, quoted_terms, uses_quoted_term,
 };
 use states::{names_noun, states_asked};
 
@@ -116,6 +116,10 @@ const NAMED_MARGIN: f32 = 0.15;
 /// How far below the best a unit that names one of what a "which X" question asks about may
 /// score and still be preferred to one that names none.
 const INSTANCE_MARGIN: f32 = 0.1;
+
+/// How far below the best a unit that uses a term the question quotes (or sits under a
+/// heading that does) may score and still be preferred to one that does not.
+const QUOTED_MARGIN: f32 = 0.5;
 
 /// What a message is called: a "who signed/sent the announcement" question is answered by
 /// the message's writer, whatever its subject line says.
@@ -232,6 +236,44 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
         !named(best) || named(i) || goes_on(i) || units[i].passage != units[best].passage
     };
     let best = prefer(best, &|i| (states(i) || brings(i)) && keeps_names(i));
+    // a term the question quotes ("what does the team do during “A moment of ceremony”")
+    // is the page's own name for a section or a thing: a unit under it or using it answers
+    // though it shares little else with the question
+    let quoted = quoted_terms(question);
+    let best = if quoted.is_empty() {
+        best
+    } else {
+        prefer_within(best, QUOTED_MARGIN, &|i| {
+            uses_quoted_term(&quoted, &units[i]) && (matches!(focus, Focus::Open) || states(i))
+        })
+    };
+    // a form's record: after "Additional Reporting Person (b): Merck KGaA", the label line
+    // "Address: Frankfurter Str. 250 …" is Merck KGaA's, not the address of the record before
+    // ("…(a): Merck Serono SA"): of the same field of two records, the one whose key line
+    // names more of the question's names
+    let label = |i: usize| {
+        units[i]
+            .text
+            .split_once(": ")
+            .map(|(l, _)| l.to_lowercase())
+    };
+    let record_key = |i: usize| {
+        let key = i.checked_sub(1).filter(|&k| {
+            units[k].passage == units[i].passage
+                && units[k].position + 1 == units[i].position
+                && units::is_label_line(&units[i].text)
+                && units::is_label_line(&units[k].text)
+                && !boilerplate(k)
+        });
+        key.map_or(0, |k| {
+            let text = units[k].text.to_lowercase();
+            asked_names.iter().filter(|n| mentions(&text, n)).count()
+        })
+    };
+    let key_of_best = record_key(best);
+    let best = prefer_within(best, NAMED_MARGIN, &|i| {
+        record_key(i) > key_of_best && states(i) && label(i).is_some() && label(i) == label(best)
+    });
     // "which headphones…?" asks which one: a unit nearly as good that names one ("Sennheiser's
     // HD 219 headphones") beats advice about any ("a decent set of headphones")
     let asked_head = asked_noun(question);

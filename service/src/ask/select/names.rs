@@ -182,7 +182,17 @@ const NAMED_KINDS: &[&str] = &[
 /// Whether `text` names a thing of the kind `noun` (a question's asked noun) by a proper
 /// name the question does not give (`asked`, its [`lowered_names`]).
 pub(super) fn names_one_of_kind(noun: &str, asked: &HashSet<String>, text: &str) -> bool {
-    NAMED_KINDS.contains(&noun.to_lowercase().trim_end_matches('s')) && names_beyond(asked, text)
+    let noun = noun.to_lowercase();
+    // "companies" is a company, "banks" a bank; "business" is no plural
+    let singular = match noun.strip_suffix("ies") {
+        Some(stem) => format!("{stem}y"),
+        None => noun
+            .strip_suffix('s')
+            .filter(|stem| !stem.ends_with('s'))
+            .unwrap_or(&noun)
+            .to_string(),
+    };
+    NAMED_KINDS.contains(&singular.as_str()) && names_beyond(asked, text)
 }
 
 /// The names that say what kind of thing a "which/what X" question asks for, as written:

@@ -60,8 +60,16 @@ pub(super) fn presupposed_words(question: &str) -> Vec<String> {
 /// names the thing in the page's words ("where do I get the budget “burn” numbers").
 const QUOTED_TERM: f32 = 0.15;
 
+/// Whether unit `u`, or its heading, uses one of the question's [`quoted_terms`].
+pub(super) fn uses_quoted_term(quoted: &[HashSet<String>], u: &Unit) -> bool {
+    let (text, heading) = (content_words(&u.text), content_words(&u.heading));
+    quoted
+        .iter()
+        .any(|t| t.is_subset(&text) || t.is_subset(&heading))
+}
+
 /// The content words of each term `question` puts in double quotation marks.
-fn quoted_terms(question: &str) -> Vec<HashSet<String>> {
+pub(super) fn quoted_terms(question: &str) -> Vec<HashSet<String>> {
     let normalized = question.replace(['“', '”'], "\"");
     normalized
         .split('"')
@@ -332,7 +340,7 @@ pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<
                         .as_deref()
                         .is_some_and(|n| names_noun(n, &u.text)),
                 ),
-                flag(quoted.iter().any(|t| t.is_subset(&s))),
+                flag(uses_quoted_term(&quoted, u)),
                 flag(states),
                 flag(no_figure),
                 flag(example),

@@ -714,6 +714,14 @@ const SAYING_VERBS: &[&str] = &[
 /// Effect of Extended Leave Without Pay").
 pub(super) fn names_someone(text: &str, names: &[String]) -> bool {
     let lower = text.to_lowercase();
+    // a form's address or date line gives where or when, whatever its capitals ("Address: Zone
+    // Industrielle 1267 Coinsins")
+    if lower
+        .split_once(": ")
+        .is_some_and(|(label, _)| PLACE_OR_DATE_LABELS.contains(&label.trim()))
+    {
+        return false;
+    }
     // a role the question names is what it asks about ("Who is the 18F Director of Account
     // Management?"), not the answer
     if ROLE_WORDS.iter().any(|r| {
@@ -889,6 +897,39 @@ pub(super) fn names_noun(noun: &str, text: &str) -> bool {
     (!asked.is_empty() && asked.is_subset(&content_words(text))) || shows_kind(noun, text)
 }
 
+/// Labels of a form's lines that give a place, a number or a date, never someone.
+const PLACE_OR_DATE_LABELS: &[&str] = &[
+    "address",
+    "location",
+    "phone",
+    "telephone",
+    "tel",
+    "fax",
+    "date",
+    "dated",
+];
+
+/// The roles a tool or a meeting gives its users, which a "what role" question asks for.
+const ROLES: &[&str] = &[
+    "host",
+    "co-host",
+    "cohost",
+    "owner",
+    "co-owner",
+    "manager",
+    "admin",
+    "administrator",
+    "moderator",
+    "panelist",
+    "presenter",
+    "editor",
+    "viewer",
+    "commenter",
+    "guest",
+    "member",
+    "attendee",
+];
+
 /// Whether `text` holds a thing of the kind `noun` names, in the form such things are
 /// written, though it never says the noun: "#bug-bounty-partners" is a Slack channel,
 /// "Wednesdays" a weekday, "March" a month, "2019" a year, "https://…" a website. "Which
@@ -913,6 +954,8 @@ pub(super) fn shows_kind(noun: &str, text: &str) -> bool {
             let lower = text.to_lowercase();
             lower.contains("http://") || lower.contains("https://") || lower.contains("www.")
         }
+        // "what role should I give the interpreters?": "Make interpreters co-hosts"
+        "role" => tokens().any(|t| ROLES.contains(&stem(&t).as_str())),
         _ => false,
     }
 }

@@ -306,9 +306,11 @@ fn the_asked_noun_is_the_head_after_the_question_word() {
             "Which agencies are known to block Google Forms?",
             Some("agencies"),
         ),
+        // a kind of car is a car
+        ("What kind of rental car do I book?", Some("car")),
         // no noun asked for
         ("What does a day pass cost?", None),
-        ("What kind of rental car do I book?", None),
+        ("What kind of thing is it?", None),
         ("What happens if I leave early?", None),
         ("Which of its deadlines was missed?", None),
         ("How many weeks of leave do I get?", None),
@@ -1142,6 +1144,16 @@ fn a_name_of_the_kind_asked_answers_which_book() {
     assert!(s.focus_found, "{s:?}");
     let s = select(q, &u[1..], &[0.9]).unwrap();
     assert!(!s.focus_found, "{s:?}");
+    // a plural kind is the same kind
+    let asked = HashSet::new();
+    let text = "Deliveries are made by Acme Logistics and Bolt Freight.";
+    for noun in ["companies", "carriers", "company"] {
+        assert!(
+            super::names::names_one_of_kind(noun, &asked, text),
+            "{noun}"
+        );
+    }
+    assert!(!super::names::names_one_of_kind("deliveries", &asked, text));
 }
 
 #[test]
@@ -1161,4 +1173,132 @@ fn what_something_is_known_as_is_said_by_the_unit_that_says_known_as() {
     let q = "What is a daring talk about issues like systemic racism often known as?";
     let s = select(q, &u, &score(q, &u, &[0.6, 0.3])).unwrap();
     assert_eq!(s.picked, vec![1]);
+}
+
+#[test]
+fn the_kind_of_thing_asked_is_what_follows_kind_of() {
+    let q = "I'm a new supervisor. What kind of computer access should I ask for?";
+    assert_eq!(asked_noun(q).as_deref(), Some("access"));
+    let q = "Which kind of expense claim do I create in the travel system?";
+    assert_eq!(asked_noun(q).as_deref(), Some("claim"));
+    // a word in -s before "the" is the verb of "which X"
+    let q = "Which bank holds the account that the client pays into?";
+    assert_eq!(asked_noun(q).as_deref(), Some("bank"));
+    let q = "What is the maximum number of burden hours a single Gen IC package can request?";
+    assert_eq!(super::focus::measured_noun(q).as_deref(), Some("hours"));
+}
+
+#[test]
+fn who_sends_is_not_where_to_send() {
+    let q = "A new person can't get into the training site. Who should email the help desk?";
+    assert_eq!(focus(q), Focus::Person(Vec::new()));
+    assert_eq!(
+        focus("A contractor needs access. Who do I email to sponsor them?"),
+        Focus::Address
+    );
+    assert_eq!(
+        focus("Under the amendment, until when does the non-solicitation term continue?"),
+        Focus::When
+    );
+    // a street address is a place, not a web or e-mail address
+    assert_eq!(
+        focus("At what street address is Merck KGaA listed in the filing agreement?"),
+        Focus::Place
+    );
+    assert_eq!(
+        focus("What web address do I use for leave?"),
+        Focus::Address
+    );
+    // "within what time" asks for a length of time, "at what time" a time of day
+    assert!(matches!(
+        focus("Within what time must any legal action under the agreement be started?"),
+        Focus::Quantity(_)
+    ));
+    assert_eq!(focus("At what time does the office open?"), Focus::Time);
+    assert_eq!(
+        focus("On a gliding schedule, within what time window can I start my workday?"),
+        Focus::Time
+    );
+}
+
+#[test]
+fn a_forms_value_belongs_to_the_record_its_key_line_names() {
+    let passage = "Additional Reporting Person (a):   Merck Serono SA\n\
+        Address:                           Zone Industrielle\n\
+        \x20                                  1267 Coinsins, Switzerland\n\
+        Additional Reporting Person (b):   Merck KGaA\n\
+        Address:                           Frankfurter Str. 250\n\
+        \x20                                  64293 Darmstadt, Germany\n\
+        Designated Filer:                  Ares Trading SA";
+    let u = super::units::units(&[passage.to_string()], &[None], &[0.5], &Focus::Place);
+    let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+    // a street's abbreviation ends no sentence, and the postcode line goes on with its label
+    assert!(
+        texts.contains(&"Address: Frankfurter Str. 250 64293 Darmstadt, Germany"),
+        "{texts:?}"
+    );
+    let q = "At what street address is Merck KGaA listed in the joint filing agreement?";
+    let mut scores = vec![0.9; u.len()];
+    let zone = texts.iter().position(|t| t.contains("Zone")).unwrap();
+    scores[zone] = 1.0;
+    let s = select(q, &u, &scores).unwrap();
+    assert!(
+        u[s.picked[0]].text.contains("Frankfurter"),
+        "{:?}",
+        u[s.picked[0]]
+    );
+    // an address line names no one, whatever its capitals
+    assert!(!names_someone(
+        "Address: Zone Industrielle 1267 Coinsins, Switzerland",
+        &[]
+    ));
+    assert!(names_someone("Designated Filer: Ares Trading", &[]));
+}
+
+#[test]
+fn a_term_the_question_quotes_is_answered_under_it() {
+    let u = [
+        unit_under(
+            "Before the kickoff",
+            0,
+            "When you schedule it, send the team an agenda.",
+        ),
+        unit_under(
+            "A moment of ceremony (5 minutes)",
+            1,
+            "Pick a background and/or filter and we'll take a team photo",
+        ),
+    ];
+    let q = "In the kickoff agenda, what does the team do during \"A moment of ceremony\"?";
+    let s = select(q, &u, &[1.2, 0.8]).unwrap();
+    assert_eq!(s.picked, vec![1]);
+    // not from any distance
+    let s = select(q, &u, &[1.5, 0.8]).unwrap();
+    assert_eq!(s.picked, vec![0]);
+}
+
+#[test]
+fn a_role_is_named_by_the_role_a_tool_gives() {
+    let q = "We have interpreters joining our Zoom meeting. What role should I give them?";
+    let u = [
+        unit_under(
+            "",
+            0,
+            "An interpreter can be provided in a virtual meeting.",
+        ),
+        unit_under("", 1, "Make interpreters co-hosts of the meeting."),
+    ];
+    let s = select(q, &u, &score(q, &u, &[0.75, 0.7])).unwrap();
+    assert_eq!(s.picked, vec![1]);
+    assert!(s.focus_found);
+}
+
+#[test]
+fn who_wrote_it_asks_for_the_writer() {
+    assert!(asks_who_wrote(
+        "Who wrote to Alice Meyer, copying Bob Chen, that the deliveries were late?"
+    ));
+    assert!(asks_who_wrote("Who sent the reminder about badges?"));
+    assert!(!asks_who_wrote("Who approves travel?"));
+    assert!(!asks_who_wrote("Who did Bob ask to draft the notice?"));
 }

@@ -64,7 +64,9 @@ const CONTINUING: &[&str] = &[
 /// Joins the lines of a block that a layout wrapped in the middle of a sentence (PDF text,
 /// plain-text mail): a line that does not end a sentence continues on the next when the
 /// next starts in lower case, or the line is long, or it ends with a comma or a word no
-/// sentence ends with. List items and table rows stay lines of their own.
+/// sentence ends with, or it is a form's label line whose value goes on in a line starting
+/// with a figure ("Address: Frankfurter Str. 250" then "64293 Darmstadt, Germany"). List
+/// items and table rows stay lines of their own.
 fn logical_lines(block: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     for line in block {
@@ -81,7 +83,8 @@ fn logical_lines(block: &[&str]) -> Vec<String> {
                 && (line.chars().next().is_some_and(char::is_lowercase)
                     || prev.split_whitespace().count() >= 8
                     || prev.ends_with([',', '-'])
-                    || CONTINUING.contains(&last.as_str()))
+                    || CONTINUING.contains(&last.as_str())
+                    || (is_label_line(prev) && line.starts_with(|c: char| c.is_ascii_digit())))
         });
         match out.last_mut() {
             Some(prev) if continues => {
@@ -92,6 +95,14 @@ fn logical_lines(block: &[&str]) -> Vec<String> {
         }
     }
     out
+}
+
+/// Whether `line` is a form's "Label: value" line: a label of one to four words, then its
+/// value.
+pub(super) fn is_label_line(line: &str) -> bool {
+    line.split_once(": ").is_some_and(|(label, value)| {
+        (1..=4).contains(&label.split_whitespace().count()) && !value.trim().is_empty()
+    })
 }
 
 /// Most words a unit may have: the embedder reads about this many, and one sentence that

@@ -159,7 +159,7 @@ pub(crate) fn facts(text: &str) -> Vec<Fact> {
             out.push(Fact::Word(w.clone()));
             // "August 2017" is a month, "August 16, 2017" a day of it: a day dropped moves
             // the date ("until the end of August 2017")
-            if let Some(year) = ws.get(i + 1).filter(|y| is_year(y)) {
+            if let Some(year) = ws.get(i + 1).filter(|y| super::text::is_year(y)) {
                 out.push(Fact::MonthYear(w.clone(), year.clone()));
             }
         } else if w == "may" {
@@ -169,7 +169,7 @@ pub(crate) fn facts(text: &str) -> Vec<Fact> {
             };
             if near_number(ws.get(i + 1)) || (i > 0 && near_number(ws.get(i - 1))) {
                 out.push(Fact::Word(w.clone()));
-                if let Some(year) = ws.get(i + 1).filter(|y| is_year(y)) {
+                if let Some(year) = ws.get(i + 1).filter(|y| super::text::is_year(y)) {
                     out.push(Fact::MonthYear(w.clone(), year.clone()));
                 }
             }
@@ -179,13 +179,6 @@ pub(crate) fn facts(text: &str) -> Vec<Fact> {
         out.push(Fact::Quote(q));
     }
     out
-}
-
-/// Whether a word is a year ("2017").
-fn is_year(w: &str) -> bool {
-    w.len() == 4
-        && w.chars().all(|c| c.is_ascii_digit())
-        && (w.starts_with("19") || w.starts_with("20"))
 }
 
 /// Something a sentence asserts that its sources must contain.

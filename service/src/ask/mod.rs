@@ -250,7 +250,8 @@ pub struct AskResponse {
     pub support: Option<f32>,
     /// True when the answer is the quoted sentences: the guard rejected the model's wording.
     pub fallback: bool,
-    /// Why it was replaced (the guard's finding, a loop, the model declining, …).
+    /// Why the model's wording was not kept (the guard's finding, a loop, the model
+    /// declining, …).
     pub fallback_reason: Option<String>,
     /// What the model generated, before the guard (absent when nothing was generated).
     pub generated: Option<String>,

@@ -117,6 +117,13 @@ fn push_sentence(out: &mut Vec<String>, s: &str) {
     }
 }
 
+/// Whether a word is a year from 1900 to 2099 ("2017").
+pub(crate) fn is_year(w: &str) -> bool {
+    w.len() == 4
+        && w.chars().all(|c| c.is_ascii_digit())
+        && (w.starts_with("19") || w.starts_with("20"))
+}
+
 /// Lower-cased words (letters, digits and inner apostrophes or hyphens), in order.
 pub(crate) fn words(text: &str) -> Vec<String> {
     text.split(|c: char| !(c.is_alphanumeric() || c == '\'' || c == '’' || c == '-'))

@@ -466,8 +466,6 @@ const MONEY_NOUNS: &[&str] = &[
     "allowance",
 ];
 
-/// Nouns whose value is an address: "what web address", "which Slack channel", "what company
-/// domain", "what email address" (stems, see [`stem`]).
 /// Words that make an address a postal one: "street address", "mailing address".
 const POSTAL: &[&str] = &[
     "street",
@@ -480,6 +478,8 @@ const POSTAL: &[&str] = &[
     "home",
 ];
 
+/// Nouns whose value is an address: "what web address", "which Slack channel", "what company
+/// domain", "what email address" (stems, see [`stem`]).
 const ADDRESS_NOUNS: &[&str] = &[
     "address", "url", "link", "website", "site", "domain", "channel", "alias",
 ];

@@ -6,7 +6,7 @@
 use std::collections::HashSet;
 
 use crate::ask::guard::MONTHS;
-use crate::ask::text::{content_words, is_stopword, words};
+use crate::ask::text::{content_words, is_stopword, is_year, words};
 
 use super::focus::{Focus, TIME_UNITS};
 use super::names::{is_name, mentions, opens_sentence};
@@ -608,13 +608,6 @@ fn is_ordinal(t: &str) -> bool {
         t.strip_suffix(o)
             .is_some_and(|d| !d.is_empty() && d.chars().all(|c| c.is_ascii_digit()))
     })
-}
-
-/// Whether a bare word is a year of the last or this century ("2020").
-fn is_year(t: &str) -> bool {
-    t.len() == 4
-        && t.chars().all(|c| c.is_ascii_digit())
-        && (t.starts_with("19") || t.starts_with("20"))
 }
 
 /// Whether a word is a date in digits: "5/19/20", "2020-08-20", "19.5.2020" (not the

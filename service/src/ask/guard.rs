@@ -154,25 +154,24 @@ pub(crate) fn facts(text: &str) -> Vec<Fact> {
         out.push(Fact::Number(n));
     }
     let ws = words(text);
+    // "May 1" is a date, "you may take" is not
+    let near_number = |j: Option<&String>| {
+        j.is_some_and(|x| x.chars().next().is_some_and(|c| c.is_ascii_digit()))
+    };
     for (i, w) in ws.iter().enumerate() {
-        if MONTHS.contains(&w.as_str()) && w != "may" {
-            out.push(Fact::Word(w.clone()));
-            // "August 2017" is a month, "August 16, 2017" a day of it: a day dropped moves
-            // the date ("until the end of August 2017")
-            if let Some(year) = ws.get(i + 1).filter(|y| super::text::is_year(y)) {
-                out.push(Fact::MonthYear(w.clone(), year.clone()));
-            }
-        } else if w == "may" {
-            // "May 1" is a date, "you may take" is not
-            let near_number = |j: Option<&String>| {
-                j.is_some_and(|x| x.chars().next().is_some_and(|c| c.is_ascii_digit()))
-            };
-            if near_number(ws.get(i + 1)) || (i > 0 && near_number(ws.get(i - 1))) {
-                out.push(Fact::Word(w.clone()));
-                if let Some(year) = ws.get(i + 1).filter(|y| super::text::is_year(y)) {
-                    out.push(Fact::MonthYear(w.clone(), year.clone()));
-                }
-            }
+        let month = if w == "may" {
+            near_number(ws.get(i + 1)) || (i > 0 && near_number(ws.get(i - 1)))
+        } else {
+            MONTHS.contains(&w.as_str())
+        };
+        if !month {
+            continue;
+        }
+        out.push(Fact::Word(w.clone()));
+        // "August 2017" is a month, "August 16, 2017" a day of it: a day dropped moves the
+        // date ("until the end of August 2017")
+        if let Some(year) = ws.get(i + 1).filter(|y| super::text::is_year(y)) {
+            out.push(Fact::MonthYear(w.clone(), year.clone()));
         }
     }
     for q in quoted(text) {

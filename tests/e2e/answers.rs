@@ -269,6 +269,20 @@ const BLIND17: Floors = Floors {
     refused: 12,
 };
 
+/// The eighteenth blind set (`answers-blind18.jsonl` without its 6 contract questions,
+/// `unanswerable-blind18.jsonl`), measured on this subset on 2026-12-07 (AVX2 CPU) before
+/// anything was changed for it (11 of 24 right, 7 false refusals, 13 of 15 unanswerable
+/// refused) and after the rules it led to (README, "Grounded answers": 16 right, 3 false
+/// refusals, 12 refused, no ungrounded figure), minus a margin for the other kind of CPU; its
+/// first measurement on the whole corpus is in the README.
+const BLIND18: Floors = Floors {
+    answerable: Some(24),
+    unanswerable: 15,
+    right: 14,
+    false_refusals: 5,
+    refused: 11,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -303,6 +317,7 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let facts15 = legal_free_copy(&root, tmp.path(), "answers-blind15.jsonl", 24);
     let facts16 = legal_free_copy(&root, tmp.path(), "answers-blind16.jsonl", 24);
     let facts17 = legal_free_copy(&root, tmp.path(), "answers-blind17.jsonl", 24);
+    let facts18 = legal_free_copy(&root, tmp.path(), "answers-blind18.jsonl", 24);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -365,6 +380,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("sixteenth blind", &blind16, &BLIND16);
     let blind17 = other_questions(&facts17, &root.join("eval/unanswerable-blind17.jsonl"));
     check("seventeenth blind", &blind17, &BLIND17);
+    let blind18 = other_questions(&facts18, &root.join("eval/unanswerable-blind18.jsonl"));
+    check("eighteenth blind", &blind18, &BLIND18);
 }
 
 /// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside

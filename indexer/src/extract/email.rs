@@ -1,7 +1,7 @@
 //! E-mail: one RFC 5322 / MIME message (`.eml`) or a Unix mailbox (`.mbox`).
 //!
-//! A message's text is a short header block (From, To, Cc, Date, Subject and
-//! the names of its attachments)
+//! A message's text is a short header block (From, To, Cc, Date, Subject,
+//! Message-ID and the names of its attachments)
 //! followed by its body (the text part, or the HTML part converted to text);
 //! its headers also go into the metadata. Attachments, including forwarded
 //! messages, are returned for the caller to extract as child documents. A
@@ -118,6 +118,8 @@ pub(super) fn extract(bytes: &[u8], fallback_title: &str) -> Result<Extracted, E
             "cc" => Some("Cc"),
             "date" => Some("Date"),
             "subject" => Some("Subject"),
+            // a reviewer cites a message by its ID, and asks which ID a message carries
+            "message_id" => Some("Message-ID"),
             _ => None,
         } {
             text.push_str(&format!("{label}: {value}\n"));

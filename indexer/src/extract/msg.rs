@@ -238,6 +238,7 @@ pub(super) fn extract(
         ("cc", "Cc"),
         ("date", "Date"),
         ("subject", "Subject"),
+        ("message_id", "Message-ID"),
     ] {
         if let Some(v) = fields.get(key) {
             text.push_str(&format!("{label}: {v}\n"));

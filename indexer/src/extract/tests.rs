@@ -283,8 +283,10 @@ fn email_headers_body_and_attachments() {
     assert!(d.text.contains("up to three days per week"), "{}", d.text);
     // the header block names what the message carried
     assert!(
-        d.text
-            .contains("Subject: New remote work policy\nAttachments: remote-work-policy.pdf\n\n"),
+        d.text.contains(
+            "Subject: New remote work policy\nMessage-ID: <policy-2024-03@example.com>\n\
+                 Attachments: remote-work-policy.pdf\n\n"
+        ),
         "{}",
         d.text
     );

@@ -145,12 +145,18 @@ fn stem(word: &str) -> String {
     ENGLISH.stem(w).into_owned()
 }
 
-/// Stemmed words that carry meaning (no stopwords).
+/// Stemmed words that carry meaning (no stopwords); a number word from two to twenty is its
+/// figure.
 pub(crate) fn content_words(text: &str) -> HashSet<String> {
     words(text)
         .into_iter()
         .filter(|w| !STOPWORDS.contains(&w.as_str()))
-        .map(|w| stem(&w))
+        .map(|w| {
+            // "four days" is "4 days" ("one" is as often no number: "no one", "one of")
+            crate::ask::guard::cardinal(&w)
+                .filter(|n| (2..=20).contains(n))
+                .map_or_else(|| stem(&w), |n| n.to_string())
+        })
         .collect()
 }
 
@@ -307,6 +313,9 @@ mod tests {
         let mut w: Vec<_> = w.into_iter().collect();
         w.sort();
         assert_eq!(w, vec!["bereav", "day", "leav"]);
+        // a number in words is its figure
+        assert_eq!(content_words("four days"), content_words("4 days"));
+        assert_ne!(content_words("no one"), content_words("1"));
         // a question's verb meets the rule's noun, a plural its singular, a possessive its name
         assert_eq!(
             content_words("Who has to approve the supervisor's reimbursements?"),

@@ -157,11 +157,26 @@ pub(super) fn unquoted(line: &str) -> &str {
     }
 }
 
-/// The header field a question about a message asks for: its subject line, or who was
-/// copied on it. "Copied" asks about a message only beside a word for one ("who copied the
-/// files" does not).
+/// The header field a question about a message asks for: its subject line, who was copied on
+/// it, its Message-ID, or a field it names as a header ("the Date header of…"). "Copied" asks
+/// about a message only beside a word for one ("who copied the files" does not).
 pub(super) fn asked_header_field(q: &str, ws: &[String]) -> Option<&'static str> {
     let has = |w: &[&str]| ws.iter().any(|x| w.contains(&x.as_str()));
+    // a reviewer cites a message by its ID ("what Message-ID does Carol's reply carry?")
+    if has(&["message-id", "message-ids"]) || q.contains("message id") {
+        return Some("Message-ID:");
+    }
+    // "what UTC offset appears in the Date header of…": the field is named; only "header"
+    // says so ("to line up", "the date line" say nothing of a message)
+    let named = ws.windows(2).find_map(|w| {
+        let field = MAIL_FIELDS
+            .iter()
+            .find(|f| f.trim_end_matches(':').eq_ignore_ascii_case(&w[0]))?;
+        matches!(w[1].as_str(), "header" | "header's").then_some(*field)
+    });
+    if named.is_some() {
+        return named;
+    }
     let message = has(&[
         "email", "e-mail", "emails", "message", "messages", "reply", "mail", "memo", "thread",
         "forward",
@@ -255,6 +270,7 @@ pub(super) const MAIL_FIELDS: &[&str] = &[
     "Date:",
     "Sent:",
     "Subject:",
+    "Message-ID:",
     "Attachments:",
 ];
 

@@ -228,7 +228,7 @@ pub(super) fn opens_sentence(ws: &[&str], i: usize) -> bool {
 /// by the page on PIV cards, which says "GSA badge" and never "ID".
 const GENERIC_ACRONYMS: &[&str] = &[
     "ID", "IDs", "PC", "PCs", "PDF", "PDFs", "USB", "URL", "URLs", "FAQ", "OK", "TV", "AM", "PM",
-    "FYI", "ASAP",
+    "FYI", "ASAP", "UTC", "GMT",
 ];
 
 /// Whether a bare word (no punctuation, no possessive) is capitalized as a name. "I" and its

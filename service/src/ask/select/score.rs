@@ -316,7 +316,7 @@ pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<
                 || lower.starts_with("example")
                 || lower.starts_with("e.g")
                 || lower.starts_with("for instance");
-            let opposite = presupposed.iter().any(|w| contradicts(w, &lower))
+            let opposite = presupposed.iter().any(|w| only_denies(w, &lower))
                 || contrasted.iter().any(|w| contrasts(w, &lower))
                 || other_side_of_limit(&question_limits, &u.text);
             // a pointer to another page is not what it points to
@@ -463,6 +463,17 @@ const POLAR_OPENERS: &[&str] = &[
     "is", "are", "was", "were", "do", "does", "did", "can", "could", "will", "would", "should",
     "must", "may", "has", "have",
 ];
+
+/// Whether lower-case `text` negates `word` and never states it: a table row that gives both
+/// sides ("Billable time: 25.5 hours; Non-billable time: 6.5 hours") says what the question
+/// takes as given.
+fn only_denies(word: &str, text: &str) -> bool {
+    let denials = ["un", "non", "non-", "without "]
+        .iter()
+        .map(|p| text.matches(&format!("{p}{word}")).count())
+        .sum::<usize>();
+    contradicts(word, text) && text.matches(word).count() <= denials
+}
 
 /// Whether lower-case `text` negates `word`: "unpaid", "non-exempt", "without approval"
 /// ("without pay" for "paid").
@@ -668,6 +679,21 @@ mod tests {
         assert_eq!(nav, [1.0, 0.0, 1.0]);
         let scores = score(q, &units, &[0.5, 0.5, 0.5]);
         assert!(scores[1] > scores[0], "{scores:?}");
+    }
+
+    #[test]
+    fn a_row_that_gives_both_sides_does_not_say_the_opposite() {
+        let q = "I'm only working four days this week. How many hours do I still need to bill?";
+        let units = units_under(
+            "Billable hours",
+            &[
+                "Work week: 4 days; Billable time: 25.5 hours; Non-billable time: 6.5 hours",
+                "Non-billable time must not exceed 6.5 hours in a four-day week.",
+            ],
+        );
+        let f = features(q, &units, &[0.5, 0.5]);
+        let opposite: Vec<f32> = f.iter().map(|f| f[11]).collect();
+        assert_eq!(opposite, [0.0, 1.0]);
     }
 
     #[test]

@@ -865,6 +865,68 @@ fn the_name_of_an_attached_file_is_its_attachments_line() {
 }
 
 #[test]
+fn a_list_item_broken_off_mid_sentence_is_finished_by_the_items_under_it() {
+    let page = "• Open a Software request through ServiceNow\n• For Software Name, select\n\
+        • for Macs: Microsoft Office Suite (GSA - MAC Client only) 2019\n\
+        • for PCs: Microsoft Office Suite (GSA - WIN Client only) 2019\n\
+        • Submit the request and wait for the approval email from the Service Desk.";
+    let q = "When opening a ServiceNow software request for a Microsoft Office license on a Mac, which Software Name do you select?";
+    let (u, picked) = pick_in_message(q, page);
+    let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "Open a Software request through ServiceNow",
+            "For Software Name, select for Macs: Microsoft Office Suite (GSA - MAC Client only) 2019; for PCs: Microsoft Office Suite (GSA - WIN Client only) 2019",
+            // an item in upper case is an item of its own
+            "Submit the request and wait for the approval email from the Service Desk.",
+        ]
+    );
+    assert_eq!(picked, 1);
+    // an item that ends its sentence keeps the items under it apart
+    let done = "• To take leave, pick one of these:\n• annual leave for a planned vacation away\n\
+        • sick leave for a doctor's appointment";
+    let u = units(&[done.to_string()], &[None], &[0.6], &Focus::Open);
+    let texts: Vec<&str> = u.iter().map(|u| u.text.as_str()).collect();
+    assert_eq!(
+        texts,
+        [
+            "To take leave, pick one of these:",
+            "annual leave for a planned vacation away",
+            "sick leave for a doctor's appointment"
+        ]
+    );
+}
+
+#[test]
+fn a_message_id_or_a_header_named_is_that_header_line() {
+    let message = "From: Carol Diaz <carol.diaz@example.com>\nTo: Bob Chen <bob.chen@example.com>\n\
+        Date: 2024-04-03T16:40:00+01:00\nSubject: Re: Supplier termination notice\n\
+        Message-ID: <vd-2b@example.com>\n\n\
+        We should check the purchase order history first.";
+    let q = "What Message-ID does Carol Diaz's message urging a look at the purchase order history carry?";
+    assert_eq!(focus(q), Focus::Header("Message-ID:"));
+    let (u, picked) = pick_in_message(q, message);
+    assert_eq!(u[picked].text, "Message-ID: <vd-2b@example.com>");
+    // a field the question names as a header
+    let q = "What UTC offset appears in the Date header of Carol Diaz's message?";
+    assert_eq!(focus(q), Focus::Header("Date:"));
+    let (u, picked) = pick_in_message(q, message);
+    assert_eq!(u[picked].text, "Date: 2024-04-03T16:40:00+01:00");
+    // "to line up" or a date line names no header
+    assert!(!matches!(
+        focus("How long before the move do I need to line up movers?"),
+        Focus::Header(_)
+    ));
+    assert!(!matches!(
+        focus("Which date line marks the end of the trial period?"),
+        Focus::Header(_)
+    ));
+    // the ID line keeps the block a header: the body is still dated by it
+    assert!(u.iter().any(|u| u.written.is_some()));
+}
+
+#[test]
 fn a_question_about_a_header_field_is_answered_by_that_line() {
     let subject =
         "What subject line did Alice use on her first email asking Bob to draft the notice?";

@@ -61,16 +61,47 @@ const CONTINUING: &[&str] = &[
     "is", "are", "be", "will", "shall", "that", "which", "than", "its", "their", "per",
 ];
 
+/// Verbs a list item leaves its object to the items under it ("For Software Name, select" then
+/// "• for Macs: Microsoft Office Suite …").
+const LEAD_VERBS: &[&str] = &[
+    "select",
+    "choose",
+    "pick",
+    "enter",
+    "use",
+    "click",
+    "type",
+    "contact",
+    "visit",
+    "include",
+    "includes",
+    "including",
+];
+
 /// Joins the lines of a block that a layout wrapped in the middle of a sentence (PDF text,
 /// plain-text mail): a line that does not end a sentence continues on the next when the
 /// next starts in lower case, or the line is long, or it ends with a comma or a word no
 /// sentence ends with, or it is a form's label line whose value goes on in a line starting
 /// with a figure ("Address: Frankfurter Str. 250" then "64293 Darmstadt, Germany"). List
-/// items and table rows stay lines of their own.
+/// items and table rows stay lines of their own, except the items in lower case under an
+/// item that breaks off mid-sentence ("• For Software Name, select" "• for Macs: …"): they
+/// finish its sentence, which alone says nothing.
 fn logical_lines(block: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
+    // the last line is a list item broken off mid-sentence, and how many items it took in
+    let mut lead_in: Option<usize> = None;
     for line in block {
         let line = line.trim();
+        let item = line.strip_prefix('•').map(str::trim_start);
+        if let (Some(taken), Some(item), Some(prev)) = (lead_in, item, out.last_mut())
+            && item.starts_with(char::is_lowercase)
+        {
+            prev.push_str(if taken == 0 { " " } else { "; " });
+            prev.push_str(item);
+            lead_in = Some(taken + 1);
+            continue;
+        }
+        lead_in = None;
         let continues = out.last().is_some_and(|prev: &String| {
             let ended = prev
                 .trim_end_matches(['"', '”', '’', '\'', ')'])
@@ -92,6 +123,12 @@ fn logical_lines(block: &[&str]) -> Vec<String> {
                 prev.push_str(line);
             }
             _ => out.push(line.to_string()),
+        }
+        if item.is_some_and(|i| {
+            let last = i.rsplit(' ').next().unwrap_or("").to_lowercase();
+            CONTINUING.contains(&last.as_str()) || LEAD_VERBS.contains(&last.as_str())
+        }) {
+            lead_in = Some(0);
         }
     }
     out

@@ -883,6 +883,14 @@ fn a_list_item_broken_off_mid_sentence_is_finished_by_the_items_under_it() {
         ]
     );
     assert_eq!(picked, 1);
+    // an item a layout wrapped onto a second line breaks off at that line's end
+    let wrapped = "• To request a license for the suite, open a ticket and\nunder Software Name select\n\
+        • for Macs: Microsoft Office Suite (GSA - MAC Client only) 2019";
+    let u = units(&[wrapped.to_string()], &[None], &[0.6], &Focus::Open);
+    assert_eq!(
+        u[0].text,
+        "To request a license for the suite, open a ticket and under Software Name select for Macs: Microsoft Office Suite (GSA - MAC Client only) 2019"
+    );
     // an item that ends its sentence keeps the items under it apart
     let done = "• To take leave, pick one of these:\n• annual leave for a planned vacation away\n\
         • sick leave for a doctor's appointment";

@@ -90,6 +90,8 @@ fn logical_lines(block: &[&str]) -> Vec<String> {
     let mut out: Vec<String> = Vec::new();
     // the last line is a list item broken off mid-sentence, and how many items it took in
     let mut lead_in: Option<usize> = None;
+    // the last line is a list item (with the lines it wrapped onto)
+    let mut in_item = false;
     for line in block {
         let line = line.trim();
         let item = line.strip_prefix('•').map(str::trim_start);
@@ -122,12 +124,17 @@ fn logical_lines(block: &[&str]) -> Vec<String> {
                 prev.push(' ');
                 prev.push_str(line);
             }
-            _ => out.push(line.to_string()),
+            _ => {
+                out.push(line.to_string());
+                in_item = item.is_some();
+            }
         }
-        if item.is_some_and(|i| {
-            let last = i.rsplit(' ').next().unwrap_or("").to_lowercase();
+        // an item wrapped onto a second line breaks off where that line does
+        let broken_off = out.last().is_some_and(|l| {
+            let last = l.rsplit(' ').next().unwrap_or("").to_lowercase();
             CONTINUING.contains(&last.as_str()) || LEAD_VERBS.contains(&last.as_str())
-        }) {
+        });
+        if in_item && broken_off {
             lead_in = Some(0);
         }
     }

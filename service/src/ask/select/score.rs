@@ -468,20 +468,21 @@ const POLAR_OPENERS: &[&str] = &[
 /// sides ("Billable time: 25.5 hours; Non-billable time: 6.5 hours") says what the question
 /// takes as given.
 fn only_denies(word: &str, text: &str) -> bool {
-    let denials = ["un", "non", "non-", "without "]
+    let denials = DENIALS
         .iter()
         .map(|p| text.matches(&format!("{p}{word}")).count())
         .sum::<usize>();
     contradicts(word, text) && text.matches(word).count() <= denials
 }
 
+/// What negates a word written in front of it: "unpaid", "nonexempt", "non-exempt", "without
+/// approval".
+const DENIALS: &[&str] = &["un", "non", "non-", "without "];
+
 /// Whether lower-case `text` negates `word`: "unpaid", "non-exempt", "without approval"
 /// ("without pay" for "paid").
 fn contradicts(word: &str, text: &str) -> bool {
-    text.contains(&format!("un{word}"))
-        || text.contains(&format!("non{word}"))
-        || text.contains(&format!("non-{word}"))
-        || text.contains(&format!("without {word}"))
+    DENIALS.iter().any(|p| text.contains(&format!("{p}{word}")))
         || (word == "paid" && text.contains("without pay"))
 }
 

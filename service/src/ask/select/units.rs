@@ -108,7 +108,7 @@ fn logical_lines(block: &[&str]) -> Vec<String> {
             let ended = prev
                 .trim_end_matches(['"', '”', '’', '\'', ')'])
                 .ends_with(['.', '!', '?', ':', ';']);
-            let last = prev.rsplit(' ').next().unwrap_or("").to_lowercase();
+            let last = last_word(prev);
             !ended
                 && !line.starts_with('•')
                 && !line.contains(" | ")
@@ -131,7 +131,7 @@ fn logical_lines(block: &[&str]) -> Vec<String> {
         }
         // an item wrapped onto a second line breaks off where that line does
         let broken_off = out.last().is_some_and(|l| {
-            let last = l.rsplit(' ').next().unwrap_or("").to_lowercase();
+            let last = last_word(l);
             CONTINUING.contains(&last.as_str()) || LEAD_VERBS.contains(&last.as_str())
         });
         if in_item && broken_off {
@@ -139,6 +139,11 @@ fn logical_lines(block: &[&str]) -> Vec<String> {
         }
     }
     out
+}
+
+/// A line's last word, lower-cased, as the test for a sentence broken off reads it.
+fn last_word(line: &str) -> String {
+    line.rsplit(' ').next().unwrap_or("").to_lowercase()
 }
 
 /// Whether `line` is a form's "Label: value" line: a label of one to four words, then its

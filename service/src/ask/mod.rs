@@ -726,6 +726,11 @@ impl<'q> Grounds<'q> {
                 "the answer makes {name:?} the one who acts, which the sources do not say"
             ));
         }
+        if let Some(count) = dropped_qualifier(&plain, &sources) {
+            return Err(format!(
+                "the answer drops what the sources say of {count:?} (\"business\", \"calendar\", …)"
+            ));
+        }
         if let Some(n) = dropped_limit(&plain, &sources) {
             return Err(format!(
                 "the answer drops the limit the sources put on {n:?} (\"up to\", \"over\", …)"
@@ -1311,6 +1316,37 @@ fn dropped_limit(sentence: &str, sources: &str) -> Option<String> {
     })
 }
 
+/// Words that narrow a count of days or hours ("3 business days" are not "3 days").
+const COUNT_QUALIFIERS: &[&str] = &["business", "calendar", "working", "work", "consecutive"];
+
+/// A count the sources qualify ("at least three business days in advance") that the sentence
+/// states without its qualifier ("at least three days in advance"): five business days are a
+/// week, five days are not.
+fn dropped_qualifier(sentence: &str, sources: &str) -> Option<String> {
+    let figure = |w: &str| {
+        if w.chars().all(|c| c.is_ascii_digit()) {
+            Some(w.to_string())
+        } else {
+            guard::cardinal(w).map(|n| n.to_string())
+        }
+    };
+    let theirs = text::words(sources);
+    let qualified: Vec<(String, &str)> = theirs
+        .windows(3)
+        .filter(|w| COUNT_QUALIFIERS.contains(&w[1].as_str()))
+        .filter_map(|w| Some((figure(&w[0])?, w[2].as_str())))
+        .collect();
+    let mine = text::words(sentence);
+    // the figure right before the unit: "three business days" has none there
+    mine.windows(2).find_map(|w| {
+        let n = figure(&w[0])?;
+        qualified
+            .iter()
+            .any(|(m, unit)| *m == n && *unit == w[1])
+            .then(|| format!("{} {}", w[0], w[1]))
+    })
+}
+
 /// Whether a generated sentence (lower-cased) opens by talking about its sources.
 fn describes_sources(lower: &str) -> bool {
     let lower = lower.trim_start();
@@ -1389,6 +1425,28 @@ mod tests {
         // a figure the sources state without a limit needs none
         assert_eq!(
             dropped_limit("Submit it within 7 days.", "Submit it within 7 days."),
+            None
+        );
+    }
+
+    #[test]
+    fn a_count_keeps_the_qualifier_its_source_puts_on_it() {
+        let source = "Submit leave requests at least three business days in advance.";
+        assert_eq!(
+            dropped_qualifier("Submit them at least three days in advance.", source).as_deref(),
+            Some("three days")
+        );
+        assert_eq!(
+            dropped_qualifier("Submit them 3 days ahead.", source).as_deref(),
+            Some("3 days")
+        );
+        assert_eq!(
+            dropped_qualifier("Submit them three business days ahead.", source),
+            None
+        );
+        // a count the sources do not qualify needs no qualifier
+        assert_eq!(
+            dropped_qualifier("Submit it within 7 days.", "Submit it within 7 days."),
             None
         );
     }

@@ -253,7 +253,16 @@ fn plain_focus(q: &str, ws: &[String]) -> Focus {
     if PHONE_PHRASES.iter().any(|p| q.contains(p)) {
         return Focus::Phone;
     }
-    if q.contains("percent") || q.contains("what share of") {
+    // "what fee…, as a share of net revenues?": a fee put as a share is a percentage
+    const SHARE_OF: &[&str] = &[
+        "what share of",
+        "as a share of",
+        "what proportion of",
+        "as a proportion of",
+        "what fraction of",
+        "as a fraction of",
+    ];
+    if q.contains("percent") || SHARE_OF.iter().any(|p| q.contains(p)) {
         return Focus::Percent;
     }
     if let Some(i) = after(&["how", "much"]) {
@@ -1023,6 +1032,10 @@ mod tests {
         // a what/which question about a noun whose value is a figure or a code
         assert_eq!(focus("What is the dental plan deductible?"), Focus::Money);
         assert_eq!(focus("What late fee does Northwind pay?"), Focus::Money);
+        assert_eq!(
+            focus("What advertising fee does the franchisee pay, as a share of net revenues?"),
+            Focus::Percent
+        );
         for figure in [
             "What is the mileage reimbursement rate for using my own car?",
             "Which Tock line do I bill a short vacation to?",

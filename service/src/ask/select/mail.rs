@@ -120,8 +120,10 @@ fn time_of_day(date: &str) -> Option<&str> {
         .then(|| &clock[..5])
 }
 
-/// The day of a header date: "2024-04-02T09:00:00+00:00" as "2 April 2024", another date as
-/// written without its time ("Tue, 2 Apr 2024 09:00:00 +0000" → "Tue, 2 Apr 2024").
+/// The day of a header date: "2024-04-02T09:00:00+00:00" as "Tuesday, 2 April 2024", another
+/// date as written without its time ("Tue, 2 Apr 2024 09:00:00 +0000" → "Tue, 2 Apr 2024").
+/// The weekday is the one the sender's own offset puts the date on, as a header written by
+/// hand gives it ("On which day of the week did Ana forward…?").
 fn readable_day(date: &str) -> String {
     let b = date.as_bytes();
     let digits = |r: std::ops::Range<usize>| {
@@ -139,7 +141,11 @@ fn readable_day(date: &str) -> String {
         if let Some(m) = month.checked_sub(1).and_then(|m| MONTHS.get(m)) {
             let mut name = m.to_string();
             name[..1].make_ascii_uppercase();
-            return format!("{day} {name} {}", &date[..4]);
+            let readable = format!("{day} {name} {}", &date[..4]);
+            return match date[..10].parse::<jiff::civil::Date>() {
+                Ok(d) => format!("{}, {readable}", d.strftime("%A")),
+                Err(_) => readable,
+            };
         }
     }
     date.split_whitespace()
@@ -158,7 +164,8 @@ pub(super) fn unquoted(line: &str) -> &str {
 }
 
 /// The header field a question about a message asks for: its subject line, who was copied on
-/// it, its Message-ID, or a field it names as a header ("the Date header of…"). "Copied" asks
+/// it, its Message-ID, or a field it names as a header ("the Date header of…") or, about a
+/// message, as a line ("the To line of that reply"). "Copied" asks
 /// about a message only beside a word for one ("who copied the files" does not).
 pub(super) fn asked_header_field(q: &str, ws: &[String]) -> Option<&'static str> {
     let has = |w: &[&str]| ws.iter().any(|x| w.contains(&x.as_str()));
@@ -166,21 +173,33 @@ pub(super) fn asked_header_field(q: &str, ws: &[String]) -> Option<&'static str>
     if has(&["message-id", "message-ids"]) || q.contains("message id") {
         return Some("Message-ID:");
     }
-    // "what UTC offset appears in the Date header of…": the field is named; only "header"
-    // says so ("to line up", "the date line" say nothing of a message)
-    let named = ws.windows(2).find_map(|w| {
-        let field = MAIL_FIELDS
-            .iter()
-            .find(|f| f.trim_end_matches(':').eq_ignore_ascii_case(&w[0]))?;
-        matches!(w[1].as_str(), "header" | "header's").then_some(*field)
-    });
-    if named.is_some() {
-        return named;
-    }
     let message = has(&[
         "email", "e-mail", "emails", "message", "messages", "reply", "mail", "memo", "thread",
         "forward",
     ]);
+    let field_named = |w: &String| {
+        MAIL_FIELDS
+            .iter()
+            .find(|f| f.trim_end_matches(':').eq_ignore_ascii_case(w))
+            .copied()
+    };
+    // "what UTC offset appears in the Date header of…": the field is named; "header" says so
+    // ("to line up" says nothing of a message)
+    let named = ws.windows(2).find_map(|w| {
+        matches!(w[1].as_str(), "header" | "header's")
+            .then(|| field_named(&w[0]))
+            .flatten()
+    });
+    // beside a word for a message, "the" field's "line": "who is in the To line of that
+    // reply?" ("the To line" of a form is no message's)
+    let line = ws.windows(3).find_map(|w| {
+        (message && w[0] == "the" && matches!(w[2].as_str(), "line" | "field"))
+            .then(|| field_named(&w[1]))
+            .flatten()
+    });
+    if let Some(field) = named.or(line) {
+        return Some(field);
+    }
     if q.contains("subject line") || (message && has(&["subject", "titled"])) {
         return Some("Subject:");
     }

@@ -59,9 +59,9 @@ use focus::{
 use mail::{asked_writer, asks_first_message, is_reply_header};
 use names::{lowered_names, names_beyond, names_one_of_kind};
 use score::{
-    another_numbered_case, asks_about_signing, asks_what_the_opening_states, contrasted_words,
-    contrasts, is_signature_block, numbered_cases, opening_out_of_place, other_side_of_limit,
-    presupposed_words, quoted_terms, uses_quoted_term,
+    another_numbered_case, asker_case, asker_lacks, asks_about_signing,
+    asks_what_the_opening_states, contrasted_words, contrasts, is_signature_block, numbered_cases,
+    opening_out_of_place, other_side_of_limit, presupposed_words, quoted_terms, uses_quoted_term,
 };
 use states::{names_noun, states_asked};
 
@@ -94,7 +94,7 @@ pub(crate) struct Written {
 }
 
 impl Unit {
-    /// Its text led by who wrote it when ("On 2 April 2024, Alice Meyer wrote: Please draft
+    /// Its text led by who wrote it when ("On Tuesday, 2 April 2024, Alice Meyer wrote: Please draft
     /// the termination notice…"), in the words of a reply's attribution line, when it is
     /// from a message; else its text.
     pub(crate) fn dated(&self) -> String {
@@ -306,6 +306,14 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
     } else {
         prefer(best, &|i| says_no(&units[i].text))
     };
+    // "I don't hold a security clearance. Do I have to tell GSA?": the rule for the asker's
+    // case ("optional if you do not hold a clearance"), not the one beside it for the others
+    let lacks = asker_lacks(question);
+    let best = if lacks.is_empty() {
+        best
+    } else {
+        prefer(best, &|i| asker_case(&lacks, &units[i].text) == Some(true))
+    };
     // "On what day did Bob tell Alice…": a line Bob wrote, not the one he quotes from Alice
     let writer = asked_writer(question);
     let by = |i: usize| {
@@ -409,6 +417,11 @@ pub(crate) fn select(question: &str, units: &[Unit], scores: &[f32]) -> Option<S
                     })
                 })
         }
+        // the header of the message the question says someone wrote ("the Legal team's
+        // reply"), not of another message beside it (Ana Costa's forward to Legal)
+        Focus::Header(_) => picked
+            .iter()
+            .any(|&i| states(i) && (writer.is_none() || by(i))),
         _ => picked.iter().any(|&i| states(i)),
     };
     Some(Selection {

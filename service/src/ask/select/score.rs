@@ -257,8 +257,9 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
 /// headings add, whether it names the asked noun, whether it uses a quoted term, whether it
 /// states the focus, whether it lacks any figure when one is asked for, whether it is a worked
 /// example, a question, a signature block, a contract opening out of place, says the opposite
-/// of what the question takes as given, or is navigation text; 1 / its passage's rank and its
-/// passage's cosine.
+/// of what the question takes as given (or is a rule for those who have what the asker says
+/// they lack, [`asker_case`]), or is navigation text; 1 / its passage's rank and its passage's
+/// cosine.
 pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<[f32; SIGNALS]> {
     let q = content_words(question);
     let focus = focus(question);
@@ -282,6 +283,7 @@ pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<
     let about_signing = asks_about_signing(question);
     let about_opening = asks_what_the_opening_states(question, &focus);
     let question_limits = limits(question);
+    let lacks = asker_lacks(question);
     let semantic_of = |i: usize| semantic.get(i).copied().unwrap_or(0.0);
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
     units
@@ -316,7 +318,8 @@ pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<
                 || lower.starts_with("example")
                 || lower.starts_with("e.g")
                 || lower.starts_with("for instance");
-            let opposite = presupposed.iter().any(|w| only_denies(w, &lower))
+            let opposite = asker_case(&lacks, &u.text) == Some(false)
+                || presupposed.iter().any(|w| only_denies(w, &lower))
                 || contrasted.iter().any(|w| contrasts(w, &lower))
                 || other_side_of_limit(&question_limits, &u.text);
             // a pointer to another page is not what it points to
@@ -484,6 +487,69 @@ const DENIALS: &[&str] = &["un", "non", "non-", "without "];
 fn contradicts(word: &str, text: &str) -> bool {
     DENIALS.iter().any(|p| text.contains(&format!("{p}{word}")))
         || (word == "paid" && text.contains("without pay"))
+}
+
+/// Words that negate what follows them.
+fn negates(w: &str) -> bool {
+    matches!(w, "not" | "no" | "never" | "without" | "cannot") || w.ends_with("n't")
+}
+
+/// What the asker says they are not or do not have, as content words: what follows a
+/// negation the asker is the subject of ("I don't hold a security clearance" → hold, security,
+/// clearance; "we haven't set up 2FA"). None when the question says no such thing.
+pub(crate) fn asker_lacks(question: &str) -> HashSet<String> {
+    // words the question quotes are someone else's ("the alternative to writing “I don't
+    // think this person is a good fit”")
+    let normalized = question.replace(['“', '”'], "\"");
+    let unquoted: String = normalized
+        .split('"')
+        .step_by(2)
+        .collect::<Vec<_>>()
+        .join(" ");
+    let lower = unquoted.to_lowercase().replace('’', "'");
+    lower
+        .split(['.', ',', ';', '?', '!'])
+        .find_map(|clause| {
+            let ws = words(clause);
+            let at = ws.iter().position(|w| negates(w))?;
+            let first_person =
+                |w: &str| matches!(w, "i" | "i'm" | "i've" | "we" | "we're" | "we've");
+            let auxiliary = |w: &str| matches!(w, "do" | "did" | "am" | "are" | "have" | "was");
+            // the asker is the negation's subject ("I don't", "I have no"), not someone else
+            // in the asker's sentence ("…if they don't ask")
+            let subject = match at {
+                0 => false,
+                1 => first_person(&ws[0]),
+                _ => {
+                    first_person(&ws[at - 1])
+                        || (auxiliary(&ws[at - 1]) && first_person(&ws[at - 2]))
+                }
+            };
+            subject.then(|| content_words(&ws[at + 1..].join(" ")))
+        })
+        .unwrap_or_default()
+}
+
+/// How a unit's condition stands to what the asker lacks ([`asker_lacks`]): `Some(true)` when
+/// an "if" clause asks for its lack ("optional if you do not hold a clearance"), `Some(false)`
+/// when it asks for what the asker lacks ("If you … hold a security clearance, you are
+/// required to notify GSA": a rule for someone else), `None` when no condition names it.
+pub(crate) fn asker_case(lacks: &HashSet<String>, text: &str) -> Option<bool> {
+    if lacks.is_empty() {
+        return None;
+    }
+    let need = lacks.len().min(2);
+    let lower = text.to_lowercase().replace('’', "'");
+    lower.split([',', ';', ':', '.']).find_map(|clause| {
+        let ws = words(clause);
+        let at = ws.iter().position(|w| w == "if" || w == "unless")?;
+        let condition = &ws[at..];
+        let shared = content_words(&condition.join(" "))
+            .intersection(lacks)
+            .count();
+        // "unless you hold a clearance" is "if you do not"
+        (shared >= need).then(|| condition.iter().any(|w| negates(w)) != (ws[at] == "unless"))
+    })
 }
 
 /// Which side of a number a limit is on: "more than 80 hours" (above), "80 hours or less"

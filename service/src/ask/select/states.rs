@@ -723,6 +723,16 @@ pub(super) fn names_someone(text: &str, names: &[String]) -> bool {
     }) {
         return true;
     }
+    // a class of people qualified ("anyone at TTS can view them", "everyone with a GSA
+    // account") answers "who can view it?" as a name would
+    if words(&lower).windows(2).any(|w| {
+        matches!(
+            w[0].as_str(),
+            "anyone" | "everyone" | "anybody" | "everybody"
+        ) && matches!(w[1].as_str(), "at" | "in" | "on" | "with" | "who" | "from")
+    }) {
+        return true;
+    }
     let ws: Vec<&str> = text.split_whitespace().collect();
     let known = |n: &str| names.iter().any(|q| q == &n.to_lowercase());
     // a pronoun or a function word that opens a sentence names no one

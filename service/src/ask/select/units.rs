@@ -435,8 +435,8 @@ mod tests {
             dated,
             [
                 // a message's three-word decision is a candidate
-                "On 4 April 2024 at 08:15, Alice Meyer wrote: No cure period.",
-                "On 4 April 2024 at 08:15, Alice Meyer wrote: Send the notice today by courier and by e-mail.",
+                "On Thursday, 4 April 2024 at 08:15, Alice Meyer wrote: No cure period.",
+                "On Thursday, 4 April 2024 at 08:15, Alice Meyer wrote: Send the notice today by courier and by e-mail.",
                 "On Tue, 2 Apr 2024, Alice Meyer wrote: Please draft the termination notice and send it to me for review before Friday.",
             ]
         );

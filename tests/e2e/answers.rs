@@ -283,6 +283,20 @@ const BLIND18: Floors = Floors {
     refused: 11,
 };
 
+/// The nineteenth blind set (`answers-blind19.jsonl` without its 6 contract questions,
+/// `unanswerable-blind19.jsonl`), measured on this subset on 2026-12-07 (AVX2 CPU) before
+/// anything was changed for it (10 of 24 right, 4 false refusals, 12 of 15 unanswerable
+/// refused) and after the rules it led to (README, "Grounded answers": 15 right, 4 false
+/// refusals, 13 refused, no ungrounded figure), minus a margin for the other kind of CPU; its
+/// first measurement on the whole corpus is in the README.
+const BLIND19: Floors = Floors {
+    answerable: Some(24),
+    unanswerable: 15,
+    right: 13,
+    false_refusals: 6,
+    refused: 11,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -318,6 +332,7 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let facts16 = legal_free_copy(&root, tmp.path(), "answers-blind16.jsonl", 24);
     let facts17 = legal_free_copy(&root, tmp.path(), "answers-blind17.jsonl", 24);
     let facts18 = legal_free_copy(&root, tmp.path(), "answers-blind18.jsonl", 24);
+    let facts19 = legal_free_copy(&root, tmp.path(), "answers-blind19.jsonl", 24);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -382,6 +397,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("seventeenth blind", &blind17, &BLIND17);
     let blind18 = other_questions(&facts18, &root.join("eval/unanswerable-blind18.jsonl"));
     check("eighteenth blind", &blind18, &BLIND18);
+    let blind19 = other_questions(&facts19, &root.join("eval/unanswerable-blind19.jsonl"));
+    check("nineteenth blind", &blind19, &BLIND19);
 }
 
 /// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside

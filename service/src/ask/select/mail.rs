@@ -164,9 +164,9 @@ pub(super) fn unquoted(line: &str) -> &str {
 }
 
 /// The header field a question about a message asks for: its subject line, who was copied on
-/// it, its Message-ID, or a field it names as a header ("the Date header of…") or, about a
-/// message, as a line ("the To line of that reply"). "Copied" asks
-/// about a message only beside a word for one ("who copied the files" does not).
+/// it, its Message-ID, or a field it names as a header ("the Date header of…") or, beside a
+/// word for a message, as a line ("the To line of that reply"). "Copied" asks about a message
+/// only beside a word for one ("who copied the files" does not).
 pub(super) fn asked_header_field(q: &str, ws: &[String]) -> Option<&'static str> {
     let has = |w: &[&str]| ws.iter().any(|x| w.contains(&x.as_str()));
     // a reviewer cites a message by its ID ("what Message-ID does Carol's reply carry?")

@@ -94,9 +94,9 @@ pub(crate) struct Written {
 }
 
 impl Unit {
-    /// Its text led by who wrote it when ("On Tuesday, 2 April 2024, Alice Meyer wrote: Please draft
-    /// the termination notice…"), in the words of a reply's attribution line, when it is
-    /// from a message; else its text.
+    /// Its text led by who wrote it when ("On Tuesday, 2 April 2024, Alice Meyer wrote: Please
+    /// draft the termination notice…"), in the words of a reply's attribution line, when it
+    /// is from a message; else its text.
     pub(crate) fn dated(&self) -> String {
         match &self.written {
             Some(w) => format!("On {}, {} wrote: {}", w.on, w.by, self.text),

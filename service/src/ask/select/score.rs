@@ -496,7 +496,7 @@ fn negates(w: &str) -> bool {
 
 /// What the asker says they are not or do not have, as content words: what follows a
 /// negation the asker is the subject of ("I don't hold a security clearance" → hold, security,
-/// clearance; "we haven't set up 2FA"). None when the question says no such thing.
+/// clearance; "we haven't set up 2FA"). Empty when the question says no such thing.
 pub(crate) fn asker_lacks(question: &str) -> HashSet<String> {
     // words the question quotes are someone else's ("the alternative to writing “I don't
     // think this person is a good fit”")

@@ -76,8 +76,12 @@ pub use crate::{
 };
 
 /// The text the embedder sees for a chunk: the document's title and the
-/// chunk's heading path give a passage the context its words lack.
+/// chunk's heading path give a passage the context its words lack. A
+/// message's ID lines ("Message-ID: <vd-2@example.com>", its In-Reply-To and
+/// References) are left out: they are looked up by their words, and an ID
+/// says nothing of what the message is about.
 pub fn embed_text(title: &str, section: Option<&str>, text: &str) -> String {
+    let text = extract::without_message_ids(text);
     match section {
         Some(s) => format!("{title} — {s}\n{text}"),
         None => format!("{title}\n{text}"),

@@ -1,7 +1,7 @@
 //! E-mail: one RFC 5322 / MIME message (`.eml`) or a Unix mailbox (`.mbox`).
 //!
 //! A message's text is a short header block (From, To, Cc, Date, Subject,
-//! Message-ID and the names of its attachments)
+//! Message-ID, In-Reply-To, References and the names of its attachments)
 //! followed by its body (the text part, or the HTML part converted to text);
 //! its headers also go into the metadata. Attachments, including forwarded
 //! messages, are returned for the caller to extract as child documents. A
@@ -68,6 +68,33 @@ pub(super) fn addresses(a: Option<&Address<'_>>) -> Option<String> {
     (!list.is_empty()).then(|| list.join(", "))
 }
 
+/// Header fields whose value is a list of message IDs.
+const ID_FIELDS: &[&str] = &["Message-ID: <", "In-Reply-To: <", "References: <"];
+
+/// `text` without the header lines that give message IDs (see [`ID_FIELDS`]); other text,
+/// a policy's "References: 5 CFR 630" among it, is kept as it is.
+pub(crate) fn without_message_ids(text: &str) -> std::borrow::Cow<'_, str> {
+    if !ID_FIELDS.iter().any(|f| text.contains(f)) {
+        return std::borrow::Cow::Borrowed(text);
+    }
+    let kept: Vec<&str> = text
+        .split('\n')
+        .filter(|l| !ID_FIELDS.iter().any(|f| l.starts_with(f)))
+        .collect();
+    std::borrow::Cow::Owned(kept.join("\n"))
+}
+
+/// A header line of a message's text. The date keeps its offset in words a reader knows
+/// ("+00:00", not RFC 3339's "Z" for UTC): a reviewer asks which offset a message was sent
+/// with. The metadata keeps the date as parsed.
+pub(super) fn header_line(label: &str, value: &str) -> String {
+    let value = match value.strip_suffix('Z') {
+        Some(utc) if label == "Date" && utc.contains('T') => format!("{utc}+00:00"),
+        _ => value.to_owned(),
+    };
+    format!("{label}: {value}\n")
+}
+
 pub(super) fn text_header(v: &HeaderValue<'_>) -> Option<String> {
     let s = match v {
         HeaderValue::Text(t) => format!("<{t}>"),
@@ -119,10 +146,13 @@ pub(super) fn extract(bytes: &[u8], fallback_title: &str) -> Result<Extracted, E
             "date" => Some("Date"),
             "subject" => Some("Subject"),
             // a reviewer cites a message by its ID, and asks which ID a message carries
+            // and which messages it answers
             "message_id" => Some("Message-ID"),
+            "in_reply_to" => Some("In-Reply-To"),
+            "references" => Some("References"),
             _ => None,
         } {
-            text.push_str(&format!("{label}: {value}\n"));
+            text.push_str(&header_line(label, &value));
         }
         extra.insert(name.to_owned(), value);
     }

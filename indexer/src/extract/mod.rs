@@ -33,12 +33,14 @@ use std::{
 
 use sha2::{Digest, Sha256};
 
+pub(crate) use email::without_message_ids;
+
 /// Separator between heading levels in a section path, and between a
 /// container and what it contains in a document path.
 pub(crate) const SECTION_SEPARATOR: &str = " › ";
 
 /// Bumped whenever extraction output changes, so documents are re-extracted.
-pub(crate) const VERSION: u32 = 7;
+pub(crate) const VERSION: u32 = 8;
 
 /// Attachments inside attachments are followed this deep.
 const MAX_DEPTH: usize = 3;

@@ -239,9 +239,11 @@ pub(super) fn extract(
         ("date", "Date"),
         ("subject", "Subject"),
         ("message_id", "Message-ID"),
+        ("in_reply_to", "In-Reply-To"),
+        ("references", "References"),
     ] {
         if let Some(v) = fields.get(key) {
-            text.push_str(&format!("{label}: {v}\n"));
+            text.push_str(&email::header_line(label, v));
         }
     }
     for (k, v) in &fields {

@@ -267,6 +267,46 @@ fn html_main_text_headings_and_legacy_charset() {
 }
 
 #[test]
+fn a_reply_names_what_it_answers_and_its_utc_offset() {
+    let raw = b"From: Carol Diaz <carol@example.com>\r\nTo: Bob Chen <bob@example.com>\r\n\
+        Date: Wed, 3 Apr 2024 10:05:00 +0000\r\nSubject: Re: Supplier termination notice\r\n\
+        Message-ID: <vd-1b@example.com>\r\nIn-Reply-To: <vd-1@example.com>\r\n\
+        References: <vd-0@example.com> <vd-1@example.com>\r\n\r\nCheck the order history.\r\n";
+    let t = extract_tree(
+        "reply.eml".into(),
+        raw.to_vec(),
+        "0".into(),
+        LIMITS,
+        Duration::from_secs(30),
+    )
+    .unwrap();
+    let d = &t.nodes[0].doc;
+    assert!(
+        d.text.contains(
+            "Date: 2024-04-03T10:05:00+00:00\nSubject: Re: Supplier termination notice\n\
+             Message-ID: <vd-1b@example.com>\nIn-Reply-To: <vd-1@example.com>\n\
+             References: <vd-0@example.com> <vd-1@example.com>\n\n"
+        ),
+        "{}",
+        d.text
+    );
+    // the metadata keeps the date as parsed
+    assert_eq!(d.meta.extra["date"], "2024-04-03T10:05:00Z");
+    // the embedder sees no IDs; a policy's references stay
+    let embedded = crate::embed_text(&d.title, None, &d.text);
+    assert!(!embedded.contains("vd-1"), "{embedded}");
+    assert!(
+        embedded.contains("Subject: Re: Supplier termination notice\n\nCheck"),
+        "{embedded}"
+    );
+    let policy = "References: 5 CFR 630\nLeave is accrued.";
+    assert_eq!(
+        crate::embed_text("Leave", None, policy),
+        format!("Leave\n{policy}")
+    );
+}
+
+#[test]
 fn email_headers_body_and_attachments() {
     let t = tree("email/remote-work-announcement.eml");
     assert!(t.failed.is_empty(), "{:?}", t.failed);

@@ -623,6 +623,11 @@ struct Grounds<'q> {
     selected: std::collections::BTreeSet<usize>,
     allowed_words: std::collections::HashSet<String>,
     focus: select::Focus,
+    /// When the selected messages were written, as the answer must say it, if the question
+    /// asks when a message was written ("Monday" for "on what day of the week did Maria send
+    /// …", "18 March 2024" otherwise): a date in the message's text is another event's ("the
+    /// policy takes effect on 1 April 2024").
+    written_on: Vec<String>,
 }
 
 impl<'q> Grounds<'q> {
@@ -670,12 +675,24 @@ impl<'q> Grounds<'q> {
                 ))
             }))
             .collect();
+        let written_on = if select::asks_when_written(question) {
+            let weekday = asks_weekday(question);
+            selection
+                .picked
+                .iter()
+                .filter_map(|&i| units[i].written.as_ref())
+                .filter_map(|w| written_day(&w.on, weekday))
+                .collect()
+        } else {
+            Vec::new()
+        };
         Self {
             question,
             texts,
             selected,
             allowed_words,
             focus: select::focus(question),
+            written_on,
         }
     }
 
@@ -741,6 +758,15 @@ impl<'q> Grounds<'q> {
         if accepted.is_empty() && !select::states_focus(&self.focus, &plain) {
             return Err("the answer does not give what the question asks for".into());
         }
+        if accepted.is_empty()
+            && !self.written_on.is_empty()
+            && !self
+                .written_on
+                .iter()
+                .any(|d| plain.to_lowercase().contains(&d.to_lowercase()))
+        {
+            return Err("the answer leaves out when the message was written".into());
+        }
         // nor may it leave out every figure the selected sentences give beyond the question's
         if accepted.is_empty()
             && let Some(n) = guard::dropped_figure(&plain, self.question, &self.texts.join(" "))
@@ -751,6 +777,26 @@ impl<'q> Grounds<'q> {
         }
         Ok(checked)
     }
+}
+
+/// Whether a question asks for a day of the week ("On what day of the week…", "which
+/// weekday…").
+fn asks_weekday(question: &str) -> bool {
+    let lower = question.to_lowercase();
+    lower.contains("day of the week") || lower.contains("weekday")
+}
+
+/// What an answer must say of the day a message was written (`on` as
+/// [`select::Written`] gives it, "Monday, 18 March 2024 at 09:15"): the weekday when it is
+/// asked for, else the date; `None` when `on` has no such part.
+fn written_day(on: &str, weekday: bool) -> Option<String> {
+    let day = on.split(" at ").next().unwrap_or(on);
+    let (name, date) = match day.split_once(", ") {
+        Some((name, date)) if name.chars().all(char::is_alphabetic) => (Some(name), date),
+        _ => (None, day),
+    };
+    let part = if weekday { name? } else { date };
+    (!part.trim().is_empty()).then(|| part.trim().to_string())
 }
 
 /// The model's sentences the guard accepted so far and the passages they cite.
@@ -1379,6 +1425,64 @@ fn prompt(question: &str, passages: &[Passage], selected: &[String]) -> Vec<Chat
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn an_answer_to_when_a_message_was_sent_gives_the_day_it_was_sent() {
+        let text = "From: Maria Lopez <maria@example.com>\nTo: All Staff <all@example.com>\n\
+            Date: 2024-03-18T09:15:00+00:00\nSubject: New remote work policy\n\n\
+            The new remote work policy takes effect on 1 April 2024.";
+        let hit = Hit {
+            doc_id: "d".into(),
+            path: "mail/announcement.eml".into(),
+            title: "New remote work policy".into(),
+            score: 1.0,
+            chunk_id: 0,
+            snippet: String::new(),
+            snippet_html: String::new(),
+            page: None,
+            section: None,
+            keyword_rank: None,
+            vector_rank: None,
+            keyword_score: None,
+            keyword_share: None,
+            vector_score: Some(0.8),
+            meta: Default::default(),
+        };
+        let passages = vec![Passage {
+            hit,
+            text: text.into(),
+        }];
+        let check = |question: &str, sentence: &str| {
+            let focus = select::focus(question);
+            let mut units = select::units(&[text.to_string()], &[None], &[0.8], &focus);
+            let last = units.len() - 1;
+            for u in &mut units {
+                u.text = u.dated();
+            }
+            let selection = select::Selection {
+                picked: vec![last],
+                support: 1.0,
+                focus_found: true,
+            };
+            Grounds::new(question, &passages, &units, &selection)
+                .check(sentence, &[])
+                .map(|c| c.text)
+        };
+        let weekday = "On what day of the week did Maria Lopez send the announcement of the new remote work policy?";
+        // the date in the message's text is the policy's, not the day it was sent
+        assert_eq!(
+            check(
+                weekday,
+                "The new remote work policy takes effect on 1 April 2024 [1]."
+            )
+            .unwrap_err(),
+            "the answer leaves out when the message was written"
+        );
+        assert!(check(weekday, "Maria Lopez sent it on Monday, 18 March 2024 [1].").is_ok());
+        let date = "When did Maria Lopez send the announcement of the new remote work policy?";
+        assert!(check(date, "Maria Lopez sent it on 18 March 2024 [1].").is_ok());
+        assert!(check(date, "The policy takes effect on 1 April 2024 [1].").is_err());
+    }
 
     #[test]
     fn a_passage_read_twice_gives_its_place_to_the_next() {

@@ -562,11 +562,26 @@ fn noun_phrase_last(ws: &[String]) -> Option<String> {
         .count();
     let phrase = &ws[start..start + len];
     // "which bank holds the account": a word in -s after the noun and before "the" is its
-    // verb ("which state's law governs the…" keeps its phrase)
-    let verb_follows = len == 2
-        && ws.get(start + len).is_some_and(|w| w == "the")
-        && phrase[len - 1].ends_with('s')
-        && !phrase[len - 1].ends_with("ss");
+    // verb ("which state's law governs the…" keeps its phrase), and so is one of the verbs
+    // that take "to" ("what hourly FTE rate applies to scientists"; "what tax forms to file"
+    // keeps its head)
+    const TO_VERBS: &[&str] = &[
+        "applies",
+        "belongs",
+        "refers",
+        "relates",
+        "pertains",
+        "corresponds",
+        "goes",
+    ];
+    let last = phrase.last().map(String::as_str).unwrap_or_default();
+    // (only right after a one-word noun phrase before "the": "which cell phone carriers give
+    // federal employees the…" runs on past its verb)
+    let verb_follows = match ws.get(start + len).map(String::as_str) {
+        Some("the") => len == 2 && last.ends_with('s') && !last.ends_with("ss"),
+        Some("to") => len >= 2 && TO_VERBS.contains(&last),
+        _ => false,
+    };
     let head = if verb_follows {
         &phrase[len - 2]
     } else {

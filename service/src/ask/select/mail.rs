@@ -169,6 +169,23 @@ pub(super) fn unquoted(line: &str) -> &str {
 /// only beside a word for one ("who copied the files" does not).
 pub(super) fn asked_header_field(q: &str, ws: &[String]) -> Option<&'static str> {
     let has = |w: &[&str]| ws.iter().any(|x| w.contains(&x.as_str()));
+    let field_named = |w: &String| {
+        MAIL_FIELDS
+            .iter()
+            .find(|f| f.trim_end_matches(':').eq_ignore_ascii_case(w))
+            .copied()
+    };
+    // "what UTC offset appears in the Date header of…": the field is named; "header" says so
+    // ("to line up" says nothing of a message), and it is the one asked for even where the
+    // question names the IDs it holds ("which Message-IDs are in the References header…")
+    let named = ws.windows(2).find_map(|w| {
+        matches!(w[1].as_str(), "header" | "header's")
+            .then(|| field_named(&w[0]))
+            .flatten()
+    });
+    if let Some(field) = named {
+        return Some(field);
+    }
     // a reviewer cites a message by its ID ("what Message-ID does Carol's reply carry?")
     if has(&["message-id", "message-ids"]) || q.contains("message id") {
         return Some("Message-ID:");
@@ -177,19 +194,6 @@ pub(super) fn asked_header_field(q: &str, ws: &[String]) -> Option<&'static str>
         "email", "e-mail", "emails", "message", "messages", "reply", "mail", "memo", "thread",
         "forward",
     ]);
-    let field_named = |w: &String| {
-        MAIL_FIELDS
-            .iter()
-            .find(|f| f.trim_end_matches(':').eq_ignore_ascii_case(w))
-            .copied()
-    };
-    // "what UTC offset appears in the Date header of…": the field is named; "header" says so
-    // ("to line up" says nothing of a message)
-    let named = ws.windows(2).find_map(|w| {
-        matches!(w[1].as_str(), "header" | "header's")
-            .then(|| field_named(&w[0]))
-            .flatten()
-    });
     // beside a word for a message, "the" field's "line": "who is in the To line of that
     // reply?" ("the To line" of a form is no message's)
     let line = ws.windows(3).find_map(|w| {
@@ -197,7 +201,7 @@ pub(super) fn asked_header_field(q: &str, ws: &[String]) -> Option<&'static str>
             .then(|| field_named(&w[1]))
             .flatten()
     });
-    if let Some(field) = named.or(line) {
+    if let Some(field) = line {
         return Some(field);
     }
     if q.contains("subject line") || (message && has(&["subject", "titled"])) {
@@ -290,6 +294,8 @@ pub(super) const MAIL_FIELDS: &[&str] = &[
     "Sent:",
     "Subject:",
     "Message-ID:",
+    "In-Reply-To:",
+    "References:",
     "Attachments:",
 ];
 

@@ -9,6 +9,7 @@ use crate::ask::text::words;
 
 use super::Unit;
 use super::focus::asked_noun;
+use super::mail::MAIL_FIELDS;
 use super::states::{WEEKDAYS, without_possessive};
 
 /// The names a question mentions ([`names`]: "Northwind", "Papa John's", "GSA") that
@@ -245,6 +246,23 @@ pub(super) fn is_name(w: &str) -> bool {
         && !MONTHS.contains(&lower.as_str())
         && !WEEKDAYS.contains(&lower.as_str())
         && !abbreviation(&format!("{w}."))
+        && !names_header_field(w)
+}
+
+/// Whether `w` names a message's header field that is no ordinary word ("Message-IDs",
+/// "In-Reply-To", "the References header"): it says which line is asked for, and no document
+/// names it as it names a party. ("Date" and "To" stay names: "the Effective Date" is a
+/// contract's.)
+fn names_header_field(w: &str) -> bool {
+    MAIL_FIELDS
+        .iter()
+        .map(|f| f.trim_end_matches(':'))
+        .filter(|f| f.contains('-') || *f == "References")
+        .any(|f| {
+            w.eq_ignore_ascii_case(f)
+                || w.strip_suffix('s')
+                    .is_some_and(|w| w.eq_ignore_ascii_case(f))
+        })
 }
 
 /// A question about Northwind is answered from a document that names Northwind: when some
@@ -264,6 +282,20 @@ pub(crate) fn only_from_naming(units: &[Unit], scores: &mut [f32], naming: &[boo
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_header_field_is_no_name() {
+        assert_eq!(
+            names(
+                "Which two Message-IDs are listed in the References header of Alice Meyer's e-mail?"
+            ),
+            ["Alice", "Meyer"]
+        );
+        assert_eq!(
+            names("What is the Effective Date of Bob's agreement?"),
+            ["Effective", "Date", "Bob"]
+        );
+    }
 
     #[test]
     fn names_joined_by_a_dash_are_two_names() {

@@ -12,6 +12,7 @@ use super::Unit;
 use super::focus::{Focus, asked_clause, asked_noun, focus};
 use super::names::mentions;
 use super::states::{names_noun, states_asked, stem};
+use super::units::is_filing_stamp;
 
 /// Whether a unit opens with a demonstrative that points at the sentence before it ("This
 /// request…", "These forms…", "Such leave…"); "It" is left out, it is as often "it is
@@ -152,8 +153,25 @@ pub(super) fn asks_what_the_opening_states(question: &str, focus: &Focus) -> boo
                             ws[i - 1].as_str(),
                             "each" | "either" | "neither" | "any" | "other" | "third"
                         ));
+                // "what rate applies as of the Effective Date" asks for the rate at that date,
+                // not what the opening states
+                let dated_by = i >= 2
+                    && ws[i - 1] == "the"
+                    && [
+                        "of",
+                        "on",
+                        "after",
+                        "from",
+                        "before",
+                        "following",
+                        "until",
+                        "since",
+                        "by",
+                        "upon",
+                    ]
+                    .contains(&ws[i - 2].as_str());
                 about_the_parties
-                    || w.starts_with("effective")
+                    || (w.starts_with("effective") && !dated_by)
                     || w.starts_with("dated")
                     || w.starts_with("entered")
                     || w.starts_with("incorporat")
@@ -219,7 +237,7 @@ pub(super) fn asks_about_signing(question: &str) -> bool {
 }
 
 /// How many signals a unit is scored on (see [`features`]).
-const SIGNALS: usize = 15;
+const SIGNALS: usize = 16;
 
 /// What each of a unit's [`features`] adds to its score, set by hand. Weights fitted to the
 /// traced candidates of the first eleven answer sets (a listwise logistic loss, each set left
@@ -241,7 +259,14 @@ const WEIGHTS: [f32; SIGNALS] = [
     -0.15,
     0.08,
     0.5,
+    SCENE_ASKED,
 ];
+
+/// What a unit gains for holding the words of the clause that asks, when a sentence before it
+/// sets the scene ("Every time I hit save … it sends me an email. How can I *avoid* that?"):
+/// the sentence that restates the scene shares most of the question's words, and the one that
+/// answers shares the few the asking clause adds.
+const SCENE_ASKED: f32 = 0.25;
 
 /// Scores of units against the question (see the module documentation for the terms).
 /// `semantic[i]` is the cosine similarity of unit i's embedding and the question's.
@@ -258,8 +283,9 @@ pub(crate) fn score(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<f32
 /// states the focus, whether it lacks any figure when one is asked for, whether it is a worked
 /// example, a question, a signature block, a contract opening out of place, says the opposite
 /// of what the question takes as given (or is a rule for those who have what the asker says
-/// they lack, [`asker_case`]), or is navigation text; 1 / its passage's rank and its passage's
-/// cosine.
+/// they lack, [`asker_case`]), or is navigation text; 1 / its passage's rank, its passage's
+/// cosine, and the share of the asking clause's words it holds when a sentence before that
+/// clause sets the scene ([`SCENE_ASKED`]).
 pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<[f32; SIGNALS]> {
     let q = content_words(question);
     let focus = focus(question);
@@ -284,6 +310,20 @@ pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<
     let about_opening = asks_what_the_opening_states(question, &focus);
     let question_limits = limits(question);
     let lacks = asker_lacks(question);
+    // the asking clause's words, when a sentence before it sets the scene (not a lead-in
+    // clause: "In the consulting agreement, what is the fee" has no scene)
+    let lower_question = question.to_lowercase();
+    let asked_words = match asked_clause(&lower_question) {
+        clause
+            if clause.len() < lower_question.len()
+                && !lower_question[..lower_question.len() - clause.len()]
+                    .trim_end()
+                    .ends_with(',') =>
+        {
+            content_words(clause)
+        }
+        _ => HashSet::new(),
+    };
     let semantic_of = |i: usize| semantic.get(i).copied().unwrap_or(0.0);
     let flag = |b: bool| if b { 1.0 } else { 0.0 };
     units
@@ -308,7 +348,12 @@ pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<
                     semantic = semantic.max(semantic_of(i - 1));
                 }
             }
-            let states = focus != Focus::Open && states_asked(question, &focus, &u.text);
+            // a filing's stamp ("Source: FUELCELL ENERGY INC, 8-K, 11/6/2019") holds a date
+            // and figures, but they are the filing's, never what a question about the contract
+            // asks for
+            let states = focus != Focus::Open
+                && !is_filing_stamp(&u.text)
+                && states_asked(question, &focus, &u.text);
             let no_figure = focus != Focus::Open
                 && !states
                 && wants_number
@@ -356,6 +401,11 @@ pub(crate) fn features(question: &str, units: &[Unit], semantic: &[f32]) -> Vec<
                 // timesheet code list does not answer a parental-leave question
                 1.0 / u.passage as f32,
                 u.passage_cosine,
+                if asked_words.is_empty() {
+                    0.0
+                } else {
+                    asked_words.intersection(&s).count() as f32 / asked_words.len() as f32
+                },
             ]
         })
         .collect()
@@ -746,6 +796,44 @@ mod tests {
         assert_eq!(nav, [1.0, 0.0, 1.0]);
         let scores = score(q, &units, &[0.5, 0.5, 0.5]);
         assert!(scores[1] > scores[0], "{scores:?}");
+    }
+
+    #[test]
+    fn the_asking_clause_after_a_scene_counts_its_own_words() {
+        let q = "Every time I hit save in my travel profile it throws me back to the main page \
+                 and sends me an email. How can I avoid that?";
+        let units = units_under(
+            "Profile",
+            &[
+                "Note: each time you save you'll get thrown back to the Profile Options page and \
+                 will receive an email that your profile has been updated.",
+                "You can avoid this by editing each section as needed and clicking save once.",
+            ],
+        );
+        // the restatement is nearer to the question as a whole
+        let semantic = [0.58, 0.46];
+        let f = features(q, &units, &semantic);
+        assert_eq!((f[0][15], f[1][15]), (0.0, 1.0));
+        let scores = score(q, &units, &semantic);
+        assert!(scores[1] > scores[0], "{scores:?}");
+        // a lead-in clause is no scene
+        let q = "In the travel profile, how can I avoid that?";
+        assert_eq!(features(q, &units, &semantic)[1][15], 0.0);
+    }
+
+    #[test]
+    fn a_filing_stamp_states_no_figure() {
+        let q = "What hourly rate applies to engineers?";
+        let units = units_under(
+            "",
+            &[
+                "Source: FUELCELL ENERGY INC, 8-K, 11/6/2019",
+                "The FTE Rate for engineers is $327.00 per hour.",
+            ],
+        );
+        let f = features(q, &units, &[0.5, 0.5]);
+        let states: Vec<f32> = f.iter().map(|f| f[5]).collect();
+        assert_eq!(states, [0.0, 1.0]);
     }
 
     #[test]

@@ -254,6 +254,13 @@ fn a_contract_s_opening_answers_only_what_it_states() {
     assert!(about_opening(
         "In which state is each of the parties incorporated?"
     ));
+    // a date the question is asked at is not a question about the opening's date
+    assert!(!about_opening(
+        "What hourly FTE Rate applies to scientists and engineers as of the Effective Date?"
+    ));
+    assert!(about_opening(
+        "What is the Effective Date of the joint development agreement?"
+    ));
 }
 
 #[test]
@@ -927,6 +934,24 @@ fn a_message_id_or_a_header_named_is_that_header_line() {
     assert_eq!(focus(q), Focus::Header("Date:"));
     let (u, picked) = pick_in_message(q, message);
     assert_eq!(u[picked].text, "Date: 2024-04-03T16:40:00+01:00");
+    // the header that lists IDs is asked for, not the message's own ID
+    let message = message.replace(
+        "Message-ID: <vd-2b@example.com>\n",
+        "Message-ID: <vd-2b@example.com>\nIn-Reply-To: <vd-1@example.com>\n\
+         References: <vd-0@example.com> <vd-1@example.com>\n",
+    );
+    let q = "Carol Diaz's message is a reply to which message? Give the Message-ID named in its In-Reply-To header.";
+    assert_eq!(focus(q), Focus::Header("In-Reply-To:"));
+    let (u, picked) = pick_in_message(q, &message);
+    assert_eq!(u[picked].text, "In-Reply-To: <vd-1@example.com>");
+    let q = "Which two Message-IDs are listed in the References header of Carol Diaz's message?";
+    let (u, picked) = pick_in_message(q, &message);
+    assert_eq!(
+        u[picked].text,
+        "References: <vd-0@example.com> <vd-1@example.com>"
+    );
+    // and with them the block is still a header that dates the body
+    assert!(u.iter().any(|u| u.written.is_some()));
     // "to line up" or a date line names no header
     assert!(!matches!(
         focus("How long before the move do I need to line up movers?"),
@@ -1260,6 +1285,14 @@ fn the_kind_of_thing_asked_is_what_follows_kind_of() {
     // a word in -s before "the" is the verb of "which X"
     let q = "Which bank holds the account that the client pays into?";
     assert_eq!(asked_noun(q).as_deref(), Some("bank"));
+    // (not after a longer phrase, which may run on past a verb not in -s)
+    let q = "Which cell phone carriers give federal employees the discount?";
+    assert_ne!(asked_noun(q).as_deref(), Some("federal"));
+    // so is a verb that takes "to", after a longer phrase; a plural before "to" is the noun
+    let q = "What hourly FTE Rate applies to scientists and engineers as of the Effective Date?";
+    assert_eq!(asked_noun(q).as_deref(), Some("rate"));
+    let q = "What tax forms to file do I need?";
+    assert_eq!(asked_noun(q).as_deref(), Some("forms"));
 }
 
 #[test]

@@ -27,10 +27,18 @@ pub(crate) fn clean(text: &str) -> String {
     ] {
         s = s.replace(noise, "");
     }
-    let kept: Vec<&str> = s
-        .split_whitespace()
-        .filter(|w| !is_link(w))
-        .map(|w| w.trim_start_matches('•'))
+    // a link is noise ("Instructions https://…") unless the sentence reads it as what it
+    // names: "You can access your email from https://mail.google.com or https://email.gsa.gov."
+    let ws: Vec<&str> = s.split_whitespace().collect();
+    let read_as_object = |i: usize| {
+        (i > 0 && LINK_LEADS.contains(&ws[i - 1].to_lowercase().as_str()))
+            || (i > 1 && is_link(ws[i - 2]) && ws[i - 1] == "or")
+    };
+    let kept: Vec<&str> = ws
+        .iter()
+        .enumerate()
+        .filter(|&(i, w)| !is_link(w) || read_as_object(i))
+        .map(|(_, w)| w.trim_start_matches('•'))
         .enumerate()
         // a lone "-" opening a line marks a list item; between words it is a dash ("7 AM - 10
         // AM"), which says what the words cannot
@@ -44,6 +52,9 @@ pub(crate) fn clean(text: &str) -> String {
         joined.trim_matches(|c: char| c == '|' || c == ',' || c == ';' || c.is_whitespace()),
     )
 }
+
+/// Words after which a link is what the sentence names ("from https://…", "at https://…").
+const LINK_LEADS: &[&str] = &["from", "at", "via", "to", "on", "is", "or"];
 
 /// Whether a word is a bare web address ("https://www.ltcfeds.com").
 fn is_link(w: &str) -> bool {
@@ -222,7 +233,7 @@ fn is_title(line: &str) -> bool {
 /// ("Source: CREDITCARDS.COM, INC., S-1, 8/10/2007"): its date is the filing's, and it
 /// answers nothing about the contract, so it is read as part of the opening
 /// ([`Unit::opening`]).
-fn is_filing_stamp(line: &str) -> bool {
+pub(super) fn is_filing_stamp(line: &str) -> bool {
     line.starts_with("Source: ")
         && line.split_whitespace().last().is_some_and(|d| {
             let parts: Vec<&str> = d.split('/').collect();
@@ -421,6 +432,20 @@ mod tests {
     use crate::ask::select::focus::TIME_UNITS;
     use crate::ask::select::focus::focus;
     use crate::ask::select::mail::{asks_when_written, readable_date};
+
+    #[test]
+    fn a_link_the_sentence_names_is_kept() {
+        assert_eq!(
+            clean(
+                "You can access your email from https://mail.google.com or https://email.gsa.gov."
+            ),
+            "You can access your email from https://mail.google.com or https://email.gsa.gov."
+        );
+        assert_eq!(
+            clean("Citrix instructions https://example.com/citrix are on the wiki."),
+            "Citrix instructions are on the wiki."
+        );
+    }
 
     #[test]
     fn a_message_sentence_is_dated_by_its_header_or_its_attribution_line() {

@@ -297,6 +297,20 @@ const BLIND19: Floors = Floors {
     refused: 11,
 };
 
+/// The twentieth blind set (`answers-blind20.jsonl` without its 6 contract questions,
+/// `unanswerable-blind20.jsonl`), measured on this subset on 2026-12-07 (AVX2 CPU) before
+/// anything was changed for it (7 of 24 right, 9 false refusals, 13 of 15 unanswerable
+/// refused) and after the rules it led to (README, "Grounded answers": 13 right, 5 false
+/// refusals, 13 refused, no ungrounded figure), minus a margin for the other kind of CPU; its
+/// first measurement on the whole corpus is in the README.
+const BLIND20: Floors = Floors {
+    answerable: Some(24),
+    unanswerable: 15,
+    right: 11,
+    false_refusals: 7,
+    refused: 11,
+};
+
 #[test]
 fn answers_state_the_right_fact_above_the_recorded_floor() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("corpora");
@@ -333,6 +347,7 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     let facts17 = legal_free_copy(&root, tmp.path(), "answers-blind17.jsonl", 24);
     let facts18 = legal_free_copy(&root, tmp.path(), "answers-blind18.jsonl", 24);
     let facts19 = legal_free_copy(&root, tmp.path(), "answers-blind19.jsonl", 24);
+    let facts20 = legal_free_copy(&root, tmp.path(), "answers-blind20.jsonl", 24);
 
     let index = tmp.path().join("idx");
     let answers = |extra: &[&str]| {
@@ -399,6 +414,8 @@ fn answers_state_the_right_fact_above_the_recorded_floor() {
     check("eighteenth blind", &blind18, &BLIND18);
     let blind19 = other_questions(&facts19, &root.join("eval/unanswerable-blind19.jsonl"));
     check("nineteenth blind", &blind19, &BLIND19);
+    let blind20 = other_questions(&facts20, &root.join("eval/unanswerable-blind20.jsonl"));
+    check("twentieth blind", &blind20, &BLIND20);
 }
 
 /// Writes into `dir` the `count` questions of blind set file `name` whose answers lie outside

@@ -758,12 +758,13 @@ impl<'q> Grounds<'q> {
         if accepted.is_empty() && !select::states_focus(&self.focus, &plain) {
             return Err("the answer does not give what the question asks for".into());
         }
+        let plain_lower = plain.to_lowercase();
         if accepted.is_empty()
             && !self.written_on.is_empty()
             && !self
                 .written_on
                 .iter()
-                .any(|d| plain.to_lowercase().contains(&d.to_lowercase()))
+                .any(|d| plain_lower.contains(&d.to_lowercase()))
         {
             return Err("the answer leaves out when the message was written".into());
         }

@@ -1288,7 +1288,7 @@ fn the_kind_of_thing_asked_is_what_follows_kind_of() {
     // (not after a longer phrase, which may run on past a verb not in -s)
     let q = "Which cell phone carriers give federal employees the discount?";
     assert_ne!(asked_noun(q).as_deref(), Some("federal"));
-    // so is a verb that takes "to", after a longer phrase; a plural before "to" is the noun
+    // a verb that takes "to" is one after a longer phrase too; a plural before "to" is the noun
     let q = "What hourly FTE Rate applies to scientists and engineers as of the Effective Date?";
     assert_eq!(asked_noun(q).as_deref(), Some("rate"));
     let q = "What tax forms to file do I need?";

@@ -30,10 +30,8 @@ pub(crate) fn clean(text: &str) -> String {
     // a link is noise ("Instructions https://…") unless the sentence reads it as what it
     // names: "You can access your email from https://mail.google.com or https://email.gsa.gov."
     let ws: Vec<&str> = s.split_whitespace().collect();
-    let read_as_object = |i: usize| {
-        (i > 0 && LINK_LEADS.contains(&ws[i - 1].to_lowercase().as_str()))
-            || (i > 1 && is_link(ws[i - 2]) && ws[i - 1] == "or")
-    };
+    let read_as_object =
+        |i: usize| i > 0 && LINK_LEADS.contains(&ws[i - 1].to_lowercase().as_str());
     let kept: Vec<&str> = ws
         .iter()
         .enumerate()
